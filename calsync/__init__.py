@@ -1,0 +1,28 @@
+"""calsync: EU, national, regional and municipal decision and budget cycles in one timeline.
+
+The public surface is small: the event model, the errors, and `Runtime` (config loaded,
+connectors built, store opened) from which the CLI, the web app and the scheduler start.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from calsync.clock import Clock, FixedClock, SystemClock  # noqa: E402
+from calsync.errors import CalsyncError, ConfigError, ConnectorError  # noqa: E402
+from calsync.model import Event, EventData, Status  # noqa: E402
+from calsync.runtime import Runtime  # noqa: E402
+
+__all__ = [
+    "CalsyncError",
+    "Clock",
+    "ConfigError",
+    "ConnectorError",
+    "Event",
+    "EventData",
+    "FixedClock",
+    "Runtime",
+    "Status",
+    "SystemClock",
+    "__version__",
+]

@@ -1,0 +1,90 @@
+"""What every command shares: the console, loading the runtime, turning errors into exit codes.
+
+Exit codes: 0 ok, 2 configuration error, 1 any other failure. Errors are printed as one
+clear paragraph with the next step (from `errors.explain`), never as a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time
+from functools import wraps
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+import click
+from rich.console import Console
+
+from calsync.errors import CalsyncError, ConfigError, explain
+from calsync.runtime import Runtime
+
+__all__ = ["EXIT_CONFIG", "EXIT_FAILURE", "console", "err_console", "fail", "load_runtime",
+           "parse_day", "pass_runtime", "require_schema"]
+
+EXIT_FAILURE = 1
+EXIT_CONFIG = 2
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail(exc: BaseException) -> None:
+    """Print `exc` for a human and exit with the matching code."""
+    err_console.print(f"[bold red]error:[/] {explain(exc)}", soft_wrap=True, markup=True)
+    raise SystemExit(EXIT_CONFIG if isinstance(exc, ConfigError) else EXIT_FAILURE)
+
+
+def load_runtime(ctx: click.Context) -> Runtime:
+    """The runtime for this invocation, built once and validated before anything runs."""
+    obj = ctx.ensure_object(dict)
+    if "runtime" not in obj:
+        obj["runtime"] = Runtime.load(obj.get("config_path"))
+    runtime: Runtime = obj["runtime"]
+    return runtime
+
+
+def pass_runtime(func: F) -> F:
+    """Decorator: call the command with the loaded runtime as its first argument."""
+
+    @click.pass_context
+    @wraps(func)
+    def wrapper(ctx: click.Context, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(load_runtime(ctx), *args, **kwargs)
+        except CalsyncError as exc:
+            fail(exc)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def parse_day(value: str | None, tz: str, *, end_of_day: bool = False) -> datetime | None:
+    """A CLI date (YYYY-MM-DD) as an aware instant at the start (or end) of that day."""
+    if value is None:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"expected a date as YYYY-MM-DD, got {value!r}") from None
+    moment = datetime.combine(day, time.max if end_of_day else time.min, ZoneInfo(tz))
+    return moment.astimezone(UTC)
+
+
+def env_flag(name: str) -> bool:
+    return os.environ.get(name, "").lower() in ("1", "true", "yes")
+
+
+def require_schema(runtime: Runtime) -> None:
+    """Stop with a clear next step if the database is missing or behind the code."""
+    from calsync.errors import StoreError
+    from calsync.store.engine import current_revision, head_revision
+
+    try:
+        current = current_revision(runtime.engine)
+    except Exception as exc:  # noqa: BLE001 - any driver error means "cannot reach"
+        raise StoreError(f"cannot open the database: {exc}") from exc
+    if current != head_revision():
+        raise StoreError(f"the database is at schema revision {current or '(empty)'}, "
+                         f"this calsync needs {head_revision()}; run `calsync db upgrade`")

@@ -1,0 +1,42 @@
+"""`calsync db ...`: the database schema."""
+
+from __future__ import annotations
+
+import click
+
+from calsync.cli.common import console, pass_runtime
+from calsync.runtime import Runtime
+from calsync.store.engine import current_revision, head_revision, upgrade
+
+
+@click.group("db")
+def db_group() -> None:
+    """Manage the database schema."""
+
+
+@db_group.command("upgrade")
+@pass_runtime
+def upgrade_command(runtime: Runtime) -> None:
+    """Create or migrate the database to the current schema."""
+    engine = runtime.engine
+    before = current_revision(engine)
+    upgrade(engine)
+    after = current_revision(engine)
+    where = engine.url.render_as_string(hide_password=True)
+    if before == after:
+        console.print(f"[green]✓[/] database {where} is up to date (revision {after}).")
+    else:
+        console.print(f"[green]✓[/] migrated {where} from {before or 'empty'} to {after}.")
+
+
+@db_group.command("status")
+@pass_runtime
+def status_command(runtime: Runtime) -> None:
+    """Show the schema revision of the database and of this calsync."""
+    current, head = current_revision(runtime.engine), head_revision()
+    state = "up to date" if current == head else "needs `calsync db upgrade`"
+    console.print(f"database revision {current or '(empty)'}, code revision {head}: {state}.")
+
+
+def register(group: click.Group) -> None:
+    group.add_command(db_group)

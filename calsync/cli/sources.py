@@ -1,0 +1,54 @@
+"""`calsync sources`: each connector's health and its latest sync."""
+
+from __future__ import annotations
+
+import click
+from rich.table import Table
+
+from calsync.cli.common import console, pass_runtime, require_schema
+from calsync.runtime import Runtime
+from calsync.store.sources import event_counts_by_source, list_source_states, recent_sync_runs
+
+
+@click.command("sources")
+@pass_runtime
+def sources_command(runtime: Runtime) -> None:
+    """Show every connector: enabled, last sync and its counts, errors, held removals."""
+    require_schema(runtime)
+    with runtime.engine.connect() as conn:
+        states = list_source_states(conn)
+        counts = event_counts_by_source(conn)
+        last_runs = {}
+        for run in recent_sync_runs(conn, limit=500):
+            last_runs.setdefault(run.source, run)
+    table = Table(title="Sources", title_justify="left")
+    for column in ("connector", "type", "enabled", "events", "last sync", "outcome",
+                   "+/~/-/=", "status"):
+        table.add_column(column)
+    for name, connector in sorted(runtime.connectors.items()):
+        state, run = states.get(name), last_runs.get(name)
+        total = sum(counts.get(name, {}).values())
+        cancelled = counts.get(name, {}).get("cancelled", 0)
+        if state is None or run is None:
+            status, when, outcome, delta = "[dim]never synced", "—", "—", "—"
+        else:
+            when = run.started_at.strftime("%Y-%m-%d %H:%M UTC")
+            outcome = run.outcome
+            delta = f"{run.added}/{run.changed}/{run.cancelled}/{run.unchanged}"
+            if state.anomaly:
+                status = (f"[yellow]held: would cancel {state.anomaly.get('would_cancel')} "
+                          f"upcoming; `calsync sync --connector {name} --accept-removals`")
+            elif state.failing:
+                retry = state.retry_at.strftime("%H:%M UTC") if state.retry_at else "—"
+                status = (f"[red]stale ({state.consecutive_failures} failure(s), retry "
+                          f"{retry}): {state.last_error}")
+            else:
+                status = "[green]ok"
+        table.add_row(name, connector.type, "yes" if connector.config.enabled else "no",
+                      f"{total} ({cancelled} cancelled)" if cancelled else str(total),
+                      when, outcome, delta, status)
+    console.print(table)
+
+
+def register(group: click.Group) -> None:
+    group.add_command(sources_command)

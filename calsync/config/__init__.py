@@ -1,0 +1,136 @@
+"""Loading config.yaml: the only way configuration gets into calsync.
+
+`load_config(path)` reads the file, validates every part of it (shared keys, each
+connector's own options, references between sections) and raises one `ConfigError`
+listing every problem with its file and line, or returns a `Config` ready to use.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from calsync.config.report import validate_located
+from calsync.config.schema import Config, ConnectorConfig
+from calsync.config.yamlfile import Located, load_yaml, parse_yaml
+from calsync.errors import ConfigError, Problem
+from calsync.registry import UnknownConnectorType, connector_class
+
+__all__ = ["CrossCheck", "default_config_path", "display_path", "load_config",
+           "load_config_text", "register_cross_check"]
+
+CrossCheck = Callable[[Config, Located], list[Problem]]
+_cross_checks: list[CrossCheck] = []
+
+
+def register_cross_check(check: CrossCheck) -> CrossCheck:
+    """Add a check across sections (e.g. rules naming selectors); used as a decorator."""
+    _cross_checks.append(check)
+    return check
+
+
+def default_config_path() -> Path:
+    return Path(os.environ.get("CALSYNC_CONFIG", "config.yaml"))
+
+
+def display_path(path: Path) -> str:
+    """The path as a user would type it: relative to the working directory if inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def load_config(path: Path | str | None = None) -> Config:
+    path = Path(path) if path is not None else default_config_path()
+    located = load_yaml(path, display=display_path(path))
+    return _from_located(located, base_dir=path.resolve().parent)
+
+
+def load_config_text(text: str, *, name: str = "config.yaml", base_dir: Path | None = None
+                     ) -> Config:
+    """Validate config given as text (tests, the API's config check)."""
+    return _from_located(parse_yaml(text, name), base_dir=base_dir or Path.cwd())
+
+
+def _from_located(located: Located, *, base_dir: Path) -> Config:
+    data = located.data if located.data is not None else {}
+    if not isinstance(data, dict):
+        raise ConfigError([located.problem((), "the file must be a mapping of sections "
+                                               "(connectors:, feeds:, ...)")])
+    config, problems = validate_located(Config, data, located)
+    if config is None:
+        # Still report connector problems alongside the structural ones.
+        problems += _connector_problems(data.get("connectors"), located)[1]
+        raise ConfigError(problems)
+    connectors = {name: conn if conn.timezone else conn.model_copy(
+        update={"timezone": config.timezone}) for name, conn in config.connectors.items()}
+    config = config.model_copy(update={"base_dir": base_dir, "source_file": located.file,
+                                       "connectors": connectors})
+    options, connector_problems = _connector_problems(data.get("connectors"), located)
+    problems += connector_problems
+    problems += _references(config, located)
+    for check in _cross_checks:
+        problems += check(config, located)
+    if problems:
+        raise ConfigError(problems)
+    config._options = options
+    return config
+
+
+def _connector_problems(section: Any, located: Located) -> tuple[dict[str, BaseModel],
+                                                                   list[Problem]]:
+    options: dict[str, BaseModel] = {}
+    problems: list[Problem] = []
+    if not isinstance(section, dict):
+        return options, problems
+    for name, entry in section.items():
+        prefix = ("connectors", name)
+        if not isinstance(entry, dict):
+            continue  # the Config model already reported it
+        shared, errs = validate_located(ConnectorConfig, entry, located, prefix=prefix)
+        problems += errs
+        if shared is None:
+            continue
+        try:
+            cls = connector_class(shared.type)
+        except UnknownConnectorType as exc:
+            problems.append(located.problem(
+                (*prefix, "type"),
+                f"unknown connector type {shared.type!r}; known types: {', '.join(exc.known)}"))
+            continue
+        opts, errs = validate_located(cls.Options, shared.options, located, prefix=prefix)
+        problems += errs
+        if opts is not None:
+            options[name] = opts
+    return options, problems
+
+
+def _references(config: Config, located: Located) -> list[Problem]:
+    """Names used in one place that must be defined in another (levels, kinds)."""
+    problems = []
+    levels, kinds = set(config.levels), set(config.kinds)
+
+    def check(value: str | None, known: set[str], what: str, path: tuple[str | int, ...]
+              ) -> None:
+        if value is not None and value not in known:
+            problems.append(located.problem(
+                path, f"unknown {what} {value!r}; known: {', '.join(sorted(known))} "
+                      f"(add it under '{what}s:' to define it)"))
+
+    for name, conn in config.connectors.items():
+        check(conn.level, levels, "level", ("connectors", name, "level"))
+        check(conn.kind, kinds, "kind", ("connectors", name, "kind"))
+        for i, rule in enumerate(conn.mapping):
+            check(rule.level, levels, "level", ("connectors", name, "mapping", i, "level"))
+            check(rule.kind, kinds, "kind", ("connectors", name, "mapping", i, "kind"))
+    for name, feed in config.feeds.items():
+        for i, level in enumerate(feed.select.level or []):
+            check(level, levels, "level", ("feeds", name, "select", "level", i))
+        for i, kind in enumerate(feed.select.kind or []):
+            check(kind, kinds, "kind", ("feeds", name, "select", "kind", i))
+    return problems

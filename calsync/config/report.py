@@ -1,0 +1,60 @@
+"""Turn pydantic validation errors into `file:line: key.path: problem (got 'value')` lines."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from calsync.config.yamlfile import Located, PathKey
+from calsync.errors import Problem
+
+__all__ = ["problems_from_validation", "validate_located"]
+
+M = TypeVar("M", bound=BaseModel)
+
+_MESSAGES = {
+    "extra_forbidden": "unknown key",
+    "missing": "required key is missing",
+}
+
+
+def problems_from_validation(exc: ValidationError, located: Located, *,
+                             prefix: PathKey = ()) -> list[Problem]:
+    problems = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(part for part in err["loc"] if not _is_internal(part))
+        path = (*prefix, *loc)
+        message = _MESSAGES.get(err["type"], err["msg"]).removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden" and loc:
+            message = f"unknown key '{loc[-1]}'"
+        elif err["type"] != "missing" and "input" in err:
+            shown = _show(err["input"])
+            if shown not in message and not isinstance(err["input"], dict | list):
+                message = f"{_lower_first(message)} (got {shown})"
+        problems.append(located.problem(path, _lower_first(message)))
+    return problems
+
+
+def validate_located(model: type[M], data: Any, located: Located, *,
+                                   prefix: PathKey = (), context: dict[str, Any] | None = None
+                                   ) -> tuple[M | None, list[Problem]]:
+    """Validate `data` (found at `prefix` in `located`) against `model`."""
+    try:
+        return model.model_validate(data, context=context), []
+    except ValidationError as exc:
+        return None, problems_from_validation(exc, located, prefix=prefix)
+
+
+def _is_internal(part: str | int) -> bool:
+    # pydantic adds the name of the chosen union member or function validator to loc.
+    return isinstance(part, str) and (part.startswith("function-") or "[" in part)
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text else text

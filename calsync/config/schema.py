@@ -1,0 +1,235 @@
+"""The shape of config.yaml, as strict pydantic models (unknown keys are errors).
+
+Connector entries are validated in two steps: the keys every connector shares
+(`ConnectorConfig`), then the rest against the chosen connector's own `Options` model,
+so a typo in either is reported with its file and line.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+from calsync.durations import Duration, parse_duration
+from calsync.model import DEFAULT_KINDS, Status
+from calsync.selectors import Selector
+
+__all__ = [
+    "Config",
+    "ConnectorConfig",
+    "DatabaseConfig",
+    "FeedConfig",
+    "HorizonConfig",
+    "LevelConfig",
+    "MappingRule",
+    "ScheduleConfig",
+    "ServerConfig",
+    "StrictModel",
+]
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r} (use an IANA name such as "
+                         "'Europe/Stockholm')") from None
+    return value
+
+
+def check_name(value: str, what: str) -> str:
+    if not _NAME.match(value):
+        raise ValueError(f"{what} name {value!r} may only use lowercase letters, digits, "
+                         "'-' and '_'")
+    return value
+
+
+class ServerConfig(StrictModel):
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    public_url: str | None = Field(
+        None, description="Base URL users reach calsync at; defaults to http://host:port.")
+    uid_domain: str = Field(
+        "calsync", description="Right-hand side of every event UID; set it once, never change it.")
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+class DatabaseConfig(StrictModel):
+    url: str | None = Field(
+        None, description="SQLAlchemy URL; default is SQLite in data_dir. "
+                          "CALSYNC_DATABASE_URL overrides it.")
+
+
+class HorizonConfig(StrictModel):
+    """How far back and ahead recurring cycles are expanded."""
+
+    past: Duration = Field(default_factory=lambda: parse_duration("P5Y"))
+    future: Duration = Field(default_factory=lambda: parse_duration("P10Y"))
+
+
+class LevelConfig(StrictModel):
+    title: str
+    color: str = "#666666"
+
+
+class ScheduleConfig(StrictModel):
+    """When the scheduler runs a connector: every `every`, or on a cron expression."""
+
+    every: Duration | None = None
+    cron: str | None = None
+    timezone: str | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> ScheduleConfig:
+        if (self.every is None) == (self.cron is None):
+            raise ValueError("give exactly one of 'every' (e.g. PT6H) or 'cron' "
+                             "(e.g. '0 6 * * *')")
+        if self.cron is not None and len(self.cron.split()) != 5:
+            raise ValueError(f"cron needs 5 fields (minute hour day month weekday), "
+                             f"got {self.cron!r}")
+        return self
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str | None) -> str | None:
+        return None if value is None else check_timezone(value)
+
+
+class MappingRule(StrictModel):
+    """Maps an upstream category or field to calsync's kind, tags, level or status.
+
+    Matches when attribute `field` of the record (default: `category`) equals `equals`
+    or matches the regular expression `matches`.
+    """
+
+    field: str = "category"
+    equals: str | None = None
+    matches: str | None = None
+    kind: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    level: str | None = None
+    actor: str | None = None
+    status: Status | None = None
+
+    @model_validator(mode="after")
+    def _has_condition(self) -> MappingRule:
+        if (self.equals is None) == (self.matches is None):
+            raise ValueError("give exactly one of 'equals' or 'matches'")
+        if self.matches is not None:
+            try:
+                re.compile(self.matches)
+            except re.error as exc:
+                raise ValueError(f"'matches' is not a valid regular expression: {exc}") from None
+        return self
+
+
+class ConnectorConfig(BaseModel):
+    """Keys shared by every connector; the remaining keys are the connector's options."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    type: str
+    enabled: bool = True
+    title: str | None = None
+    level: str | None = None
+    actor: str | None = None
+    kind: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    timezone: str | None = None
+    mapping: list[MappingRule] = Field(default_factory=list)
+    schedule: ScheduleConfig | None = None
+    timeout: float = Field(30.0, gt=0, le=600, description="Seconds per HTTP request.")
+    max_removal_share: float = Field(
+        0.5, ge=0, le=1,
+        description="A sync that would cancel more than this share of the source's upcoming "
+                    "events is held back until an admin accepts it.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str | None) -> str | None:
+        return None if value is None else check_timezone(value)
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """The connector-specific keys, still raw; the registry validates them."""
+        return dict(self.model_extra or {})
+
+
+class FeedConfig(StrictModel):
+    """A published iCal feed: a name in the URL, a title for calendar apps, a selector."""
+
+    title: str
+    description: str = ""
+    select: Selector = Field(default_factory=Selector)
+
+
+class Config(StrictModel):
+    """Everything in config.yaml. `base_dir` (the file's folder) anchors relative paths."""
+
+    timezone: str = "Europe/Stockholm"
+    data_dir: str = "data"
+    horizon: HorizonConfig = Field(default_factory=HorizonConfig)
+    server: ServerConfig = Field(default_factory=ServerConfig)
+    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    levels: dict[str, LevelConfig] = Field(default_factory=lambda: {
+        "eu": LevelConfig(title="EU", color="#1f4e9c"),
+        "national": LevelConfig(title="National", color="#b8860b"),
+        "regional": LevelConfig(title="Regional", color="#2e8b57"),
+        "municipal": LevelConfig(title="Municipal", color="#8b3a62"),
+    })
+    kinds: list[str] = Field(default_factory=lambda: list(DEFAULT_KINDS))
+    connectors: dict[str, ConnectorConfig] = Field(default_factory=dict)
+    feeds: dict[str, FeedConfig] = Field(default_factory=dict)
+
+    base_dir: Path = Field(default=Path("."), exclude=True)
+    source_file: str = Field(default="config.yaml", exclude=True)
+    _options: dict[str, BaseModel] = PrivateAttr(default_factory=dict)
+
+    def connector_options(self, name: str) -> BaseModel:
+        """The validated options of connector `name` (set by `load_config`)."""
+        return self._options[name]
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        return check_timezone(value)
+
+    @field_validator("connectors", "feeds", "levels")
+    @classmethod
+    def _names(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for name in value:
+            check_name(name, "this")
+        return value
+
+    def resolve(self, path: str | Path) -> Path:
+        """A path from the config, relative to the config file's folder."""
+        path = Path(path)
+        return path if path.is_absolute() else self.base_dir / path
+
+    def database_url(self, env: Mapping[str, str] | None = None) -> str:
+        env = os.environ if env is None else env
+        if url := env.get("CALSYNC_DATABASE_URL"):
+            return url
+        if self.database.url:
+            return self.database.url
+        return f"sqlite:///{self.resolve(self.data_dir) / 'calsync.db'}"
+
+    def level_color(self, level: str) -> str:
+        found = self.levels.get(level)
+        return found.color if found else "#666666"
+

@@ -1,0 +1,167 @@
+"""The connector contract: the little calsync needs from a source of events.
+
+A connector is a class with
+
+- `type`: the name used in config.yaml (`type: ical`),
+- `title` and a docstring, from which the docs are built,
+- `Options`: a pydantic model (extra keys forbidden) of its own config keys,
+- `async fetch(ctx)`: read the upstream and return a `Snapshot` of raw `Record`s (or
+  `NotModified`), using only what `ctx` gives it: the shared HTTP client, the clock,
+  the previous `Bookmark` and the expansion horizon. It never opens a client of its
+  own, sleeps or reads the environment;
+- `to_events(record, horizon)`: a pure function from one record to the events it
+  describes, so mapping is testable from fixture files with no server at all.
+
+Each record carries a `key`: a hash of its raw content. When a record's key is one the
+store already holds for this source (and the connector's config is unchanged), the sync
+knows its events are unchanged without mapping it again; this is what makes re-syncing
+a large, mostly unchanged feed cheap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+import httpx
+from pydantic import BaseModel, ConfigDict
+
+from calsync.clock import Clock
+from calsync.config.schema import ConnectorConfig
+from calsync.model import EventData
+
+__all__ = [
+    "BaseConnector",
+    "Bookmark",
+    "Connector",
+    "FetchContext",
+    "Horizon",
+    "NotModified",
+    "Options",
+    "Record",
+    "Snapshot",
+    "record_key",
+]
+
+
+class Options(BaseModel):
+    """Base for connector options: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Horizon:
+    """The window recurring events are expanded in: [start, end)."""
+
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Bookmark:
+    """What a source remembers between syncs."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    payload_hash: str | None = None
+    cursor: str | None = None
+    fingerprint: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__slots__ if getattr(self, k) is not None}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> Bookmark:
+        data = data or {}
+        return cls(**{k: data.get(k) for k in cls.__slots__})
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One raw upstream item. `key` hashes its raw content; `data` is whatever
+    the connector's `to_events` needs."""
+
+    key: str
+    data: Any
+
+
+def record_key(*parts: str | bytes) -> str:
+    """A record key from raw content parts."""
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        h.update(part.encode() if isinstance(part, str) else part)
+        h.update(b"\x1f")
+    return h.hexdigest()
+
+
+@dataclass(slots=True)
+class Snapshot:
+    """What a fetch found upstream.
+
+    `complete` says the records are everything the upstream has now (so events missing
+    from it have disappeared); an incremental fetch sets it False. `payload_hash` lets a
+    byte-identical payload short-circuit the whole sync.
+    """
+
+    records: Sequence[Record]
+    etag: str | None = None
+    last_modified: str | None = None
+    payload_hash: str | None = None
+    cursor: str | None = None
+    complete: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class NotModified:
+    """The upstream said nothing changed since the bookmark (e.g. HTTP 304)."""
+
+
+@dataclass(slots=True)
+class FetchContext:
+    http: httpx.AsyncClient
+    clock: Clock
+    bookmark: Bookmark
+    horizon: Horizon
+    log: logging.Logger = field(default_factory=lambda: logging.getLogger("calsync.connector"))
+
+
+@runtime_checkable
+class Connector(Protocol):
+    type: ClassVar[str]
+    title: ClassVar[str]
+    Options: ClassVar[type[BaseModel]]
+    name: str
+    config: ConnectorConfig
+
+    async def fetch(self, ctx: FetchContext) -> Snapshot | NotModified: ...
+
+    def to_events(self, record: Record, horizon: Horizon) -> Iterable[EventData]: ...
+
+
+class BaseConnector:
+    """Holds what every connector is built with; subclasses add `fetch` and `to_events`.
+
+    `base_dir` is the config file's folder, for options that name local files.
+    Construction may read local files (and raise ConfigError) but never the network.
+    """
+
+    type: ClassVar[str]
+    title: ClassVar[str]
+    Options: ClassVar[type[BaseModel]] = Options
+
+    def __init__(self, name: str, config: ConnectorConfig, options: BaseModel,
+                 base_dir: Path) -> None:
+        self.name = name
+        self.config = config
+        self.options = options
+        self.base_dir = base_dir
+
+    def resolve(self, path: str | Path) -> Path:
+        path = Path(path)
+        return path if path.is_absolute() else self.base_dir / path

@@ -1,0 +1,1 @@
+"""Built-in policy cycles: the schedules/*.yaml format, its catalog and its expansion."""

@@ -1,0 +1,256 @@
+"""The YAML format of built-in cycle definitions (`schedules/*.yaml`).
+
+A file has optional `defaults` (level, actor, timezone, tags, ...) and a list of
+`cycles`. Each cycle has a stable `id`, what it is (title, level, actor, kind, tags),
+where the facts come from (`sources`, `certainty`) and exactly one date shape under
+`when`. `schedules/README.md` documents the format with examples.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from calsync.config.schema import StrictModel, check_timezone
+from calsync.durations import Duration
+from calsync.model import Status
+
+__all__ = [
+    "Condition",
+    "CycleDefaults",
+    "CycleEntry",
+    "CycleFile",
+    "HolidaysSpec",
+    "RelativeSpec",
+    "SourceRef",
+    "When",
+    "WindowSpec",
+]
+
+_MONTH_DAY = re.compile(r"^--(\d\d)-(\d\d)$")
+_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+_ID = re.compile(r"^[A-Za-z0-9{}][A-Za-z0-9_.{}-]*$")
+
+Precision = Literal["exact", "no_later_than", "approximate", "observed", "target"]
+LegalStatus = Literal["in_force", "proposed", "political_target", "observed_practice",
+                      "historical"]
+Certainty = Literal["high", "medium", "low"]
+
+
+class SourceRef(StrictModel):
+    """Where a fact comes from: a URL (or a repository path) and what it says."""
+
+    url: str | None = None
+    repo: str | None = None
+    path: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _has_target(self) -> SourceRef:
+        if not (self.url or self.repo):
+            raise ValueError("a source needs a 'url' (or a 'repo' and 'path')")
+        return self
+
+    def __str__(self) -> str:
+        where = self.url or f"{self.repo}:{self.path or ''}"
+        return f"{where} ({self.note})" if self.note else where
+
+
+def parse_month_day(value: str) -> tuple[int, int]:
+    match = _MONTH_DAY.match(value)
+    if not match:
+        raise ValueError(f"expected a yearly date as '--MM-DD' (e.g. '--06-01'), got {value!r}")
+    month, day = int(match.group(1)), int(match.group(2))
+    dt.date(2000, month, day)  # validates, 2000 being a leap year
+    return month, day
+
+
+class WindowSpec(StrictModel):
+    """A yearly window such as "late April" (`from: --04-20`, `to: --05-10`).
+
+    `to` before `from` wraps into the next year (Christmas: --12-23 to --01-06).
+    """
+
+    from_: str = Field(alias="from")
+    to: str
+
+    @field_validator("from_", "to")
+    @classmethod
+    def _md(cls, value: str) -> str:
+        parse_month_day(value)
+        return value
+
+
+class RelativeSpec(StrictModel):
+    """Each occurrence of cycle `to`, moved by `offset` (ISO-8601, may be negative)."""
+
+    to: str
+    offset: Duration
+
+
+class HolidaysSpec(StrictModel):
+    """Public holidays computed by the `holidays` package."""
+
+    country: str = "SE"
+    categories: list[str] = Field(default_factory=lambda: ["public", "de_facto"])
+    language: str | None = None
+
+
+class When(StrictModel):
+    """Exactly one date shape; `time`, `duration`, `since` and `until` refine some of them."""
+
+    date: dt.date | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+    rrule: str | None = None
+    dtstart: dt.date | None = None
+    window: WindowSpec | None = None
+    dates: list[dt.date] | None = None
+    relative: RelativeSpec | None = None
+    holidays: HolidaysSpec | None = None
+    time: str | None = Field(None, description="Wall-clock 'HH:MM' for a timed event.")
+    duration: Duration | None = None
+    since: int | None = Field(None, description="First year a window applies.")
+    until: int | None = Field(None, description="Last year a window applies.")
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> When:
+        shapes = [name for name in ("date", "start", "rrule", "window", "dates", "relative",
+                                    "holidays") if getattr(self, name) is not None]
+        if len(shapes) != 1:
+            got = ", ".join(shapes) if shapes else "none"
+            raise ValueError("give exactly one of date, start/end, rrule (+dtstart), window, "
+                             f"dates, relative, holidays (got {got})")
+        shape = shapes[0]
+        if shape == "start" and self.end is None:
+            raise ValueError("a period needs both 'start' and 'end' (inclusive)")
+        if self.end is not None and shape != "start":
+            raise ValueError("'end' belongs to a start/end period")
+        if shape == "start" and self.end is not None and self.start is not None \
+                and self.end < self.start:
+            raise ValueError(f"period ends ({self.end}) before it starts ({self.start})")
+        if shape == "rrule" and self.dtstart is None:
+            raise ValueError("an rrule needs a 'dtstart' date")
+        if self.dtstart is not None and shape != "rrule":
+            raise ValueError("'dtstart' belongs to an rrule")
+        if (self.since is not None or self.until is not None) and shape != "window":
+            raise ValueError("'since' and 'until' belong to a window")
+        if self.time is not None:
+            if not _TIME.match(self.time):
+                raise ValueError(f"time must be 'HH:MM' (24h), got {self.time!r}")
+            if shape not in ("date", "rrule", "dates", "relative"):
+                raise ValueError("'time' applies to date, rrule, dates or relative")
+        if self.rrule is not None:
+            _check_rrule(self.rrule)
+        return self
+
+    @property
+    def shape(self) -> str:
+        for name in ("date", "start", "rrule", "window", "dates", "relative", "holidays"):
+            if getattr(self, name) is not None:
+                return name
+        raise AssertionError("validated When has a shape")
+
+
+def _check_rrule(text: str) -> None:
+    from dateutil.rrule import rrulestr
+
+    if "DTSTART" in text.upper():
+        raise ValueError("put the start in 'dtstart', not inside the rrule")
+    try:
+        rrulestr(text, dtstart=None)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"not a valid RFC 5545 RRULE ({exc}): {text!r}") from None
+
+
+class Condition(StrictModel):
+    """Keep only occurrences in years when cycle X occurs (or does not)."""
+
+    in_years_of: str | None = None
+    not_in_years_of: str | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Condition:
+        if (self.in_years_of is None) == (self.not_in_years_of is None):
+            raise ValueError("give exactly one of 'in_years_of' or 'not_in_years_of'")
+        return self
+
+    @property
+    def reference(self) -> str:
+        return self.in_years_of or self.not_in_years_of or ""
+
+
+class CycleDefaults(StrictModel):
+    level: str | None = None
+    actor: str | None = None
+    kind: str | None = None
+    timezone: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    calendar: str = Field("SE", description="Country whose working days `shift` uses.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str | None) -> str | None:
+        return None if value is None else check_timezone(value)
+
+
+class CycleEntry(StrictModel):
+    """One cycle: a dated thing that recurs or happened, with its provenance."""
+
+    id: str
+    title: str
+    title_sv: str | None = None
+    level: str | None = None
+    actor: str | None = None
+    kind: str | None = None
+    when: When
+    shift: Literal["next_working_day"] | None = None
+    condition: Condition | None = None
+    status: Status | None = None
+    precision: Precision = "exact"
+    legal_status: LegalStatus = "in_force"
+    certainty: Certainty = "high"
+    tags: list[str] = Field(default_factory=list)
+    description: str = ""
+    url: str | None = None
+    location: str | None = None
+    attrs: dict[str, str] = Field(default_factory=dict)
+    sources: list[SourceRef] = Field(default_factory=list)
+    verify: str | None = Field(None, description="What must still be checked in a source.")
+    timezone: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        if not _ID.match(value):
+            raise ValueError(f"ids use letters, digits, '.', '_' and '-' (got {value!r})")
+        return value
+
+    @field_validator("attrs", mode="before")
+    @classmethod
+    def _attrs(cls, value: Any) -> Any:
+        return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else value
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str | None) -> str | None:
+        return None if value is None else check_timezone(value)
+
+    def effective_status(self) -> Status:
+        if self.status is not None:
+            return self.status
+        tentative = self.precision in ("approximate", "target") or self.legal_status in (
+            "proposed", "political_target")
+        return Status.TENTATIVE if tentative else Status.CONFIRMED
+
+
+class CycleFile(StrictModel):
+    """A whole schedules/*.yaml file."""
+
+    title: str | None = None
+    description: str = ""
+    defaults: CycleDefaults = Field(default_factory=CycleDefaults)
+    cycles: list[CycleEntry] = Field(default_factory=list)

@@ -1,0 +1,1 @@
+"""Publishing the timeline as iCalendar feeds."""

@@ -1,0 +1,207 @@
+"""Reading the unified timeline: events, their revisions, and what moved since a date.
+
+Functions take an open SQLAlchemy `Connection` so callers decide the transaction.
+Cheap filters (time range, level, kind, status, source) run in SQL; the rest of a
+`Selector` (actor globs, tags, attributes) is applied in Python with the same
+`Selector.matches` every other part of calsync uses, so all agree on what matches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Select, and_, func, or_, select
+
+from calsync.model import Event, EventData, Status
+from calsync.selectors import Selector
+from calsync.store.tables import event_revisions, events
+
+__all__ = [
+    "Revision",
+    "changes_since",
+    "count_events",
+    "event_values",
+    "get_event",
+    "iter_events",
+    "list_events",
+    "revisions_of",
+    "row_to_event",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """One change to an event: what changed (`changes`: field -> [old, new]), when, why."""
+
+    event_uid: str
+    at: datetime
+    change: str
+    sequence: int
+    changes: dict[str, list[Any]]
+    reason: str | None
+    sync_id: int | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"event_uid": self.event_uid, "at": self.at.isoformat(), "change": self.change,
+                "sequence": self.sequence, "changes": self.changes, "reason": self.reason,
+                "sync_id": self.sync_id}
+
+
+def event_values(data: EventData) -> dict[str, Any]:
+    """Column values for the upstream part of an event."""
+    return {
+        "external_uid": data.external_uid,
+        "level": data.level or "",
+        "actor": data.actor or "",
+        "kind": data.kind or "",
+        "title": data.title,
+        "description": data.description,
+        "url": data.url,
+        "location": data.location,
+        "tags": "," + ",".join(data.tags) + "," if data.tags else "",
+        "attrs": dict(data.attrs),
+        "all_day": data.all_day,
+        "start_at": data.start_utc,
+        "end_at": data.end_utc,
+        "timezone": data.timezone,
+        "status": str(data.status),
+    }
+
+
+def row_to_data(row: Mapping[str, Any]) -> EventData:
+    start_at: datetime = row["start_at"]
+    end_at: datetime | None = row["end_at"]
+    start: date | datetime
+    end: date | datetime | None
+    if row["all_day"]:
+        start = start_at.date()
+        end = end_at.date() if end_at is not None else None
+    else:
+        zone = ZoneInfo(row["timezone"])
+        start = start_at.astimezone(zone)
+        end = end_at.astimezone(zone) if end_at is not None else None
+    tags = row["tags"]
+    return EventData(
+        external_uid=row["external_uid"], title=row["title"], start=start, end=end,
+        timezone=row["timezone"], level=row["level"], actor=row["actor"], kind=row["kind"],
+        description=row["description"], url=row["url"], location=row["location"],
+        tags=tuple(tags.strip(",").split(",")) if tags else (),
+        status=Status(row["status"]), attrs=row["attrs"] or {},
+    )
+
+
+def row_to_event(row: Mapping[str, Any]) -> Event:
+    return Event(
+        id=row["id"], uid=row["uid"], source=row["source"], data=row_to_data(row),
+        sequence=row["sequence"], content_hash=row["content_hash"],
+        first_seen=row["first_seen"], last_seen=row["last_seen"], updated_at=row["updated_at"],
+    )
+
+
+def _filtered(stmt: Select[Any], *, start: datetime | None, end: datetime | None,
+              selector: Selector | None, q: str | None) -> Select[Any]:
+    if start is not None:
+        start = start.astimezone(UTC)
+        stmt = stmt.where(or_(events.c.end_at > start,
+                              and_(events.c.end_at.is_(None), events.c.start_at >= start)))
+    if end is not None:
+        stmt = stmt.where(events.c.start_at < end.astimezone(UTC))
+    if selector is not None:
+        if selector.level is not None:
+            stmt = stmt.where(events.c.level.in_(selector.level))
+        if selector.kind is not None:
+            stmt = stmt.where(events.c.kind.in_(selector.kind))
+        if selector.status is not None:
+            stmt = stmt.where(events.c.status.in_([str(s) for s in selector.status]))
+        if selector.source is not None:
+            stmt = stmt.where(events.c.source.in_(selector.source))
+        if selector.tags is not None:
+            for tag in selector.tags.all:
+                stmt = stmt.where(events.c.tags.contains(f",{tag},", autoescape=True))
+            if selector.tags.any:
+                stmt = stmt.where(or_(*(events.c.tags.contains(f",{t},", autoescape=True)
+                                        for t in selector.tags.any)))
+    if q:
+        pattern = f"%{q.lower()}%"
+        stmt = stmt.where(or_(func.lower(events.c.title).like(pattern),
+                              func.lower(events.c.description).like(pattern),
+                              func.lower(events.c.actor).like(pattern)))
+    return stmt
+
+
+def iter_events(conn: Connection, *, start: datetime | None = None,
+                end: datetime | None = None, selector: Selector | None = None,
+                q: str | None = None) -> Iterator[Event]:
+    """Events overlapping [start, end) that match `selector`, in time order."""
+    stmt = _filtered(select(events), start=start, end=end, selector=selector, q=q)
+    stmt = stmt.order_by(events.c.start_at, events.c.id)
+    for row in conn.execute(stmt).mappings():
+        event = row_to_event(row)
+        if selector is None or selector.matches(event.data, event.source):
+            yield event
+
+
+def list_events(conn: Connection, *, start: datetime | None = None,
+                end: datetime | None = None, selector: Selector | None = None,
+                q: str | None = None, limit: int | None = None, offset: int = 0
+                ) -> list[Event]:
+    out: list[Event] = []
+    for i, event in enumerate(iter_events(conn, start=start, end=end, selector=selector, q=q)):
+        if i < offset:
+            continue
+        if limit is not None and len(out) >= limit:
+            break
+        out.append(event)
+    return out
+
+
+def count_events(conn: Connection, *, source: str | None = None) -> int:
+    stmt = select(func.count()).select_from(events)
+    if source is not None:
+        stmt = stmt.where(events.c.source == source)
+    return int(conn.execute(stmt).scalar_one())
+
+
+def get_event(conn: Connection, uid: str) -> Event | None:
+    row = conn.execute(select(events).where(events.c.uid == uid)).mappings().first()
+    return row_to_event(row) if row is not None else None
+
+
+def revisions_of(conn: Connection, event_id: int) -> list[Revision]:
+    stmt = (select(event_revisions, events.c.uid)
+            .join(events, events.c.id == event_revisions.c.event_id)
+            .where(event_revisions.c.event_id == event_id)
+            .order_by(event_revisions.c.at, event_revisions.c.id))
+    return [_revision(row) for row in conn.execute(stmt).mappings()]
+
+
+def changes_since(conn: Connection, since: datetime, *, selector: Selector | None = None
+                  ) -> tuple[list[Event], list[Revision]]:
+    """What moved since `since`: events first seen after it, and every revision after it."""
+    since = since.astimezone(UTC)
+    stmt = _filtered(select(events), start=None, end=None, selector=selector, q=None)
+    stmt = stmt.where(events.c.first_seen >= since).order_by(events.c.first_seen, events.c.id)
+    added = [e for e in map(row_to_event, conn.execute(stmt).mappings())
+             if selector is None or selector.matches(e.data, e.source)]
+    rev_stmt = (select(event_revisions, events.c.uid)
+                .join(events, events.c.id == event_revisions.c.event_id)
+                .where(event_revisions.c.at >= since)
+                .order_by(event_revisions.c.at, event_revisions.c.id))
+    rows = list(conn.execute(rev_stmt).mappings())
+    if selector is not None and rows:
+        ids = {row["event_id"] for row in rows}
+        keep = {e.id for e in map(row_to_event, conn.execute(
+            select(events).where(events.c.id.in_(ids))).mappings())
+            if selector.matches(e.data, e.source)}
+        rows = [row for row in rows if row["event_id"] in keep]
+    return added, [_revision(row) for row in rows]
+
+
+def _revision(row: Mapping[str, Any]) -> Revision:
+    return Revision(event_uid=row["uid"], at=row["at"], change=row["change"],
+                    sequence=row["sequence"], changes=row["changes"], reason=row["reason"],
+                    sync_id=row["sync_id"])

@@ -1,0 +1,144 @@
+"""Per-source state (bookmark, health, held-back removals) and the sync log."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from calsync.connector import Bookmark
+from calsync.store.tables import events, sources, sync_runs
+
+__all__ = [
+    "SourceState",
+    "SyncRun",
+    "finish_sync_run",
+    "get_source_state",
+    "list_source_states",
+    "recent_sync_runs",
+    "save_source_state",
+    "start_sync_run",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    name: str
+    type: str
+    bookmark: Bookmark = field(default_factory=Bookmark)
+    last_attempt_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_error: str | None = None
+    error_kind: str | None = None
+    consecutive_failures: int = 0
+    retry_at: datetime | None = None
+    anomaly: dict[str, Any] | None = None
+
+    @property
+    def failing(self) -> bool:
+        return self.consecutive_failures > 0
+
+    def as_dict(self) -> dict[str, Any]:
+        iso = (lambda v: v.isoformat() if v else None)  # noqa: E731
+        return {
+            "name": self.name, "type": self.type,
+            "last_attempt_at": iso(self.last_attempt_at),
+            "last_success_at": iso(self.last_success_at),
+            "last_error": self.last_error, "error_kind": self.error_kind,
+            "consecutive_failures": self.consecutive_failures,
+            "retry_at": iso(self.retry_at), "anomaly": self.anomaly,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SyncRun:
+    id: int
+    source: str
+    started_at: datetime
+    finished_at: datetime | None
+    outcome: str
+    added: int
+    changed: int
+    cancelled: int
+    unchanged: int
+    skipped: int
+    error: str | None
+    error_kind: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "source": self.source, "started_at": self.started_at.isoformat(),
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "outcome": self.outcome, "added": self.added, "changed": self.changed,
+            "cancelled": self.cancelled, "unchanged": self.unchanged, "skipped": self.skipped,
+            "error": self.error, "error_kind": self.error_kind,
+        }
+
+
+def _state(row: Mapping[str, Any]) -> SourceState:
+    return SourceState(
+        name=row["name"], type=row["type"], bookmark=Bookmark.from_json(row["bookmark"]),
+        last_attempt_at=row["last_attempt_at"], last_success_at=row["last_success_at"],
+        last_error=row["last_error"], error_kind=row["error_kind"],
+        consecutive_failures=row["consecutive_failures"], retry_at=row["retry_at"],
+        anomaly=row["anomaly"],
+    )
+
+
+def get_source_state(conn: Connection, name: str, type_: str = "") -> SourceState:
+    row = conn.execute(select(sources).where(sources.c.name == name)).mappings().first()
+    return _state(row) if row is not None else SourceState(name=name, type=type_)
+
+
+def list_source_states(conn: Connection) -> dict[str, SourceState]:
+    return {row["name"]: _state(row)
+            for row in conn.execute(select(sources).order_by(sources.c.name)).mappings()}
+
+
+def save_source_state(conn: Connection, state: SourceState) -> None:
+    values = {
+        "type": state.type, "bookmark": state.bookmark.to_json(),
+        "last_attempt_at": state.last_attempt_at, "last_success_at": state.last_success_at,
+        "last_error": state.last_error, "error_kind": state.error_kind,
+        "consecutive_failures": state.consecutive_failures, "retry_at": state.retry_at,
+        "anomaly": state.anomaly,
+    }
+    done = conn.execute(update(sources).where(sources.c.name == state.name).values(**values))
+    if done.rowcount == 0:
+        conn.execute(insert(sources).values(name=state.name, **values))
+
+
+def start_sync_run(conn: Connection, source: str, at: datetime) -> int:
+    result = conn.execute(insert(sync_runs).values(
+        source=source, started_at=at, outcome="running", added=0, changed=0, cancelled=0,
+        unchanged=0, skipped=0).returning(sync_runs.c.id))
+    return int(result.scalar_one())
+
+
+def finish_sync_run(conn: Connection, run_id: int, *, at: datetime, outcome: str,
+                    counts: Mapping[str, int] | None = None, error: str | None = None,
+                    error_kind: str | None = None) -> None:
+    conn.execute(update(sync_runs).where(sync_runs.c.id == run_id).values(
+        finished_at=at, outcome=outcome, error=error, error_kind=error_kind,
+        **dict(counts or {})))
+
+
+def recent_sync_runs(conn: Connection, source: str | None = None, limit: int = 20
+                     ) -> list[SyncRun]:
+    stmt = select(sync_runs).order_by(sync_runs.c.started_at.desc(), sync_runs.c.id.desc())
+    if source is not None:
+        stmt = stmt.where(sync_runs.c.source == source)
+    return [SyncRun(**row) for row in conn.execute(stmt.limit(limit)).mappings()]
+
+
+def event_counts_by_source(conn: Connection) -> dict[str, dict[str, int]]:
+    """source -> {status: count}."""
+    out: dict[str, dict[str, int]] = {}
+    stmt = select(events.c.source, events.c.status, func.count()).group_by(
+        events.c.source, events.c.status)
+    for source, status, count in conn.execute(stmt):
+        out.setdefault(source, {})[status] = count
+    return out

@@ -1,0 +1,129 @@
+"""The database schema (SQLAlchemy Core), shared by SQLite and PostgreSQL.
+
+Alembic migrations in `migrations/` create exactly these tables; a test checks that the
+migrated schema and this metadata agree. Instants are stored in UTC and always come
+back timezone-aware, whatever the database.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (JSON, Boolean, Column, DateTime, Dialect, ForeignKey, Index, Integer,
+                        MetaData, String, Table, Text, UniqueConstraint)
+from sqlalchemy.types import TypeDecorator
+
+__all__ = ["UTCDateTime", "event_revisions", "events", "metadata", "sources", "sync_runs"]
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out; naive values are refused."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime) or value.tzinfo is None:
+            raise ValueError(f"refusing to store a naive or non-datetime value: {value!r}")
+        value = value.astimezone(UTC)
+        # SQLite has no time zones: store naive UTC so text ordering is time ordering.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+events = Table(
+    "events", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("uid", String(120), nullable=False, unique=True),
+    Column("source", String(100), nullable=False),
+    Column("external_uid", String(500), nullable=False),
+    Column("level", String(50), nullable=False),
+    Column("actor", String(300), nullable=False),
+    Column("kind", String(50), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("url", Text),
+    Column("location", Text),
+    # ",a,b," so that a tag filter is `tags LIKE '%,a,%'` on every database.
+    Column("tags", Text, nullable=False, default=""),
+    Column("attrs", JSON, nullable=False),
+    Column("all_day", Boolean, nullable=False),
+    # Timed: the instant. All-day: midnight UTC of the date (the date itself, losslessly).
+    Column("start_at", UTCDateTime, nullable=False),
+    Column("end_at", UTCDateTime),
+    Column("timezone", String(64), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("sequence", Integer, nullable=False, default=0),
+    Column("content_hash", String(32), nullable=False),
+    Column("record_key", String(32)),
+    Column("first_seen", UTCDateTime, nullable=False),
+    Column("last_seen", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("source", "external_uid"),
+    Index(None, "start_at"),
+    Index(None, "level", "start_at"),
+    Index(None, "updated_at"),
+)
+
+sync_runs = Table(
+    "sync_runs", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String(100), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    # running | ok | not_modified | failed | held
+    Column("outcome", String(20), nullable=False),
+    Column("added", Integer, nullable=False, default=0),
+    Column("changed", Integer, nullable=False, default=0),
+    Column("cancelled", Integer, nullable=False, default=0),
+    Column("unchanged", Integer, nullable=False, default=0),
+    Column("skipped", Integer, nullable=False, default=0),
+    Column("error", Text),
+    Column("error_kind", String(20)),  # fatal | retriable | held
+    Index(None, "source", "started_at"),
+)
+
+event_revisions = Table(
+    "event_revisions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_id", Integer, ForeignKey("events.id", ondelete="CASCADE"), nullable=False),
+    Column("sync_id", Integer, ForeignKey("sync_runs.id", ondelete="SET NULL")),
+    Column("at", UTCDateTime, nullable=False),
+    Column("change", String(20), nullable=False),  # changed | cancelled | restored
+    Column("sequence", Integer, nullable=False),
+    # {field: [old, new]} for every material field that changed.
+    Column("changes", JSON, nullable=False),
+    Column("reason", Text),
+    Index(None, "event_id", "at"),
+    Index(None, "at"),
+)
+
+sources = Table(
+    "sources", metadata,
+    Column("name", String(100), primary_key=True),
+    Column("type", String(100), nullable=False),
+    Column("bookmark", JSON, nullable=False),
+    Column("last_attempt_at", UTCDateTime),
+    Column("last_success_at", UTCDateTime),
+    Column("last_error", Text),
+    Column("error_kind", String(20)),
+    Column("consecutive_failures", Integer, nullable=False, default=0),
+    Column("retry_at", UTCDateTime),
+    # A held-back mass removal waiting for `calsync sync --accept-removals`.
+    Column("anomaly", JSON),
+)

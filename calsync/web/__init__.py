@@ -1,0 +1,1 @@
+"""The HTTP face of calsync: feeds, JSON API, health (FastAPI)."""

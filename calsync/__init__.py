@@ -8,10 +8,10 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from calsync.clock import Clock, FixedClock, SystemClock  # noqa: E402
-from calsync.errors import CalsyncError, ConfigError, ConnectorError  # noqa: E402
-from calsync.model import Event, EventData, Status  # noqa: E402
-from calsync.runtime import Runtime  # noqa: E402
+from calsync.clock import Clock, FixedClock, SystemClock
+from calsync.errors import CalsyncError, ConfigError, ConnectorError
+from calsync.model import Event, EventData, Status
+from calsync.runtime import Runtime
 
 __all__ = [
     "CalsyncError",

@@ -20,6 +20,7 @@ a large, mostly unchanged feed cheap.
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import logging
 from collections.abc import Iterable, Sequence
@@ -135,7 +136,7 @@ class FetchContext:
 class Connector(Protocol):
     type: ClassVar[str]
     title: ClassVar[str]
-    Options: ClassVar[type[BaseModel]]
+    Options: ClassVar[builtins.type[BaseModel]]
     name: str
     config: ConnectorConfig
 
@@ -153,7 +154,7 @@ class BaseConnector:
 
     type: ClassVar[str]
     title: ClassVar[str]
-    Options: ClassVar[type[BaseModel]] = Options
+    Options: ClassVar[builtins.type[BaseModel]] = Options
 
     def __init__(self, name: str, config: ConnectorConfig, options: BaseModel,
                  base_dir: Path) -> None:

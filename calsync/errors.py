@@ -137,7 +137,8 @@ def explain(exc: BaseException) -> str:
                 "and run `calsync db upgrade`.")
     if isinstance(exc, NotFoundError):
         return f"{exc}."
-    return f"Unexpected error: {exc.__class__.__name__}: {exc}. Please report it with the steps that led here."
+    return (f"Unexpected error: {exc.__class__.__name__}: {exc}. "
+            "Please report it with the steps that led here.")
 
 
 def _who(exc: ConnectorError) -> str:

@@ -197,7 +197,8 @@ class Event:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready view used by the CLI's json output and the API."""
-        out = {"uid": self.uid, "source": self.source, "external_uid": self.external_uid}
+        out: dict[str, Any] = {"uid": self.uid, "source": self.source,
+                               "external_uid": self.external_uid}
         out.update(self.data.material())
         out.update(
             sequence=self.sequence,

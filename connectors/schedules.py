@@ -15,8 +15,16 @@ from pydantic import BaseModel, Field
 
 from calsync.config import display_path
 from calsync.config.schema import ConnectorConfig
-from calsync.connector import (BaseConnector, FetchContext, Horizon, NotModified, Options,
-                               Record, Snapshot, record_key)
+from calsync.connector import (
+    BaseConnector,
+    FetchContext,
+    Horizon,
+    NotModified,
+    Options,
+    Record,
+    Snapshot,
+    record_key,
+)
 from calsync.cycles.catalog import Catalog, load_catalog
 from calsync.cycles.expand import expand_entry
 from calsync.errors import ConfigError, FatalFetchError

@@ -83,7 +83,7 @@ def require_schema(runtime: Runtime) -> None:
 
     try:
         current = current_revision(runtime.engine)
-    except Exception as exc:  # noqa: BLE001 - any driver error means "cannot reach"
+    except Exception as exc:
         raise StoreError(f"cannot open the database: {exc}") from exc
     if current != head_revision():
         raise StoreError(f"the database is at schema revision {current or '(empty)'}, "

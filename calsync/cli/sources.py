@@ -7,7 +7,12 @@ from rich.table import Table
 
 from calsync.cli.common import console, pass_runtime, require_schema
 from calsync.runtime import Runtime
-from calsync.store.sources import event_counts_by_source, list_source_states, recent_sync_runs
+from calsync.store.sources import (
+    SyncRun,
+    event_counts_by_source,
+    list_source_states,
+    recent_sync_runs,
+)
 
 
 @click.command("sources")
@@ -18,23 +23,23 @@ def sources_command(runtime: Runtime) -> None:
     with runtime.engine.connect() as conn:
         states = list_source_states(conn)
         counts = event_counts_by_source(conn)
-        last_runs = {}
-        for run in recent_sync_runs(conn, limit=500):
-            last_runs.setdefault(run.source, run)
+        last_runs: dict[str, SyncRun] = {}
+        for recent in recent_sync_runs(conn, limit=500):
+            last_runs.setdefault(recent.source, recent)
     table = Table(title="Sources", title_justify="left")
     for column in ("connector", "type", "enabled", "events", "last sync", "outcome",
                    "+/~/-/=", "status"):
         table.add_column(column)
     for name, connector in sorted(runtime.connectors.items()):
-        state, run = states.get(name), last_runs.get(name)
+        state, last = states.get(name), last_runs.get(name)
         total = sum(counts.get(name, {}).values())
         cancelled = counts.get(name, {}).get("cancelled", 0)
-        if state is None or run is None:
+        if state is None or last is None:
             status, when, outcome, delta = "[dim]never synced", "—", "—", "—"
         else:
-            when = run.started_at.strftime("%Y-%m-%d %H:%M UTC")
-            outcome = run.outcome
-            delta = f"{run.added}/{run.changed}/{run.cancelled}/{run.unchanged}"
+            when = last.started_at.strftime("%Y-%m-%d %H:%M UTC")
+            outcome = last.outcome
+            delta = f"{last.added}/{last.changed}/{last.cancelled}/{last.unchanged}"
             if state.anomaly:
                 status = (f"[yellow]held: would cancel {state.anomaly.get('would_cancel')} "
                           f"upcoming; `calsync sync --connector {name} --accept-removals`")

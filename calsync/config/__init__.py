@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from calsync.config.report import validate_located
+from calsync.config.schema import NAME_PATTERN as _NAME
 from calsync.config.schema import Config, ConnectorConfig
 from calsync.config.yamlfile import Located, load_yaml, parse_yaml
 from calsync.errors import ConfigError, Problem
@@ -122,6 +123,12 @@ def _references(config: Config, located: Located) -> list[Problem]:
                 path, f"unknown {what} {value!r}; known: {', '.join(sorted(known))} "
                       f"(add it under '{what}s:' to define it)"))
 
+    for section in ("connectors", "feeds", "levels"):
+        for name in getattr(config, section):
+            if not _NAME.match(name):
+                problems.append(located.problem(
+                    (section, name), f"name {name!r} may only use lowercase letters, digits, "
+                                     "'-' and '_' (it appears in URLs and commands)"))
     for name, conn in config.connectors.items():
         check(conn.level, levels, "level", ("connectors", name, "level"))
         check(conn.kind, kinds, "kind", ("connectors", name, "kind"))

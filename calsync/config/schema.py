@@ -33,7 +33,7 @@ __all__ = [
     "StrictModel",
 ]
 
-_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
 class StrictModel(BaseModel):
@@ -46,13 +46,6 @@ def check_timezone(value: str) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"unknown time zone {value!r} (use an IANA name such as "
                          "'Europe/Stockholm')") from None
-    return value
-
-
-def check_name(value: str, what: str) -> str:
-    if not _NAME.match(value):
-        raise ValueError(f"{what} name {value!r} may only use lowercase letters, digits, "
-                         "'-' and '_'")
     return value
 
 
@@ -196,7 +189,7 @@ class Config(StrictModel):
     connectors: dict[str, ConnectorConfig] = Field(default_factory=dict)
     feeds: dict[str, FeedConfig] = Field(default_factory=dict)
 
-    base_dir: Path = Field(default=Path("."), exclude=True)
+    base_dir: Path = Field(default=Path(), exclude=True)
     source_file: str = Field(default="config.yaml", exclude=True)
     _options: dict[str, BaseModel] = PrivateAttr(default_factory=dict)
 
@@ -208,13 +201,6 @@ class Config(StrictModel):
     @classmethod
     def _tz(cls, value: str) -> str:
         return check_timezone(value)
-
-    @field_validator("connectors", "feeds", "levels")
-    @classmethod
-    def _names(cls, value: dict[str, Any]) -> dict[str, Any]:
-        for name in value:
-            check_name(name, "this")
-        return value
 
     def resolve(self, path: str | Path) -> Path:
         """A path from the config, relative to the config file's folder."""

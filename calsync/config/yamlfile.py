@@ -114,7 +114,12 @@ class _Builder:
             return out
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        value = self.constructor.construct_object(node, deep=True)
+        try:
+            value = self.constructor.construct_object(node, deep=True)
+        except ValueError as exc:  # e.g. a date such as 2026-02-30
+            self.problems.append(Problem(self.located.file, node.start_mark.line + 1,
+                                         format_path(path), f"{exc} (got {node.value!r})"))
+            return node.value
         if isinstance(value, str) and "${" in value:
             value = self._substitute(value, path, node.start_mark.line + 1)
         return value

@@ -73,12 +73,23 @@ def _load(paths: list[Path], display: dict[Path, str] | None) -> Catalog:
         except ConfigError as exc:
             problems += exc.problems
             continue
-        parsed, errs = validate_located(CycleFile, located.data or {}, located)
+        data = located.data if located.data is not None else {}
+        if not isinstance(data, dict):
+            problems.append(located.problem((), "a schedule file is a mapping with 'cycles:'"))
+            continue
+        raw_cycles = data.get("cycles", [])
+        header, errs = validate_located(CycleFile, {**data, "cycles": []}, located)
         problems += errs
-        if parsed is None:
+        if header is None or not isinstance(raw_cycles, list):
+            if not isinstance(raw_cycles, list):
+                problems.append(located.problem(("cycles",), "'cycles' must be a list"))
             continue
         ids = []
-        for i, entry in enumerate(parsed.cycles):
+        for i, raw in enumerate(raw_cycles):
+            entry, errs = validate_located(CycleEntry, raw, located, prefix=("cycles", i))
+            problems += errs
+            if entry is None:
+                continue
             if entry.id in catalog.entries:
                 first = catalog.entries[entry.id]
                 problems.append(located.problem(
@@ -87,7 +98,7 @@ def _load(paths: list[Path], display: dict[Path, str] | None) -> Catalog:
                     f":{first.line})"))
                 continue
             line = located.line_of(("cycles", i))
-            catalog.entries[entry.id] = CatalogEntry(entry, parsed.defaults, path, line)
+            catalog.entries[entry.id] = CatalogEntry(entry, header.defaults, path, line)
             located_by_id[entry.id] = (located, i)
             ids.append(entry.id)
         catalog.files[path] = ids
@@ -102,7 +113,7 @@ def _reference_problems(catalog: Catalog, where: dict[str, tuple[Located, int]]
     problems = []
     for cid, item in catalog.entries.items():
         located, index = where[cid]
-        refs = []
+        refs: list[tuple[tuple[str, ...], str]] = []
         if item.entry.when.relative is not None:
             refs.append((("when", "relative", "to"), item.entry.when.relative.to))
         if item.entry.condition is not None:

@@ -143,8 +143,8 @@ class When(StrictModel):
                 raise ValueError(f"time must be 'HH:MM' (24h), got {self.time!r}")
             if shape not in ("date", "rrule", "dates", "relative"):
                 raise ValueError("'time' applies to date, rrule, dates or relative")
-        if self.rrule is not None:
-            _check_rrule(self.rrule)
+        if self.rrule is not None and self.dtstart is not None:
+            _check_rrule(self.rrule, self.dtstart)
         return self
 
     @property
@@ -155,15 +155,19 @@ class When(StrictModel):
         raise AssertionError("validated When has a shape")
 
 
-def _check_rrule(text: str) -> None:
+def _check_rrule(text: str, dtstart: dt.date) -> None:
     from dateutil.rrule import rrulestr
 
     if "DTSTART" in text.upper():
         raise ValueError("put the start in 'dtstart', not inside the rrule")
+    start = dt.datetime.combine(dtstart, dt.time(0))
     try:
-        rrulestr(text, dtstart=None)
+        rule = rrulestr(text, dtstart=start)
     except (ValueError, TypeError) as exc:
         raise ValueError(f"not a valid RFC 5545 RRULE ({exc}): {text!r}") from None
+    if rule.after(start, inc=True) is None:
+        raise ValueError(f"not a valid RFC 5545 RRULE: it never occurs (check BYMONTH, "
+                         f"BYMONTHDAY and BYDAY values): {text!r}")
 
 
 class Condition(StrictModel):

@@ -72,7 +72,7 @@ def event_values(data: EventData) -> dict[str, Any]:
     }
 
 
-def row_to_data(row: Mapping[str, Any]) -> EventData:
+def row_to_data(row: Mapping[Any, Any]) -> EventData:
     start_at: datetime = row["start_at"]
     end_at: datetime | None = row["end_at"]
     start: date | datetime
@@ -94,7 +94,7 @@ def row_to_data(row: Mapping[str, Any]) -> EventData:
     )
 
 
-def row_to_event(row: Mapping[str, Any]) -> Event:
+def row_to_event(row: Mapping[Any, Any]) -> Event:
     return Event(
         id=row["id"], uid=row["uid"], source=row["source"], data=row_to_data(row),
         sequence=row["sequence"], content_hash=row["content_hash"],
@@ -201,7 +201,7 @@ def changes_since(conn: Connection, since: datetime, *, selector: Selector | Non
     return added, [_revision(row) for row in rows]
 
 
-def _revision(row: Mapping[str, Any]) -> Revision:
+def _revision(row: Mapping[Any, Any]) -> Revision:
     return Revision(event_uid=row["uid"], at=row["at"], change=row["change"],
                     sequence=row["sequence"], changes=row["changes"], reason=row["reason"],
                     sync_id=row["sync_id"])

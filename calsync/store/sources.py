@@ -42,7 +42,9 @@ class SourceState:
         return self.consecutive_failures > 0
 
     def as_dict(self) -> dict[str, Any]:
-        iso = (lambda v: v.isoformat() if v else None)  # noqa: E731
+        def iso(value: datetime | None) -> str | None:
+            return value.isoformat() if value else None
+
         return {
             "name": self.name, "type": self.type,
             "last_attempt_at": iso(self.last_attempt_at),
@@ -78,7 +80,7 @@ class SyncRun:
         }
 
 
-def _state(row: Mapping[str, Any]) -> SourceState:
+def _state(row: Mapping[Any, Any]) -> SourceState:
     return SourceState(
         name=row["name"], type=row["type"], bookmark=Bookmark.from_json(row["bookmark"]),
         last_attempt_at=row["last_attempt_at"], last_success_at=row["last_success_at"],
@@ -119,7 +121,7 @@ def start_sync_run(conn: Connection, source: str, at: datetime) -> int:
 
 
 def finish_sync_run(conn: Connection, run_id: int, *, at: datetime, outcome: str,
-                    counts: Mapping[str, int] | None = None, error: str | None = None,
+                    counts: Mapping[str, Any] | None = None, error: str | None = None,
                     error_kind: str | None = None) -> None:
     conn.execute(update(sync_runs).where(sync_runs.c.id == run_id).values(
         finished_at=at, outcome=outcome, error=error, error_kind=error_kind,

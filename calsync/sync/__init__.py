@@ -34,8 +34,13 @@ from calsync.config.schema import Config
 from calsync.connector import Bookmark, Connector, FetchContext, Horizon, NotModified, Snapshot
 from calsync.errors import ConnectorError, RetriableFetchError
 from calsync.http import make_client
-from calsync.store.sources import (SourceState, finish_sync_run, get_source_state,
-                                   save_source_state, start_sync_run)
+from calsync.store.sources import (
+    SourceState,
+    finish_sync_run,
+    get_source_state,
+    save_source_state,
+    start_sync_run,
+)
 from calsync.store.tables import events
 from calsync.sync.apply import apply_plan, load_known
 from calsync.sync.plan import Plan, plan_sync
@@ -148,7 +153,7 @@ class Syncer:
                     fingerprint, accept_removals, fence, say)
         except FencedOut:
             raise
-        except Exception as exc:  # noqa: BLE001 - the per-connector boundary (see docstring)
+        except Exception as exc:
             report = self._record_failure(connector, state, run_id, now, exc)
         report.seconds = time.perf_counter() - started
         say(name, {"ok": "done", "not_modified": "done"}.get(report.outcome, report.outcome))

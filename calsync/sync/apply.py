@@ -60,7 +60,7 @@ def apply_plan(conn: Connection, source: str, plan: Plan, *, now: datetime, sync
         sequence = row["sequence"] + 1
         conn.execute(update(events).where(events.c.id == known.id).values(
             status=str(Status.CANCELLED), content_hash=new.content_hash(), sequence=sequence,
-            updated_at=now))
+            updated_at=now, record_key=None))  # no key: if it reappears, it is re-mapped
         revisions.append(_revision(known.id, sync_id, now, "cancelled", sequence,
                                    _diff(old, new), cancel_reason))
     if revisions:

@@ -11,15 +11,24 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypedDict
 
 from calsync.connector import Horizon, Record
 from calsync.errors import SkippableRecordError
 from calsync.model import EventData, Status
 
-__all__ = ["Known", "Plan", "plan_sync"]
+__all__ = ["Counts", "Known", "Plan", "plan_sync"]
 
 ToEvents = Callable[[Record, Horizon], Iterable[EventData]]
 Settle = Callable[[EventData], EventData]
+
+
+class Counts(TypedDict):
+    added: int
+    changed: int
+    cancelled: int
+    unchanged: int
+    skipped: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +63,7 @@ class Plan:
             return 0.0
         return len(self.disappeared) / max(self.upcoming_active, 1)
 
-    def counts(self) -> dict[str, int]:
+    def counts(self) -> Counts:
         return {"added": len(self.added), "changed": len(self.changed),
                 "cancelled": len(self.disappeared), "unchanged": len(self.unchanged),
                 "skipped": self.skipped}

@@ -14,13 +14,24 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 
 from calsync.durations import Duration, parse_duration
 from calsync.model import DEFAULT_KINDS, Status
 from calsync.selectors import Selector
 
 __all__ = [
+    "API_SCOPES",
+    "ApiConfig",
+    "ApiTokenConfig",
     "Config",
     "ConnectorConfig",
     "DatabaseConfig",
@@ -34,6 +45,7 @@ __all__ = [
 ]
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+API_SCOPES = ("admin", "sync", "alerts")
 
 
 class StrictModel(BaseModel):
@@ -163,6 +175,40 @@ class ConnectorConfig(BaseModel):
         return dict(self.model_extra or {})
 
 
+class ApiTokenConfig(StrictModel):
+    """One named admin token: the secret comes from the environment (`${NAME}`), the
+    name is what admin actions are attributed to."""
+
+    token: SecretStr = Field(description="The bearer secret; write ${ENV_VAR}, never the value.")
+    scopes: list[str] = Field(default_factory=lambda: ["admin"],
+                              description="admin (everything), sync, alerts.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _long_enough(cls, data: Any) -> Any:
+        # On the whole entry, so the error report never echoes the secret itself.
+        token = data.get("token") if isinstance(data, dict) else None
+        if isinstance(token, str) and len(token) < 16:
+            raise ValueError("the token needs at least 16 characters "
+                             "(e.g. `openssl rand -hex 24`)")
+        return data
+
+    @field_validator("scopes")
+    @classmethod
+    def _known_scopes(cls, value: list[str]) -> list[str]:
+        unknown = [s for s in value if s not in API_SCOPES]
+        if unknown:
+            raise ValueError(f"unknown scope(s) {', '.join(map(repr, unknown))}; "
+                             f"known: {', '.join(API_SCOPES)}")
+        return value
+
+
+class ApiConfig(StrictModel):
+    """The HTTP API: named admin bearer tokens (none configured: nothing admin is reachable)."""
+
+    tokens: dict[str, ApiTokenConfig] = Field(default_factory=dict)
+
+
 class FeedConfig(StrictModel):
     """A published iCal feed: a name in the URL, a title for calendar apps, a selector."""
 
@@ -188,6 +234,7 @@ class Config(StrictModel):
     kinds: list[str] = Field(default_factory=lambda: list(DEFAULT_KINDS))
     connectors: dict[str, ConnectorConfig] = Field(default_factory=dict)
     feeds: dict[str, FeedConfig] = Field(default_factory=dict)
+    api: ApiConfig = Field(default_factory=ApiConfig)
 
     base_dir: Path = Field(default=Path(), exclude=True)
     source_file: str = Field(default="config.yaml", exclude=True)

@@ -1,10 +1,19 @@
 """The FastAPI application factory. No import-time side effects: everything it serves
-comes from the `Runtime` passed in, so tests build apps on their own databases."""
+comes from the `Runtime` passed in, so tests build apps on their own databases.
+
+Every error leaves as JSON `{"error": ..., "message": ...}`: calsync's own errors through
+`errors.explain`, HTTP errors (401/403/404) with their message and headers, and bad
+query parameters as 422 with one line per problem (`problems`).
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from calsync import __version__
 from calsync.errors import CalsyncError, ConfigError, NotFoundError, explain
@@ -12,6 +21,9 @@ from calsync.runtime import Runtime
 from calsync.web import feeds, health
 
 __all__ = ["create_app"]
+
+_REASONS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
+            405: "MethodNotAllowed", 409: "Conflict", 422: "ValidationError"}
 
 
 def create_app(runtime: Runtime) -> FastAPI:
@@ -32,4 +44,30 @@ def create_app(runtime: Runtime) -> FastAPI:
         return JSONResponse({"error": exc.__class__.__name__, "message": explain(exc)},
                             status_code=status)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        return JSONResponse(
+            {"error": _REASONS.get(exc.status_code, "HTTPError"), "message": message,
+             "detail": exc.detail},
+            status_code=exc.status_code, headers=dict(exc.headers or {}))
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [_problem(err) for err in exc.errors()]
+        return JSONResponse(
+            {"error": "ValidationError",
+             "message": "invalid request: " + "; ".join(problems), "problems": problems},
+            status_code=422)
+
     return app
+
+
+def _problem(err: Any) -> str:
+    """One readable line per validation error: `query.level: unknown level 'x' (got 'x')`."""
+    loc = ".".join(str(part) for part in err.get("loc", ()))
+    message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+    given = err.get("input")
+    if given is not None and not isinstance(given, dict | list) and repr(given) not in message:
+        message = f"{message} (got {given!r})"
+    return f"{loc}: {message}" if loc else message

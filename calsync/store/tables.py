@@ -27,7 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["UTCDateTime", "event_revisions", "events", "metadata", "sources", "sync_runs"]
+__all__ = ["UTCDateTime", "event_revisions", "events", "feed_tokens", "metadata", "sources",
+           "sync_runs"]
 
 metadata = MetaData(naming_convention={
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -140,4 +141,13 @@ sources = Table(
     Column("retry_at", UTCDateTime),
     # A held-back mass removal waiting for `calsync sync --accept-removals`.
     Column("anomaly", JSON),
+)
+
+# Secret tokens of private feeds (`/feeds/{name}/{token}.ics`); one current token a feed.
+feed_tokens = Table(
+    "feed_tokens", metadata,
+    Column("feed", String(100), primary_key=True),
+    Column("token", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(100), nullable=False),  # "cli" or an admin token's name
 )

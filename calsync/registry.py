@@ -23,6 +23,9 @@ __all__ = ["BUILTIN_CONNECTORS", "UnknownConnectorType", "build_connector", "con
 
 BUILTIN_CONNECTORS: dict[str, str] = {
     "schedules": "connectors.schedules:SchedulesConnector",
+    "ical": "connectors.ical:IcalConnector",
+    "json": "connectors.listing:JsonConnector",
+    "csv": "connectors.listing:CsvConnector",
 }
 ENTRY_POINT_GROUP = "calsync.connectors"
 

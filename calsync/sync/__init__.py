@@ -134,7 +134,12 @@ class Syncer:
             run_id = start_sync_run(conn, name, now)
         fingerprint = self._fingerprint(connector, horizon)
         say(name, "fetching")
-        ctx = FetchContext(http=http, clock=self.clock, bookmark=state.bookmark,
+        bookmark = state.bookmark
+        if fingerprint != bookmark.fingerprint or state.anomaly is not None:
+            # Config, horizon or a held sync changed what mapping must produce: a 304
+            # must not short-circuit it, so ask unconditionally.
+            bookmark = replace(bookmark, etag=None, last_modified=None)
+        ctx = FetchContext(http=http, clock=self.clock, bookmark=bookmark,
                            horizon=horizon, log=logging.getLogger(f"calsync.connector.{name}"))
         try:
             result = await asyncio.wait_for(connector.fetch(ctx),

@@ -16,7 +16,7 @@ from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrulestr
 
 from calsync.cycles.catalog import Catalog, CatalogEntry
-from calsync.cycles.format import parse_month_day
+from calsync.cycles.format import PLACEHOLDER, parse_month_day
 from calsync.model import EventData
 from calsync.workdays import holiday_names, next_working_day
 
@@ -65,6 +65,7 @@ def expand_entry(catalog: Catalog, cycle_id: str, first: date, last: date,
     description = _description(item)
     attrs = {"cycle": entry.id, "precision": entry.precision, "certainty": entry.certainty,
              "legal_status": entry.legal_status, **entry.attrs}
+    dated_attrs = any("{" in v for v in entry.attrs.values())  # e.g. budget_year: "{next_year}"
     url = entry.url or next((s.url for s in entry.sources if s.url), None)
     tags = tuple(dict.fromkeys([*defaults.tags, *entry.tags]))
     for occ in occurrences(catalog, cycle_id, first - _MARGIN, last, default_tz):
@@ -72,9 +73,7 @@ def expand_entry(catalog: Catalog, cycle_id: str, first: date, last: date,
         if _day(end) < first or _day(occ.start) > last:
             continue
         year = _year(occ.start)
-        title = occ.title or entry.title
-        if "{" in title:
-            title = title.format(year=year, next_year=year + 1, prev_year=year - 1)
+        title = _for_year(occ.title or entry.title, year)
         yield EventData(
             external_uid=f"{entry.id}/{occ.key}" if occ.key else entry.id,
             title=title,
@@ -89,7 +88,7 @@ def expand_entry(catalog: Catalog, cycle_id: str, first: date, last: date,
             location=entry.location,
             tags=tags,
             status=entry.effective_status(),
-            attrs=attrs,
+            attrs={k: _for_year(v, year) for k, v in attrs.items()} if dated_attrs else attrs,
         )
 
 
@@ -168,6 +167,14 @@ def _timed(occ: Occurrence, hhmm: str, tz: str, duration: relativedelta | None) 
     start = datetime.combine(occ.start, time(hour, minute), ZoneInfo(tz))
     end = start + duration if duration is not None else None
     return Occurrence(occ.key, start, end, occ.title)
+
+
+def _for_year(text: str, year: int) -> str:
+    """Fill the year placeholders of a title or attribute ({year}, {next_year}, {prev_year})."""
+    if "{" not in text:
+        return text
+    values = {"year": year, "next_year": year + 1, "prev_year": year - 1}
+    return PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), text)
 
 
 def _description(item: CatalogEntry) -> str:

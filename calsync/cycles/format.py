@@ -3,7 +3,10 @@
 A file has optional `defaults` (level, actor, timezone, tags, ...) and a list of
 `cycles`. Each cycle has a stable `id`, what it is (title, level, actor, kind, tags),
 where the facts come from (`sources`, `certainty`) and exactly one date shape under
-`when`. `schedules/README.md` documents the format with examples.
+`when`. A file may also define `templates` (cycles written once with `{variable}`
+placeholders, e.g. the Local Government Act's budget cycle) and `instances` that apply a
+template to one actor each; `calsync.cycles.templates` turns those into ordinary cycles.
+`schedules/README.md` documents the format with examples.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import datetime as dt
 import re
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from calsync.config.schema import StrictModel, check_timezone
 from calsync.durations import Duration
@@ -24,8 +27,11 @@ __all__ = [
     "CycleEntry",
     "CycleFile",
     "HolidaysSpec",
+    "Instance",
     "RelativeSpec",
     "SourceRef",
+    "Template",
+    "TemplateDefaults",
     "When",
     "WindowSpec",
 ]
@@ -33,10 +39,14 @@ __all__ = [
 _MONTH_DAY = re.compile(r"^--(\d\d)-(\d\d)$")
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 _ID = re.compile(r"^[A-Za-z0-9{}][A-Za-z0-9_.{}-]*$")
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# Filled per occurrence when a cycle is expanded (titles and attrs); everything else in
+# braces is a template variable, allowed only inside `templates:`.
+YEAR_PLACEHOLDERS = frozenset({"year", "next_year", "prev_year"})
 
 Precision = Literal["exact", "no_later_than", "approximate", "observed", "target"]
 LegalStatus = Literal["in_force", "proposed", "political_target", "observed_practice",
-                      "historical"]
+                      "historical", "convention"]
 Certainty = Literal["high", "medium", "low"]
 
 
@@ -238,6 +248,20 @@ class CycleEntry(StrictModel):
     def _attrs(cls, value: Any) -> Any:
         return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else value
 
+    @field_validator("title", "attrs")
+    @classmethod
+    def _placeholders(cls, value: Any, info: ValidationInfo) -> Any:
+        if (info.context or {}).get("template"):
+            return value  # template variables are checked when an instance applies it
+        texts = value.values() if isinstance(value, dict) else [value]
+        unknown = sorted({name for text in texts for name in PLACEHOLDER.findall(text)}
+                         - YEAR_PLACEHOLDERS)
+        if unknown:
+            raise ValueError(
+                f"unknown placeholder {{{unknown[0]}}}: titles and attrs may use {{year}}, "
+                "{next_year} and {prev_year}; other {names} belong in a template")
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _tz(cls, value: str | None) -> str | None:
@@ -251,6 +275,61 @@ class CycleEntry(StrictModel):
         return Status.TENTATIVE if tentative else Status.CONFIRMED
 
 
+class TemplateDefaults(StrictModel):
+    """What every cycle of a template gets unless it says otherwise (placeholders allowed).
+
+    `tags` are added to each cycle's tags and `attrs` merged under them, so a template
+    can stamp `org: "{org}"` on all its cycles once.
+    """
+
+    level: str | None = None
+    actor: str | None = None
+    kind: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    attrs: dict[str, str] = Field(default_factory=dict)
+
+
+class Template(StrictModel):
+    """Cycles written once for "every municipality" (or every region), applied per actor.
+
+    `cycles` are ordinary cycle entries whose text may use `{variable}` placeholders;
+    `vars` gives default values (which may refer to other variables, `org: kommun-{code}`);
+    `include` pulls in the cycles of other templates. Variables and defaults are inherited
+    through `include`, the including (more specific) template winning.
+    """
+
+    description: str = ""
+    vars: dict[str, str] = Field(default_factory=dict)
+    include: list[str] = Field(default_factory=list)
+    defaults: TemplateDefaults = Field(default_factory=TemplateDefaults)
+    cycles: list[dict[str, Any]] = Field(default_factory=list)
+
+    @field_validator("vars", mode="before")
+    @classmethod
+    def _vars(cls, value: Any) -> Any:
+        return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else value
+
+
+class Instance(StrictModel):
+    """One actor that a template applies to: its variables and its local differences.
+
+    `skip` leaves out cycles (by their instantiated id), `override` replaces top-level
+    keys of a cycle (e.g. its `when`), and `cycles` adds cycles of this actor only; the
+    latter two may use the same placeholders as the template.
+    """
+
+    template: str
+    vars: dict[str, str] = Field(default_factory=dict)
+    skip: list[str] = Field(default_factory=list)
+    override: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    cycles: list[dict[str, Any]] = Field(default_factory=list)
+
+    @field_validator("vars", mode="before")
+    @classmethod
+    def _vars(cls, value: Any) -> Any:
+        return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else value
+
+
 class CycleFile(StrictModel):
     """A whole schedules/*.yaml file."""
 
@@ -258,3 +337,5 @@ class CycleFile(StrictModel):
     description: str = ""
     defaults: CycleDefaults = Field(default_factory=CycleDefaults)
     cycles: list[CycleEntry] = Field(default_factory=list)
+    templates: dict[str, Template] = Field(default_factory=dict)
+    instances: list[Instance] = Field(default_factory=list)

@@ -52,7 +52,7 @@ def test_check_upgrade_sync_timeline(project: Path) -> None:
     titles = {e["title"] for e in found}
     assert "General election 2026 - Riksdag, regional and municipal councils" in titles
     assert any(t.startswith("MFF 2028-2034") for t in titles)
-    assert {e["level"] for e in found} == {"eu", "national"}
+    assert {e["level"] for e in found} == {"eu", "national", "regional", "municipal"}
     code, out = run("timeline", "--from", "2026-09-01", "--to", "2026-09-30", "--level",
                     "national")
     assert code == 0 and "September 2026" in out and "General election 2026" in out

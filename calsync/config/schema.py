@@ -207,14 +207,49 @@ class ApiConfig(StrictModel):
     """The HTTP API: named admin bearer tokens (none configured: nothing admin is reachable)."""
 
     tokens: dict[str, ApiTokenConfig] = Field(default_factory=dict)
+    stale_after: Duration = Field(
+        default_factory=lambda: parse_duration("P1D"),
+        description="An enabled source without a successful sync for this long is stale "
+                    "(shown in /api/sources; /readyz fails).")
 
 
 class FeedConfig(StrictModel):
-    """A published iCal feed: a name in the URL, a title for calendar apps, a selector."""
+    """A published iCal feed: a name in the URL, a title for calendar apps, a selector.
+
+    A feed named `all` replaces the built-in `/feeds/all.ics` (e.g. to make it private).
+    """
 
     title: str
     description: str = ""
     select: Selector = Field(default_factory=Selector)
+    private: bool = Field(False, description="Only reachable at a URL with a secret token "
+                                             "(`calsync feeds rotate-token NAME`).")
+    keep_cancelled: Duration = Field(
+        default_factory=lambda: parse_duration("P30D"),
+        description="How long a cancelled event stays in the feed as STATUS:CANCELLED.")
+    refresh: Duration = Field(default_factory=lambda: parse_duration("PT6H"),
+                              description="Suggested polling interval (REFRESH-INTERVAL).")
+    alarms: dict[str, list[Duration]] = Field(
+        default_factory=dict,
+        description="Reminders per event kind, before the start: {deadline: [P7D, P1D]}.")
+    color: str | None = Field(None, description="Calendar colour (#rrggbb) for Apple clients.")
+
+    @field_validator("alarms", mode="before")
+    @classmethod
+    def _alarm_lists(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: v if isinstance(v, list) else [v] for k, v in value.items()}
+        return value
+
+    @field_validator("alarms")
+    @classmethod
+    def _alarm_units(cls, value: dict[str, list[Duration]]) -> dict[str, list[Duration]]:
+        for kind, befores in value.items():
+            for before in befores:
+                if before.years or before.months:
+                    raise ValueError(f"alarm for {kind!r}: use weeks, days, hours or minutes "
+                                     "(a reminder cannot be in years or months)")
+        return value
 
 
 class Config(StrictModel):

@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from calsync import __version__
 from calsync.errors import CalsyncError, ConfigError, NotFoundError, explain
 from calsync.runtime import Runtime
-from calsync.web import feeds, health
+from calsync.web import api, feeds, health
 
 __all__ = ["create_app"]
 
@@ -34,8 +34,12 @@ def create_app(runtime: Runtime) -> FastAPI:
                     "timeline: iCal feeds, JSON API and misalignment alerts.",
     )
     app.state.runtime = runtime
+    app.state.feeds = feeds.FeedService(runtime)
     app.include_router(health.router)
+    # Routers with fixed paths under /feeds/ (the alerts feed) go before feeds.router,
+    # whose /feeds/{name}.ics would otherwise answer for them.
     app.include_router(feeds.router)
+    app.include_router(api.router)
 
     @app.exception_handler(CalsyncError)
     async def _calsync_error(_request: Request, exc: CalsyncError) -> JSONResponse:

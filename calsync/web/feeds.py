@@ -1,34 +1,298 @@
-"""iCal feed routes: `/feeds/all.ics` and one per feed named in config."""
+"""iCal feed routes: `/feeds/all.ics`, one per feed named in config, private feeds.
+
+    GET /feeds/{name}.ics                 a public feed
+    GET /feeds/{name}/{token}.ics         a private feed (token from `calsync feeds`)
+    GET /feeds/                           an HTML page of subscribe links (webcal://)
+
+Query parameters narrow any feed ad hoc: `?level=regional,municipal&actor=*kommun
+&kind=deadline&tag=erdf&status=confirmed` (lists are "any of"; actor takes globs).
+Unknown parameters are ignored, because users add cache-busters to coax Google into a
+refresh. A wrong or missing token answers exactly like an unknown feed (404), so the
+URL gives nothing away.
+
+HTTP: `text/calendar; charset=utf-8`, a strong ETag (a hash of the feed's settings and
+its data fingerprint, see `calsync.feeds.publish`), Last-Modified, 304 for a matching
+If-None-Match (or, without one, If-Modified-Since), gzip when the client accepts it.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+import gzip
+import threading
+import zlib
+from collections import OrderedDict
+from collections.abc import Generator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from html import escape
 
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse, StreamingResponse
+from sqlalchemy import Connection
+from starlette.background import BackgroundTask
+
+from calsync.config.schema import Config, FeedConfig
+from calsync.durations import format_duration
 from calsync.errors import NotFoundError
-from calsync.feeds.ics import CalendarMeta, render_calendar
+from calsync.feeds.ics import CalendarMeta
+from calsync.feeds.publish import EventCache, FeedSpec, Fingerprint, fingerprint, iter_feed
+from calsync.feeds.tokens import check_token
+from calsync.runtime import Runtime
 from calsync.selectors import Selector
-from calsync.store.events import iter_events
-from calsync.web.deps import Conn, RuntimeDep
+from calsync.web.deps import RuntimeDep
+from calsync.web.filters import Multi, adhoc_selector
+
+__all__ = ["FeedService", "feed_spec", "feed_urls", "router"]
 
 router = APIRouter(tags=["feeds"])
 
 ICS_TYPE = "text/calendar; charset=utf-8"
+ALL = FeedConfig(title="calsync: all levels",
+                 description="Every cycle on the unified timeline: EU, national, regional "
+                             "and municipal.")
+# Feeds up to this many events are rendered whole and kept for repeated requests; larger
+# ones stream from the per-event cache on every request.
+WHOLE_BODY_EVENTS = 25_000
+_BODIES = 16
 
 
-@router.get("/feeds/{name}.ics", response_class=Response)
-def feed(name: str, runtime: RuntimeDep, conn: Conn) -> Response:
+@dataclass(frozen=True, slots=True)
+class Body:
+    etag: str
+    data: bytes
+    gzipped: bytes | None = None
+
+
+class FeedService:
+    """Per-process state of the feeds: the event cache and the last few whole bodies."""
+
+    def __init__(self, runtime: Runtime, *, cache_capacity: int = 250_000) -> None:
+        self.runtime = runtime
+        self.cache = EventCache(cache_capacity)
+        self._bodies: OrderedDict[str, Body] = OrderedDict()
+        self._lock = threading.Lock()
+        self.generated = 0  # bodies rendered (cold or after a change), for /metrics
+
+    def body(self, etag: str) -> Body | None:
+        with self._lock:
+            found = self._bodies.get(etag)
+            if found is not None:
+                self._bodies.move_to_end(etag)
+            return found
+
+    def keep(self, body: Body) -> None:
+        with self._lock:
+            self._bodies[body.etag] = body
+            self._bodies.move_to_end(body.etag)
+            while len(self._bodies) > _BODIES:
+                self._bodies.popitem(last=False)
+
+    def gzipped(self, body: Body) -> bytes:
+        if body.gzipped is None:
+            packed = gzip.compress(body.data, compresslevel=6, mtime=0)
+            body = Body(body.etag, body.data, packed)
+            self.keep(body)
+            return packed
+        return body.gzipped
+
+    def render(self, conn: Connection, spec: FeedSpec, fp: Fingerprint) -> bytes:
+        self.generated += 1
+        return b"".join(iter_feed(conn, spec, fp, self.cache))
+
+
+def get_service(request: Request) -> FeedService:
+    service = getattr(request.app.state, "feeds", None)
+    if service is None:
+        service = request.app.state.feeds = FeedService(request.app.state.runtime)
+    assert isinstance(service, FeedService)
+    return service
+
+
+def feed_config(config: Config, name: str) -> FeedConfig | None:
+    if name in config.feeds:
+        return config.feeds[name]
+    return ALL if name == "all" else None
+
+
+def feed_urls(config: Config, name: str, token: str | None = None) -> dict[str, str]:
+    """The https (or http) and webcal addresses of a feed."""
+    path = f"/feeds/{name}/{token}.ics" if token else f"/feeds/{name}.ics"
+    http = f"{config.server.base_url}{path}"
+    return {"url": http, "webcal": "webcal://" + http.split("://", 1)[1]}
+
+
+def feed_spec(config: Config, name: str, spec: FeedConfig, extra: Selector | None = None
+              ) -> FeedSpec:
+    meta = CalendarMeta(name=spec.title, description=spec.description,
+                        url=f"{config.server.base_url}/feeds/{name}.ics" if not spec.private
+                        else None,
+                        refresh=format_duration(spec.refresh), color=spec.color)
+    alarms = tuple(sorted((kind, tuple(f"-{format_duration(b)}" for b in befores))
+                          for kind, befores in spec.alarms.items()))
+    return FeedSpec(name=name, meta=meta, selector=spec.select, extra=extra,
+                    keep_cancelled=spec.keep_cancelled, alarms=alarms,
+                    event_url=f"{config.server.base_url}/api/events/", private=spec.private)
+
+
+def _http_date(value: datetime) -> str:
+    return format_datetime(value.astimezone(UTC).replace(microsecond=0), usegmt=True)
+
+
+def _not_modified(request: Request, etag: str, last_modified: datetime | None) -> bool:
+    inm = request.headers.get("if-none-match")
+    if inm is not None:
+        tags = {t.strip().removeprefix("W/").strip('"').removesuffix(".gz")
+                for t in inm.split(",")}
+        return etag in tags or "*" in tags
+    ims = request.headers.get("if-modified-since")
+    if ims and last_modified is not None:
+        try:
+            since = parsedate_to_datetime(ims)
+        except (TypeError, ValueError):
+            return False
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
+        return last_modified.replace(microsecond=0) <= since
+    return False
+
+
+def _accepts_gzip(request: Request) -> bool:
+    accept = request.headers.get("accept-encoding", "")
+    for part in accept.split(","):
+        token, _, params = part.strip().partition(";")
+        if token.strip().lower() in ("gzip", "*"):
+            return params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
+    return False
+
+
+def serve_feed(request: Request, runtime: Runtime, name: str, spec: FeedSpec) -> Response:
+    service = get_service(request)
+    conn = runtime.engine.connect()
+    try:
+        fp = fingerprint(conn, spec, runtime.clock.now())
+        etag = fp.etag(spec)
+        use_gzip = _accepts_gzip(request)
+        headers = {
+            "Cache-Control": ("private" if spec.private else "public") + ", no-cache",
+            "Vary": "Accept-Encoding",
+            "ETag": f'"{etag}.gz"' if use_gzip else f'"{etag}"',
+        }
+        if fp.newest is not None:
+            headers["Last-Modified"] = _http_date(fp.newest)
+        if _not_modified(request, etag, fp.newest):
+            return Response(status_code=304, headers=headers)
+        body = service.body(etag)
+        if body is None and fp.count <= WHOLE_BODY_EVENTS:
+            data = service.render(conn, spec, fp)
+            # Keep it only if nothing changed while rendering (a sync committing mid-way).
+            if fingerprint(conn, spec, runtime.clock.now()) == fp:
+                body = Body(etag, data)
+                service.keep(body)
+            else:
+                body = Body(etag, data)
+        if body is not None:
+            if use_gzip:
+                headers["Content-Encoding"] = "gzip"
+                return Response(service.gzipped(body), media_type=ICS_TYPE, headers=headers)
+            return Response(body.data, media_type=ICS_TYPE, headers=headers)
+        stream = _stream(service, conn, spec, fp, use_gzip)
+        conn = None  # type: ignore[assignment]  # the stream owns it now
+        if use_gzip:
+            headers["Content-Encoding"] = "gzip"
+        return StreamingResponse(stream, media_type=ICS_TYPE, headers=headers,
+                                 background=BackgroundTask(stream.close))
+    finally:
+        if conn is not None:
+            conn.close()
+
+
+def _stream(service: FeedService, conn: Connection, spec: FeedSpec, fp: Fingerprint,
+            use_gzip: bool) -> Generator[bytes, None, None]:
+    service.generated += 1
+    packer = zlib.compressobj(6, zlib.DEFLATED, 31) if use_gzip else None
+    try:
+        for chunk in iter_feed(conn, spec, fp, service.cache):
+            if packer is None:
+                yield chunk
+            else:
+                packed = packer.compress(chunk)
+                if packed:
+                    yield packed
+        if packer is not None:
+            yield packer.flush()
+    finally:
+        conn.close()
+
+
+def _resolve(runtime: Runtime, name: str, token: str | None) -> FeedConfig:
+    """The feed's config if `name` (with `token` for a private feed) may be served."""
+    found = feed_config(runtime.config, name)
+    missing = NotFoundError(f"no feed named {name!r}")
+    if found is None:
+        raise missing
+    if found.private:
+        if token is None:
+            raise missing
+        with runtime.engine.connect() as conn:
+            if not check_token(conn, name, token):
+                raise missing
+    elif token is not None:
+        raise missing
+    return found
+
+
+def _filters(runtime: Runtime, level: list[str] | None, actor: list[str] | None,
+             kind: list[str] | None, tag: list[str] | None, status: list[str] | None,
+             source: list[str] | None) -> Selector | None:
+    return adhoc_selector(runtime.config, level=level, actor=actor, kind=kind, tag=tag,
+                          status=status, source=source)
+
+
+@router.get("/feeds/{name}.ics", response_class=Response, responses={
+    200: {"content": {"text/calendar": {}}, "description": "The feed (RFC 5545)."},
+    304: {"description": "Not modified (If-None-Match / If-Modified-Since)."},
+    404: {"description": "No such feed (or it is private)."}})
+def feed(name: str, request: Request, runtime: RuntimeDep, level: Multi = None,
+         actor: Multi = None, kind: Multi = None, tag: Multi = None, status: Multi = None,
+         source: Multi = None) -> Response:
+    """A public feed as iCalendar. Query parameters narrow it ad hoc (comma lists)."""
+    config = _resolve(runtime, name, None)
+    extra = _filters(runtime, level, actor, kind, tag, status, source)
+    return serve_feed(request, runtime, name, feed_spec(runtime.config, name, config, extra))
+
+
+@router.get("/feeds/{name}/{token}.ics", response_class=Response, responses={
+    200: {"content": {"text/calendar": {}}, "description": "The private feed."},
+    404: {"description": "No such feed, or a wrong token."}})
+def private_feed(name: str, token: str, request: Request, runtime: RuntimeDep,
+                 level: Multi = None, actor: Multi = None, kind: Multi = None,
+                 tag: Multi = None, status: Multi = None, source: Multi = None) -> Response:
+    """A private feed: the token in the URL is the key (rotate it with
+    `calsync feeds rotate-token NAME`)."""
+    config = _resolve(runtime, name, token)
+    extra = _filters(runtime, level, actor, kind, tag, status, source)
+    return serve_feed(request, runtime, name, feed_spec(runtime.config, name, config, extra))
+
+
+@router.get("/feeds", response_class=HTMLResponse, include_in_schema=False)
+@router.get("/feeds/", response_class=HTMLResponse)
+def feed_index(runtime: RuntimeDep) -> HTMLResponse:
+    """Subscribe links for every public feed (webcal:// opens the calendar app)."""
     config = runtime.config
-    if name == "all":
-        meta = CalendarMeta(name="calsync: all levels",
-                            description="Every cycle on the unified timeline.",
-                            url=f"{config.server.base_url}/feeds/all.ics")
-        selector = Selector()
-    elif name in config.feeds:
-        spec = config.feeds[name]
-        meta = CalendarMeta(name=spec.title, description=spec.description,
-                            url=f"{config.server.base_url}/feeds/{name}.ics")
-        selector = spec.select
-    else:
-        raise NotFoundError(f"no feed named {name!r}")
-    body = render_calendar(iter_events(conn, selector=selector), meta)
-    return Response(body, media_type=ICS_TYPE)
+    names = ["all", *[n for n in config.feeds if n != "all"]]
+    rows = []
+    for name in names:
+        spec = feed_config(config, name)
+        if spec is None or spec.private:
+            continue
+        urls = feed_urls(config, name)
+        rows.append(f"<li><strong>{escape(spec.title)}</strong> — "
+                    f"<a href=\"{escape(urls['webcal'])}\">subscribe</a> "
+                    f"(<code>{escape(urls['url'])}</code>)"
+                    f"{'<br>' + escape(spec.description) if spec.description else ''}</li>")
+    page = ("<!doctype html><meta charset=utf-8><title>calsync feeds</title>"
+            "<h1>calsync feeds</h1><p>Click <em>subscribe</em>, or paste the address into "
+            "your calendar app (Outlook: Add calendar → From internet; Google: Other "
+            "calendars → From URL).</p><ul>" + "".join(rows) + "</ul>")
+    return HTMLResponse(page)

@@ -1,0 +1,425 @@
+"""The JSON API: the timeline, its history, the sources' health, and admin actions.
+
+Read endpoints are open (the same data the public feeds carry). Admin endpoints need a
+named bearer token (`calsync.web.auth`); the token's name is recorded with the action.
+Filters are the feeds' filters (`calsync.web.filters`): comma lists mean "any of", and a
+bad value is a 422 that says which parameter was wrong and what is accepted.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, HTTPException, Query
+from pydantic import BaseModel, Field
+from sqlalchemy import Connection
+
+from calsync.errors import NotFoundError
+from calsync.feeds.tokens import list_tokens, rotate_token
+from calsync.http import make_client
+from calsync.model import Event
+from calsync.runtime import Runtime
+from calsync.selectors import Selector
+from calsync.store.events import Revision, changes_since, get_event, iter_events, revisions_of
+from calsync.store.sources import (
+    SyncRun,
+    event_counts_by_source,
+    list_source_states,
+    recent_sync_runs,
+)
+from calsync.web.auth import AdminUser, SyncUser
+from calsync.web.deps import Conn, RuntimeDep
+from calsync.web.feeds import feed_config, feed_urls
+from calsync.web.filters import Multi, adhoc_selector, parse_when
+
+__all__ = ["SourceStatus", "router", "source_statuses"]
+
+log = logging.getLogger("calsync.web.api")
+router = APIRouter(prefix="/api")
+
+
+# -- response models (they are the OpenAPI schema at /docs) -----------------------------
+
+
+class EventOut(BaseModel):
+    uid: str = Field(description="Stable public UID (the iCal UID).")
+    source: str
+    external_uid: str
+    title: str
+    start: str = Field(description="ISO date (all-day) or date-time with the source's offset.")
+    end: str | None = Field(description="Exclusive end: a date for all-day events.")
+    all_day: bool
+    timezone: str
+    level: str | None
+    actor: str | None
+    kind: str | None
+    description: str
+    url: str | None
+    location: str | None
+    tags: list[str]
+    status: str
+    attrs: dict[str, Any]
+    sequence: int = Field(description="Increases on every material change.")
+    first_seen: str
+    last_seen: str
+    updated_at: str
+
+
+class RevisionOut(BaseModel):
+    event_uid: str
+    title: str | None = None
+    at: str
+    change: str = Field(description="changed | cancelled | restored")
+    sequence: int
+    changes: dict[str, list[Any]] = Field(description="field -> [old, new]")
+    reason: str | None
+    sync_id: int | None
+
+
+class EventDetail(EventOut):
+    revisions: list[RevisionOut]
+
+
+class EventPage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[EventOut]
+
+
+class MonthGroup(BaseModel):
+    month: str = Field(description="YYYY-MM")
+    title: str = Field(description="e.g. 'December 2026'")
+    events: list[EventOut]
+
+
+class LevelOut(BaseModel):
+    title: str
+    color: str
+
+
+class Timeline(BaseModel):
+    start: str | None
+    end: str | None
+    timezone: str
+    levels: dict[str, LevelOut]
+    total: int
+    months: list[MonthGroup]
+
+
+class SyncRunOut(BaseModel):
+    id: int
+    started_at: str
+    finished_at: str | None
+    outcome: str
+    added: int
+    changed: int
+    cancelled: int
+    unchanged: int
+    skipped: int
+    error: str | None
+
+
+class SourceStatus(BaseModel):
+    name: str
+    type: str
+    title: str | None
+    enabled: bool
+    events: int
+    events_by_status: dict[str, int]
+    last_attempt_at: str | None
+    last_success_at: str | None
+    last_sync: SyncRunOut | None
+    stale: bool = Field(description="Enabled and no successful sync within api.stale_after.")
+    failing: bool
+    consecutive_failures: int
+    last_error: str | None
+    error_kind: str | None
+    retry_at: str | None
+    held: dict[str, Any] | None = Field(description="A held-back mass removal, if any.")
+
+
+class Changes(BaseModel):
+    since: str
+    added: list[EventOut]
+    revisions: list[RevisionOut]
+
+
+class SyncResult(BaseModel):
+    source: str
+    outcome: str
+    added: int
+    changed: int
+    cancelled: int
+    unchanged: int
+    skipped: int
+    held_removals: int
+    error: str | None
+    run_id: int | None
+    seconds: float
+    by: str = Field(description="The admin token that asked for the sync.")
+
+
+class FeedOut(BaseModel):
+    name: str
+    title: str
+    description: str
+    private: bool
+    url: str | None = Field(description="https address; private feeds: see the admin call.")
+    webcal: str | None
+
+
+class TokenOut(BaseModel):
+    feed: str
+    url: str
+    webcal: str
+    created_at: str
+    created_by: str
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+def _event(event: Event) -> EventOut:
+    return EventOut.model_validate(event.as_dict())
+
+
+def _revision(revision: Revision, titles: dict[str, str] | None = None) -> RevisionOut:
+    out = RevisionOut.model_validate(revision.as_dict())
+    if titles is not None:
+        out.title = titles.get(revision.event_uid)
+    return out
+
+
+def _selector(runtime: Runtime, level: list[str] | None, actor: list[str] | None,
+              kind: list[str] | None, tag: list[str] | None, status: list[str] | None,
+              source: list[str] | None) -> Selector | None:
+    return adhoc_selector(runtime.config, level=level, actor=actor, kind=kind, tag=tag,
+                          status=status, source=source)
+
+
+def _range(runtime: Runtime, from_: str | None, to: str | None
+           ) -> tuple[datetime | None, datetime | None]:
+    tz = runtime.config.timezone
+    start = parse_when("from", from_, tz)
+    end = parse_when("to", to, tz, end_of_day=True)
+    if start is not None and end is not None and end < start:
+        from fastapi.exceptions import RequestValidationError
+
+        raise RequestValidationError([{"loc": ("query", "to"), "input": to, "type": "value_error",
+                                       "msg": f"'to' is before 'from' ({from_})"}])
+    return start, end
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def source_statuses(runtime: Runtime, conn: Connection) -> list[SourceStatus]:
+    """Each configured connector's health, for /api/sources, /readyz and /metrics."""
+    now = runtime.clock.now()
+    threshold = now - runtime.config.api.stale_after
+    states = list_source_states(conn)
+    counts = event_counts_by_source(conn)
+    last_runs: dict[str, SyncRun] = {}
+    for recent in recent_sync_runs(conn, limit=1000):
+        last_runs.setdefault(recent.source, recent)
+    out = []
+    for name, connector in sorted(runtime.connectors.items()):
+        state = states.get(name)
+        run = last_runs.get(name)
+        success = state.last_success_at if state else None
+        enabled = connector.config.enabled
+        out.append(SourceStatus(
+            name=name, type=connector.type, title=connector.config.title, enabled=enabled,
+            events=sum(counts.get(name, {}).values()),
+            events_by_status=dict(sorted(counts.get(name, {}).items())),
+            last_attempt_at=_iso(state.last_attempt_at) if state else None,
+            last_success_at=_iso(success),
+            last_sync=SyncRunOut.model_validate(run.as_dict()) if run else None,
+            stale=enabled and (success is None or success < threshold),
+            failing=bool(state and state.failing),
+            consecutive_failures=state.consecutive_failures if state else 0,
+            last_error=state.last_error if state else None,
+            error_kind=state.error_kind if state else None,
+            retry_at=_iso(state.retry_at) if state else None,
+            held=state.anomaly if state else None))
+    return out
+
+
+# -- read endpoints -----------------------------------------------------------------------
+
+From = Annotated[str | None, Query(alias="from", description="A date (2026-12-01) or an "
+                                   "ISO date-time; naive values are in the config's zone.")]
+To = Annotated[str | None, Query(description="Inclusive last day, or an ISO date-time.")]
+Q = Annotated[str | None, Query(description="Text in title, description or actor.",
+                                max_length=200)]
+
+
+@router.get("/events", response_model=EventPage, tags=["timeline"])
+def list_events_endpoint(
+        runtime: RuntimeDep, conn: Conn, from_: From = None, to: To = None,
+        level: Multi = None, actor: Multi = None, kind: Multi = None, tag: Multi = None,
+        status: Multi = None, source: Multi = None, q: Q = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        offset: Annotated[int, Query(ge=0)] = 0) -> EventPage:
+    """Events in time order, filtered and paged (`total` counts every match)."""
+    start, end = _range(runtime, from_, to)
+    selector = _selector(runtime, level, actor, kind, tag, status, source)
+    items: list[EventOut] = []
+    total = 0
+    for event in iter_events(conn, start=start, end=end, selector=selector, q=q):
+        if offset <= total < offset + limit:
+            items.append(_event(event))
+        total += 1
+    return EventPage(total=total, limit=limit, offset=offset, items=items)
+
+
+@router.get("/events/{uid}", response_model=EventDetail, tags=["timeline"],
+            responses={404: {"description": "No event with this UID."}})
+def get_event_endpoint(uid: str, conn: Conn) -> EventDetail:
+    """One event with every revision (what changed, when, from which sync)."""
+    event = get_event(conn, uid)
+    if event is None:
+        raise NotFoundError(f"no event with uid {uid!r}")
+    revisions = [_revision(r) for r in revisions_of(conn, event.id)]
+    return EventDetail(**_event(event).model_dump(), revisions=revisions)
+
+
+@router.get("/timeline", response_model=Timeline, tags=["timeline"])
+def timeline_endpoint(
+        runtime: RuntimeDep, conn: Conn, from_: From = None, to: To = None,
+        level: Multi = None, actor: Multi = None, kind: Multi = None, tag: Multi = None,
+        status: Multi = None, source: Multi = None, q: Q = None) -> Timeline:
+    """Events grouped by month (in the config's zone), with level titles and colours.
+    Without `from`/`to`: from a month ago to a year ahead."""
+    config = runtime.config
+    zone = ZoneInfo(config.timezone)
+    now = runtime.clock.now()
+    start, end = _range(runtime, from_, to)
+    if from_ is None and to is None:
+        start, end = now - timedelta(days=31), now + timedelta(days=366)
+    selector = _selector(runtime, level, actor, kind, tag, status, source)
+    months: dict[str, list[EventOut]] = defaultdict(list)
+    titles: dict[str, str] = {}
+    total = 0
+    for event in iter_events(conn, start=start, end=end, selector=selector, q=q):
+        first = event.start
+        day: date = first.astimezone(zone).date() if isinstance(first, datetime) else first
+        key = day.strftime("%Y-%m")
+        titles[key] = day.strftime("%B %Y")
+        months[key].append(_event(event))
+        total += 1
+    return Timeline(
+        start=_iso(start), end=_iso(end), timezone=config.timezone,
+        levels={name: LevelOut(title=lv.title, color=lv.color)
+                for name, lv in config.levels.items()},
+        total=total,
+        months=[MonthGroup(month=k, title=titles[k], events=v) for k, v in months.items()])
+
+
+@router.get("/changes", response_model=Changes, tags=["timeline"])
+def changes_endpoint(
+        runtime: RuntimeDep, conn: Conn,
+        since: Annotated[str, Query(description="A date, a date-time, or a duration back "
+                                                "from now: P7D is 'since last week'.")],
+        level: Multi = None, actor: Multi = None, kind: Multi = None, tag: Multi = None,
+        status: Multi = None, source: Multi = None) -> Changes:
+    """What moved since a moment: new events and every revision after it."""
+    moment = parse_when("since", since, runtime.config.timezone, now=runtime.clock.now())
+    assert moment is not None
+    selector = _selector(runtime, level, actor, kind, tag, status, source)
+    added, revisions = changes_since(conn, moment, selector=selector)
+    titles: dict[str, str] = {}
+    for revision in revisions:
+        if revision.event_uid not in titles:
+            found = get_event(conn, revision.event_uid)
+            titles[revision.event_uid] = found.title if found else ""
+    return Changes(since=moment.isoformat(), added=[_event(e) for e in added],
+                   revisions=[_revision(r, titles) for r in revisions])
+
+
+@router.get("/sources", response_model=list[SourceStatus], tags=["sources"])
+def sources_endpoint(runtime: RuntimeDep, conn: Conn) -> list[SourceStatus]:
+    """Each connector: last sync and its counts, events, stale, failing, held removals."""
+    return source_statuses(runtime, conn)
+
+
+@router.get("/feeds", response_model=list[FeedOut], tags=["feeds"])
+def feeds_endpoint(runtime: RuntimeDep) -> list[FeedOut]:
+    """The feeds with their subscribe addresses (private feeds without theirs)."""
+    config = runtime.config
+    out = []
+    for name in ["all", *[n for n in config.feeds if n != "all"]]:
+        spec = feed_config(config, name)
+        assert spec is not None
+        urls = {} if spec.private else feed_urls(config, name)
+        out.append(FeedOut(name=name, title=spec.title, description=spec.description,
+                           private=spec.private, url=urls.get("url"),
+                           webcal=urls.get("webcal")))
+    return out
+
+
+# -- admin endpoints ----------------------------------------------------------------------
+
+_running: set[str] = set()
+
+
+@router.post("/sources/{name}/sync", response_model=SyncResult, tags=["admin"],
+             responses={401: {"description": "No or invalid token."},
+                        403: {"description": "The token lacks the sync scope."},
+                        404: {"description": "No such connector."},
+                        409: {"description": "A sync of this source is running."}})
+async def sync_endpoint(name: str, runtime: RuntimeDep, user: SyncUser,
+                        accept_removals: bool = False) -> SyncResult:
+    """Sync one connector now (even a disabled one). `accept_removals=true` lets a
+    held-back mass removal through. Needs a token with the `sync` or `admin` scope."""
+    connector = runtime.select_connectors([name])[0]
+    if name in _running:
+        raise HTTPException(409, detail=f"a sync of {name!r} is already running")
+    _running.add(name)
+    try:
+        log.info("sync of %s requested by %s (accept_removals=%s)", name, user,
+                 accept_removals)
+        async with make_client(timeout=connector.config.timeout) as client:
+            report = await runtime.syncer().sync(connector, client,
+                                                 accept_removals=accept_removals)
+    finally:
+        _running.discard(name)
+    return SyncResult(**report.as_dict(), by=user)
+
+
+@router.post("/feeds/{name}/rotate-token", response_model=TokenOut, tags=["admin"],
+             responses={404: {"description": "No such private feed."}})
+def rotate_token_endpoint(name: str, runtime: RuntimeDep, user: AdminUser) -> TokenOut:
+    """A new secret URL for a private feed; the old one stops working at once."""
+    spec = feed_config(runtime.config, name)
+    if spec is None or not spec.private:
+        raise NotFoundError(f"no private feed named {name!r}")
+    with runtime.engine.begin() as conn:
+        token = rotate_token(conn, name, now=runtime.clock.now(), by=user)
+    log.info("token of feed %s rotated by %s", name, user)
+    urls = feed_urls(runtime.config, name, token.token)
+    return TokenOut(feed=name, url=urls["url"], webcal=urls["webcal"],
+                    created_at=token.created_at.isoformat(), created_by=user)
+
+
+@router.get("/feeds/private", response_model=list[TokenOut], tags=["admin"])
+def private_feeds_endpoint(runtime: RuntimeDep, conn: Conn, user: AdminUser
+                           ) -> list[TokenOut]:
+    """The secret addresses of the private feeds that have a token."""
+    del user
+    out = []
+    for name, token in sorted(list_tokens(conn).items()):
+        spec = feed_config(runtime.config, name)
+        if spec is None or not spec.private:
+            continue
+        urls = feed_urls(runtime.config, name, token.token)
+        out.append(TokenOut(feed=name, url=urls["url"], webcal=urls["webcal"],
+                            created_at=token.created_at.isoformat(),
+                            created_by=token.created_by))
+    return out

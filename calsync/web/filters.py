@@ -1,0 +1,98 @@
+"""Query-string filters shared by the feeds and the JSON API.
+
+Every filter becomes a `Selector` (the one model calsync uses to pick events). Values
+are checked against the config (known levels, kinds, statuses) and a bad value is a 422
+naming the parameter, the value and what would be accepted.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Query
+from fastapi.exceptions import RequestValidationError
+
+from calsync.config.schema import Config
+from calsync.durations import parse_duration
+from calsync.model import Status
+from calsync.selectors import Selector
+
+__all__ = ["Multi", "adhoc_selector", "parse_when", "split"]
+
+Multi = Annotated[list[str] | None, Query(description="Repeat the parameter or give a "
+                                                      "comma-separated list (any of).")]
+
+
+def split(values: list[str] | None) -> list[str] | None:
+    if not values:
+        return None
+    out = [part.strip() for value in values for part in value.split(",") if part.strip()]
+    return out or None
+
+
+def _problem(name: str, value: Any, message: str) -> dict[str, Any]:
+    return {"loc": ("query", name), "input": value, "msg": message, "type": "value_error"}
+
+
+def adhoc_selector(config: Config, *, level: list[str] | None = None,
+                   actor: list[str] | None = None, kind: list[str] | None = None,
+                   tag: list[str] | None = None, status: list[str] | None = None,
+                   source: list[str] | None = None) -> Selector | None:
+    """The filters as a Selector (None when there are none); unknown values are a 422."""
+    problems = []
+    levels, kinds, statuses, sources = split(level), split(kind), split(status), split(source)
+    for value in levels or []:
+        if value not in config.levels:
+            problems.append(_problem("level", value,
+                                     f"unknown level; known: {', '.join(config.levels)}"))
+    for value in kinds or []:
+        if value not in config.kinds:
+            problems.append(_problem("kind", value,
+                                     f"unknown kind; known: {', '.join(config.kinds)}"))
+    known_status = [s.value for s in Status]
+    for value in statuses or []:
+        if value not in known_status:
+            problems.append(_problem("status", value,
+                                     f"unknown status; known: {', '.join(known_status)}"))
+    for value in sources or []:
+        if value not in config.connectors:
+            problems.append(_problem("source", value, "unknown source; known: "
+                                     + ", ".join(config.connectors)))
+    if problems:
+        raise RequestValidationError(problems)
+    tags = split(tag)
+    selector = Selector.model_validate({
+        "level": levels, "actor": split(actor), "kind": kinds, "status": statuses,
+        "tags": {"any": tags} if tags else None, "source": sources})
+    return None if selector.is_empty() else selector
+
+
+def parse_when(name: str, value: str | None, tz: str, *, now: datetime | None = None,
+               end_of_day: bool = False) -> datetime | None:
+    """A query value as an aware instant: `2026-12-01` (midnight in `tz`, or the end of
+    that day), `2026-12-01T09:00` (in `tz`), `2026-12-01T09:00+01:00`, or, when `now` is
+    given, a duration back from now (`P7D`: a week ago)."""
+    if value is None or value == "":
+        return None
+    text = value.strip()
+    if now is not None and text.upper().startswith("P"):
+        try:
+            return now - parse_duration(text)
+        except ValueError:
+            pass
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            moment = datetime.combine(day, time.max if end_of_day else time.min, ZoneInfo(tz))
+            return moment.astimezone(UTC)
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        accepted = "a date (2026-12-01), a date-time (2026-12-01T09:00+01:00)"
+        if now is not None:
+            accepted += " or a duration back from now (P7D)"
+        raise RequestValidationError([_problem(name, value, f"expected {accepted}")]) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=ZoneInfo(tz))
+    return parsed.astimezone(UTC)

@@ -69,8 +69,7 @@ def expand_entry(catalog: Catalog, cycle_id: str, first: date, last: date,
     url = entry.url or next((s.url for s in entry.sources if s.url), None)
     tags = tuple(dict.fromkeys([*defaults.tags, *entry.tags]))
     for occ in occurrences(catalog, cycle_id, first - _MARGIN, last, default_tz):
-        end = occ.end if occ.end is not None else occ.start
-        if _day(end) < first or _day(occ.start) > last:
+        if _last_day(occ) < first or _day(occ.start) > last:
             continue
         year = _year(occ.start)
         title = _for_year(occ.title or entry.title, year)
@@ -210,6 +209,15 @@ def _safe_date(year: int, month: int, day: int) -> date:
 
 def _dt(d: date) -> datetime:
     return datetime.combine(d, time(0))
+
+
+def _last_day(occ: Occurrence) -> date:
+    """The last day an occurrence covers: all-day ends are exclusive, instants inclusive."""
+    if occ.end is None:
+        return _day(occ.start)
+    if isinstance(occ.end, datetime):
+        return _day(occ.end)
+    return max(occ.end - timedelta(days=1), _day(occ.start))
 
 
 def _day(value: date | datetime) -> date:

@@ -164,3 +164,12 @@ def test_every_shipped_cycle_cites_a_source_or_says_why_not(path: Path) -> None:
     for cycle_id in catalog.ids_in(path):
         entry = catalog.entries[cycle_id].entry
         assert entry.sources or entry.verify or entry.certainty == "low", cycle_id
+
+
+def test_an_all_day_event_ending_the_day_before_the_range_is_outside(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(TIMED)
+    # The 2025 window runs 23 Dec 2025 - 6 Jan 2026 (exclusive end 7 Jan).
+    assert expand("christmas", date(2026, 1, 7), date(2026, 12, 1), [path]) == []
+    [last_day] = expand("christmas", date(2026, 1, 6), date(2026, 1, 6), [path])
+    assert last_day.start == date(2025, 12, 23)

@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from calsync import __version__
 from calsync.errors import CalsyncError, ConfigError, NotFoundError, explain
 from calsync.runtime import Runtime
-from calsync.web import api, feeds, health
+from calsync.web import api, feeds, health, metrics
 
 __all__ = ["create_app"]
 
@@ -35,7 +35,10 @@ def create_app(runtime: Runtime) -> FastAPI:
     )
     app.state.runtime = runtime
     app.state.feeds = feeds.FeedService(runtime)
+    app.state.request_stats = metrics.RequestStats()
+    app.add_middleware(metrics.RequestMetrics, stats=app.state.request_stats)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     # Routers with fixed paths under /feeds/ (the alerts feed) go before feeds.router,
     # whose /feeds/{name}.ics would otherwise answer for them.
     app.include_router(feeds.router)

@@ -26,6 +26,9 @@ BUILTIN_CONNECTORS: dict[str, str] = {
     "ical": "connectors.ical:IcalConnector",
     "json": "connectors.listing:JsonConnector",
     "csv": "connectors.listing:CsvConnector",
+    "riksdagen": "connectors.riksdagen:RiksdagenConnector",
+    "eu_funding_tenders": "connectors.eu_funding_tenders:EuFundingTendersConnector",
+    "vinnova": "connectors.vinnova:VinnovaConnector",
 }
 ENTRY_POINT_GROUP = "calsync.connectors"
 

@@ -20,7 +20,7 @@ from calsync.connector import Options
 from calsync.errors import SkippableRecordError
 from calsync.model import EventData, Status
 
-__all__ = ["FieldMap", "get_path", "map_record", "parse_when", "status_of"]
+__all__ = ["FieldMap", "get_path", "map_record", "parse_when", "status_of", "valid_end"]
 
 _STATUS_WORDS = {
     "cancelled": Status.CANCELLED, "canceled": Status.CANCELLED, "inställt": Status.CANCELLED,
@@ -116,7 +116,7 @@ def map_record(item: Any, fields: FieldMap, *, formats: list[str], tz: str,
         raise SkippableRecordError(f"record without {'title' if not title else 'start'}: "
                                    f"{str(item)[:120]}")
     end = parse_when(get_path(item, fields.end), formats, tz) if fields.end else None
-    if not _valid_end(start, end):
+    if not valid_end(start, end):
         end = None
     uid = _text(get_path(item, fields.uid)) if fields.uid else ""
     if not uid:
@@ -141,7 +141,7 @@ def map_record(item: Any, fields: FieldMap, *, formats: list[str], tz: str,
         attrs={"category": category} if category else {})
 
 
-def _valid_end(start: datetime | date, end: datetime | date | None) -> bool:
+def valid_end(start: datetime | date, end: datetime | date | None) -> bool:
     if isinstance(start, datetime):
         return isinstance(end, datetime) and end >= start
     return end is not None and not isinstance(end, datetime) and end > start

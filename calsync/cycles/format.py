@@ -275,6 +275,17 @@ class CycleEntry(StrictModel):
         return Status.TENTATIVE if tentative else Status.CONFIRMED
 
 
+def _template_vars(value: Any) -> Any:
+    """Variables as strings (`code: 2482` means "2482"); year placeholders are reserved."""
+    if not isinstance(value, dict):
+        return value
+    reserved = sorted(set(map(str, value)) & YEAR_PLACEHOLDERS)
+    if reserved:
+        raise ValueError(f"variable name {reserved[0]!r} is reserved: {{year}}, {{next_year}} "
+                         "and {prev_year} are filled per occurrence")
+    return {str(k): str(v) for k, v in value.items()}
+
+
 class TemplateDefaults(StrictModel):
     """What every cycle of a template gets unless it says otherwise (placeholders allowed).
 
@@ -307,7 +318,7 @@ class Template(StrictModel):
     @field_validator("vars", mode="before")
     @classmethod
     def _vars(cls, value: Any) -> Any:
-        return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else value
+        return _template_vars(value)
 
 
 class Instance(StrictModel):
@@ -327,7 +338,7 @@ class Instance(StrictModel):
     @field_validator("vars", mode="before")
     @classmethod
     def _vars(cls, value: Any) -> Any:
-        return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else value
+        return _template_vars(value)
 
 
 class CycleFile(StrictModel):

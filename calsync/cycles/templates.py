@@ -256,14 +256,15 @@ def _with_defaults(raw: dict[str, Any], defaults: tuple[TemplateDefaults, ...]
         for key in ("level", "actor", "kind"):
             if out.get(key) is None and getattr(layer, key) is not None:
                 out[key] = getattr(layer, key)
-    tags = [t for layer in reversed(defaults) for t in layer.tags]
-    out["tags"] = list(dict.fromkeys([*tags, *(raw.get("tags") or [])]))
-    attrs: dict[str, Any] = {}
-    for layer in reversed(defaults):
-        attrs.update(layer.attrs)
-    if isinstance(raw.get("attrs"), dict):
-        attrs.update(raw["attrs"])
-    out["attrs"] = attrs
+    own_tags, own_attrs = raw.get("tags") or [], raw.get("attrs") or {}
+    if isinstance(own_tags, list):  # anything else is left for validation to report
+        tags = [t for layer in reversed(defaults) for t in layer.tags]
+        out["tags"] = list(dict.fromkeys([*tags, *own_tags]))
+    if isinstance(own_attrs, dict):
+        attrs: dict[str, Any] = {}
+        for layer in reversed(defaults):
+            attrs.update(layer.attrs)
+        out["attrs"] = {**attrs, **own_attrs}
     return out
 
 

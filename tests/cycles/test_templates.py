@@ -217,3 +217,13 @@ instances:
 - {template: loop}
 """)
     assert problems(paths) == ["towns.yaml:7: variables a, b refer to each other in a loop"]
+
+
+def test_year_placeholders_cannot_be_variables(tmp_path: Path) -> None:
+    paths = folder(tmp_path, towns="""\
+instances:
+- template: municipality
+  vars: {code: "2401", name: Nordmalings kommun, year: "2020"}
+""")
+    [problem] = problems(paths)
+    assert problem.startswith("towns.yaml:3: variable name 'year' is reserved")

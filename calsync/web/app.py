@@ -8,19 +8,23 @@ query parameters as 422 with one line per problem (`problems`).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from calsync import __version__
-from calsync.errors import CalsyncError, ConfigError, NotFoundError, explain
+from calsync.errors import CalsyncError, ConfigError, NotFoundError, StoreError, explain
 from calsync.runtime import Runtime
 from calsync.web import api, feeds, health, metrics
 
 __all__ = ["create_app"]
+
+log = logging.getLogger("calsync.web")
 
 _REASONS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
             405: "MethodNotAllowed", 409: "Conflict", 422: "ValidationError"}
@@ -50,6 +54,20 @@ def create_app(runtime: Runtime) -> FastAPI:
             exc, ConfigError) else 500
         return JSONResponse({"error": exc.__class__.__name__, "message": explain(exc)},
                             status_code=status)
+
+    @app.exception_handler(SQLAlchemyError)
+    async def _database_error(_request: Request, exc: SQLAlchemyError) -> JSONResponse:
+        log.error("database error: %s", exc)
+        error = StoreError(f"the database could not answer ({exc.__class__.__name__}: "
+                           f"{str(exc).splitlines()[0]})")
+        return JSONResponse({"error": "StoreError", "message": explain(error)},
+                            status_code=503)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error", exc_info=exc)
+        return JSONResponse({"error": "InternalError", "message": explain(exc)},
+                            status_code=500)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:

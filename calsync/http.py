@@ -127,6 +127,8 @@ async def fetch(http: httpx.AsyncClient, url: str, *, connector: str,
     except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
         raise RetriableFetchError(f"the connection broke off mid-response ({exc})",
                                   **where) from None
+    except httpx.UnsupportedProtocol as exc:
+        raise FatalFetchError(f"unsupported URL: {exc}", **where) from None
     except httpx.TransportError as exc:
         raise RetriableFetchError(f"transport error: {exc.__class__.__name__}: {exc}",
                                   **where) from None

@@ -17,6 +17,7 @@ import io
 import json
 from collections.abc import Iterable
 from typing import Any, ClassVar, Literal
+from urllib.parse import urljoin
 
 from pydantic import Field, model_validator
 
@@ -198,6 +199,8 @@ class JsonConnector(_ListingConnector):
             link = get_path(document, paging.next) if paging.next else None
             if not link and fetched is not None:
                 link = _link_next(fetched)
+        if link and fetched is not None:
+            link = urljoin(fetched.url, str(link))  # next links are often relative
         return found, str(link) if link else None
 
 

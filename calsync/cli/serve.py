@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import logging
+
 import click
 import uvicorn
 
 from calsync.cli.common import console, pass_runtime, require_schema
 from calsync.runtime import Runtime
+from calsync.scheduler.worker import SchedulerThread
 from calsync.web.app import create_app
 
 
 @click.command("serve")
 @click.option("--host", default=None, help="Interface to bind (default: server.host).")
 @click.option("--port", type=int, default=None, help="Port (default: server.port).")
+@click.option("--no-scheduler", is_flag=True,
+              help="Serve only; run the scheduler with `calsync worker` elsewhere.")
 @pass_runtime
-def serve_command(runtime: Runtime, host: str | None, port: int | None) -> None:
+def serve_command(runtime: Runtime, host: str | None, port: int | None,
+                  no_scheduler: bool) -> None:
     """Serve the iCal feeds and the JSON API."""
     require_schema(runtime)
     server = runtime.config.server
@@ -28,7 +34,21 @@ def serve_command(runtime: Runtime, host: str | None, port: int | None) -> None:
     for name, feed in runtime.config.feeds.items():
         console.print(f"  {name:<15} {base}/feeds/{name}.ics   ({feed.title})")
     console.print(f"API docs: {base}/docs    health: {base}/healthz")
-    uvicorn.run(create_app(runtime), host=host, port=port, log_level="info")
+    scheduler = None if no_scheduler else _start_scheduler(runtime)
+    try:
+        uvicorn.run(create_app(runtime), host=host, port=port, log_level="info")
+    finally:
+        if scheduler is not None:  # after SIGTERM: syncs finish or release their lease
+            scheduler.stop()
+
+
+def _start_scheduler(runtime: Runtime) -> SchedulerThread:
+    logging.getLogger("calsync.scheduler").setLevel(logging.INFO)
+    scheduler = SchedulerThread(runtime)
+    console.print(f"Scheduler: on, instance {scheduler.scheduler.owner} (`--no-scheduler` "
+                  "to serve only and run `calsync worker` elsewhere)")
+    scheduler.start()
+    return scheduler
 
 
 def register(group: click.Group) -> None:

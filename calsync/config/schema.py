@@ -26,6 +26,7 @@ from pydantic import (
 
 from calsync.durations import Duration, parse_duration
 from calsync.model import DEFAULT_KINDS, Status
+from calsync.scheduler.settings import SchedulerConfig, Seconds
 from calsync.selectors import Selector
 
 __all__ = [
@@ -98,6 +99,11 @@ class ScheduleConfig(StrictModel):
     every: Duration | None = None
     cron: str | None = None
     timezone: str | None = None
+    max_runtime: Seconds | None = Field(
+        None, description="Longest run of one sync (default: scheduler.max_runtime).")
+    misfire_grace: Seconds | None = Field(
+        None, description="A tick later than this is recorded as missed, not run "
+                          "(default: scheduler.misfire_grace).")
 
     @model_validator(mode="after")
     def _one_of(self) -> ScheduleConfig:
@@ -107,6 +113,9 @@ class ScheduleConfig(StrictModel):
         if self.cron is not None and len(self.cron.split()) != 5:
             raise ValueError(f"cron needs 5 fields (minute hour day month weekday), "
                              f"got {self.cron!r}")
+        from calsync.scheduler.triggers import build_trigger
+
+        build_trigger(self, "UTC")  # a cron field or an interval APScheduler rejects
         return self
 
     @field_validator("timezone")
@@ -269,6 +278,7 @@ class Config(StrictModel):
     kinds: list[str] = Field(default_factory=lambda: list(DEFAULT_KINDS))
     connectors: dict[str, ConnectorConfig] = Field(default_factory=dict)
     feeds: dict[str, FeedConfig] = Field(default_factory=dict)
+    scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
     api: ApiConfig = Field(default_factory=ApiConfig)
 
     base_dir: Path = Field(default=Path(), exclude=True)

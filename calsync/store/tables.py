@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.types import TypeDecorator
 
@@ -150,4 +151,127 @@ feed_tokens = Table(
     Column("token", String(64), nullable=False, unique=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("created_by", String(100), nullable=False),  # "cli" or an admin token's name
+)
+
+
+# The scheduler's run ledger (calsync/scheduler): one row per (job, scheduled tick),
+# claimed by one instance under a lease. A job is a connector name or a singleton
+# (`__evaluate__`, `__outbox__`). `attempt` is the fencing token: it grows on every claim
+# and takeover, and a completion must name it. Times that decide leases are database time.
+scheduler_runs = Table(
+    "scheduler_runs", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("job", String(100), nullable=False),
+    Column("tick_at", UTCDateTime, nullable=False),
+    # waiting | running | succeeded | missed | skipped | abandoned
+    Column("state", String(20), nullable=False),
+    Column("owner", String(200)),
+    Column("attempt", Integer, nullable=False, default=0),
+    Column("failures", Integer, nullable=False, default=0),
+    Column("not_before", UTCDateTime),
+    Column("lease_until", UTCDateTime),
+    Column("started_at", UTCDateTime),
+    Column("heartbeat_at", UTCDateTime),
+    Column("finished_at", UTCDateTime),
+    Column("outcome", String(20)),  # the sync's: ok | not_modified | held | failed
+    Column("sync_run_id", Integer),
+    Column("error", Text),
+    Column("detail", JSON),
+    UniqueConstraint("job", "tick_at"),
+    # At most one running run per job across every instance.
+    Index("uq_scheduler_runs_one_running", "job", unique=True,
+          sqlite_where=text("state = 'running'"), postgresql_where=text("state = 'running'")),
+    Index(None, "state", "lease_until"),
+)
+
+# --- Misalignment alerts (issue 5): alerts, their history, silences, notifications ----------
+
+__all__ += ["alert_transitions", "alerts", "notification_groups", "notification_outbox",
+            "silences"]
+
+alerts = Table(
+    "alerts", metadata,
+    Column("id", Integer, primary_key=True),
+    # FNV-1a-64 over the sorted identity labels (never dates), as Alertmanager prints it.
+    Column("fingerprint", String(16), nullable=False, unique=True),
+    Column("rule_id", String(100), nullable=False),
+    Column("rule_kind", String(20), nullable=False),
+    Column("labels", JSON, nullable=False),
+    Column("annotations", JSON, nullable=False),
+    Column("evidence", JSON, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("severity", String(10), nullable=False),
+    Column("status", String(10), nullable=False),  # firing | resolved
+    Column("workflow", String(20), nullable=False),  # open | acknowledged | snoozed | wont_fix
+    Column("starts_at", UTCDateTime, nullable=False),
+    Column("ends_at", UTCDateTime),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("due_at", UTCDateTime),
+    Column("subject_uid", String(120)),
+    Column("object_uid", String(120)),
+    Column("ack_by", String(200)),
+    Column("ack_at", UTCDateTime),
+    Column("ack_comment", Text),
+    Column("snooze_until", UTCDateTime),
+    Index(None, "status", "rule_id"),
+    Index(None, "subject_uid"),
+    Index(None, "object_uid"),
+)
+
+alert_transitions = Table(
+    "alert_transitions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alert_id", Integer, ForeignKey("alerts.id", ondelete="CASCADE"), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("field", String(20), nullable=False),  # status | workflow | severity | dates
+    Column("from_value", Text),
+    Column("to_value", Text),
+    Column("actor", String(200), nullable=False),
+    Column("reason", Text),
+    Index(None, "alert_id", "at"),
+)
+
+silences = Table(
+    "silences", metadata,
+    Column("id", Integer, primary_key=True),
+    # Alertmanager API v2: [{name, value, isRegex, isEqual}]
+    Column("matchers", JSON, nullable=False),
+    Column("starts_at", UTCDateTime, nullable=False),
+    Column("ends_at", UTCDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index(None, "ends_at"),
+)
+
+notification_groups = Table(
+    "notification_groups", metadata,
+    Column("receiver", String(100), primary_key=True),
+    Column("group_hash", String(16), primary_key=True),
+    Column("group_key", Text, nullable=False),
+    Column("group_labels", JSON, nullable=False),
+    # Fingerprints notified as firing and not yet notified as resolved.
+    Column("notified", JSON, nullable=False),
+    Column("last_sent_at", UTCDateTime),
+    Column("version", Integer, nullable=False, default=0),
+)
+
+notification_outbox = Table(
+    "notification_outbox", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("receiver", String(100), nullable=False),
+    Column("group_key", Text, nullable=False),
+    Column("reason", String(40), nullable=False),
+    Column("payload", JSON, nullable=False),  # the Alertmanager webhook v4 body
+    Column("status", String(10), nullable=False),  # pending | sent | dead
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("claimed_by", String(200)),
+    Column("lease_until", UTCDateTime),
+    Column("last_error", Text),
+    Column("last_status", Integer),
+    Column("sent_at", UTCDateTime),
+    Index(None, "status", "next_attempt_at"),
 )

@@ -51,6 +51,21 @@ def test_the_fifteen_municipalities_have_their_official_names_and_codes(
     assert found == MUNICIPALITIES
 
 
+def test_an_admin_adds_a_sixteenth_municipality_with_one_line(tmp_path: Path) -> None:
+    folder = tmp_path / "schedules"
+    shutil.copytree(REPO / "schedules", folder)
+    municipal = folder / "se-municipalities-vasterbotten.yaml"
+    line = '- {template: municipality, vars: {code: "2584", name: Kiruna kommun}}\n'
+    municipal.write_text(municipal.read_text(encoding="utf-8") + line, encoding="utf-8")
+    catalog = load_catalog(sorted(folder.glob("*.yaml")))
+    adoptions = {item.entry.actor for cid, item in catalog.entries.items()
+                 if cid.startswith("kommun-") and cid.endswith(".budget.council-adoption")}
+    assert adoptions == {*MUNICIPALITIES.values(), "Kiruna kommun"}
+    [kiruna] = expand(catalog, "kommun-2584.budget.council-adoption.election-year",
+                      date(2030, 1, 1), date(2030, 12, 31))
+    assert kiruna.start == date(2030, 10, 15) and kiruna.level == "municipal"
+
+
 def test_elections_and_the_election_year_budget_bill(catalog: Catalog) -> None:
     elections = expand(catalog, "se.elections.general", date(2026, 1, 1), date(2030, 12, 31))
     assert [e.start for e in elections] == [date(2026, 9, 13), date(2030, 9, 8)]

@@ -1,0 +1,71 @@
+"""What the scheduler runs: one job per scheduled connector, plus singleton jobs.
+
+A job is a name in the ledger. Connectors are jobs under their own names, ticked by their
+schedule. Two singleton jobs share the ledger under reserved names, so they too run once
+across every instance and are taken over if an instance dies:
+
+- `__evaluate__`: rule evaluation. Not on a clock: a sync that changed events asks for a
+  run in its own (fenced) transaction, with the changed event ids; requests that pile up
+  while an evaluation runs are merged into the next one.
+- `__outbox__`: draining the notification outbox, every `scheduler.outbox_every`, and
+  right after an evaluation that queued notifications.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from calsync.config.schema import Config
+from calsync.errors import ConfigError, Problem
+from calsync.scheduler.triggers import Trigger, build_trigger, every_seconds
+
+__all__ = ["EVALUATE", "OUTBOX", "SINGLETONS", "Job", "plan_jobs"]
+
+EVALUATE = "__evaluate__"
+OUTBOX = "__outbox__"
+SINGLETONS = (EVALUATE, OUTBOX)
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    kind: str  # connector | evaluate | outbox
+    trigger: Trigger | None  # None: runs only when asked (a waiting row)
+    max_runtime: float
+    misfire_grace: float | None = None
+
+
+def plan_jobs(config: Config, *, evaluate: bool = True, outbox: bool = True
+              ) -> dict[str, Job]:
+    """Every job of this configuration; schedule mistakes are ConfigErrors with a path."""
+    settings = config.scheduler
+    zone = settings.timezone or config.timezone
+    jobs: dict[str, Job] = {}
+    problems: list[Problem] = []
+    for name, connector in config.connectors.items():
+        if not connector.enabled:
+            continue
+        own = connector.schedule
+        schedule: Any = own if own is not None else settings.default_schedule
+        if schedule is None:
+            continue
+        where = (f"connectors.{name}.schedule" if own is not None
+                 else "scheduler.default_schedule")
+        try:
+            trigger = build_trigger(schedule, zone)
+        except ValueError as exc:
+            problems.append(Problem(config.source_file, None, where, str(exc)))
+            continue
+        jobs[name] = Job(
+            name=name, kind="connector", trigger=trigger,
+            max_runtime=getattr(own, "max_runtime", None) or settings.max_runtime,
+            misfire_grace=getattr(own, "misfire_grace", None) or settings.misfire_grace)
+    if problems:
+        raise ConfigError(problems)
+    if evaluate:
+        jobs[EVALUATE] = Job(EVALUATE, "evaluate", None, settings.max_runtime)
+    if outbox:
+        jobs[OUTBOX] = Job(OUTBOX, "outbox", every_seconds(settings.outbox_every),
+                           settings.max_runtime, misfire_grace=settings.outbox_every)
+    return jobs

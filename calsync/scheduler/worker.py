@@ -1,0 +1,423 @@
+"""The scheduler in one process: APScheduler's clock drives a dispatch pass over the ledger.
+
+Each instance runs an `AsyncIOScheduler` (in-memory job store, never shared) with one
+job, `dispatch`, every `scheduler.dispatch_interval`. A pass:
+
+1. abandons expired runs that used up their attempts (and raises an alert), and takes
+   over other expired runs (a crashed or frozen instance's);
+2. per job: claims its due waiting row (a retry, a deferred tick, a rule-evaluation
+   request), or computes its due ticks from the APScheduler trigger and the ledger's last
+   tick, coalesces them (one runs, the rest are recorded as missed) and claims the one;
+   a tick due while the source backs off after failures waits until `retry_at`;
+3. starts a task per claim: the sync (or singleton job) under `max_runtime`, with a
+   heartbeat renewing the lease; the sync's writes commit with the run's completion in
+   one fenced transaction.
+
+SIGTERM: no new claims; running syncs get `shutdown_grace` to finish, the rest are
+cancelled and their runs released (their transactions roll back), so another instance
+takes them at once. Nothing is half-written: every sync is one transaction.
+
+SQLite: several processes may share one file; each scheduler transaction starts with
+BEGIN IMMEDIATE (one writer at a time, waiting on the busy timeout instead of failing
+when a read turns into a write).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+import socket
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any, TypeVar
+
+import httpx
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import Connection, Engine, event, select
+
+from calsync.http import make_client
+from calsync.runtime import Runtime
+from calsync.scheduler.hooks import HookContext, Hooks, default_hooks
+from calsync.scheduler.jobs import EVALUATE, OUTBOX, Job, plan_jobs
+from calsync.scheduler.ledger import ABANDONED, Claim, JobState, Ledger
+from calsync.scheduler.triggers import due_ticks
+from calsync.store.engine import make_engine
+from calsync.store.tables import events, sources
+from calsync.sync import FencedOut, Syncer
+
+__all__ = ["Scheduler", "SchedulerThread", "default_instance_id", "scheduler_engine"]
+
+log = logging.getLogger("calsync.scheduler")
+T = TypeVar("T")
+
+_MAX_CHANGED_IDS = 5000  # more changed events than this: evaluate everything
+_PRUNE_EVERY = 3600.0
+
+
+def default_instance_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def scheduler_engine(url: str) -> Engine:
+    """An engine for the scheduler; on SQLite every transaction is BEGIN IMMEDIATE."""
+    engine = make_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _driver_autocommit)
+        event.listen(engine, "begin", _begin_immediate)
+    return engine
+
+
+def _driver_autocommit(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" event issues BEGIN
+
+
+def _begin_immediate(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Scheduler:
+    """One instance's scheduler. `run(stop)` until `stop` is set; `dispatch()` is one pass
+    (tests call it directly)."""
+
+    def __init__(self, runtime: Runtime, *, engine: Engine | None = None,
+                 instance_id: str | None = None, hooks: Hooks | None = None,
+                 http: httpx.AsyncClient | None = None) -> None:
+        config = runtime.config
+        self.runtime = runtime
+        self.settings = config.scheduler
+        self.clock = runtime.clock
+        self.engine = engine or scheduler_engine(config.database_url())
+        self.owner = instance_id or self.settings.instance_id or default_instance_id()
+        self.stable_id = bool(instance_id or self.settings.instance_id)
+        self.hooks = hooks or default_hooks()
+        self.jobs = plan_jobs(config, evaluate=self.hooks.evaluate is not None,
+                              outbox=self.hooks.outbox is not None)
+        self.ledger = Ledger(self.engine, self.owner, lease=self.settings.lease,
+                             max_attempts=self.settings.max_attempts,
+                             retry_base=max(self.settings.dispatch_interval, 1.0))
+        self.syncer = Syncer(self.engine, config, self.clock)
+        self.http = http
+        self._own_http = False
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._lost: set[int] = set()
+        self._stopping = False
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="calsync-ledger")
+        self._last_prune = 0.0
+        self._random = random.Random()
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Dispatch on APScheduler's clock until `stop` is set, then shut down gracefully."""
+        if self.http is None:
+            self.http, self._own_http = make_client(), True
+        if self.stable_id:
+            reclaimed = await self._db(self.ledger.reclaim_own)
+            if reclaimed:
+                log.warning("%s: %d run(s) of an earlier life of this instance will be "
+                            "taken over", self.owner, reclaimed)
+        clock = AsyncIOScheduler(timezone=UTC)
+        clock.add_job(self._pass, IntervalTrigger(seconds=self.settings.dispatch_interval,
+                                                  timezone=UTC),
+                      id="dispatch", coalesce=True, max_instances=1, misfire_grace_time=None)
+        await self._pass()
+        clock.start()
+        try:
+            await stop.wait()
+        finally:
+            clock.shutdown(wait=False)
+            await self.shutdown()
+
+    async def shutdown(self) -> None:
+        """Stop claiming; let running runs finish within the grace, release the rest."""
+        self._stopping = True
+        running = list(self._tasks.values())
+        if running:
+            log.info("%s: waiting up to %gs for %d running run(s)", self.owner,
+                     self.settings.shutdown_grace, len(running))
+            _done, pending = await asyncio.wait(running, timeout=self.settings.shutdown_grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        if self._own_http and self.http is not None:
+            await self.http.aclose()
+            self.http = None
+        self._pool.shutdown(wait=True)
+
+    async def wait_idle(self) -> None:
+        """Wait until no run of this instance is running (tests, `--once`)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks.values()), return_exceptions=True)
+
+    # -- dispatch -----------------------------------------------------------------------
+
+    async def _pass(self) -> None:
+        try:
+            await self.dispatch()
+        except Exception:  # the database may be away for a moment: try again next pass
+            log.exception("%s: dispatch pass failed", self.owner)
+
+    async def dispatch(self, now: datetime | None = None) -> list[Claim]:
+        """One pass: take over, claim what is due, start it. Returns the new claims."""
+        if self._stopping:
+            return []
+        ledger = self.ledger
+        capacity = self.settings.max_concurrent - len(self._tasks)
+        taken, abandoned = await self._db(ledger.take_over, max(capacity, 0),
+                                          [j for j in self.jobs])
+        for row in abandoned:
+            await self._abandoned(row["job"], row["tick_at"], row["error"])
+        claims = list(taken)
+        capacity -= len(taken)
+        at: datetime = now if now is not None else await self._db(ledger.now, None)
+        overview = await self._db(ledger.overview)
+        backoff = await self._db(self._backoff)
+        order = list(self.jobs.values())
+        self._random.shuffle(order)  # instances contend less when they start elsewhere
+        for job in order:
+            if capacity <= 0:
+                break
+            claim = await self._claim(job, overview.get(job.name, JobState()), at,
+                                      backoff.get(job.name))
+            if claim is not None:
+                claims.append(claim)
+                capacity -= 1
+        for claim in claims:
+            self._start(claim)
+        if time.monotonic() - self._last_prune > _PRUNE_EVERY:
+            self._last_prune = time.monotonic()
+            pruned = await self._db(ledger.prune, self.settings.retention)
+            if pruned:
+                log.info("%s: pruned %d old ledger row(s)", self.owner, pruned)
+        return claims
+
+    async def _claim(self, job: Job, state: JobState, now: datetime,
+                     retry_at: datetime | None) -> Claim | None:
+        ledger = self.ledger
+        if state.running:
+            return None  # its next tick waits; coalesced when this run ends
+        if state.waiting_since is not None and state.waiting_since <= now:
+            return await self._db(ledger.claim_waiting, job.name)
+        if job.trigger is None:
+            return None
+        due = due_ticks(job.trigger, state.last_tick, now, misfire_grace=job.misfire_grace)
+        if due.run is None:
+            if due.missed:
+                await self._db(ledger.record, job.name, due.missed, "missed",
+                               error="later than the misfire grace")
+            return None
+        if state.waiting_since is not None:
+            await self._db(ledger.record, job.name, [*due.missed, due.run], "skipped",
+                           error=f"a retry is pending at {state.waiting_since.isoformat()}")
+            return None
+        if retry_at is not None and retry_at > now:
+            if due.missed:
+                await self._db(ledger.record, job.name, due.missed, "missed",
+                               error="coalesced: a later tick of the same job is waiting")
+            await self._db(ledger.record, job.name, [due.run], "waiting",
+                           not_before=retry_at,
+                           error=f"deferred: the source backs off after failures until "
+                                 f"{retry_at.isoformat()}")
+            return None
+        return await self._db(ledger.claim_tick, job.name, due.run, missed=due.missed,
+                              missed_total=due.missed_total)
+
+    def _backoff(self) -> dict[str, datetime]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(sources.c.name, sources.c.retry_at)
+                                .where(sources.c.retry_at.is_not(None)))
+            return {name: retry for name, retry in rows}
+
+    # -- running ------------------------------------------------------------------------
+
+    def _start(self, claim: Claim) -> None:
+        task = asyncio.create_task(self._execute(claim), name=f"run {claim.job} #{claim.id}")
+        self._tasks[claim.id] = task
+        task.add_done_callback(lambda _t: self._tasks.pop(claim.id, None))
+        log.info("%s: %s %s tick %s (attempt %d)", self.owner,
+                 "takes over" if claim.how == "takeover" else
+                 "retries" if claim.attempt > 1 else "runs",
+                 claim.job, claim.tick_at.isoformat(), claim.attempt)
+
+    async def _execute(self, claim: Claim) -> None:
+        job = self.jobs[claim.job]
+        me = asyncio.current_task()
+        assert me is not None
+        beat = asyncio.create_task(self._heartbeat(claim, me))
+        try:
+            await asyncio.wait_for(self._run(job, claim), timeout=job.max_runtime)
+        except FencedOut:
+            log.warning("%s: %s lost its lease while syncing; its writes were rolled back",
+                        self.owner, claim.job)
+        except TimeoutError:
+            await self._failed(claim, f"exceeded the maximum runtime ({job.max_runtime:g}s)")
+        except asyncio.CancelledError:
+            if claim.id in self._lost:
+                log.warning("%s: %s was taken over by another instance; stopped",
+                            self.owner, claim.job)
+            elif await self._db(self.ledger.release, claim,
+                                f"released by {self.owner} on shutdown"):
+                log.info("%s: released %s for another instance", self.owner, claim.job)
+        except Exception as exc:
+            log.exception("%s: %s failed", self.owner, claim.job)
+            await self._failed(claim, f"{exc.__class__.__name__}: {exc}")
+        finally:
+            beat.cancel()
+            self._lost.discard(claim.id)
+
+    async def _heartbeat(self, claim: Claim, task: asyncio.Task[Any]) -> None:
+        while True:
+            await asyncio.sleep(self.settings.heartbeat_seconds)
+            try:
+                verdict = await self._db(self.ledger.heartbeat, claim)
+            except Exception:
+                log.warning("%s: heartbeat for %s failed; retrying", self.owner, claim.job,
+                            exc_info=True)
+                continue
+            if verdict == "done":
+                return
+            if verdict == "lost":
+                self._lost.add(claim.id)
+                task.cancel()
+                return
+
+    async def _run(self, job: Job, claim: Claim) -> None:
+        if job.kind == "connector":
+            await self._sync(job, claim)
+        else:
+            await self._singleton(job, claim)
+
+    async def _sync(self, job: Job, claim: Claim) -> None:
+        connector = self.runtime.connectors[job.name]
+        since = self.clock.now()
+        evaluate = EVALUATE in self.jobs
+
+        def after_commit(conn: Connection) -> None:
+            if evaluate:
+                self._request_evaluation(conn, job.name, since)
+
+        assert self.http is not None
+        report = await self.syncer.sync(connector, self.http,
+                                        fence=self.ledger.fence(claim, then=after_commit))
+        if report.outcome == "failed":
+            retry_at = await self._db(self._retry_at, job.name)
+            await self._failed(claim, report.error or "the sync failed", outcome="failed",
+                               retry_at=retry_at, sync_run_id=report.run_id)
+            return
+        counts = {k: getattr(report, k) for k in ("added", "changed", "cancelled",
+                                                   "unchanged", "skipped")}
+        await self._db(self.ledger.annotate, claim, outcome=report.outcome,
+                       sync_run_id=report.run_id, detail=counts)
+        log.info("%s: %s %s (+%d ~%d -%d)", self.owner, job.name, report.outcome,
+                 report.added, report.changed, report.cancelled)
+
+    def _request_evaluation(self, conn: Connection, source: str, since: datetime) -> None:
+        """Inside the sync's transaction: if it changed events, ask for one evaluation."""
+        ids = list(conn.execute(select(events.c.id).where(
+            events.c.source == source, events.c.updated_at >= since)
+            .limit(_MAX_CHANGED_IDS + 1)).scalars())
+        if ids:
+            self.ledger.request(conn, EVALUATE, {
+                "sources": [source],
+                "event_ids": ids if len(ids) <= _MAX_CHANGED_IDS else None})
+
+    def _retry_at(self, source: str) -> datetime | None:
+        with self.engine.connect() as conn:
+            value: datetime | None = conn.execute(
+                select(sources.c.retry_at).where(sources.c.name == source)).scalar()
+            return value
+
+    async def _singleton(self, job: Job, claim: Claim) -> None:
+        hook = self.hooks.evaluate if job.kind == "evaluate" else self.hooks.outbox
+        assert hook is not None
+        ids: set[int] | None = set()
+        names: set[str] = set()
+        for detail in [claim.detail, *claim.merged]:
+            if not detail:
+                continue
+            names.update(detail.get("sources") or ())
+            if detail.get("event_ids") is None and "event_ids" in detail:
+                ids = None
+            elif ids is not None:
+                ids.update(detail.get("event_ids") or ())
+        ctx = HookContext(engine=self.engine, config=self.runtime.config, clock=self.clock,
+                          owner=self.owner, sources=frozenset(names),
+                          changed_event_ids=None if ids is None else frozenset(ids))
+        result = await asyncio.to_thread(hook, ctx)
+        outcome = "skipped" if "skipped" in result else "ok"
+        if not await self._db(self.ledger.complete, claim, outcome=outcome,
+                              detail={**(claim.detail or {}), **result,
+                                      "merged": len(claim.merged)}):
+            log.warning("%s: %s was taken over before it completed", self.owner, job.name)
+            return
+        if job.kind == "evaluate" and OUTBOX in self.jobs and result.get("enqueued"):
+            await self._db(self._request_outbox)
+
+    def _request_outbox(self) -> None:
+        with self.engine.begin() as conn:
+            self.ledger.request(conn, OUTBOX)
+
+    async def _failed(self, claim: Claim, error: str, *, outcome: str | None = None,
+                      retry_at: datetime | None = None, sync_run_id: int | None = None
+                      ) -> None:
+        state = await self._db(self.ledger.fail, claim, error, outcome=outcome,
+                               retry_at=retry_at, sync_run_id=sync_run_id)
+        if state == ABANDONED:
+            await self._abandoned(claim.job, claim.tick_at, error)
+        elif state is not None:
+            log.warning("%s: %s failed (attempt %d), will retry: %s", self.owner, claim.job,
+                        claim.attempt, error)
+
+    async def _abandoned(self, job: str, tick: datetime, error: str) -> None:
+        if self.hooks.alert is None:
+            return
+        ctx = HookContext(engine=self.engine, config=self.runtime.config, clock=self.clock,
+                          owner=self.owner)
+        try:
+            await asyncio.to_thread(self.hooks.alert, ctx, job, tick, error)
+        except Exception:
+            log.exception("%s: raising the alert for abandoned %s failed", self.owner, job)
+
+    async def _db(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Ledger work on the scheduler's own threads, so a long sync never starves a
+        heartbeat of a worker thread."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, partial(func, *args, **kwargs))
+
+
+class SchedulerThread:
+    """The scheduler on a thread of its own (`calsync serve` runs the API beside it)."""
+
+    def __init__(self, runtime: Runtime, **kwargs: Any) -> None:
+        self.scheduler = Scheduler(runtime, **kwargs)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._main, name="calsync-scheduler",
+                                        daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+        self._ready.wait(timeout=30)
+
+    def stop(self, timeout: float | None = None) -> None:
+        if self._loop is not None and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        grace = self.scheduler.settings.shutdown_grace + 15
+        self._thread.join(timeout if timeout is not None else grace)
+
+    def _main(self) -> None:
+        asyncio.run(self._amain())
+
+    async def _amain(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        self._ready.set()
+        await self.scheduler.run(self._stop)

@@ -181,7 +181,9 @@ def _description(item: CatalogEntry) -> str:
     lines = [entry.description.strip()] if entry.description.strip() else []
     if entry.title_sv:
         lines.append(f"Svenska: {entry.title_sv}")
-    precision = {"no_later_than": "no later than this date", "approximate": "approximate",
+    spans = entry.when.shape in ("window", "start") or entry.when.duration is not None
+    precision = {"no_later_than": "no later than the end of this period" if spans
+                 else "no later than this date", "approximate": "approximate",
                  "observed": "observed in practice", "target": "political target"}
     if entry.precision in precision:
         lines.append(f"Date: {precision[entry.precision]}.")

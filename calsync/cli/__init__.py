@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from calsync import __version__
-from calsync.cli import check, db, feeds, serve, sources, sync, timeline, worker
+from calsync.cli import alerts, check, db, evaluate, feeds, serve, sources, sync, timeline, worker
 from calsync.cli.common import fail
 from calsync.errors import CalsyncError
 
@@ -30,7 +30,7 @@ def cli(ctx: click.Context, config_path: Path, verbose: bool) -> None:
     ctx.ensure_object(dict)["config_path"] = config_path
 
 
-for module in (check, db, sync, sources, timeline, serve, worker, feeds):
+for module in (check, db, sync, sources, timeline, serve, worker, feeds, evaluate, alerts):
     module.register(cli)
 
 

@@ -141,3 +141,7 @@ def _references(config: Config, located: Located) -> list[Problem]:
         for i, kind in enumerate(feed.select.kind or []):
             check(kind, kinds, "kind", ("feeds", name, "select", "kind", i))
     return problems
+
+
+# Checks owned by other packages register themselves on import (after the above exists).
+import calsync.rules.checks  # noqa: E402, F401  (rules naming unknown selectors, ...)

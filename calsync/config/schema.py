@@ -24,8 +24,10 @@ from pydantic import (
     model_validator,
 )
 
+from calsync.alerts.config import AlertsConfig
 from calsync.durations import Duration, parse_duration
 from calsync.model import DEFAULT_KINDS, Status
+from calsync.rules.config import Rule
 from calsync.scheduler.settings import SchedulerConfig, Seconds
 from calsync.selectors import Selector
 
@@ -280,6 +282,9 @@ class Config(StrictModel):
     feeds: dict[str, FeedConfig] = Field(default_factory=dict)
     scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
     api: ApiConfig = Field(default_factory=ApiConfig)
+    selectors: dict[str, Selector] = Field(default_factory=dict)
+    rules: dict[str, Rule] = Field(default_factory=dict)
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
 
     base_dir: Path = Field(default=Path(), exclude=True)
     source_file: str = Field(default="config.yaml", exclude=True)

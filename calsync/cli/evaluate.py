@@ -1,0 +1,94 @@
+"""`calsync evaluate`: run the misalignment rules now and show what they found."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from rich.table import Table
+from rich.text import Text
+
+from calsync.cli.common import console, pass_runtime, require_schema
+from calsync.rules.findings import Finding
+from calsync.runtime import Runtime
+
+__all__ = ["finding_table", "register"]
+
+SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+def finding_table(findings: list[Finding], title: str) -> Table:
+    table = Table(title=title, title_justify="left", show_lines=True)
+    table.add_column("rule", no_wrap=True)
+    table.add_column("severity", no_wrap=True)
+    table.add_column("due", no_wrap=True)
+    table.add_column("finding", overflow="fold", ratio=3)
+    table.add_column("slack", justify="right", no_wrap=True)
+    table.add_column("fix", overflow="fold", ratio=2)
+    for f in sorted(findings, key=lambda f: (f.due_at, f.rule_id)):
+        slack = "" if f.slack_days is None else f"{f.slack_days:g} d"
+        table.add_row(f.rule_id, Text(f.severity, style=SEVERITY_STYLE.get(f.severity, "")),
+                      f.due_at.date().isoformat(), f.summary, slack,
+                      f.fix.text if f.fix else "")
+    return table
+
+
+@click.command("evaluate")
+@click.option("--rule", "rules", multiple=True, metavar="ID",
+              help="Show only these rules' findings (all rules still update alerts).")
+@click.option("--dry-run", is_flag=True, help="Evaluate only: leave alerts and the outbox "
+                                              "as they are.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@pass_runtime
+def evaluate_command(runtime: Runtime, rules: tuple[str, ...], dry_run: bool, fmt: str) -> None:
+    """Run the misalignment rules now, update alerts, and print the findings."""
+    require_schema(runtime)
+    unknown = [r for r in rules if r not in runtime.config.rules]
+    if unknown:
+        raise click.BadParameter(f"unknown rule {', '.join(unknown)}; configured: "
+                                 f"{', '.join(runtime.config.rules) or '(none)'}",
+                                 param_hint="--rule")
+    if dry_run:
+        from calsync.rules.engine import evaluate
+        from calsync.rules.timeline import load_timeline
+
+        with runtime.engine.connect() as conn:
+            timeline = load_timeline(conn, runtime.config.timezone)
+        evaluation = evaluate(runtime.config, timeline, runtime.clock.now())
+        findings, summary = evaluation.findings, None
+        events, ran = evaluation.events, evaluation.rules
+    else:
+        from calsync.rules.service import evaluate_and_update
+
+        result = evaluate_and_update(runtime)
+        assert result.evaluation is not None
+        findings, summary = result.evaluation.findings, result
+        events, ran = result.events, result.rules
+    shown = [f for f in findings if not rules or f.rule_id in rules]
+    if fmt == "json":
+        click.echo(json.dumps({
+            "summary": summary.as_dict() if summary else None,
+            "findings": [{"rule": f.rule_id, "kind": f.kind, "severity": f.severity,
+                          "summary": f.summary, "labels": f.labels(),
+                          "evidence": f.evidence()} for f in shown]},
+            ensure_ascii=False, indent=2))
+        return
+    if not runtime.config.rules:
+        console.print("No rules configured: add a 'rules:' section to the config "
+                      "(see README, \"Rules and alerts\").")
+        return
+    console.print(finding_table(shown, f"Findings ({len(shown)}) from {len(ran)} rules over "
+                                       f"{events} events"))
+    if summary is not None:
+        a = summary.alerts
+        console.print(f"Alerts: {len(a.opened)} new, {len(a.refired)} firing again, "
+                      f"{len(a.updated)} updated, {len(a.resolved)} resolved; "
+                      f"{summary.enqueued} notification(s) queued. "
+                      f"Took {summary.seconds:.2f}s. See `calsync alerts`.")
+    elif not shown:
+        console.print("Nothing out of step.")
+
+
+def register(group: click.Group) -> None:
+    group.add_command(evaluate_command)

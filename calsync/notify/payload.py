@@ -1,0 +1,76 @@
+"""The Alertmanager webhook payload, version 4, exactly as Alertmanager sends it.
+
+Top-level keys: version, groupKey, truncatedAlerts, status, receiver, groupLabels,
+commonLabels, commonAnnotations, externalURL, notification_reason, alerts; each alert:
+status, labels, annotations, startsAt, endsAt, generatorURL, fingerprint. Times are
+RFC 3339 in UTC; a firing alert's endsAt is Go's zero time. calsync's own details
+(dates, slack, fix, links) travel as annotations, whose values are strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from calsync.alerts.store import Alert
+
+__all__ = ["ZERO_TIME", "alert_v4", "group_key", "rfc3339", "webhook_v4"]
+
+ZERO_TIME = "0001-01-01T00:00:00Z"
+
+
+def rfc3339(moment: datetime | None) -> str:
+    if moment is None:
+        return ZERO_TIME
+    text = moment.astimezone(UTC).isoformat(timespec="milliseconds")
+    return text.replace("+00:00", "Z")
+
+
+def group_key(group_labels: Mapping[str, str], route: str = "{}") -> str:
+    """Alertmanager's `routeKey:groupLabels`, e.g. `{}:{alertname="R1"}`."""
+    inner = ", ".join(f'{k}="{v}"' for k, v in sorted(group_labels.items()))
+    return f"{route}:{{{inner}}}"
+
+
+def alert_v4(alert: Alert, status: str, external_url: str) -> dict[str, Any]:
+    return {
+        "status": status,
+        "labels": dict(alert.labels),
+        "annotations": dict(alert.annotations),
+        "startsAt": rfc3339(alert.starts_at),
+        "endsAt": rfc3339(alert.ends_at) if status == "resolved" else ZERO_TIME,
+        "generatorURL": f"{external_url}/api/alerts/{alert.id}",
+        "fingerprint": alert.fingerprint,
+    }
+
+
+def _common(maps: Sequence[Mapping[str, str]]) -> dict[str, str]:
+    if not maps:
+        return {}
+    first = maps[0]
+    return {k: v for k, v in first.items() if all(m.get(k) == v for m in maps[1:])}
+
+
+def webhook_v4(*, receiver: str, key: str, group_labels: Mapping[str, str],
+               firing: Sequence[Alert], resolved: Sequence[Alert], external_url: str,
+               reason: str, max_alerts: int = 0) -> dict[str, Any]:
+    items = [alert_v4(a, "firing", external_url) for a in firing]
+    items += [alert_v4(a, "resolved", external_url) for a in resolved]
+    truncated = 0
+    if max_alerts and len(items) > max_alerts:
+        truncated = len(items) - max_alerts
+        items = items[:max_alerts]
+    return {
+        "version": "4",
+        "groupKey": key,
+        "truncatedAlerts": truncated,
+        "status": "firing" if firing else "resolved",
+        "receiver": receiver,
+        "groupLabels": dict(group_labels),
+        "commonLabels": _common([i["labels"] for i in items]),
+        "commonAnnotations": _common([i["annotations"] for i in items]),
+        "externalURL": external_url,
+        "notification_reason": reason,
+        "alerts": items,
+    }

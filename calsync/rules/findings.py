@@ -1,0 +1,265 @@
+"""Findings: what is out of step, where, by how much, and what would fix it.
+
+A finding names its rule, the event it is about (`subject`) and the event it is
+measured against (`object`), the required and the actual lead, the slack in days
+(negative: by how much the rule is missed), the due date (when the misalignment
+bites; escalation counts down to it) and a fix where the timeline allows one: the
+latest (or earliest) date that satisfies the rule and the actor's nearest scheduled
+meeting before it.
+
+Identity labels (`alertname`, `rule_kind` and the uids involved) never contain dates,
+so a moved decision keeps its alert; everything else is annotation and evidence.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from calsync.config.schema import Config
+from calsync.rules.config import RuleBase, SelectorRef, severity_rank
+from calsync.rules.timeline import (
+    DAY,
+    Item,
+    Shift,
+    Timeline,
+    wall_date,
+    wall_of_date,
+    wall_to_utc,
+)
+from calsync.selectors import Selector
+
+__all__ = ["Context", "EventRef", "Finding", "Fix", "days_text", "plural_days"]
+
+
+@dataclass(frozen=True, slots=True)
+class EventRef:
+    """An event as a finding cites it: enough to read and to follow the link."""
+
+    uid: str
+    title: str
+    actor: str
+    level: str
+    kind: str
+    when: str
+    url: str | None
+    day: date
+
+    @classmethod
+    def of(cls, item: Item) -> EventRef:
+        return cls(uid=item.uid, title=item.title, actor=item.actor, level=item.level,
+                   kind=item.kind, when=item.when(), url=item.url, day=item.day())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"uid": self.uid, "title": self.title, "actor": self.actor,
+                "level": self.level, "kind": self.kind, "when": self.when, "url": self.url}
+
+    def label(self) -> str:
+        who = f"{self.actor}: " if self.actor else ""
+        return f"{who}{self.title} {self.when}"
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """A date that would satisfy the rule (`by`: at the latest, `from`: at the earliest)
+    and, if the actor meets in time, that meeting."""
+
+    direction: str  # by | from
+    date: date
+    meeting: EventRef | None
+    text: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"direction": self.direction, "date": self.date.isoformat(),
+                "meeting": self.meeting.as_dict() if self.meeting else None,
+                "text": self.text}
+
+
+@dataclass(slots=True)
+class Finding:
+    rule_id: str
+    kind: str
+    identity: dict[str, str]
+    summary: str
+    subject: EventRef
+    object: EventRef | None
+    due: int  # wall seconds
+    severity: str = "warning"
+    required: str | None = None
+    actual: str | None = None
+    slack_days: float | None = None
+    fix: Fix | None = None
+    details: dict[str, str] = field(default_factory=dict)
+    rule_title: str = ""
+    rationale: str = ""
+    due_at: datetime = field(default_factory=lambda: datetime(1970, 1, 1, tzinfo=UTC))
+    extra_labels: dict[str, str] = field(default_factory=dict)
+
+    def identity_labels(self) -> dict[str, str]:
+        """The labels the alert's fingerprint is computed over (no dates, no severity)."""
+        return {"alertname": self.rule_id, "rule_kind": self.kind, **self.identity}
+
+    def labels(self) -> dict[str, str]:
+        """Alertmanager labels: identity plus severity, level and the rule's own."""
+        out = {**self.extra_labels, **self.identity_labels(), "severity": self.severity}
+        if self.subject.level:
+            out.setdefault("level", self.subject.level)
+        if self.subject.actor:
+            out.setdefault("actor", self.subject.actor)
+        return out
+
+    def description(self) -> str:
+        parts = [self.summary]
+        if self.fix is not None:
+            parts.append(f"Fix: {self.fix.text}.")
+        if self.rationale:
+            parts.append(f"Why: {self.rationale}")
+        return "\n".join(parts)
+
+    def annotations(self) -> dict[str, str]:
+        """Alertmanager annotations: every value a string."""
+        out = {"summary": self.summary, "description": self.description(),
+               "rule_title": self.rule_title, "rationale": self.rationale,
+               "due_at": self.due_at.isoformat(), "subject_uid": self.subject.uid,
+               "subject_when": self.subject.when}
+        if self.subject.url:
+            out["subject_url"] = self.subject.url
+        if self.object is not None:
+            out["object_uid"] = self.object.uid
+            out["object_when"] = self.object.when
+            if self.object.url:
+                out["object_url"] = self.object.url
+        if self.required is not None:
+            out["required"] = self.required
+        if self.actual is not None:
+            out["actual"] = self.actual
+        if self.slack_days is not None:
+            out["slack_days"] = _num(self.slack_days)
+        if self.fix is not None:
+            out["fix"] = self.fix.text
+        out.update(self.details)
+        return {k: v for k, v in out.items() if v != ""}
+
+    def evidence(self) -> dict[str, Any]:
+        return {"subject": self.subject.as_dict(),
+                "object": self.object.as_dict() if self.object else None,
+                "required": self.required, "actual": self.actual,
+                "slack_days": self.slack_days, "due_at": self.due_at.isoformat(),
+                "fix": self.fix.as_dict() if self.fix else None, "details": self.details}
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
+
+
+def plural_days(n: float) -> str:
+    n = abs(n)
+    text = _num(n)
+    return f"{text} day" if text == "1" else f"{text} days"
+
+
+def days_text(seconds: int) -> float:
+    days = seconds / DAY
+    return float(round(days)) if abs(days - round(days)) < 1e-9 else round(days, 2)
+
+
+class _Meetings:
+    """Meetings per actor, for "the council meets 2026-04-27: decide then"."""
+
+    def __init__(self, items: list[Item]) -> None:
+        self.by_actor: dict[str, list[Item]] = {}
+        for item in items:
+            self.by_actor.setdefault(item.actor, []).append(item)
+        self.starts = {actor: [i.sd for i in found] for actor, found in self.by_actor.items()}
+
+    def last_between(self, actor: str, earliest: int, latest: int) -> Item | None:
+        starts = self.starts.get(actor)
+        if not starts:
+            return None
+        pos = bisect.bisect_right(starts, latest) - 1
+        if pos >= 0 and starts[pos] >= earliest:
+            return self.by_actor[actor][pos]
+        return None
+
+    def first_between(self, actor: str, earliest: int, latest: int | None) -> Item | None:
+        starts = self.starts.get(actor)
+        if not starts:
+            return None
+        pos = bisect.bisect_left(starts, earliest)
+        if pos < len(starts) and (latest is None or starts[pos] <= latest):
+            return self.by_actor[actor][pos]
+        return None
+
+
+class Context:
+    """What a rule kind needs while it evaluates: the timeline, named selectors, now."""
+
+    def __init__(self, timeline: Timeline, config: Config, now: datetime) -> None:
+        self.timeline = timeline
+        self.config = config
+        self.tz: ZoneInfo = timeline.tz
+        local = now.astimezone(self.tz)
+        offset = local.utcoffset()
+        self.now = int(now.timestamp()) + (int(offset.total_seconds()) if offset else 0)
+        self.today = self.now - self.now % DAY
+        self._meetings: _Meetings | None = None
+
+    def resolve(self, ref: SelectorRef) -> Selector:
+        return self.config.selectors[ref] if isinstance(ref, str) else ref
+
+    def select(self, ref: SelectorRef) -> list[Item]:
+        return self.timeline.select(self.resolve(ref))
+
+    @property
+    def meetings(self) -> _Meetings:
+        if self._meetings is None:
+            self._meetings = _Meetings(self.timeline.select(self.config.alerts.meetings))
+        return self._meetings
+
+    def fix_by(self, actor: str, latest: int, *, verb: str = "decide",
+               earliest: int | None = None) -> Fix:
+        """At the latest on `latest`: and the actor's last meeting in time for it."""
+        day = wall_date(latest)
+        if latest < self.today:
+            return Fix("by", day, None, f"the latest date that satisfies the rule, {day}, "
+                                        "has passed; reschedule or record an exception")
+        lower = max(self.today, earliest if earliest is not None else self.today)
+        meeting = self.meetings.last_between(actor, lower, latest) if actor else None
+        text = f"{verb} by {day}"
+        if earliest is not None and earliest > self.today:
+            text = f"{verb} between {wall_date(earliest)} and {day}"
+        if meeting is not None:
+            text += f"; {meeting.actor} meets {meeting.day()} ({meeting.title}): {verb} then"
+        return Fix("by", day, EventRef.of(meeting) if meeting else None, text)
+
+    def fix_from(self, actor: str, earliest: int, *, verb: str = "move it",
+                 latest: int | None = None) -> Fix:
+        """At the earliest on `earliest`: and the actor's first meeting from then."""
+        day = wall_date(earliest)
+        meeting = self.meetings.first_between(actor, max(earliest, self.today), latest) \
+            if actor else None
+        text = f"{verb} to {day} or later"
+        if meeting is not None:
+            text += f"; {meeting.actor} meets {meeting.day()} ({meeting.title})"
+        return Fix("from", day, EventRef.of(meeting) if meeting else None, text)
+
+    def finish(self, rule_id: str, rule: RuleBase, finding: Finding) -> Finding:
+        """Fill in what every finding shares: severity (escalated), rule text, due_at."""
+        severity = rule.severity
+        for step in rule.escalate:
+            if self.now >= Shift.of(step.before_due, -1)(finding.due) and \
+                    severity_rank(step.severity) > severity_rank(severity):
+                severity = step.severity
+        finding.severity = severity
+        finding.rule_title = rule.title
+        finding.rationale = rule.rationale
+        finding.due_at = wall_to_utc(finding.due, self.tz)
+        finding.extra_labels = dict(rule.labels)
+        return finding
+
+
+def date_wall(d: date) -> int:
+    return wall_of_date(d)

@@ -1,0 +1,231 @@
+"""`blackout`: A must not fall within windows (elections, July, Christmas, holidays).
+
+Windows come from events (widened by `before`/`after`, optionally only those whose
+`match` keys equal A's), from yearly dates (`--07-01`..`--07-31`, optionally only in
+the years of another selector's events) or from a country's non-working days. They
+are sorted once per rule with a running maximum of their ends, so finding the windows
+an event touches is a bisect plus the windows found: O(n log m).
+
+With `min_effective_working_days`, A may touch windows as long as enough working days
+remain outside them (a consultation spanning July).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from calsync.durations import format_duration
+from calsync.rules.config import BlackoutRule, MonthDay, WindowSpec
+from calsync.rules.findings import Context, EventRef, Finding, Fix, days_text, plural_days
+from calsync.rules.timeline import DAY, Item, Shift, key_fn, tuple_key, wall_date, wall_of_date
+from calsync.workdays import holiday_names, is_working_day
+
+__all__ = ["evaluate"]
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    start: int
+    end: int  # exclusive
+    label: str
+
+
+class Windows:
+    """Windows sorted by start with a running maximum of ends, for overlap queries."""
+
+    def __init__(self, windows: list[Window]) -> None:
+        self.windows = sorted(windows, key=lambda w: (w.start, w.end))
+        self.starts = [w.start for w in self.windows]
+        self.reach: list[int] = []
+        top = -(1 << 62)
+        for w in self.windows:
+            top = max(top, w.end)
+            self.reach.append(top)
+
+    def touching(self, start: int, end: int) -> list[Window]:
+        """Windows overlapping [start, end), in time order."""
+        out = []
+        j = bisect.bisect_left(self.starts, end) - 1
+        while j >= 0 and self.reach[j] > start:
+            if self.windows[j].end > start:
+                out.append(self.windows[j])
+            j -= 1
+        out.reverse()
+        return out
+
+
+def _day_of(year: int, md: MonthDay) -> date:
+    month, day = md
+    while True:
+        try:
+            return date(year, month, day)
+        except ValueError:  # --02-29 in a common year
+            day -= 1
+
+
+def _years(items: list[Item]) -> range:
+    if not items:
+        return range(0)
+    return range(items[0].year() - 1, max(wall_date(i.ed).year for i in items) + 2)
+
+
+def _spec_windows(spec: WindowSpec, ctx: Context, a_items: list[Item]
+                  ) -> dict[tuple[str, ...] | None, list[Window]]:
+    """Windows of one spec, keyed by the `match` key (None: applies to every event)."""
+    out: dict[tuple[str, ...] | None, list[Window]] = {}
+    if spec.selector is not None:
+        before = Shift.of(spec.before, -1)
+        after = Shift.of(spec.after)
+        key = tuple_key([key_fn(k) for k in spec.match]) if spec.match else None
+        widen = "".join(
+            f" {sign}{format_duration(d)}" for sign, d in (("−", spec.before), ("+", spec.after))
+            if d is not None)
+        for w in ctx.select(spec.selector):
+            k = key(w) if key is not None else None
+            if key is not None and k is None:
+                continue
+            end = w.e if w.e > w.s else w.s + (DAY if w.all_day else 1)
+            label = spec.name or f"{w.title} {w.when()}"
+            out.setdefault(k, []).append(Window(before(w.s), after(end), label + widen))
+        return out
+    years = list(_years(a_items))
+    if spec.yearly is not None:
+        if spec.in_years_of is not None:
+            wanted = {i.year() for i in ctx.select(spec.in_years_of)}
+            years = [y for y in years if y in wanted]
+        first, last = spec.yearly.from_, spec.yearly.to
+        for year in years:
+            opens = _day_of(year, first)
+            closes = _day_of(year + (1 if last < first else 0), last)
+            label = (f"{spec.name} ({opens} – {closes})" if spec.name
+                     else f"{opens} – {closes}")
+            out.setdefault(None, []).append(
+                Window(wall_of_date(opens), wall_of_date(closes) + DAY, label))
+        return out
+    country = spec.non_working_days or "SE"
+    for year in years:
+        names = holiday_names(country, year)
+        day = date(year, 1, 1)
+        while day.year == year:
+            if not is_working_day(day, country):
+                name = names.get(day) or day.strftime("%A")
+                label = f"{spec.name + ': ' if spec.name else ''}{day} ({name})"
+                out.setdefault(None, []).append(
+                    Window(wall_of_date(day), wall_of_date(day) + DAY, label))
+            day += timedelta(days=1)
+    return out
+
+
+def _query(a: Item, point: str) -> tuple[int, int]:
+    if point == "start":
+        return (a.sd, a.sd + DAY) if a.all_day else (a.s, a.s + 1)
+    if point == "end":
+        if a.all_day:
+            return a.ed, a.ed + DAY
+        return (a.e - 1, a.e) if a.e > a.s else (a.s, a.s + 1)
+    return a.s, max(a.e, a.s + 1)
+
+
+def evaluate(rule_id: str, rule: BlackoutRule, ctx: Context) -> Iterator[Finding]:
+    a_items = ctx.select(rule.a)
+    if not a_items:
+        return
+    shared: list[Window] = []
+    keyed: list[tuple[list[str], dict[tuple[str, ...] | None, list[Window]]]] = []
+    for spec in rule.windows:
+        found = _spec_windows(spec, ctx, a_items)
+        if spec.match:
+            keyed.append((spec.match, found))
+        else:
+            shared += found.get(None, [])
+    base = Windows(shared)
+    keyed_windows = [(tuple_key([key_fn(k) for k in match]),
+                      {k: Windows(v) for k, v in found.items()}) for match, found in keyed]
+    count = 0
+    for a in a_items:
+        sets = [base]
+        for key, by_key in keyed_windows:
+            k = key(a)
+            if k is not None and k in by_key:
+                sets.append(by_key[k])
+        if rule.min_effective_working_days is not None:
+            finding = _effective(rule_id, rule, ctx, a, sets)
+        else:
+            qs, qe = _query(a, rule.point)
+            hits = [w for ws in sets for w in ws.touching(qs, qe)]
+            finding = _touching(rule_id, rule, ctx, a, hits, qs, qe) if hits else None
+        if finding is not None:
+            yield finding
+            count += 1
+            if count >= rule.max_findings:
+                return
+
+
+def _touching(rule_id: str, rule: BlackoutRule, ctx: Context, a: Item, hits: list[Window],
+              qs: int, qe: int) -> Finding:
+    a_ref = EventRef.of(a)
+    overlap = sum(min(qe, w.end) - max(qs, w.start) for w in hits)
+    labels = list(dict.fromkeys(w.label for w in hits))
+    shown = "; ".join(labels[:3]) + (f" and {len(labels) - 3} more" if len(labels) > 3 else "")
+    what = {"start": "starts", "end": "ends", "span": "falls"}[rule.point]
+    summary = f"{a_ref.label()} {what} in a blackout window of rule {rule_id}: {shown}"
+    first = min(w.start for w in hits)
+    last = max(w.end for w in hits)
+    latest = first - DAY if a.all_day or first % DAY == 0 else first - 1
+    fix = ctx.fix_by(a.actor, latest - latest % DAY, verb="hold it")
+    if latest < ctx.today:
+        fix = ctx.fix_from(a.actor, last, verb="move it")
+    elif rule.point == "span":
+        fix = Fix(fix.direction, fix.date, fix.meeting,
+                  f"{fix.text}, or from {wall_date(last)} on")
+    return ctx.finish(rule_id, rule, Finding(
+        rule_id, rule.kind, {"subject_uid": a.uid}, summary, a_ref, None, due=a.sd,
+        required="outside blackout windows",
+        actual=f"{plural_days(days_text(overlap))} inside", slack_days=-days_text(overlap),
+        fix=fix, details={"windows": "; ".join(labels)}))
+
+
+def _effective(rule_id: str, rule: BlackoutRule, ctx: Context, a: Item,
+               sets: list[Windows]) -> Finding | None:
+    need = rule.min_effective_working_days
+    assert need is not None
+    first, last = wall_date(a.sd), wall_date(a.ed)
+
+    def counts(day: date) -> tuple[bool, bool]:
+        wall = wall_of_date(day)
+        working = is_working_day(day, rule.country)
+        blocked = any(ws.touching(wall, wall + DAY) for ws in sets)
+        return working, working and not blocked
+
+    total = effective = 0
+    cursor = first
+    while cursor <= last:
+        working, useful = counts(cursor)
+        total += working
+        effective += useful
+        cursor += timedelta(days=1)
+    if effective >= need:
+        return None
+    a_ref = EventRef.of(a)
+    reach = effective
+    day = last
+    while reach < need and day < last + timedelta(days=366):
+        day += timedelta(days=1)
+        reach += counts(day)[1]
+    blocked = [w.label for ws in sets for w in ws.touching(a.sd, a.ed + DAY)]
+    labels = list(dict.fromkeys(blocked))
+    shown = "; ".join(labels[:3]) + (f" and {len(labels) - 3} more" if len(labels) > 3 else "")
+    summary = (f"{a_ref.label()} has only {effective} of {total} working days outside "
+               f"blackouts ({shown or 'none'}); rule {rule_id} requires at least {need}")
+    fix = Fix("by", day, None, f"extend it to {day} ({need} effective working days) or "
+                               "move it clear of the blackout")
+    return ctx.finish(rule_id, rule, Finding(
+        rule_id, rule.kind, {"subject_uid": a.uid}, summary, a_ref, None, due=a.sd,
+        required=f"≥ {need} working days outside blackouts",
+        actual=f"{effective} of {total} working days", slack_days=float(effective - need),
+        fix=fix, details={"windows": "; ".join(labels),
+                          "effective_working_days": str(effective),
+                          "working_days": str(total)}))

@@ -1,0 +1,117 @@
+"""`coverage`: the events of `a` must leave no gap longer than `max_gap` in a span.
+
+The span is a pair of dates or each event of another selector (a programme period);
+with `partition`, each partition of `a` (per actor, per programme) must cover it on
+its own. One sorted pass per span: O(n) after the shared sort.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator
+
+from dateutil.relativedelta import relativedelta
+
+from calsync.durations import format_duration
+from calsync.rules.config import CoverageRule
+from calsync.rules.findings import Context, EventRef, Finding, days_text
+from calsync.rules.timeline import DAY, Item, Shift, key_fn, tuple_key, wall_date, wall_of_date
+
+__all__ = ["evaluate", "humanise"]
+
+
+def humanise(start: int, end: int) -> str:
+    """`4 years`, `1 year 2 months`, `25 days` between two wall instants."""
+    delta = relativedelta(wall_date(end), wall_date(start))
+    parts = [(delta.years, "year"), (delta.months, "month"), (delta.days, "day")]
+    text = " ".join(f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in parts if n)
+    return text or "less than a day"
+
+
+def evaluate(rule_id: str, rule: CoverageRule, ctx: Context) -> Iterator[Finding]:
+    a_items = ctx.select(rule.a)
+    allowed = Shift.of(rule.max_gap)
+    spans: list[tuple[int, int, Item | None, tuple[str, ...] | None]] = []
+    if rule.span.selector is not None:
+        join = rule.span.join
+        b_key = tuple_key([key_fn(k) for k in join.sides()[1]]) if join else None
+        for b in ctx.select(rule.span.selector):
+            k = b_key(b) if b_key is not None else None
+            if b_key is not None and k is None:
+                continue
+            spans.append((b.s, b.e if b.e > b.s else b.s + DAY, b, k))
+    else:
+        assert rule.span.from_ is not None and rule.span.to is not None
+        spans.append((wall_of_date(rule.span.from_), wall_of_date(rule.span.to) + DAY,
+                      None, None))
+    join = rule.span.join
+    a_join = tuple_key([key_fn(k) for k in join.sides()[0]]) if join else None
+    part = tuple_key([key_fn(k) for k in rule.partition])
+    groups: dict[tuple[tuple[str, ...] | None, tuple[str, ...]], list[Item]] = {}
+    for a in a_items:
+        jk = a_join(a) if a_join is not None else None
+        pk = part(a)
+        if (a_join is not None and jk is None) or pk is None:
+            continue
+        groups.setdefault((jk, pk), []).append(a)
+    partitions = sorted({pk for _, pk in groups}) or [()]
+    count = 0
+    for start, end, span_item, jk in spans:
+        for pk in partitions:
+            members = groups.get((jk, pk), [])
+            for finding in _gaps(rule_id, rule, ctx, members, start, end, span_item, pk,
+                                 allowed):
+                yield finding
+                count += 1
+                if count >= rule.max_findings:
+                    return
+
+
+def _gaps(rule_id: str, rule: CoverageRule, ctx: Context, members: list[Item], start: int,
+          end: int, span: Item | None, pk: tuple[str, ...], allowed: Shift
+          ) -> Iterator[Finding]:
+    cursor = start
+    before: Item | None = None
+    limit = bisect.bisect_left([m.s for m in members], end)
+    gaps: list[tuple[int, int, Item | None, Item | None]] = []
+    for item in members[:limit]:
+        item_end = item.e if item.e > item.s else item.s + DAY
+        if item_end <= start:
+            continue
+        if item.s > cursor:
+            gaps.append((cursor, item.s, before, item))
+        if item_end > cursor:
+            cursor, before = item_end, item
+    if cursor < end:
+        gaps.append((cursor, end, before, None))
+    span_text = (f"{span.title} ({span.when()})" if span is not None
+                 else f"{wall_date(start)} – {wall_date(end - DAY)}")
+    for g0, g1, prev, nxt in gaps:
+        if g1 <= allowed(g0):
+            continue
+        position = ("start" if g0 == start else f"after {prev.uid}" if prev is not None
+                    else "start")
+        subject = prev or nxt or span
+        gap_text = f"{wall_date(g0)} – {wall_date(g1 - 1)} ({humanise(g0, g1)})"
+        name = rule.a if isinstance(rule.a, str) else "the selected events"
+        who = f" ({', '.join(pk)})" if pk else ""
+        if g1 == end and prev is not None:
+            summary = (f"{name}{who} does not cover {span_text}: {prev.title} runs out "
+                       f"{humanise(g0, g1)} before it ends; uncovered {gap_text}")
+        else:
+            summary = f"{name}{who} does not cover {span_text}: gap {gap_text}"
+        allowed_text = format_duration(rule.max_gap) if rule.max_gap else "no gap"
+        summary += f"; rule {rule_id} allows {allowed_text}"
+        identity = {"span": span.uid if span is not None else span_text,
+                    "partition": "|".join(pk), "position": position}
+        actor = subject.actor if subject is not None else ""
+        subject_ref = EventRef.of(subject) if subject is not None else EventRef(
+            uid="", title=span_text, actor="", level="", kind="", when=span_text, url=None,
+            day=wall_date(start))
+        yield ctx.finish(rule_id, rule, Finding(
+            rule_id, rule.kind, identity, summary, subject_ref,
+            EventRef.of(span) if span is not None and span is not subject else None,
+            due=g0, required=f"gap ≤ {allowed_text}",
+            actual=f"gap {humanise(g0, g1)}", slack_days=-days_text(g1 - allowed(g0)),
+            fix=ctx.fix_by(actor, g0 - DAY, verb="adopt a successor in force from "
+                                                  f"{wall_date(g0)}, i.e. decide")))

@@ -1,0 +1,112 @@
+"""`deadline`: per partition and year, some event of `a` must happen by a yearly date.
+
+"The council's budget by 30 November" is `by: --11-30` with the year taken from the
+budget year (`year: {attr: budget_year, offset: -1}`). `variants` give other dates to
+events matching a selector (the deferred December track); `in_years_of` limits the
+rule to election years and `not_before` demands the event after an anchor in that year
+(the newly elected council). A group passes when any of its events passes, so a June
+decision re-adopted in November by the new council is fine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+from calsync.rules.config import DeadlineRule, MonthDay
+from calsync.rules.findings import Context, EventRef, Finding, days_text, plural_days
+from calsync.rules.timeline import Item, key_fn, tuple_key, wall_of_date
+from calsync.workdays import next_working_day
+
+__all__ = ["evaluate"]
+
+
+def _day_of(year: int, md: MonthDay) -> date:
+    month, day = md
+    while True:
+        try:
+            return date(year, month, day)
+        except ValueError:
+            day -= 1
+
+
+def evaluate(rule_id: str, rule: DeadlineRule, ctx: Context) -> Iterator[Finding]:
+    part = tuple_key([key_fn(k) for k in rule.partition])
+    variants = [({i.idx for i in ctx.timeline.select(v.when)}, v) for v in rule.variants]
+    years = ({i.year() for i in ctx.select(rule.in_years_of)}
+             if rule.in_years_of is not None else None)
+    anchors: dict[tuple[int, tuple[str, ...]], Item] = {}
+    anchor_key = tuple_key([key_fn(k) for k in rule.not_before.match]) \
+        if rule.not_before is not None else tuple_key([])
+    if rule.not_before is not None:
+        for found in ctx.select(rule.not_before.selector):
+            k = anchor_key(found)
+            if k is not None:
+                anchors.setdefault((found.year(), k), found)
+    groups: dict[tuple[tuple[str, ...], int], list[tuple[Item, date]]] = {}
+    for a in ctx.select(rule.a):
+        pk = part(a)
+        if pk is None:
+            continue
+        by, offset = rule.by, rule.year.offset
+        for chosen, variant in variants:
+            if a.idx in chosen:
+                by = variant.by
+                offset = variant.year_offset if variant.year_offset is not None else offset
+                break
+        if rule.year.attr is not None:
+            raw = a.attrs.get(rule.year.attr)
+            if raw is None or not raw.strip().lstrip("-").isdigit():
+                continue
+            year = int(raw) + rule.year.offset
+        else:
+            year = a.year() + rule.year.offset
+        if years is not None and year not in years:
+            continue
+        deadline = _day_of(year + (offset - rule.year.offset), by)
+        if rule.shift == "next_working_day":
+            deadline = next_working_day(deadline, rule.country)
+        groups.setdefault((pk, year), []).append((a, deadline))
+    count = 0
+    for (pk, year), members in groups.items():
+        anchor: Item | None = None
+        if rule.not_before is not None:
+            anchor = next((anchors[(year, k)] for m, _ in members[:1]
+                           if (k := anchor_key(m)) is not None and (year, k) in anchors),
+                          None)
+        floor = anchor.point(rule.not_before.anchor, True) if anchor is not None and \
+            rule.not_before is not None else None
+        if any((floor is None or a.sd >= floor) and a.sd <= wall_of_date(d)
+               for a, d in members):
+            continue
+        subject, deadline = max(members, key=lambda pair: (pair[0].s, pair[0].id))
+        yield _finding(rule_id, rule, ctx, subject, deadline, year, pk, anchor, floor)
+        count += 1
+        if count >= rule.max_findings:
+            return
+
+
+def _finding(rule_id: str, rule: DeadlineRule, ctx: Context, a: Item, deadline: date,
+             year: int, pk: tuple[str, ...], anchor: Item | None, floor: int | None
+             ) -> Finding:
+    a_ref = EventRef.of(a)
+    due = wall_of_date(deadline)
+    slack = due - a.sd
+    what = rule.title or "the deadline"
+    if floor is not None and a.sd < floor and anchor is not None:
+        summary = (f"{a_ref.label()} is before {anchor.title} ({anchor.when()}); in {year} "
+                   f"rule {rule_id} requires it between {anchor.day()} and {deadline} "
+                   f"({what}), and no such event is scheduled")
+        slack = a.sd - floor
+    else:
+        summary = (f"{a_ref.label()} is {plural_days(days_text(-slack))} after {deadline}; "
+                   f"rule {rule_id} requires it by then ({what})")
+    fix = ctx.fix_by(a.actor, due, earliest=floor)
+    identity = {"partition": "|".join(pk), "year": str(year)}
+    return ctx.finish(rule_id, rule, Finding(
+        rule_id, rule.kind, identity, summary, a_ref,
+        EventRef.of(anchor) if anchor is not None else None, due=due,
+        required=f"by {deadline}" + (f", on or after {anchor.day()}" if anchor else ""),
+        actual=a.when(), slack_days=days_text(slack), fix=fix,
+        details={"deadline": deadline.isoformat(), "year": str(year)}))
+

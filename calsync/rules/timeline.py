@@ -1,0 +1,345 @@
+"""The timeline as the rules see it: compact items, inverted indexes, materialised selectors.
+
+Evaluating 50 rules over 100,000 events in well under two seconds needs three things:
+
+- **compact items** read straight from the table (no `EventData` validation per row);
+- **times as wall-clock seconds** in the config's zone: an ISO duration such as `P1D`
+  is then a calendar day across a summer-time change (23 or 25 hours), and all-day
+  dates are exact midnights whatever zone a source was in;
+- **each selector materialised once** from inverted indexes (level, kind, status,
+  source, actor, tag, attribute), as a list sorted by start, shared by every rule.
+
+`Selector.matches` stays the reference semantics; `Timeline.select` gives the same
+answer (a property test checks it). Cancelled events are not on this timeline:
+rules never see them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from fnmatch import fnmatchcase
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import Connection, select
+
+from calsync.model import Event, Status
+from calsync.selectors import Selector
+from calsync.store.tables import events as events_table
+
+__all__ = [
+    "DAY",
+    "Item",
+    "KeyFn",
+    "Shift",
+    "Timeline",
+    "key_fn",
+    "load_timeline",
+    "wall_date",
+    "wall_datetime",
+    "wall_of_date",
+    "wall_to_utc",
+]
+
+DAY = 86400
+_EPOCH = datetime(1970, 1, 1)
+_EPOCH_ORD = date(1970, 1, 1).toordinal()
+_FIELD_KEYS = {"title", "description", "url", "location", "timezone", "external_uid"}
+
+
+def wall_of_date(d: date) -> int:
+    return (d.toordinal() - _EPOCH_ORD) * DAY
+
+
+def wall_date(wall: int) -> date:
+    return date.fromordinal(_EPOCH_ORD + wall // DAY)
+
+
+def wall_datetime(wall: int) -> datetime:
+    """The naive local wall-clock datetime of `wall`."""
+    return _EPOCH + timedelta(seconds=wall)
+
+
+def wall_to_utc(wall: int, tz: ZoneInfo) -> datetime:
+    return wall_datetime(wall).replace(tzinfo=tz).astimezone(UTC)
+
+
+def _wall(moment: datetime, tz: ZoneInfo) -> int:
+    local = moment.astimezone(tz)
+    offset = local.utcoffset()
+    return int(moment.timestamp()) + (int(offset.total_seconds()) if offset else 0)
+
+
+class Item:
+    """One event on the rules' timeline. `s`/`e`: start and (exclusive) end in wall
+    seconds, `e == s` for an instant; `sd`/`ed`: midnight of the first and the last
+    day (all-day events compare at day precision)."""
+
+    __slots__ = ("actor", "all_day", "attrs", "description", "e", "ed", "external_uid",
+                 "id", "idx", "kind", "level", "location", "s", "sd", "source", "status",
+                 "tags", "timezone", "title", "uid", "url")
+
+    def __init__(self, *, id: int, uid: str, source: str, external_uid: str, level: str,
+                 actor: str, kind: str, title: str, description: str, url: str | None,
+                 location: str | None, tags: tuple[str, ...], attrs: dict[str, str],
+                 all_day: bool, s: int, e: int, timezone: str,
+                 status: str = "confirmed") -> None:
+        self.idx = -1
+        self.status = status
+        self.id = id
+        self.uid = uid
+        self.source = source
+        self.external_uid = external_uid
+        self.level = level
+        self.actor = actor
+        self.kind = kind
+        self.title = title
+        self.description = description
+        self.url = url
+        self.location = location
+        self.tags = tags
+        self.attrs = attrs
+        self.all_day = all_day
+        self.s = s
+        self.e = e
+        self.timezone = timezone
+        self.sd = s - s % DAY
+        last = e - DAY if all_day else (e - 1 if e > s else e)
+        self.ed = last - last % DAY
+
+    def __repr__(self) -> str:
+        return f"Item({self.uid!r}, {self.title!r}, {self.when()})"
+
+    def point(self, which: str, day: bool) -> int:
+        if which == "start":
+            return self.sd if day else self.s
+        return self.ed if day else self.e
+
+    def when(self) -> str:
+        """Display text: `2026-06-09`, `2026-06-09 → 2026-06-12`, `2026-06-09 10:00`."""
+        if self.all_day:
+            first, last = wall_date(self.s), wall_date(self.ed)
+            return first.isoformat() if first == last else f"{first} → {last}"
+        text = wall_datetime(self.s).strftime("%Y-%m-%d %H:%M")
+        if self.e > self.s:
+            end = wall_datetime(self.e)
+            same_day = self.ed == self.sd
+            text += end.strftime("–%H:%M") if same_day else end.strftime(" → %Y-%m-%d %H:%M")
+        return text
+
+    def day(self) -> date:
+        return wall_date(self.s)
+
+    def year(self) -> int:
+        return wall_date(self.s).year
+
+
+KeyFn = Callable[[Item], str | None]
+
+
+def key_fn(name: str) -> KeyFn:
+    """How a join or partition key reads an item: `@year` (and `@year+1`, `@year-1`),
+    a field (`actor`, `level`, `kind`, `source`, `title`, `uid`), else an attribute."""
+    if name.startswith("@year"):
+        offset = int(name[5:] or 0)
+        return lambda item: str(item.year() + offset)
+    if name in ("actor", "level", "kind", "source", "uid", *_FIELD_KEYS):
+        return lambda item: getattr(item, name) or None
+    return lambda item: item.attrs.get(name)
+
+
+def tuple_key(fns: list[KeyFn]) -> Callable[[Item], tuple[str, ...] | None]:
+    """A composite key; None when any part is missing (the item takes no part)."""
+    if not fns:
+        return lambda item: ()
+
+    def get(item: Item) -> tuple[str, ...] | None:
+        out = []
+        for fn in fns:
+            value = fn(item)
+            if value is None:
+                return None
+            out.append(value)
+        return tuple(out)
+
+    return get
+
+
+@dataclass(frozen=True, slots=True)
+class Shift:
+    """Adding an ISO duration to wall seconds: fixed seconds when it has no years or
+    months (the fast path), calendar arithmetic otherwise."""
+
+    delta: relativedelta | None
+    seconds: int
+
+    @classmethod
+    def of(cls, delta: relativedelta | None, sign: int = 1) -> Shift:
+        if delta is None:
+            return cls(None, 0)
+        if delta.years or delta.months or delta.leapdays:
+            return cls(delta if sign > 0 else -delta, 0)
+        seconds = (delta.days * DAY + delta.hours * 3600 + delta.minutes * 60
+                   + delta.seconds)
+        return cls(None, sign * seconds)
+
+    def __call__(self, wall: int) -> int:
+        if self.delta is None:
+            return wall + self.seconds
+        moved = wall_datetime(wall) + self.delta
+        return int((moved - _EPOCH).total_seconds())
+
+    @property
+    def zero(self) -> bool:
+        return self.delta is None and self.seconds == 0
+
+
+class Timeline:
+    """Items sorted by (start, id) with lazily built inverted indexes."""
+
+    def __init__(self, items: Iterable[Item], tz: ZoneInfo) -> None:
+        self.tz = tz
+        self.items: list[Item] = sorted(items, key=lambda i: (i.s, i.id))
+        for idx, item in enumerate(self.items):
+            item.idx = idx
+        self._index: dict[str, dict[str, set[int]]] = {}
+        self._where: dict[str, dict[str, set[int]]] = {}
+        self._selected: dict[str, list[Item]] = {}
+        self.by_id: dict[int, Item] = {item.id: item for item in self.items}
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @classmethod
+    def from_events(cls, found: Iterable[Event], tz: str | ZoneInfo) -> Timeline:
+        zone = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
+        return cls((item for e in found if (item := item_from_event(e, zone)) is not None),
+                   zone)
+
+    # -- indexes ---------------------------------------------------------------------------
+
+    def _field_index(self, field: str) -> dict[str, set[int]]:
+        index = self._index.get(field)
+        if index is None:
+            index = {}
+            if field == "tags":
+                for item in self.items:
+                    for tag in item.tags:
+                        index.setdefault(tag, set()).add(item.idx)
+            else:
+                for item in self.items:
+                    index.setdefault(getattr(item, field) or "", set()).add(item.idx)
+            self._index[field] = index
+        return index
+
+    def _where_index(self, key: str) -> dict[str, set[int]]:
+        index = self._where.get(key)
+        if index is None:
+            index = {}
+            for item in self.items:
+                value = item.attrs.get(key)
+                if value is None and key in _FIELD_KEYS:
+                    value = getattr(item, key)
+                if value is not None:
+                    index.setdefault(str(value), set()).add(item.idx)
+            self._where[key] = index
+        return index
+
+    def select(self, selector: Selector) -> list[Item]:
+        """The items `selector` matches, in time order; computed once per selector."""
+        cache_key = selector.model_dump_json()
+        found = self._selected.get(cache_key)
+        if found is None:
+            found = [self.items[i] for i in sorted(self._ids(selector))]
+            self._selected[cache_key] = found
+        return found
+
+    def _ids(self, selector: Selector) -> set[int]:
+        candidates: set[int] | None = None
+
+        def narrow(ids: set[int]) -> None:
+            nonlocal candidates
+            candidates = ids if candidates is None else candidates & ids
+
+        def union(index: dict[str, set[int]], values: Iterable[str]) -> set[int]:
+            out: set[int] = set()
+            for value in values:
+                out |= index.get(value, set())
+            return out
+
+        for field in ("level", "kind", "source"):
+            wanted = getattr(selector, field)
+            if wanted is not None:
+                narrow(union(self._field_index(field), wanted))
+        if selector.status is not None:
+            narrow(union(self._field_index("status"), [str(s) for s in selector.status]))
+        if selector.actor is not None:
+            actors = self._field_index("actor")
+            matching = [a for a in actors if any(fnmatchcase(a, p) for p in selector.actor)]
+            narrow(union(actors, matching))
+        if selector.tags is not None:
+            tags = self._field_index("tags")
+            for tag in selector.tags.all:
+                narrow(tags.get(tag, set()))
+            if selector.tags.any:
+                narrow(union(tags, selector.tags.any))
+            if selector.tags.none:
+                excluded = union(tags, selector.tags.none)
+                base = candidates if candidates is not None else set(range(len(self.items)))
+                candidates = base - excluded
+        for key, wanted in (selector.where or {}).items():
+            narrow(union(self._where_index(key), wanted))
+        return candidates if candidates is not None else set(range(len(self.items)))
+
+
+def item_from_event(event: Event, tz: ZoneInfo) -> Item | None:
+    data = event.data
+    if data.status == Status.CANCELLED:
+        return None
+    start, end = data.start, data.end
+    if isinstance(start, datetime):
+        s = _wall(start, tz)
+        e = _wall(end, tz) if isinstance(end, datetime) else s
+        all_day = False
+    else:
+        s = wall_of_date(start)
+        e = wall_of_date(end) if isinstance(end, date) else s + DAY
+        all_day = True
+    item = Item(id=event.id, uid=event.uid, source=event.source,
+                external_uid=data.external_uid, level=data.level or "",
+                actor=data.actor or "", kind=data.kind or "", title=data.title,
+                description=data.description, url=data.url, location=data.location,
+                tags=tuple(data.tags), attrs=dict(data.attrs), all_day=all_day, s=s, e=e,
+                timezone=data.timezone, status=str(data.status))
+    return item
+
+
+def load_timeline(conn: Connection, tz: str | ZoneInfo) -> Timeline:
+    """Every non-cancelled event in the store, read column by column (fast)."""
+    zone = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
+    c = events_table.c
+    stmt = select(c.id, c.uid, c.source, c.external_uid, c.level, c.actor, c.kind, c.title,
+                  c.description, c.url, c.location, c.tags, c.attrs, c.all_day, c.start_at,
+                  c.end_at, c.timezone, c.status).where(c.status != str(Status.CANCELLED))
+    return Timeline(_rows_to_items(conn.execute(stmt), zone), zone)
+
+
+def _rows_to_items(rows: Iterable[Any], tz: ZoneInfo) -> Iterator[Item]:
+    for (id_, uid, source, external_uid, level, actor, kind, title, description, url,
+         location, tags, attrs, all_day, start_at, end_at, timezone, status) in rows:
+        if all_day:
+            s = (start_at.date().toordinal() - _EPOCH_ORD) * DAY
+            e = (end_at.date().toordinal() - _EPOCH_ORD) * DAY if end_at is not None \
+                else s + DAY
+        else:
+            s = _wall(start_at, tz)
+            e = _wall(end_at, tz) if end_at is not None else s
+        item = Item(id=id_, uid=uid, source=source, external_uid=external_uid, level=level,
+                    actor=actor, kind=kind, title=title, description=description, url=url,
+                    location=location, tags=tuple(tags.strip(",").split(",")) if tags else (),
+                    attrs=dict(attrs or {}), all_day=bool(all_day), s=s, e=e,
+                    timezone=timezone, status=status)
+        yield item

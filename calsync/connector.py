@@ -125,6 +125,11 @@ class NotModified:
 
 @dataclass(slots=True)
 class FetchContext:
+    """What a fetch may use. `bookmark` is the last good sync's; its validators and
+    payload hash are blanked when the sync must not be short-circuited (config or horizon
+    changed, removals held), so a connector may return NotModified whenever the upstream
+    matches them (a 304, or a body whose hash equals `bookmark.payload_hash`)."""
+
     http: httpx.AsyncClient
     clock: Clock
     bookmark: Bookmark

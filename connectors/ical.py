@@ -79,6 +79,9 @@ class IcalConnector(HttpConnector):
                 return fetched
             content, text = fetched.content, fetched.text()
             etag, last_modified = fetched.etag, fetched.last_modified
+        payload_hash = record_key(content)
+        if payload_hash == ctx.bookmark.payload_hash:
+            return NotModified()  # same bytes as the last good sync: nothing to parse
         try:
             records = split_records(text)
         except FatalFetchError as exc:
@@ -86,7 +89,7 @@ class IcalConnector(HttpConnector):
             exc.url = self.opts.url or self.opts.path
             raise
         return Snapshot(records, etag=etag, last_modified=last_modified,
-                        payload_hash=record_key(content))
+                        payload_hash=payload_hash)
 
     def to_events(self, record: Record, horizon: Horizon) -> Iterable[EventData]:
         group: Any = record.data

@@ -26,14 +26,9 @@ from calsync.ingest.timezones import iana_zone, offset_zone
 
 __all__ = ["CalendarContext", "IcalGroup", "split_calendar", "split_records", "unfold"]
 
-_CALENDAR = re.compile(r"^BEGIN:VCALENDAR\s*?$(.*?)^END:VCALENDAR\s*?$", re.M | re.S | re.I)
-_BEGIN_CALENDAR = re.compile(r"^BEGIN:VCALENDAR\s*?$", re.M | re.I)
-_VEVENT = re.compile(r"^BEGIN:VEVENT\r?\n.*?^END:VEVENT\r?$\n?", re.M | re.S | re.I)
-_VTIMEZONE = re.compile(r"^BEGIN:VTIMEZONE\r?\n.*?^END:VTIMEZONE\r?$\n?", re.M | re.S | re.I)
+_MARKER = re.compile(r"^(BEGIN|END):([A-Za-z-]+)", re.M)
 _FOLD = re.compile(r"\r?\n[ \t]")
-_UID = re.compile(r"^UID(?:;[^:\r\n]*)?:(.*?)\r?$", re.M | re.I)
 _TZID_LINE = re.compile(r"^TZID(?:;[^:\r\n]*)?:(.*?)\r?$", re.M | re.I)
-_RECURRING = re.compile(r"^(?:RRULE|RDATE|RECURRENCE-ID)[;:]", re.M | re.I)
 _HEADER_PROP = re.compile(r"^(PRODID|X-WR-TIMEZONE)(?:;[^:\r\n]*)?:(.*?)\r?$", re.M | re.I)
 
 
@@ -85,19 +80,53 @@ class IcalGroup:
 
 def split_calendar(text: str) -> list[IcalGroup]:
     """Every VEVENT group in `text`, in order of first appearance."""
-    if not _BEGIN_CALENDAR.search(text):
+    if "BEGIN:VCALENDAR" not in text and "begin:vcalendar" in text.lower():
+        text = _MARKER.sub(lambda m: m.group(0).upper(), text)  # lower-case producers
+    calendars = _blocks(text, "VCALENDAR")
+    if not calendars:
         head = text.lstrip()[:60].replace("\n", " ")
         raise FeedParseError(f"not an iCalendar file (no BEGIN:VCALENDAR; it starts with "
                              f"{head!r})", detailed_error=text[:2000])
-    calendars = [m.group(1) for m in _CALENDAR.finditer(text)]
-    if len(calendars) < len(_BEGIN_CALENDAR.findall(text)):
-        raise FeedParseError("the calendar is cut off (BEGIN:VCALENDAR without "
-                             "END:VCALENDAR); keeping the last good data",
-                             detailed_error=text[-2000:])
     groups: list[IcalGroup] = []
     for body in calendars:
         groups += _split_one(body)
     return groups
+
+
+def _blocks(text: str, name: str) -> list[str]:
+    """The `BEGIN:name … END:name` blocks of `text` (with their line end), found with
+    plain string search: this runs over every byte of every payload."""
+    begin, end = f"BEGIN:{name}", f"END:{name}"
+    found = []
+    at = text.find(begin)
+    while at >= 0:
+        stop = text.find(end, at)
+        if stop < 0:
+            raise FeedParseError(f"the calendar is cut off ({begin} without {end}); "
+                                 "keeping the last good data", detailed_error=text[-2000:])
+        stop += len(end)
+        if text.startswith("\r\n", stop):
+            stop += 2
+        elif text.startswith("\n", stop):
+            stop += 1
+        found.append(text[at:stop])
+        at = text.find(begin, stop)
+    return found
+
+
+def _uid(block: str) -> str:
+    at = block.find("\nUID")
+    if at < 0:
+        return ""
+    colon = block.find(":", at)
+    stop = block.find("\n", at + 1)
+    if colon < 0 or stop < 0 or colon > stop:
+        return ""
+    if not block.startswith((" ", "\t"), stop + 1):
+        return block[colon + 1:stop].strip()
+    while block.startswith((" ", "\t"), stop + 1):  # folded
+        stop = block.find("\n", stop + 1)
+    return unfold(block[colon + 1:stop]).strip()
 
 
 def split_records(text: str) -> list[Record]:
@@ -107,8 +136,7 @@ def split_records(text: str) -> list[Record]:
 
 def _split_one(body: str) -> list[IcalGroup]:
     vtimezones: dict[str, str] = {}
-    for match in _VTIMEZONE.finditer(body):
-        block = match.group(0)
+    for block in _blocks(body, "VTIMEZONE"):
         tzid = _TZID_LINE.search(unfold(block))
         if tzid:
             vtimezones[tzid.group(1).strip()] = block
@@ -124,12 +152,11 @@ def _split_one(body: str) -> list[IcalGroup]:
     by_uid: dict[str, list[str]] = {}
     recurring: dict[str, bool] = {}
     order: list[str | tuple[str]] = []
-    for match in _VEVENT.finditer(body):
-        block = match.group(0)
-        flat = unfold(block) if "\n " in block or "\n\t" in block else block
-        uid_match = _UID.search(flat)
-        uid = uid_match.group(1).strip() if uid_match else ""
-        is_recurring = _RECURRING.search(flat) is not None
+    for block in _blocks(body, "VEVENT"):
+        uid = _uid(block)
+        # A substring test over-approximates (text may mention RRULE): that only sends a
+        # group down the slower, always-correct path.
+        is_recurring = "RRULE" in block or "RDATE" in block or "RECURRENCE-ID" in block
         if not uid:
             order.append((block,))
             recurring[block] = is_recurring

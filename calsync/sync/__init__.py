@@ -136,9 +136,9 @@ class Syncer:
         say(name, "fetching")
         bookmark = state.bookmark
         if fingerprint != bookmark.fingerprint or state.anomaly is not None:
-            # Config, horizon or a held sync changed what mapping must produce: a 304
-            # must not short-circuit it, so ask unconditionally.
-            bookmark = replace(bookmark, etag=None, last_modified=None)
+            # Config, horizon or a held sync changed what mapping must produce: neither a
+            # 304 nor a connector's own "same payload" check may short-circuit it.
+            bookmark = replace(bookmark, etag=None, last_modified=None, payload_hash=None)
         ctx = FetchContext(http=http, clock=self.clock, bookmark=bookmark,
                            horizon=horizon, log=logging.getLogger(f"calsync.connector.{name}"))
         try:

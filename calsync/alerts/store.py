@@ -376,7 +376,11 @@ class Matcher:
         matcher = cls(str(data["name"]), str(data["value"]), bool(data.get("isRegex", False)),
                       bool(data.get("isEqual", True)))
         if matcher.is_regex:
-            re.compile(matcher.value)
+            try:
+                re.compile(matcher.value)
+            except re.error as exc:
+                raise ValueError(f"matcher {matcher.name}: not a regular expression: "
+                                 f"{exc}") from None
         return matcher
 
     def matches(self, labels: Mapping[str, str]) -> bool:

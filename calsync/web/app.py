@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from calsync import __version__
 from calsync.errors import CalsyncError, ConfigError, NotFoundError, StoreError, explain
 from calsync.runtime import Runtime
-from calsync.web import api, feeds, health, metrics
+from calsync.web import alerts, api, feeds, health, metrics
 
 __all__ = ["create_app"]
 
@@ -45,6 +45,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(metrics.router)
     # Routers with fixed paths under /feeds/ (the alerts feed) go before feeds.router,
     # whose /feeds/{name}.ics would otherwise answer for them.
+    app.include_router(alerts.router)
     app.include_router(feeds.router)
     app.include_router(api.router)
 

@@ -1,0 +1,123 @@
+"""The alerts API and feed: reading, the workflow behind an `alerts` token, silences in
+Alertmanager's shape, evaluation on request, the iCal feed of firing alerts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from icalendar import Calendar
+from sqlalchemy import Engine
+
+from calsync.runtime import Runtime
+from calsync.web.app import create_app
+from tests.rules.timelines import data
+from tests.rules.timelines import store as store_events
+
+CONFIG = """
+server: {public_url: "https://cal.example.org"}
+api:
+  tokens:
+    anna: {token: "${CALSYNC_TEST_ALERTS}", scopes: [alerts]}
+    robot: {token: "${CALSYNC_TEST_SYNC}", scopes: [sync]}
+rules:
+  R1:
+    kind: precedes
+    title: co-financing before the call closes
+    a: {kind: decision, tags: [co-financing]}
+    b: {kind: deadline, tags: [call]}
+    join: {keys: [programme], pick: nearest}
+    severity: critical
+alerts: {lookback: null}
+"""
+ANNA = {"Authorization": "Bearer alerts-secret-0123456789"}
+ROBOT = {"Authorization": "Bearer sync-secret-0123456789"}
+
+
+@pytest.fixture
+def client(write_config: Callable[..., Path], make_runtime: Callable[..., Runtime],
+           engine: Engine, monkeypatch: pytest.MonkeyPatch) -> TestClient:
+    monkeypatch.setenv("CALSYNC_TEST_ALERTS", "alerts-secret-0123456789")
+    monkeypatch.setenv("CALSYNC_TEST_SYNC", "sync-secret-0123456789")
+    store_events(engine, [
+        data("call", "ERDF call closes", "2027-05-15", level="national",
+             actor="Tillväxtverket", kind="deadline", tags=["call"],
+             attrs={"programme": "ERDF"}),
+        data("cofin", "Co-financing decision", "2027-06-09", level="municipal",
+             actor="Vindelns kommun", kind="decision", tags=["co-financing"],
+             attrs={"programme": "ERDF"})])
+    return TestClient(create_app(make_runtime(write_config(CONFIG), engine)))
+
+
+def test_evaluate_needs_a_token_then_alerts_can_be_read(client: TestClient) -> None:
+    assert client.post("/api/evaluate").status_code == 401
+    assert client.post("/api/evaluate", headers=ROBOT).status_code == 403
+    done = client.post("/api/evaluate", headers=ANNA)
+    assert done.status_code == 200 and done.json()["alerts"]["opened"] == 1
+    assert done.json()["requestedBy"] == "anna"
+    listed = client.get("/api/alerts").json()
+    assert listed["count"] == 1
+    [alert] = listed["alerts"]
+    assert alert["rule"] == "R1" and alert["severity"] == "critical"
+    assert alert["evidence"]["slack_days"] == -25
+    one = client.get(f"/api/alerts/{alert['fingerprint']}").json()
+    assert one["id"] == alert["id"] and one["history"][0]["to"] == "firing"
+    assert client.get("/api/alerts/999999").status_code == 404
+    assert client.get("/api/alerts?state=nonsense").status_code == 422
+
+
+def test_workflow_is_recorded_with_the_token_name(client: TestClient) -> None:
+    client.post("/api/evaluate", headers=ANNA)
+    [alert] = client.get("/api/alerts").json()["alerts"]
+    url = f"/api/alerts/{alert['id']}"
+    assert client.post(f"{url}/ack", json={"comment": "x"}).status_code == 401
+    acked = client.post(f"{url}/ack", json={"comment": "KS in April"}, headers=ANNA).json()
+    assert acked["workflow"] == "acknowledged" and acked["ack"]["by"] == "anna"
+    snoozed = client.post(f"{url}/snooze", json={"until": "2027-01-15T00:00:00+01:00"},
+                          headers=ANNA)
+    assert snoozed.status_code == 200 and snoozed.json()["workflow"] == "snoozed"
+    past = client.post(f"{url}/snooze", json={"until": "2020-01-01T00:00:00Z"}, headers=ANNA)
+    assert past.status_code == 422
+    assert client.post(f"{url}/wontfix", json={}, headers=ANNA).json()["workflow"] == "wont_fix"
+    reopened = client.post(f"{url}/reopen", json={"comment": "back"}, headers=ANNA).json()
+    assert [(h["field"], h["to"], h["actor"]) for h in reopened["history"]] == [
+        ("status", "firing", "calsync"), ("workflow", "acknowledged", "anna"),
+        ("workflow", "snoozed", "anna"), ("workflow", "wont_fix", "anna"),
+        ("workflow", "open", "anna")]
+
+
+def test_silences_crud(client: TestClient) -> None:
+    client.post("/api/evaluate", headers=ANNA)
+    body = {"matchers": [{"name": "alertname", "value": "R1", "isRegex": False}],
+            "endsAt": "2030-01-01T00:00:00Z", "comment": "known"}
+    assert client.post("/api/silences", json=body).status_code == 401
+    created = client.post("/api/silences", json=body, headers=ANNA)
+    assert created.status_code == 201
+    silence = created.json()
+    assert silence["createdBy"] == "anna" and silence["status"]["state"] == "active"
+    assert silence["matchers"] == [{"name": "alertname", "value": "R1", "isRegex": False,
+                                    "isEqual": True}]
+    assert client.get("/api/alerts?state=silenced").json()["count"] == 1
+    assert client.get(f"/api/silences/{silence['id']}").json()["comment"] == "known"
+    bad = dict(body, matchers=[{"name": "x", "value": "(", "isRegex": True}])
+    assert client.post("/api/silences", json=bad, headers=ANNA).status_code == 422
+    gone = client.delete(f"/api/silences/{silence['id']}", headers=ANNA).json()
+    assert gone["status"]["state"] == "expired"
+    assert client.get("/api/silences").json()["count"] == 0
+    assert client.get("/api/silences?all=true").json()["count"] == 1
+    assert client.get("/api/alerts?state=silenced").json()["count"] == 0
+
+
+def test_alerts_feed_puts_firing_alerts_on_their_due_date(client: TestClient) -> None:
+    client.post("/api/evaluate", headers=ANNA)
+    response = client.get("/feeds/alerts.ics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/calendar")
+    [event] = Calendar.from_ical(response.content).walk("VEVENT")
+    assert str(event["SUMMARY"]) == "[critical] R1: co-financing before the call closes"
+    assert event["DTSTART"].dt.isoformat() == "2027-05-15"
+    assert "25 days after" in str(event["DESCRIPTION"])
+    assert str(event["UID"]).startswith("alert-")
+    assert str(event["URL"]).startswith("https://cal.example.org/api/alerts/")

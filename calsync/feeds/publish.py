@@ -7,7 +7,9 @@ store. Three things make serving it cheap:
   `updated_at`, sum of sequences, newest id) and the retention cutoff day identify the
   version of the data. Every material change bumps `sequence` and `updated_at`, a new
   event bumps the count, so equal fingerprints mean equal bytes. The strong ETag is a
-  hash of the feed's settings and its fingerprint: a 304 costs one query, no rendering.
+  hash of the feed's settings and its fingerprint. The aggregate scans the feed's rows,
+  so it is remembered per `store_version` (three index lookups): a 304 costs one tiny
+  query and no rendering.
 - **Per-event cache.** Each VEVENT's bytes are cached by (uid, sequence, content hash,
   alarm settings); a feed after a change re-renders only what changed and concatenates
   the rest. The store is read in two passes: the ordered keys first (cheap columns),
@@ -46,10 +48,10 @@ from calsync.feeds.ics import (
 from calsync.model import Status
 from calsync.selectors import Selector
 from calsync.store.events import _filtered, row_to_event
-from calsync.store.tables import events
+from calsync.store.tables import events, sync_runs
 
 __all__ = ["EventCache", "FeedSpec", "Fingerprint", "fingerprint", "iter_feed",
-           "python_only"]
+           "cutoff_for", "python_only", "store_version"]
 
 RENDER_VERSION = "2"  # bump when the bytes for the same data change (invalidates ETags)
 _KEY_COLUMNS = (events.c.id, events.c.uid, events.c.sequence, events.c.content_hash)
@@ -110,7 +112,7 @@ def python_only(selector: Selector) -> bool:
     return bool(selector.actor or selector.where or (selector.tags and selector.tags.none))
 
 
-def _cutoff(spec: FeedSpec, now: datetime) -> datetime:
+def cutoff_for(spec: FeedSpec, now: datetime) -> datetime:
     """Cancelled events updated before this instant are dropped; a whole UTC day, so
     the feed's bytes change at most once a day because of retention."""
     moment = now.astimezone(UTC) - spec.keep_cancelled
@@ -125,7 +127,7 @@ def _where(stmt: Select[Any], spec: FeedSpec, cutoff: datetime) -> Select[Any]:
 
 
 def fingerprint(conn: Connection, spec: FeedSpec, now: datetime) -> Fingerprint:
-    cutoff = _cutoff(spec, now)
+    cutoff = cutoff_for(spec, now)
     stmt = _where(select(func.count(), func.max(events.c.updated_at),
                          func.coalesce(func.sum(events.c.sequence), 0),
                          func.coalesce(func.max(events.c.id), 0)).select_from(events),
@@ -136,6 +138,18 @@ def fingerprint(conn: Connection, spec: FeedSpec, now: datetime) -> Fingerprint:
     if newest is not None and newest.tzinfo is None:
         newest = newest.replace(tzinfo=UTC)
     return Fingerprint(int(count), newest, int(sequences), int(max_id), cutoff)
+
+
+def store_version(conn: Connection) -> tuple[Any, ...]:
+    """A cheap token that changes whenever any event may have changed: the newest
+    `updated_at`, the highest event id and the highest sync run id (index lookups, no
+    scan). Events are never deleted (they are cancelled), every change sets
+    `updated_at` to the sync's time, and every sync adds a run, so a feed's fingerprint
+    computed under one token holds until the token changes."""
+    stmt = select(select(func.max(events.c.updated_at)).scalar_subquery(),
+                  select(func.max(events.c.id)).scalar_subquery(),
+                  select(func.max(sync_runs.c.id)).scalar_subquery())
+    return tuple(conn.execute(stmt).one())
 
 
 def _zones(conn: Connection, spec: FeedSpec, cutoff: datetime) -> dict[str, tuple[int, int]]:

@@ -26,17 +26,27 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from html import escape
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, StreamingResponse
 from sqlalchemy import Connection
 from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
 
 from calsync.config.schema import Config, FeedConfig
 from calsync.durations import format_duration
 from calsync.errors import NotFoundError
 from calsync.feeds.ics import CalendarMeta
-from calsync.feeds.publish import EventCache, FeedSpec, Fingerprint, fingerprint, iter_feed
+from calsync.feeds.publish import (
+    EventCache,
+    FeedSpec,
+    Fingerprint,
+    cutoff_for,
+    fingerprint,
+    iter_feed,
+    store_version,
+)
 from calsync.feeds.tokens import check_token
 from calsync.runtime import Runtime
 from calsync.selectors import Selector
@@ -71,6 +81,7 @@ class FeedService:
         self.runtime = runtime
         self.cache = EventCache(cache_capacity)
         self._bodies: OrderedDict[str, Body] = OrderedDict()
+        self._fingerprints: dict[tuple[str, tuple[Any, ...]], Fingerprint] = {}
         self._lock = threading.Lock()
         self.generated = 0  # bodies rendered (cold or after a change), for /metrics
 
@@ -95,6 +106,27 @@ class FeedService:
             self.keep(body)
             return packed
         return body.gzipped
+
+    def known_fingerprint(self, spec: FeedSpec, version: tuple[Any, ...], now: datetime
+                          ) -> Fingerprint | None:
+        with self._lock:
+            found = self._fingerprints.get((spec.key(), version))
+        return found if found is not None and found.cutoff == cutoff_for(spec, now) else None
+
+    def fingerprint(self, conn: Connection, spec: FeedSpec, now: datetime
+                    ) -> tuple[Fingerprint, tuple[Any, ...]]:
+        """The feed's fingerprint, recomputed only when the store version moved."""
+        version = store_version(conn)
+        found = self.known_fingerprint(spec, version, now)
+        if found is not None:
+            return found, version
+        key = (spec.key(), version)
+        fp = fingerprint(conn, spec, now)
+        with self._lock:
+            if len(self._fingerprints) > 1000:
+                self._fingerprints.clear()
+            self._fingerprints[key] = fp
+        return fp, version
 
     def render(self, conn: Connection, spec: FeedSpec, fp: Fingerprint) -> bytes:
         self.generated += 1
@@ -166,27 +198,66 @@ def _accepts_gzip(request: Request) -> bool:
     return False
 
 
-def serve_feed(request: Request, runtime: Runtime, name: str, spec: FeedSpec) -> Response:
+def _headers(request: Request, spec: FeedSpec, fp: Fingerprint) -> tuple[str, dict[str, str]]:
+    etag = fp.etag(spec)
+    headers = {
+        "Cache-Control": ("private" if spec.private else "public") + ", no-cache",
+        "Vary": "Accept-Encoding",
+        "ETag": f'"{etag}.gz"' if _accepts_gzip(request) else f'"{etag}"',
+    }
+    if fp.newest is not None:
+        headers["Last-Modified"] = _http_date(fp.newest)
+    return etag, headers
+
+
+def _cached(request: Request, service: FeedService, spec: FeedSpec, fp: Fingerprint
+            ) -> Response | None:
+    """A 304, or the kept body, when no rendering is needed."""
+    etag, headers = _headers(request, spec, fp)
+    if _not_modified(request, etag, fp.newest):
+        return Response(status_code=304, headers=headers)
+    body = service.body(etag)
+    if body is None:
+        return None
+    if _accepts_gzip(request):
+        if body.gzipped is None:
+            return None  # compressing takes a while: not on the event loop
+        headers["Content-Encoding"] = "gzip"
+        return Response(body.gzipped, media_type=ICS_TYPE, headers=headers)
+    return Response(body.data, media_type=ICS_TYPE, headers=headers)
+
+
+async def serve_feed(request: Request, runtime: Runtime, name: str, spec: FeedSpec
+                     ) -> Response:
+    """Answer a feed request. The common cases (304, an unchanged feed) cost one indexed
+    query (`store_version`) and memory lookups, done right on the event loop; anything
+    that scans or renders runs in the thread pool."""
     service = get_service(request)
+    now = runtime.clock.now()
+    with runtime.engine.connect() as conn:
+        version = store_version(conn)
+    fp = service.known_fingerprint(spec, version, now)
+    if fp is not None:
+        fast = _cached(request, service, spec, fp)
+        if fast is not None:
+            return fast
+    return await run_in_threadpool(_serve, request, runtime, service, spec)
+
+
+def _serve(request: Request, runtime: Runtime, service: FeedService, spec: FeedSpec
+           ) -> Response:
     conn = runtime.engine.connect()
     try:
-        fp = fingerprint(conn, spec, runtime.clock.now())
-        etag = fp.etag(spec)
+        fp, version = service.fingerprint(conn, spec, runtime.clock.now())
+        etag, headers = _headers(request, spec, fp)
         use_gzip = _accepts_gzip(request)
-        headers = {
-            "Cache-Control": ("private" if spec.private else "public") + ", no-cache",
-            "Vary": "Accept-Encoding",
-            "ETag": f'"{etag}.gz"' if use_gzip else f'"{etag}"',
-        }
-        if fp.newest is not None:
-            headers["Last-Modified"] = _http_date(fp.newest)
         if _not_modified(request, etag, fp.newest):
             return Response(status_code=304, headers=headers)
         body = service.body(etag)
         if body is None and fp.count <= WHOLE_BODY_EVENTS:
             data = service.render(conn, spec, fp)
             # Keep it only if nothing changed while rendering (a sync committing mid-way).
-            if fingerprint(conn, spec, runtime.clock.now()) == fp:
+            if store_version(conn) == version:
                 body = Body(etag, data)
                 service.keep(body)
             else:
@@ -253,26 +324,29 @@ def _filters(runtime: Runtime, level: list[str] | None, actor: list[str] | None,
     200: {"content": {"text/calendar": {}}, "description": "The feed (RFC 5545)."},
     304: {"description": "Not modified (If-None-Match / If-Modified-Since)."},
     404: {"description": "No such feed (or it is private)."}})
-def feed(name: str, request: Request, runtime: RuntimeDep, level: Multi = None,
-         actor: Multi = None, kind: Multi = None, tag: Multi = None, status: Multi = None,
-         source: Multi = None) -> Response:
+async def feed(name: str, request: Request, runtime: RuntimeDep, level: Multi = None,
+               actor: Multi = None, kind: Multi = None, tag: Multi = None,
+               status: Multi = None, source: Multi = None) -> Response:
     """A public feed as iCalendar. Query parameters narrow it ad hoc (comma lists)."""
     config = _resolve(runtime, name, None)
     extra = _filters(runtime, level, actor, kind, tag, status, source)
-    return serve_feed(request, runtime, name, feed_spec(runtime.config, name, config, extra))
+    return await serve_feed(request, runtime, name,
+                            feed_spec(runtime.config, name, config, extra))
 
 
 @router.get("/feeds/{name}/{token}.ics", response_class=Response, responses={
     200: {"content": {"text/calendar": {}}, "description": "The private feed."},
     404: {"description": "No such feed, or a wrong token."}})
-def private_feed(name: str, token: str, request: Request, runtime: RuntimeDep,
-                 level: Multi = None, actor: Multi = None, kind: Multi = None,
-                 tag: Multi = None, status: Multi = None, source: Multi = None) -> Response:
+async def private_feed(name: str, token: str, request: Request, runtime: RuntimeDep,
+                       level: Multi = None, actor: Multi = None, kind: Multi = None,
+                       tag: Multi = None, status: Multi = None, source: Multi = None
+                       ) -> Response:
     """A private feed: the token in the URL is the key (rotate it with
     `calsync feeds rotate-token NAME`)."""
     config = _resolve(runtime, name, token)
     extra = _filters(runtime, level, actor, kind, tag, status, source)
-    return serve_feed(request, runtime, name, feed_spec(runtime.config, name, config, extra))
+    return await serve_feed(request, runtime, name,
+                            feed_spec(runtime.config, name, config, extra))
 
 
 @router.get("/feeds", response_class=HTMLResponse, include_in_schema=False)

@@ -282,10 +282,10 @@ def generation(store_url: str, config: Path, repeats: int) -> dict[str, Any]:
     from sqlalchemy import update
 
     from calsync.clock import FixedClock
+    from calsync.feeds.publish import fingerprint
     from calsync.runtime import Runtime
     from calsync.store.tables import events
     from calsync.web.feeds import ALL, FeedService, feed_spec
-    from calsync.feeds.publish import fingerprint
 
     calendar = icalendar_calendar(store_url)
     baseline = time_median(calendar.to_ical, repeats)
@@ -340,7 +340,7 @@ def main() -> None:
     seconds, repeats = (5, 2) if args.quick else (10, 3)
     binary = ensure_wrk()
     results: dict[str, Any] = {"when": datetime.now(UTC).isoformat(timespec="seconds"),
-                               "cpus": os.cpu_count(), "wrk": "-t1 -c8 -d%ds" % seconds}
+                               "cpus": os.cpu_count(), "wrk": f"-t1 -c8 -d{seconds}s"}
     with tempfile.TemporaryDirectory(prefix="calsync-bench-") as tmp:
         folder = Path(tmp)
         config = write_config(folder)

@@ -50,8 +50,16 @@ from calsync.selectors import Selector
 from calsync.store.events import _filtered, row_to_event
 from calsync.store.tables import events, sync_runs
 
-__all__ = ["EventCache", "FeedSpec", "Fingerprint", "fingerprint", "iter_feed",
-           "cutoff_for", "python_only", "store_version"]
+__all__ = [
+    "EventCache",
+    "FeedSpec",
+    "Fingerprint",
+    "cutoff_for",
+    "fingerprint",
+    "iter_feed",
+    "python_only",
+    "store_version",
+]
 
 RENDER_VERSION = "2"  # bump when the bytes for the same data change (invalidates ETags)
 _KEY_COLUMNS = (events.c.id, events.c.uid, events.c.sequence, events.c.content_hash)

@@ -1,6 +1,6 @@
 """Splitting an iCalendar payload into per-UID groups of raw VEVENT text, without parsing.
 
-A sync of a large feed is dominated by parsing. Splitting is cheap (regular expressions over
+A sync of a large feed is dominated by parsing. Splitting is cheap (plain string search over
 the text), so calsync splits first and keys every group by a hash of its raw text plus its
 calendar's context (VTIMEZONEs, X-WR-TIMEZONE, PRODID): a group whose key the store already
 holds is unchanged and is never parsed again. Overrides (RECURRENCE-ID) share their master's
@@ -26,7 +26,7 @@ from calsync.ingest.timezones import iana_zone, offset_zone
 
 __all__ = ["CalendarContext", "IcalGroup", "split_calendar", "split_records", "unfold"]
 
-_MARKER = re.compile(r"^(BEGIN|END):([A-Za-z-]+)", re.M)
+_MARKER = re.compile(r"^(BEGIN|END):([A-Za-z-]+)", re.M | re.I)
 _FOLD = re.compile(r"\r?\n[ \t]")
 _TZID_LINE = re.compile(r"^TZID(?:;[^:\r\n]*)?:(.*?)\r?$", re.M | re.I)
 _HEADER_PROP = re.compile(r"^(PRODID|X-WR-TIMEZONE)(?:;[^:\r\n]*)?:(.*?)\r?$", re.M | re.I)
@@ -98,20 +98,28 @@ def _blocks(text: str, name: str) -> list[str]:
     plain string search: this runs over every byte of every payload."""
     begin, end = f"BEGIN:{name}", f"END:{name}"
     found = []
-    at = text.find(begin)
+    at = _line_start(text, begin, 0)
     while at >= 0:
-        stop = text.find(end, at)
+        stop = text.find("\n" + end, at)
         if stop < 0:
             raise FeedParseError(f"the calendar is cut off ({begin} without {end}); "
                                  "keeping the last good data", detailed_error=text[-2000:])
-        stop += len(end)
+        stop += 1 + len(end)
         if text.startswith("\r\n", stop):
             stop += 2
         elif text.startswith("\n", stop):
             stop += 1
         found.append(text[at:stop])
-        at = text.find(begin, stop)
+        at = _line_start(text, begin, stop)
     return found
+
+
+def _line_start(text: str, marker: str, start: int) -> int:
+    """Index of the next `marker` that begins a line (not one quoted inside a value)."""
+    at = text.find(marker, start)
+    while at > 0 and text[at - 1] != "\n":
+        at = text.find(marker, at + 1)
+    return at
 
 
 def _uid(block: str) -> str:

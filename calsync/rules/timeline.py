@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from fnmatch import fnmatchcase
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -63,14 +63,41 @@ def wall_datetime(wall: int) -> datetime:
     return _EPOCH + timedelta(seconds=wall)
 
 
+def _clock(wall: int) -> str:
+    minutes = (wall % DAY) // 60
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
 def wall_to_utc(wall: int, tz: ZoneInfo) -> datetime:
     return wall_datetime(wall).replace(tzinfo=tz).astimezone(UTC)
 
 
-def _wall(moment: datetime, tz: ZoneInfo) -> int:
-    local = moment.astimezone(tz)
-    offset = local.utcoffset()
-    return int(moment.timestamp()) + (int(offset.total_seconds()) if offset else 0)
+class _Offsets:
+    """UTC offsets of one zone by hour: zone changes happen on hour boundaries (or
+    half hours, which also start an hour bucket of their own when they occur at :00 or
+    :30 UTC), so one `astimezone` per hour of the timeline instead of one per event."""
+
+    _zones: ClassVar[dict[str, _Offsets]] = {}
+
+    def __init__(self, tz: ZoneInfo) -> None:
+        self.tz = tz
+        self.by_slot: dict[int, int] = {}
+
+    @classmethod
+    def get(cls, tz: ZoneInfo) -> _Offsets:
+        found = cls._zones.get(tz.key)
+        if found is None:
+            found = cls._zones[tz.key] = cls(tz)
+        return found
+
+    def wall(self, moment: datetime) -> int:
+        ts = int(moment.timestamp())
+        slot = ts // 1800
+        offset = self.by_slot.get(slot)
+        if offset is None:
+            delta = datetime.fromtimestamp(slot * 1800, UTC).astimezone(self.tz).utcoffset()
+            offset = self.by_slot[slot] = int(delta.total_seconds()) if delta else 0
+        return ts + offset
 
 
 class Item:
@@ -78,7 +105,7 @@ class Item:
     seconds, `e == s` for an instant; `sd`/`ed`: midnight of the first and the last
     day (all-day events compare at day precision)."""
 
-    __slots__ = ("actor", "all_day", "attrs", "description", "e", "ed", "external_uid",
+    __slots__ = ("_when", "actor", "all_day", "attrs", "description", "e", "ed", "external_uid",
                  "id", "idx", "kind", "level", "location", "s", "sd", "source", "status",
                  "tags", "timezone", "title", "uid", "url")
 
@@ -88,6 +115,7 @@ class Item:
                  all_day: bool, s: int, e: int, timezone: str,
                  status: str = "confirmed") -> None:
         self.idx = -1
+        self._when: str | None = None
         self.status = status
         self.id = id
         self.uid = uid
@@ -120,14 +148,20 @@ class Item:
 
     def when(self) -> str:
         """Display text: `2026-06-09`, `2026-06-09 → 2026-06-12`, `2026-06-09 10:00`."""
+        if self._when is None:
+            self._when = self._format_when()
+        return self._when
+
+    def _format_when(self) -> str:
         if self.all_day:
             first, last = wall_date(self.s), wall_date(self.ed)
             return first.isoformat() if first == last else f"{first} → {last}"
-        text = wall_datetime(self.s).strftime("%Y-%m-%d %H:%M")
+        text = f"{wall_date(self.s)} {_clock(self.s)}"
         if self.e > self.s:
-            end = wall_datetime(self.e)
-            same_day = self.ed == self.sd
-            text += end.strftime("–%H:%M") if same_day else end.strftime(" → %Y-%m-%d %H:%M")
+            if self.ed == self.sd:
+                text += f"–{_clock(self.e)}"
+            else:
+                text += f" → {wall_date(self.e)} {_clock(self.e)}"
         return text
 
     def day(self) -> date:
@@ -216,24 +250,40 @@ class Timeline:
     @classmethod
     def from_events(cls, found: Iterable[Event], tz: str | ZoneInfo) -> Timeline:
         zone = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
-        return cls((item for e in found if (item := item_from_event(e, zone)) is not None),
-                   zone)
+        return cls(_items_from_events(found, zone), zone)
 
     # -- indexes ---------------------------------------------------------------------------
 
     def _field_index(self, field: str) -> dict[str, set[int]]:
-        index = self._index.get(field)
-        if index is None:
-            index = {}
-            if field == "tags":
-                for item in self.items:
-                    for tag in item.tags:
-                        index.setdefault(tag, set()).add(item.idx)
-            else:
-                for item in self.items:
-                    index.setdefault(getattr(item, field) or "", set()).add(item.idx)
-            self._index[field] = index
-        return index
+        if not self._index:
+            self._build_indexes()
+        return self._index[field]
+
+    def _build_indexes(self) -> None:
+        """Every field index in one pass (level, kind, source, status, actor, tags)."""
+        level: dict[str, set[int]] = {}
+        kind: dict[str, set[int]] = {}
+        source: dict[str, set[int]] = {}
+        status: dict[str, set[int]] = {}
+        actor: dict[str, set[int]] = {}
+        tags: dict[str, set[int]] = {}
+        for item in self.items:
+            i = item.idx
+            for index, key in ((level, item.level), (kind, item.kind), (source, item.source),
+                               (status, item.status), (actor, item.actor)):
+                found = index.get(key)
+                if found is None:
+                    index[key] = {i}
+                else:
+                    found.add(i)
+            for tag in item.tags:
+                found = tags.get(tag)
+                if found is None:
+                    tags[tag] = {i}
+                else:
+                    found.add(i)
+        self._index = {"level": level, "kind": kind, "source": source, "status": status,
+                       "actor": actor, "tags": tags}
 
     def _where_index(self, key: str) -> dict[str, set[int]]:
         index = self._where.get(key)
@@ -296,25 +346,32 @@ class Timeline:
 
 
 def item_from_event(event: Event, tz: ZoneInfo) -> Item | None:
-    data = event.data
-    if data.status == Status.CANCELLED:
-        return None
-    start, end = data.start, data.end
-    if isinstance(start, datetime):
-        s = _wall(start, tz)
-        e = _wall(end, tz) if isinstance(end, datetime) else s
-        all_day = False
-    else:
-        s = wall_of_date(start)
-        e = wall_of_date(end) if isinstance(end, date) else s + DAY
-        all_day = True
-    item = Item(id=event.id, uid=event.uid, source=event.source,
-                external_uid=data.external_uid, level=data.level or "",
-                actor=data.actor or "", kind=data.kind or "", title=data.title,
-                description=data.description, url=data.url, location=data.location,
-                tags=tuple(data.tags), attrs=dict(data.attrs), all_day=all_day, s=s, e=e,
-                timezone=data.timezone, status=str(data.status))
-    return item
+    return next(_items_from_events([event], tz), None)
+
+
+def _items_from_events(found: Iterable[Event], tz: ZoneInfo) -> Iterator[Item]:
+    wall = _Offsets.get(tz).wall
+    cancelled = Status.CANCELLED
+    for event in found:
+        data = event.data
+        if data.status is cancelled:
+            continue
+        start, end = data.start, data.end
+        if isinstance(start, datetime):
+            s = wall(start)
+            e = wall(end) if isinstance(end, datetime) else s
+            all_day = False
+        else:
+            s = (start.toordinal() - _EPOCH_ORD) * DAY
+            e = (end.toordinal() - _EPOCH_ORD) * DAY if isinstance(end, date) else s + DAY
+            all_day = True
+        attrs = data.attrs if isinstance(data.attrs, dict) else dict(data.attrs)
+        yield Item(id=event.id, uid=event.uid, source=event.source,
+                   external_uid=data.external_uid, level=data.level or "",
+                   actor=data.actor or "", kind=data.kind or "", title=data.title,
+                   description=data.description, url=data.url, location=data.location,
+                   tags=data.tags, attrs=attrs, all_day=all_day, s=s, e=e,
+                   timezone=data.timezone, status=str(data.status))
 
 
 def load_timeline(conn: Connection, tz: str | ZoneInfo) -> Timeline:
@@ -328,6 +385,7 @@ def load_timeline(conn: Connection, tz: str | ZoneInfo) -> Timeline:
 
 
 def _rows_to_items(rows: Iterable[Any], tz: ZoneInfo) -> Iterator[Item]:
+    wall = _Offsets.get(tz).wall
     for (id_, uid, source, external_uid, level, actor, kind, title, description, url,
          location, tags, attrs, all_day, start_at, end_at, timezone, status) in rows:
         if all_day:
@@ -335,8 +393,8 @@ def _rows_to_items(rows: Iterable[Any], tz: ZoneInfo) -> Iterator[Item]:
             e = (end_at.date().toordinal() - _EPOCH_ORD) * DAY if end_at is not None \
                 else s + DAY
         else:
-            s = _wall(start_at, tz)
-            e = _wall(end_at, tz) if end_at is not None else s
+            s = wall(start_at)
+            e = wall(end_at) if end_at is not None else s
         item = Item(id=id_, uid=uid, source=source, external_uid=external_uid, level=level,
                     actor=actor, kind=kind, title=title, description=description, url=url,
                     location=location, tags=tuple(tags.strip(",").split(",")) if tags else (),

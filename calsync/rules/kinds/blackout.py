@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from calsync.durations import format_duration
 from calsync.rules.config import BlackoutRule, MonthDay, WindowSpec
@@ -26,35 +26,99 @@ from calsync.workdays import holiday_names, is_working_day
 __all__ = ["evaluate"]
 
 
-@dataclass(frozen=True, slots=True)
-class Window:
+class Window(NamedTuple):
+    """One raw window; its label is text, or made from its event only when shown."""
+
     start: int
     end: int  # exclusive
     label: str
+    item: Item | None = None
+    suffix: str = ""
+
+    def text(self) -> str:
+        if self.item is None:
+            return self.label
+        return f"{self.label or self.item.title + ' ' + self.item.when()}{self.suffix}"
+
+
+class Merged(NamedTuple):
+    start: int
+    end: int
+    parts: list[Window]
+
+    def labels(self) -> list[str]:
+        return [w.text() for w in self.parts[:4]]
 
 
 class Windows:
-    """Windows sorted by start with a running maximum of ends, for overlap queries."""
+    """Windows merged into disjoint, sorted intervals (each keeps its first windows for
+    the explanation), so an overlap query is a bisect plus the intervals it returns,
+    however much the raw windows overlap."""
 
     def __init__(self, windows: list[Window]) -> None:
-        self.windows = sorted(windows, key=lambda w: (w.start, w.end))
-        self.starts = [w.start for w in self.windows]
-        self.reach: list[int] = []
-        top = -(1 << 62)
-        for w in self.windows:
-            top = max(top, w.end)
-            self.reach.append(top)
+        merged: list[Merged] = []
+        for w in sorted(windows, key=_by_start):
+            if merged and w.start <= merged[-1].end:
+                last = merged[-1]
+                if len(last.parts) < 4:
+                    last.parts.append(w)
+                if w.end > last.end:
+                    merged[-1] = Merged(last.start, w.end, last.parts)
+            else:
+                merged.append(Merged(w.start, w.end, [w]))
+        self.windows = merged
+        self.starts = [w.start for w in merged]
 
-    def touching(self, start: int, end: int) -> list[Window]:
+    def touching(self, start: int, end: int) -> list[Merged]:
         """Windows overlapping [start, end), in time order."""
         out = []
         j = bisect.bisect_left(self.starts, end) - 1
-        while j >= 0 and self.reach[j] > start:
-            if self.windows[j].end > start:
-                out.append(self.windows[j])
+        while j >= 0 and self.windows[j].end > start:
+            out.append(self.windows[j])
             j -= 1
         out.reverse()
         return out
+
+    def blocked(self, wall: int) -> bool:
+        j = bisect.bisect_right(self.starts, wall) - 1
+        return j >= 0 and self.windows[j].end > wall
+
+
+def _by_start(w: Window) -> tuple[int, int]:
+    return w.start, w.end
+
+
+class Calendar:
+    """Per day from `first` (wall seconds of a midnight): working and outside every window
+    set? Prefix sums make "effective working days in a span" O(1)."""
+
+    def __init__(self, sets: list[Windows], first: int, last: int, country: str) -> None:
+        self.first = first
+        self.prefix = [0]
+        day = wall_date(first)
+        wall = first
+        while wall <= last:
+            useful = is_working_day(day, country) and not any(ws.blocked(wall) for ws in sets)
+            self.prefix.append(self.prefix[-1] + useful)
+            day += timedelta(days=1)
+            wall += DAY
+        self.total = [0]
+        day, wall = wall_date(first), first
+        while wall <= last:
+            self.total.append(self.total[-1] + is_working_day(day, country))
+            day += timedelta(days=1)
+            wall += DAY
+
+    def count(self, first: int, last: int) -> tuple[int, int]:
+        """(working days, effective working days) in [first, last], both midnights."""
+        i, j = (first - self.first) // DAY, (last - self.first) // DAY + 1
+        return self.total[j] - self.total[i], self.prefix[j] - self.prefix[i]
+
+    def reach(self, first: int, need: int) -> int | None:
+        """The first day by which [first, day] holds `need` effective working days."""
+        i = (first - self.first) // DAY
+        j = bisect.bisect_left(self.prefix, self.prefix[i] + need)
+        return None if j >= len(self.prefix) else self.first + (j - 1) * DAY
 
 
 def _day_of(year: int, md: MonthDay) -> date:
@@ -88,8 +152,7 @@ def _spec_windows(spec: WindowSpec, ctx: Context, a_items: list[Item]
             if key is not None and k is None:
                 continue
             end = w.e if w.e > w.s else w.s + (DAY if w.all_day else 1)
-            label = spec.name or f"{w.title} {w.when()}"
-            out.setdefault(k, []).append(Window(before(w.s), after(end), label + widen))
+            out.setdefault(k, []).append(Window(before(w.s), after(end), spec.name, w, widen))
         return out
     years = list(_years(a_items))
     if spec.yearly is not None:
@@ -145,6 +208,9 @@ def evaluate(rule_id: str, rule: BlackoutRule, ctx: Context) -> Iterator[Finding
     keyed_windows = [(tuple_key([key_fn(k) for k in match]),
                       {k: Windows(v) for k, v in found.items()}) for match, found in keyed]
     count = 0
+    calendars: dict[tuple[int, ...], Calendar] = {}
+    lo = min(a.sd for a in a_items)
+    hi = max(a.ed for a in a_items) + 400 * DAY
     for a in a_items:
         sets = [base]
         for key, by_key in keyed_windows:
@@ -152,7 +218,11 @@ def evaluate(rule_id: str, rule: BlackoutRule, ctx: Context) -> Iterator[Finding
             if k is not None and k in by_key:
                 sets.append(by_key[k])
         if rule.min_effective_working_days is not None:
-            finding = _effective(rule_id, rule, ctx, a, sets)
+            ids = tuple(id(ws) for ws in sets)
+            calendar = calendars.get(ids)
+            if calendar is None:
+                calendar = calendars[ids] = Calendar(sets, lo, hi, rule.country)
+            finding = _effective(rule_id, rule, ctx, a, sets, calendar)
         else:
             qs, qe = _query(a, rule.point)
             hits = [w for ws in sets for w in ws.touching(qs, qe)]
@@ -164,11 +234,11 @@ def evaluate(rule_id: str, rule: BlackoutRule, ctx: Context) -> Iterator[Finding
                 return
 
 
-def _touching(rule_id: str, rule: BlackoutRule, ctx: Context, a: Item, hits: list[Window],
+def _touching(rule_id: str, rule: BlackoutRule, ctx: Context, a: Item, hits: list[Merged],
               qs: int, qe: int) -> Finding:
     a_ref = EventRef.of(a)
     overlap = sum(min(qe, w.end) - max(qs, w.start) for w in hits)
-    labels = list(dict.fromkeys(w.label for w in hits))
+    labels = list(dict.fromkeys(label for w in hits for label in w.labels()))
     shown = "; ".join(labels[:3]) + (f" and {len(labels) - 3} more" if len(labels) > 3 else "")
     what = {"start": "starts", "end": "ends", "span": "falls"}[rule.point]
     summary = f"{a_ref.label()} {what} in a blackout window of rule {rule_id}: {shown}"
@@ -189,37 +259,21 @@ def _touching(rule_id: str, rule: BlackoutRule, ctx: Context, a: Item, hits: lis
 
 
 def _effective(rule_id: str, rule: BlackoutRule, ctx: Context, a: Item,
-               sets: list[Windows]) -> Finding | None:
+               sets: list[Windows], calendar: Calendar) -> Finding | None:
     need = rule.min_effective_working_days
     assert need is not None
-    first, last = wall_date(a.sd), wall_date(a.ed)
-
-    def counts(day: date) -> tuple[bool, bool]:
-        wall = wall_of_date(day)
-        working = is_working_day(day, rule.country)
-        blocked = any(ws.touching(wall, wall + DAY) for ws in sets)
-        return working, working and not blocked
-
-    total = effective = 0
-    cursor = first
-    while cursor <= last:
-        working, useful = counts(cursor)
-        total += working
-        effective += useful
-        cursor += timedelta(days=1)
+    total, effective = calendar.count(a.sd, a.ed)
     if effective >= need:
         return None
     a_ref = EventRef.of(a)
-    reach = effective
-    day = last
-    while reach < need and day < last + timedelta(days=366):
-        day += timedelta(days=1)
-        reach += counts(day)[1]
-    blocked = [w.label for ws in sets for w in ws.touching(a.sd, a.ed + DAY)]
+    reach = calendar.reach(a.sd, need)
+    blocked = [label for ws in sets for w in ws.touching(a.sd, a.ed + DAY)
+               for label in w.labels()]
     labels = list(dict.fromkeys(blocked))
     shown = "; ".join(labels[:3]) + (f" and {len(labels) - 3} more" if len(labels) > 3 else "")
     summary = (f"{a_ref.label()} has only {effective} of {total} working days outside "
                f"blackouts ({shown or 'none'}); rule {rule_id} requires at least {need}")
+    day = wall_date(reach) if reach is not None else wall_date(a.ed)
     fix = Fix("by", day, None, f"extend it to {day} ({need} effective working days) or "
                                "move it clear of the blackout")
     return ctx.finish(rule_id, rule, Finding(

@@ -55,11 +55,13 @@ def evaluate(rule_id: str, rule: CoverageRule, ctx: Context) -> Iterator[Finding
             continue
         groups.setdefault((jk, pk), []).append(a)
     partitions = sorted({pk for _, pk in groups}) or [()]
+    unions = {key: _Union(members) for key, members in groups.items()}
+    empty = _Union([])
     count = 0
     for start, end, span_item, jk in spans:
         for pk in partitions:
-            members = groups.get((jk, pk), [])
-            for finding in _gaps(rule_id, rule, ctx, members, start, end, span_item, pk,
+            union = unions.get((jk, pk), empty)
+            for finding in _gaps(rule_id, rule, ctx, union, start, end, span_item, pk,
                                  allowed):
                 yield finding
                 count += 1
@@ -67,21 +69,42 @@ def evaluate(rule_id: str, rule: CoverageRule, ctx: Context) -> Iterator[Finding
                     return
 
 
-def _gaps(rule_id: str, rule: CoverageRule, ctx: Context, members: list[Item], start: int,
+class _Union:
+    """The union of a partition's events as disjoint sorted intervals, each with the
+    event that opens it and the one whose end closes it (for explanations)."""
+
+    def __init__(self, members: list[Item]) -> None:
+        self.parts: list[tuple[int, int, Item, Item]] = []
+        for item in members:  # sorted by start
+            end = item.e if item.e > item.s else item.s + DAY
+            if self.parts and item.s <= self.parts[-1][1]:
+                s0, e0, first, _ = self.parts[-1]
+                if end > e0:
+                    self.parts[-1] = (s0, end, first, item)
+            else:
+                self.parts.append((item.s, end, item, item))
+        self.ends = [p[1] for p in self.parts]
+
+    def within(self, start: int, end: int) -> list[tuple[int, int, Item, Item]]:
+        out = []
+        j = bisect.bisect_right(self.ends, start)
+        while j < len(self.parts) and self.parts[j][0] < end:
+            out.append(self.parts[j])
+            j += 1
+        return out
+
+
+def _gaps(rule_id: str, rule: CoverageRule, ctx: Context, union: _Union, start: int,
           end: int, span: Item | None, pk: tuple[str, ...], allowed: Shift
           ) -> Iterator[Finding]:
     cursor = start
     before: Item | None = None
-    limit = bisect.bisect_left([m.s for m in members], end)
     gaps: list[tuple[int, int, Item | None, Item | None]] = []
-    for item in members[:limit]:
-        item_end = item.e if item.e > item.s else item.s + DAY
-        if item_end <= start:
-            continue
-        if item.s > cursor:
-            gaps.append((cursor, item.s, before, item))
-        if item_end > cursor:
-            cursor, before = item_end, item
+    for s0, e0, first, last in union.within(start, end):
+        if s0 > cursor:
+            gaps.append((cursor, s0, before, first))
+        if e0 > cursor:
+            cursor, before = e0, last
     if cursor < end:
         gaps.append((cursor, end, before, None))
     span_text = (f"{span.title} ({span.when()})" if span is not None

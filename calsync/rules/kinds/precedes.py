@@ -33,6 +33,8 @@ def evaluate(rule_id: str, rule: PrecedesRule, ctx: Context) -> Iterator[Finding
             day = a.all_day or b.all_day
             ap, bp = a.point(rule.a_point, day), b.point(rule.b_point, day)
             actual = bp - ap
+            if bp >= lead(ap) and (most is None or bp <= most(ap)):
+                continue
             a_ref, b_ref = EventRef.of(a), EventRef.of(b)
             identity = {"subject_uid": a.uid, "object_uid": b.uid}
             if bp < lead(ap):

@@ -1,0 +1,57 @@
+"""The rules' materialised selectors agree with `Selector.matches`, the reference."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from calsync.model import Event, Status
+from calsync.rules.timeline import Timeline
+from calsync.selectors import Selector
+from tests.rules.timelines import ev
+
+LEVELS = ["eu", "national", "regional", "municipal"]
+KINDS = ["decision", "meeting", "deadline", "budget"]
+ACTORS = ["Umeå kommun", "Vindelns kommun", "Region Västerbotten", "Riksdagen", ""]
+TAGS = ["a", "b", "c", "d"]
+
+events = st.lists(st.builds(
+    lambda i, level, kind, actor, tags, status, prog, day: ev(
+        f"x{i}", f"event {i}", f"2026-0{1 + day % 9}-1{day % 10}", level=level, kind=kind,
+        actor=actor, tags=sorted(tags), status=status,
+        attrs={"programme": prog} if prog else {}),
+    st.integers(0, 10**9), st.sampled_from(LEVELS), st.sampled_from(KINDS),
+    st.sampled_from(ACTORS), st.sets(st.sampled_from(TAGS), max_size=3),
+    st.sampled_from([Status.CONFIRMED, Status.TENTATIVE, Status.CANCELLED]),
+    st.sampled_from(["", "ERDF", "ESF"]), st.integers(0, 89)),
+    max_size=25, unique_by=lambda e: e.uid)
+
+def _selector(level: list[str] | None, kind: list[str] | None, actor: list[str] | None,
+              tags_all: list[str], tags_any: list[str], tags_none: list[str],
+              status: list[str] | None, where: list[str] | None) -> Selector:
+    return Selector.model_validate({
+        "level": level, "kind": kind, "actor": actor,
+        "tags": {"all": tags_all, "any": tags_any, "none": tags_none},
+        "status": status, "where": {"programme": where} if where else None})
+
+
+selectors = st.builds(
+    _selector,
+    st.none() | st.lists(st.sampled_from(LEVELS), min_size=1, max_size=2),
+    st.none() | st.lists(st.sampled_from(KINDS), min_size=1, max_size=2),
+    st.none() | st.lists(st.sampled_from(["* kommun", "Region*", "Riksdagen", "*"]),
+                         min_size=1, max_size=2),
+    st.lists(st.sampled_from(TAGS), max_size=2), st.lists(st.sampled_from(TAGS), max_size=2),
+    st.lists(st.sampled_from(TAGS), max_size=1),
+    st.none() | st.lists(st.sampled_from(["confirmed", "tentative"]), min_size=1),
+    st.none() | st.lists(st.sampled_from(["ERDF", "ESF"]), min_size=1, max_size=2))
+
+
+@settings(max_examples=300, deadline=None)
+@given(events, selectors)
+def test_select_equals_matches_for_every_non_cancelled_event(found: list[Event],
+                                                            selector: Selector) -> None:
+    timeline = Timeline.from_events(found, "Europe/Stockholm")
+    expected = {e.uid for e in found
+                if e.status != Status.CANCELLED and selector.matches(e.data, e.source)}
+    assert {i.uid for i in timeline.select(selector)} == expected

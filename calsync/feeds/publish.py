@@ -78,13 +78,20 @@ class FeedSpec:
     alarms: tuple[tuple[str, tuple[str, ...]], ...] = ()
     event_url: str | None = None  # fallback URL per event: event_url + uid
     private: bool = False
+    _key: str = field(init=False, repr=False, compare=False, default="")
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_key", self._settings())
 
     @property
     def alarm_spec(self) -> AlarmSpec:
         return dict(self.alarms)
 
     def key(self) -> str:
-        """A stable text of the settings, part of the ETag."""
+        """A stable text of the settings, part of the ETag (computed once)."""
+        return self._key
+
+    def _settings(self) -> str:
         return json.dumps({
             "v": RENDER_VERSION, "name": self.name,
             "meta": [self.meta.name, self.meta.description, self.meta.url, self.meta.refresh,
@@ -154,10 +161,12 @@ def store_version(conn: Connection) -> tuple[Any, ...]:
     scan). Events are never deleted (they are cancelled), every change sets
     `updated_at` to the sync's time, and every sync adds a run, so a feed's fingerprint
     computed under one token holds until the token changes."""
-    stmt = select(select(func.max(events.c.updated_at)).scalar_subquery(),
-                  select(func.max(events.c.id)).scalar_subquery(),
-                  select(func.max(sync_runs.c.id)).scalar_subquery())
-    return tuple(conn.execute(stmt).one())
+    return tuple(conn.execute(_STORE_VERSION).one())
+
+
+_STORE_VERSION = select(select(func.max(events.c.updated_at)).scalar_subquery(),
+                        select(func.max(events.c.id)).scalar_subquery(),
+                        select(func.max(sync_runs.c.id)).scalar_subquery())
 
 
 def _zones(conn: Connection, spec: FeedSpec, cutoff: datetime) -> dict[str, tuple[int, int]]:

@@ -13,7 +13,8 @@ from calsync.runtime import Runtime
 __all__ = ["Conn", "RuntimeDep", "get_runtime"]
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
+    # async: FastAPI would run a plain function in the thread pool, a hop per request.
     runtime: Runtime = request.app.state.runtime
     return runtime
 

@@ -51,7 +51,7 @@ from calsync.feeds.tokens import check_token
 from calsync.runtime import Runtime
 from calsync.selectors import Selector
 from calsync.web.deps import RuntimeDep
-from calsync.web.filters import Multi, adhoc_selector
+from calsync.web.filters import adhoc_selector
 
 __all__ = ["FeedService", "feed_spec", "feed_urls", "router"]
 
@@ -82,6 +82,7 @@ class FeedService:
         self.cache = EventCache(cache_capacity)
         self._bodies: OrderedDict[str, Body] = OrderedDict()
         self._fingerprints: dict[tuple[str, tuple[Any, ...]], Fingerprint] = {}
+        self.specs: dict[tuple[str, str], FeedSpec] = {}
         self._lock = threading.Lock()
         self.generated = 0  # bodies rendered (cold or after a change), for /metrics
 
@@ -313,40 +314,58 @@ def _resolve(runtime: Runtime, name: str, token: str | None) -> FeedConfig:
     return found
 
 
-def _filters(runtime: Runtime, level: list[str] | None, actor: list[str] | None,
-             kind: list[str] | None, tag: list[str] | None, status: list[str] | None,
-             source: list[str] | None) -> Selector | None:
-    return adhoc_selector(runtime.config, level=level, actor=actor, kind=kind, tag=tag,
-                          status=status, source=source)
+FILTERS = ("level", "actor", "kind", "tag", "status", "source")
+_FILTER_DOCS: dict[str, Any] = {"parameters": [
+    {"name": name, "in": "query", "required": False, "style": "form", "explode": True,
+     "schema": {"type": "array", "items": {"type": "string"}},
+     "description": f"Only events with any of these {name} values (repeat the parameter or "
+                    "give a comma list)" + ("; globs such as '* kommun'" if name == "actor"
+                                            else "")}
+    for name in FILTERS]}
 
 
-@router.get("/feeds/{name}.ics", response_class=Response, responses={
+def _spec(request: Request, runtime: Runtime, name: str, config: FeedConfig) -> FeedSpec:
+    """The feed's settings with the query's filters; remembered per (feed, query string),
+    so a repeated request skips validation and building. Only valid queries are kept."""
+    service = get_service(request)
+    key = (name, request.url.query)
+    found = service.specs.get(key)
+    if found is not None:
+        return found
+    params = request.query_params
+    extra = adhoc_selector(runtime.config, **{f: params.getlist(f) or None for f in FILTERS})
+    spec = feed_spec(runtime.config, name, config, extra)
+    if len(service.specs) >= 1000:
+        service.specs.clear()
+    service.specs[key] = spec
+    return spec
+
+
+@router.head("/feeds/{name}.ics", include_in_schema=False)
+@router.get("/feeds/{name}.ics", response_class=Response, openapi_extra=_FILTER_DOCS,
+            responses={
     200: {"content": {"text/calendar": {}}, "description": "The feed (RFC 5545)."},
     304: {"description": "Not modified (If-None-Match / If-Modified-Since)."},
-    404: {"description": "No such feed (or it is private)."}})
-async def feed(name: str, request: Request, runtime: RuntimeDep, level: Multi = None,
-               actor: Multi = None, kind: Multi = None, tag: Multi = None,
-               status: Multi = None, source: Multi = None) -> Response:
-    """A public feed as iCalendar. Query parameters narrow it ad hoc (comma lists)."""
+    404: {"description": "No such feed (or it is private)."},
+    422: {"description": "A filter value that is not known (the message lists the known)."}})
+async def feed(name: str, request: Request, runtime: RuntimeDep) -> Response:
+    """A public feed as iCalendar. Query parameters narrow it ad hoc (comma lists);
+    unknown parameters are ignored."""
     config = _resolve(runtime, name, None)
-    extra = _filters(runtime, level, actor, kind, tag, status, source)
-    return await serve_feed(request, runtime, name,
-                            feed_spec(runtime.config, name, config, extra))
+    return await serve_feed(request, runtime, name, _spec(request, runtime, name, config))
 
 
-@router.get("/feeds/{name}/{token}.ics", response_class=Response, responses={
+@router.head("/feeds/{name}/{token}.ics", include_in_schema=False)
+@router.get("/feeds/{name}/{token}.ics", response_class=Response, openapi_extra=_FILTER_DOCS,
+            responses={
     200: {"content": {"text/calendar": {}}, "description": "The private feed."},
     404: {"description": "No such feed, or a wrong token."}})
-async def private_feed(name: str, token: str, request: Request, runtime: RuntimeDep,
-                       level: Multi = None, actor: Multi = None, kind: Multi = None,
-                       tag: Multi = None, status: Multi = None, source: Multi = None
+async def private_feed(name: str, token: str, request: Request, runtime: RuntimeDep
                        ) -> Response:
     """A private feed: the token in the URL is the key (rotate it with
     `calsync feeds rotate-token NAME`)."""
     config = _resolve(runtime, name, token)
-    extra = _filters(runtime, level, actor, kind, tag, status, source)
-    return await serve_feed(request, runtime, name,
-                            feed_spec(runtime.config, name, config, extra))
+    return await serve_feed(request, runtime, name, _spec(request, runtime, name, config))
 
 
 @router.get("/feeds", response_class=HTMLResponse, include_in_schema=False)

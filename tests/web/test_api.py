@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from calsync.store import tables
 from tests.web.conftest import ADMIN, REGION, SYNCER, TOWN, Project, bearer
 
 
@@ -161,6 +162,8 @@ def test_metrics_in_prometheus_format(project: Project) -> None:
     assert 'calsync_http_request_duration_seconds_count{method="GET",route="/api/events"} 1' \
         in body
     assert 'calsync_feed_event_cache_total{result="miss"} 6' in body
+    if hasattr(tables, "alerts"):  # the alerts engine's table: alerts by state
+        assert "# TYPE calsync_alerts gauge" in body
     for line in body.splitlines():  # every sample line is `name{labels} number`
         if line and not line.startswith("#"):
             float(line.rsplit(" ", 1)[1])

@@ -261,3 +261,11 @@ def test_feed_index_shows_webcal_links(project: Project) -> None:
     listed = {f["name"]: f for f in project.client.get("/api/feeds").json()}
     assert listed["all"]["webcal"] == "webcal://cal.example.org/feeds/all.ics"
     assert listed["secret"]["private"] is True and listed["secret"]["url"] is None
+
+
+def test_head_answers_like_get_without_a_body(project: Project) -> None:
+    get = project.client.get("/feeds/all.ics", headers={"Accept-Encoding": "identity"})
+    head = project.client.head("/feeds/all.ics", headers={"Accept-Encoding": "identity"})
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["etag"] == get.headers["etag"]
+    assert head.headers["content-length"] == str(len(get.content))

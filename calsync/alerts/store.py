@@ -231,7 +231,7 @@ def apply_findings(conn: Connection, findings: Sequence[Finding], rules_run: Ite
             continue
         if "severity" in changes and old.status == "firing":
             _transition(conn, old.id, now, "severity", old.severity, finding.severity,
-                        reason=f"due {finding.due_at.date()}")
+                        reason=f"due {finding.due_day}")
         moved = _moved(old.evidence, values["evidence"])
         if moved and old.status == "firing":
             _transition(conn, old.id, now, "dates", None, None, reason=moved)

@@ -58,7 +58,7 @@ def _state_text(alert: store.Alert, now: datetime) -> Text:
     return text
 
 
-def _table(alerts: list[store.Alert], now: datetime, title: str) -> Table:
+def _table(alerts: list[store.Alert], now: datetime, title: str, tz: str) -> Table:
     table = Table(title=title, title_justify="left", show_lines=True)
     for column in ("id", "state", "severity", "rule", "due"):
         table.add_column(column, no_wrap=True)
@@ -67,7 +67,8 @@ def _table(alerts: list[store.Alert], now: datetime, title: str) -> Table:
     for a in alerts:
         table.add_row(str(a.id), _state_text(a, now),
                       Text(a.severity, style=SEVERITY_STYLE.get(a.severity, "")), a.rule_id,
-                      a.due_at.date().isoformat() if a.due_at else "", a.summary,
+                      a.due_at.astimezone(ZoneInfo(tz)).date().isoformat() if a.due_at else "",
+                      a.summary,
                       a.annotations.get("fix", ""))
     return table
 
@@ -101,7 +102,8 @@ def list_command(runtime: Runtime, state: str, rule: str | None, fmt: str) -> No
     if fmt == "json":
         click.echo(json.dumps([a.as_dict(now) for a in found], ensure_ascii=False, indent=2))
         return
-    console.print(_table(found, now, f"Alerts: {state} ({len(found)})"))
+    console.print(_table(found, now, f"Alerts: {state} ({len(found)})",
+                         runtime.config.timezone))
     if not found:
         console.print("None. `calsync evaluate` runs the rules; `--state all` shows every "
                       "alert.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from zoneinfo import ZoneInfo
 
 import click
 from rich.table import Table
@@ -17,7 +18,7 @@ __all__ = ["finding_table", "register"]
 SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
 
 
-def finding_table(findings: list[Finding], title: str) -> Table:
+def finding_table(findings: list[Finding], title: str, tz: str = "UTC") -> Table:
     table = Table(title=title, title_justify="left", show_lines=True)
     table.add_column("rule", no_wrap=True)
     table.add_column("severity", no_wrap=True)
@@ -28,7 +29,7 @@ def finding_table(findings: list[Finding], title: str) -> Table:
     for f in sorted(findings, key=lambda f: (f.due_at, f.rule_id)):
         slack = "" if f.slack_days is None else f"{f.slack_days:g} d"
         table.add_row(f.rule_id, Text(f.severity, style=SEVERITY_STYLE.get(f.severity, "")),
-                      f.due_at.date().isoformat(), f.summary, slack,
+                      f.due_at.astimezone(ZoneInfo(tz)).date().isoformat(), f.summary, slack,
                       f.fix.text if f.fix else "")
     return table
 
@@ -79,7 +80,7 @@ def evaluate_command(runtime: Runtime, rules: tuple[str, ...], dry_run: bool, fm
                       "(see README, \"Rules and alerts\").")
         return
     console.print(finding_table(shown, f"Findings ({len(shown)}) from {len(ran)} rules over "
-                                       f"{events} events"))
+                                       f"{events} events", runtime.config.timezone))
     if summary is not None:
         a = summary.alerts
         console.print(f"Alerts: {len(a.opened)} new, {len(a.refired)} firing again, "

@@ -96,6 +96,7 @@ class Finding:
     rule_title: str = ""
     rationale: str = ""
     due_at: datetime = field(default_factory=lambda: datetime(1970, 1, 1, tzinfo=UTC))
+    due_day: date = date(1970, 1, 1)
     extra_labels: dict[str, str] = field(default_factory=dict)
 
     def identity_labels(self) -> dict[str, str]:
@@ -257,6 +258,7 @@ class Context:
         finding.rule_title = rule.title
         finding.rationale = rule.rationale
         finding.due_at = wall_to_utc(finding.due, self.tz)
+        finding.due_day = wall_date(finding.due)
         finding.extra_labels = dict(rule.labels)
         return finding
 

@@ -96,7 +96,8 @@ def evaluate_and_update(runtime: Runtime | None = None, *, engine: Engine | None
         if rule_ids is None:
             configured = {r for r, rule in config.rules.items() if rule.enabled}
             stale = [r for r in conn.execute(select(alerts.c.rule_id).distinct().where(
-                alerts.c.status == "firing")).scalars() if r not in configured]
+                alerts.c.status == "firing", alerts.c.rule_kind != "system")).scalars()
+                     if r not in configured]
         result = apply_findings(conn, evaluation.findings, evaluation.rules, now,
                                 resolve_other_rules=stale)
         wake_snoozed(conn, now)

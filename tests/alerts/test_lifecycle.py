@@ -282,3 +282,26 @@ connectors:
         [second] = store.list_alerts(conn, state="all", now=runtime.clock.now())
     assert second.id == first.id and second.status == "firing"
     assert second.annotations["subject_when"] == "2027-06-01"
+
+
+def test_system_alerts_are_raised_once_and_survive_rule_evaluation(
+        engine: Engine, config: Config) -> None:
+    from calsync.alerts import raise_system_alert
+
+    clock = FixedClock(NOW)
+    tick = NOW - timedelta(hours=1)
+    first = raise_system_alert(engine=engine, config=config, clock=clock,
+                               name="scheduler_run_abandoned", job="eu-cycles",
+                               source="eu-cycles", tick=tick, owner="host:1",
+                               summary="eu-cycles: scheduled sync abandoned after retries",
+                               error="HTTP 503", description="HTTP 503")
+    again = raise_system_alert(engine=engine, clock=clock, name="scheduler_run_abandoned",
+                               job="eu-cycles", source="eu-cycles", summary="again",
+                               error="HTTP 504")
+    assert first == again
+    evaluate_and_update(engine=engine, config=config, clock=clock)
+    with engine.connect() as conn:
+        [alert] = store.list_alerts(conn, state="firing", now=NOW)
+    assert (alert.rule_kind, alert.labels["job"], alert.severity) == ("system", "eu-cycles",
+                                                                      "critical")
+    assert alert.annotations["error"] == "HTTP 504" and alert.summary == "again"

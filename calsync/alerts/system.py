@@ -1,0 +1,56 @@
+"""System alerts: calsync telling its admins about itself (a scheduled sync abandoned
+after its retries), through the same alert store, workflow and receivers as
+misalignments. They have `rule_kind: system`; rule evaluation never resolves them (they
+belong to no rule); a person acknowledges or resolves them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, insert, select, update
+
+from calsync.alerts.fingerprint import fingerprint
+from calsync.alerts.store import SYSTEM, _pk, _transition
+from calsync.clock import Clock, SystemClock
+from calsync.store.tables import alerts
+
+__all__ = ["raise_system_alert"]
+
+_IDENTITY = ("job", "source")
+
+
+def raise_system_alert(*, engine: Engine, name: str, summary: str, description: str = "",
+                       clock: Clock | None = None, severity: str = "critical",
+                       **context: Any) -> str:
+    """Open (or refresh, or bring back) the system alert `name` for `job`/`source`;
+    returns its fingerprint. Extra keyword arguments become annotations."""
+    now = (clock or SystemClock()).now()
+    identity = {"alertname": name, "rule_kind": "system",
+                **{k: str(context[k]) for k in _IDENTITY if context.get(k) is not None}}
+    fp = fingerprint(identity)
+    annotations = {"summary": summary, "description": description or summary}
+    for key, value in context.items():
+        if key in _IDENTITY:
+            continue
+        if isinstance(value, datetime):
+            annotations[key] = value.isoformat()
+        elif isinstance(value, str | int | float):
+            annotations[key] = str(value)
+    with engine.begin() as conn:
+        row = conn.execute(select(alerts.c.id, alerts.c.status).where(
+            alerts.c.fingerprint == fp)).first()
+        values = {"labels": {**identity, "severity": severity}, "annotations": annotations,
+                  "summary": summary, "severity": severity, "updated_at": now, "due_at": now}
+        if row is None:
+            alert_id = _pk(conn.execute(insert(alerts).values(
+                fingerprint=fp, rule_id=name, rule_kind="system", evidence={},
+                status="firing", workflow="open", starts_at=now, **values)))
+            _transition(conn, alert_id, now, "status", None, "firing", SYSTEM, summary)
+        else:
+            changes: dict[str, Any] = dict(values)
+            if row.status == "resolved":
+                changes.update(status="firing", starts_at=now, ends_at=None, workflow="open")
+                _transition(conn, row.id, now, "status", "resolved", "firing", SYSTEM, summary)
+            conn.execute(update(alerts).where(alerts.c.id == row.id).values(**changes))
+    return fp

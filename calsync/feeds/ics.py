@@ -117,7 +117,13 @@ def _when(name: str, value: date | datetime, zone: str) -> str:
         return f"{name};VALUE=DATE:{format_date(value)}"
     if zone == "UTC":
         return f"{name}:{format_utc(value)}"
-    return f"{name};TZID={zone}:{_local(value.astimezone(ZoneInfo(zone)))}"
+    local = value.astimezone(ZoneInfo(zone))
+    if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
+        # A wall-clock time that happens twice (the hour repeated when summer time ends).
+        # RFC 5545 means the first; ical.js (Thunderbird) takes the second. UTC is the
+        # only form every client reads alike.
+        return f"{name}:{format_utc(value)}"
+    return f"{name};TZID={zone}:{_local(local)}"
 
 
 def render_event(event: Event, *, alarms: AlarmSpec | None = None,

@@ -61,7 +61,7 @@ __all__ = [
     "store_version",
 ]
 
-RENDER_VERSION = "2"  # bump when the bytes for the same data change (invalidates ETags)
+RENDER_VERSION = "3"  # bump when the bytes for the same data change (invalidates ETags)
 _KEY_COLUMNS = (events.c.id, events.c.uid, events.c.sequence, events.c.content_hash)
 _BATCH = 1000
 

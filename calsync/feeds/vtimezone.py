@@ -130,17 +130,21 @@ def vtimezone(name: str, first_year: int, last_year: int) -> tuple[str, ...]:
     to `last_year` (clamped to 1970..2100). Cached: zone data does not change at runtime."""
     first = max(_FIRST_YEAR, min(first_year, _LAST_YEAR))
     last = max(first, min(last_year, _LAST_YEAR))
-    transitions = _transitions(name, first, last)
+    # Scan from a year early, so the observance in force on 1 January of `first` (say,
+    # southern summer time that began in November) is part of the definition.
+    transitions = _transitions(name, max(_FIRST_YEAR, first - 1), last)
     lines = ["BEGIN:VTIMEZONE", f"TZID:{name}"]
-    if not transitions:
-        offset, dst, abbr = _offset(ZoneInfo(name), datetime(first, 1, 1, tzinfo=UTC))
+    start = datetime(first, 1, 1, tzinfo=UTC)
+    if not transitions or transitions[0].utc > start:
+        # Nothing changed just before the window: one observance holds from its start.
+        offset, dst, abbr = _offset(ZoneInfo(name), start)
         kind = "DAYLIGHT" if dst else "STANDARD"
         lines += [f"BEGIN:{kind}", f"DTSTART:{first}0101T000000",
                   f"TZOFFSETFROM:{_fmt_offset(offset)}", f"TZOFFSETTO:{_fmt_offset(offset)}"]
         if abbr:
             lines.append(f"TZNAME:{abbr}")
         lines.append(f"END:{kind}")
-    else:
+    if transitions:
         groups = _group(transitions)
         # The last run of each shape that reaches the final year stays open (no UNTIL).
         final_year = transitions[-1].local.year

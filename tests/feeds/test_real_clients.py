@@ -93,6 +93,42 @@ def test_icaljs_reads_utc_events_and_the_whole_feed(project: Project, tmp_path: 
     assert online["start"] == {"utc": "2027-02-01T08:00:00.000Z", "zone": "UTC"}
 
 
+def test_icaljs_resolves_every_zone_through_our_vtimezones(project: Project,
+                                                           tmp_path: Path) -> None:
+    """Zones with unusual rules: US second-Sunday rules, a 30-minute DST shift, +12:45,
+    southern-hemisphere summer time across New Year, Ramadan-dependent Casablanca (no
+    BYDAY rule: one observance per change), Tehran (DST abolished in 2022)."""
+    zoned = [("America/New_York", "2027-03-14T01:30:00-05:00"),
+             # 01:30 happens twice that night; clients disagree on which one a zoned
+             # 01:30 means (RFC 5545: the first; ical.js: the second), so both go as UTC
+             ("America/New_York", "2027-11-07T01:30:00-04:00"),
+             ("America/New_York", "2027-11-07T01:30:00-05:00"),
+             ("Australia/Lord_Howe", "2027-01-10T09:00:00+11:00"),
+             ("Pacific/Chatham", "2027-07-01T09:00:00+12:45"),
+             ("America/Sao_Paulo", "2027-01-05T09:00:00-03:00"),
+             ("Africa/Casablanca", "2027-02-20T09:00:00+01:00"),
+             ("Asia/Tehran", "2027-06-01T09:00:00+03:30")]
+    project.write(region=[
+        {"id": f"z{i}", "title": f"{zone} meeting", "start": start,
+         "end": datetime.fromisoformat(start).replace(minute=59).isoformat(),
+         "timezone": zone} for i, (zone, start) in enumerate(zoned)])
+    project.sync()
+    feed = tmp_path / "regional.ics"
+    feed.write_bytes(project.client.get("/feeds/all.ics?level=regional").content)
+    seen = icaljs(feed)
+    # and Stockholm, for the regional meeting now kept as cancelled
+    assert sorted(seen["timezones"]) == sorted({"Europe/Stockholm", *(z for z, _ in zoned)})
+    stored = expected(project, "/api/events?level=regional&status=confirmed")
+    assert len(stored) == len(zoned)
+    for event in seen["events"]:
+        if event["uid"] not in stored:
+            continue  # the cancelled regional events from before
+        truth = stored[event["uid"]]
+        zone = "UTC" if truth["start"].startswith("2027-11-07T01:30") else truth["timezone"]
+        assert event["start"] == {"utc": _instant(truth["start"]), "zone": zone}
+        assert event["end"]["utc"] == _instant(truth["end"])
+
+
 def test_vobject_strict_validation_and_its_time_zones(project: Project) -> None:
     body = project.client.get("/feeds/all.ics").text
     calendar = vobject.readOne(body, validate=True)

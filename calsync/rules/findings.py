@@ -97,6 +97,7 @@ class Finding:
     rationale: str = ""
     due_at: datetime = field(default_factory=lambda: datetime(1970, 1, 1, tzinfo=UTC))
     due_day: date = date(1970, 1, 1)
+    base_url: str = ""
     extra_labels: dict[str, str] = field(default_factory=dict)
 
     def identity_labels(self) -> dict[str, str]:
@@ -128,11 +129,15 @@ class Finding:
                "subject_when": self.subject.when}
         if self.subject.url:
             out["subject_url"] = self.subject.url
+        if self.base_url and self.subject.uid:
+            out["subject_link"] = f"{self.base_url}/api/events/{self.subject.uid}"
         if self.object is not None:
             out["object_uid"] = self.object.uid
             out["object_when"] = self.object.when
             if self.object.url:
                 out["object_url"] = self.object.url
+            if self.base_url and self.object.uid:
+                out["object_link"] = f"{self.base_url}/api/events/{self.object.uid}"
         if self.required is not None:
             out["required"] = self.required
         if self.actual is not None:
@@ -145,8 +150,15 @@ class Finding:
         return {k: v for k, v in out.items() if v != ""}
 
     def evidence(self) -> dict[str, Any]:
-        return {"subject": self.subject.as_dict(),
-                "object": self.object.as_dict() if self.object else None,
+        def ref(event: EventRef | None) -> dict[str, Any] | None:
+            if event is None:
+                return None
+            out = event.as_dict()
+            if self.base_url and event.uid:
+                out["link"] = f"{self.base_url}/api/events/{event.uid}"
+            return out
+
+        return {"subject": ref(self.subject), "object": ref(self.object),
                 "required": self.required, "actual": self.actual,
                 "slack_days": self.slack_days, "due_at": self.due_at.isoformat(),
                 "fix": self.fix.as_dict() if self.fix else None, "details": self.details}
@@ -206,6 +218,7 @@ class Context:
         offset = local.utcoffset()
         self.now = int(now.timestamp()) + (int(offset.total_seconds()) if offset else 0)
         self.today = self.now - self.now % DAY
+        self.base_url = (config.alerts.external_url or config.server.base_url).rstrip("/")
         self._meetings: _Meetings | None = None
 
     def resolve(self, ref: SelectorRef) -> Selector:
@@ -260,6 +273,7 @@ class Context:
         finding.due_at = wall_to_utc(finding.due, self.tz)
         finding.due_day = wall_date(finding.due)
         finding.extra_labels = dict(rule.labels)
+        finding.base_url = self.base_url
         return finding
 
 

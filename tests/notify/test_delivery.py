@@ -176,6 +176,8 @@ def test_webhook_v4_to_a_receiver_that_fails_then_recovers(
     assert alert["startsAt"] == "2026-01-10T12:00:00.000Z"
     assert alert["labels"]["severity"] == "critical" and alert["labels"]["alertname"] == "R1"
     assert alert["annotations"]["object_url"] == "https://tillvaxtverket.se/call"
+    assert alert["annotations"]["object_link"] == (
+        f"https://calsync.example.org/api/events/{alert['labels']['object_uid']}")
     assert alert["annotations"]["slack_days"] == "-25"
     assert all(isinstance(v, str) for v in alert["annotations"].values())
     assert alert["generatorURL"].startswith("https://calsync.example.org/api/alerts/")

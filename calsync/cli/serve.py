@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 
 import click
 import uvicorn
@@ -35,10 +36,13 @@ def serve_command(runtime: Runtime, host: str | None, port: int | None,
         console.print(f"  {name:<15} {base}/feeds/{name}.ics   ({feed.title})")
     console.print(f"API docs: {base}/docs    health: {base}/healthz")
     scheduler = None if no_scheduler else _start_scheduler(runtime)
+    # uvicorn re-raises SIGTERM once it has stopped gracefully: catch it, so that
+    # the scheduler stops gracefully too (syncs finish or release their lease).
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: None)
     try:
         uvicorn.run(create_app(runtime), host=host, port=port, log_level="info")
     finally:
-        if scheduler is not None:  # after SIGTERM: syncs finish or release their lease
+        if scheduler is not None:
             scheduler.stop()
 
 

@@ -7,6 +7,7 @@ from rich.table import Table
 
 from calsync.cli.common import console, pass_runtime, require_schema
 from calsync.runtime import Runtime
+from calsync.scheduler import status as schedule_status
 from calsync.store.sources import (
     SyncRun,
     event_counts_by_source,
@@ -26,9 +27,10 @@ def sources_command(runtime: Runtime) -> None:
         last_runs: dict[str, SyncRun] = {}
         for recent in recent_sync_runs(conn, limit=500):
             last_runs.setdefault(recent.source, recent)
+    schedules = schedule_status(runtime.engine, runtime.config, runtime.clock)
     table = Table(title="Sources", title_justify="left")
     for column in ("connector", "type", "enabled", "events", "last sync", "outcome",
-                   "+/~/-/=", "status"):
+                   "+/~/-/=", "next run", "stale", "status"):
         table.add_column(column)
     for name, connector in sorted(runtime.connectors.items()):
         state, last = states.get(name), last_runs.get(name)
@@ -49,9 +51,15 @@ def sources_command(runtime: Runtime) -> None:
                           f"{retry}): {state.last_error}")
             else:
                 status = "[green]ok"
+        planned = schedules.get(name, {})
+        if planned.get("alert"):
+            status = f"[red]scheduled run abandoned: {planned['alert']}"
+        next_run = (planned["next_run"][:16].replace("T", " ") + " UTC"
+                    if planned.get("next_run") else "—")
         table.add_row(name, connector.type, "yes" if connector.config.enabled else "no",
                       f"{total} ({cancelled} cancelled)" if cancelled else str(total),
-                      when, outcome, delta, status)
+                      when, outcome, delta, next_run,
+                      "[red]yes" if planned.get("stale") else "no", status)
     console.print(table)
 
 

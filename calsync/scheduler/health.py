@@ -46,10 +46,10 @@ def status(engine: Engine, config: Config, clock: Clock) -> dict[str, dict[str, 
         last_runs = {row["job"]: dict(row) for row in conn.execute(
             select(runs).join(attempted, and_(runs.c.job == attempted.c.job,
                                               runs.c.tick_at == attempted.c.tick))).mappings()}
-        last_ticks = dict(conn.execute(select(newest.c.job, newest.c.tick)).tuples().all())
+        last_ticks = dict(conn.execute(select(newest.c.job, newest.c.tick)).all())
         waiting = dict(conn.execute(
             select(runs.c.job, func.min(runs.c.not_before)).where(runs.c.state == WAITING)
-            .group_by(runs.c.job)).tuples().all())
+            .group_by(runs.c.job)).all())
         health = {row.name: row for row in conn.execute(
             select(sources.c.name, sources.c.last_success_at))}
     out: dict[str, dict[str, Any]] = {}

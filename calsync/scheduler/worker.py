@@ -108,6 +108,7 @@ class Scheduler:
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._lost: set[int] = set()
         self._stopping = False
+        self._passing: asyncio.Task[Any] | None = None
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="calsync-ledger")
         self._last_prune = 0.0
         self._random = random.Random()
@@ -116,8 +117,6 @@ class Scheduler:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Dispatch on APScheduler's clock until `stop` is set, then shut down gracefully."""
-        if self.http is None:
-            self.http, self._own_http = make_client(), True
         if self.stable_id:
             reclaimed = await self._db(self.ledger.reclaim_own)
             if reclaimed:
@@ -127,11 +126,16 @@ class Scheduler:
         clock.add_job(self._pass, IntervalTrigger(seconds=self.settings.dispatch_interval,
                                                   timezone=UTC),
                       id="dispatch", coalesce=True, max_instances=1, misfire_grace_time=None)
+        log.info("%s: started (%d job(s), dispatch every %gs, lease %gs)", self.owner,
+                 len(self.jobs), self.settings.dispatch_interval, self.settings.lease)
         await self._pass()
         clock.start()
         try:
             await stop.wait()
         finally:
+            self._stopping = True
+            if self._passing is not None:  # let a pass in flight finish its claims
+                await asyncio.gather(self._passing, return_exceptions=True)
             clock.shutdown(wait=False)
             await self.shutdown()
 
@@ -159,10 +163,13 @@ class Scheduler:
     # -- dispatch -----------------------------------------------------------------------
 
     async def _pass(self) -> None:
+        self._passing = asyncio.current_task()
         try:
             await self.dispatch()
         except Exception:  # the database may be away for a moment: try again next pass
             log.exception("%s: dispatch pass failed", self.owner)
+        finally:
+            self._passing = None
 
     async def dispatch(self, now: datetime | None = None) -> list[Claim]:
         """One pass: take over, claim what is due, start it. Returns the new claims."""
@@ -303,7 +310,8 @@ class Scheduler:
             if evaluate:
                 self._request_evaluation(conn, job.name, since)
 
-        assert self.http is not None
+        if self.http is None:  # one client per worker, shared by every sync
+            self.http, self._own_http = make_client(), True
         report = await self.syncer.sync(connector, self.http,
                                         fence=self.ledger.fence(claim, then=after_commit))
         if report.outcome == "failed":
@@ -319,7 +327,12 @@ class Scheduler:
                  report.added, report.changed, report.cancelled)
 
     def _request_evaluation(self, conn: Connection, source: str, since: datetime) -> None:
-        """Inside the sync's transaction: if it changed events, ask for one evaluation."""
+        """Inside the sync's transaction: if it changed events, ask for one evaluation.
+
+        The sync stamps what it adds, changes or cancels with its start time, which is at
+        or after `since`; no other sync of this source runs meanwhile. An earlier sync by
+        an instance whose clock runs ahead can add ids here: more to evaluate, never less.
+        """
         ids = list(conn.execute(select(events.c.id).where(
             events.c.source == source, events.c.updated_at >= since)
             .limit(_MAX_CHANGED_IDS + 1)).scalars())

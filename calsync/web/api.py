@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Query
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection
 
@@ -208,8 +209,6 @@ def _range(runtime: Runtime, from_: str | None, to: str | None
     start = parse_when("from", from_, tz)
     end = parse_when("to", to, tz, end_of_day=True)
     if start is not None and end is not None and end < start:
-        from fastapi.exceptions import RequestValidationError
-
         raise RequestValidationError([{"loc": ("query", "to"), "input": to, "type": "value_error",
                                        "msg": f"'to' is before 'from' ({from_})"}])
     return start, end

@@ -228,8 +228,7 @@ def _cached(request: Request, service: FeedService, spec: FeedSpec, fp: Fingerpr
     return Response(body.data, media_type=ICS_TYPE, headers=headers)
 
 
-async def serve_feed(request: Request, runtime: Runtime, name: str, spec: FeedSpec
-                     ) -> Response:
+async def serve_feed(request: Request, runtime: Runtime, spec: FeedSpec) -> Response:
     """Answer a feed request. The common cases (304, an unchanged feed) cost one indexed
     query (`store_version`) and memory lookups, done right on the event loop; anything
     that scans or renders runs in the thread pool."""
@@ -352,7 +351,7 @@ async def feed(name: str, request: Request, runtime: RuntimeDep) -> Response:
     """A public feed as iCalendar. Query parameters narrow it ad hoc (comma lists);
     unknown parameters are ignored."""
     config = _resolve(runtime, name, None)
-    return await serve_feed(request, runtime, name, _spec(request, runtime, name, config))
+    return await serve_feed(request, runtime, _spec(request, runtime, name, config))
 
 
 @router.head("/feeds/{name}/{token}.ics", include_in_schema=False)
@@ -365,7 +364,7 @@ async def private_feed(name: str, token: str, request: Request, runtime: Runtime
     """A private feed: the token in the URL is the key (rotate it with
     `calsync feeds rotate-token NAME`)."""
     config = _resolve(runtime, name, token)
-    return await serve_feed(request, runtime, name, _spec(request, runtime, name, config))
+    return await serve_feed(request, runtime, _spec(request, runtime, name, config))
 
 
 @router.get("/feeds", response_class=HTMLResponse, include_in_schema=False)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from alembic.runtime.migration import MigrationContext
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
@@ -17,6 +18,7 @@ from sqlalchemy import text
 from calsync import __version__
 from calsync.durations import format_duration
 from calsync.store.engine import head_revision
+from calsync.web.api import source_statuses
 from calsync.web.deps import Conn, RuntimeDep
 
 router = APIRouter(tags=["health"])
@@ -32,10 +34,6 @@ def healthz(conn: Conn) -> dict[str, Any]:
 @router.get("/readyz", responses={503: {"description": "Not ready; `checks` says why."}})
 def readyz(runtime: RuntimeDep) -> JSONResponse:
     """Readiness: database reachable and migrated, sources not stale."""
-    from alembic.runtime.migration import MigrationContext
-
-    from calsync.web.api import source_statuses
-
     checks: dict[str, dict[str, Any]] = {}
     try:
         with runtime.engine.connect() as conn:

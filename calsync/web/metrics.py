@@ -19,14 +19,16 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
+from datetime import datetime
 
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import Connection, func, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from calsync.runtime import Runtime
 from calsync.store import tables
 from calsync.store.tables import events, sync_runs
+from calsync.web.api import source_statuses
 from calsync.web.deps import Conn, RuntimeDep
 
 __all__ = ["RequestMetrics", "RequestStats", "router"]
@@ -138,9 +140,7 @@ def _alert_counts(conn: Connection) -> list[tuple[dict[str, str], float]] | None
             for status, workflow, count in conn.execute(stmt)]
 
 
-def _database_lines(conn: Connection, runtime: Any) -> Iterable[str]:
-    from calsync.web.api import source_statuses
-
+def _database_lines(conn: Connection, runtime: Runtime) -> Iterable[str]:
     runs = conn.execute(select(sync_runs.c.source, sync_runs.c.outcome, func.count())
                         .group_by(sync_runs.c.source, sync_runs.c.outcome)
                         .order_by(sync_runs.c.source, sync_runs.c.outcome)).all()
@@ -174,8 +174,6 @@ def _database_lines(conn: Connection, runtime: Any) -> Iterable[str]:
 
 
 def _timestamp(iso: str | None) -> float:
-    from datetime import datetime
-
     return datetime.fromisoformat(iso).timestamp() if iso else 0.0
 
 

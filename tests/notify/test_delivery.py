@@ -241,7 +241,10 @@ def test_silenced_alerts_are_not_notified(engine: Engine, receiver: ReceiverServ
 
 
 def test_a_receiver_that_never_answers_gives_up_and_keeps_the_row(engine: Engine) -> None:
-    config = webhook_config("http://127.0.0.1:9/unreachable")  # discard port, nothing there
+    with socket.socket() as probe:  # a port nothing listens on once the probe closes
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = webhook_config(f"http://127.0.0.1:{port}/unreachable")
     seed(engine)
     clock = FixedClock(NOW)
     evaluate_and_update(engine=engine, config=config, clock=clock)

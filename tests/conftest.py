@@ -25,7 +25,6 @@ PG_BASE = os.environ.get("CALSYNC_TEST_PG", "postgresql+psycopg://postgres@127.0
 REQUIRE_PG = os.environ.get("CALSYNC_REQUIRE_POSTGRES", "") in ("1", "true", "yes")
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
 
 _pg_status: str | None = None
 

@@ -1,4 +1,5 @@
-"""Real-world iCalendar files (`../shared/fixtures/ics/`, provenance in its README) through
+"""Real-world iCalendar files (`tests/golden/ics/`, copied from `../shared/fixtures/ics/` with
+the provenance README, so CI needs nothing beside the repository) through
 the `ical` connector: expected event counts and instants, checked by hand against each
 file (noted per case). A wide horizon (2000–2040) keeps old fixtures in view; infinite
 rules are cut by the horizon or by `max_occurrences`."""
@@ -19,9 +20,9 @@ from calsync.errors import FeedParseError
 from calsync.http import make_client
 from calsync.model import EventData, Status
 from calsync.runtime import build_connectors
-from tests.conftest import NOW, SHARED
+from tests.conftest import NOW
 
-ICS = SHARED / "fixtures" / "ics"
+ICS = Path(__file__).resolve().parent / "ics"
 HORIZON = Horizon(datetime(2000, 1, 1, tzinfo=UTC), datetime(2040, 1, 1, tzinfo=UTC))
 
 

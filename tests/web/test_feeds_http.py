@@ -238,7 +238,8 @@ def test_private_feed_needs_its_token(project: Project) -> None:
     assert ok.headers["cache-control"].startswith("private")
     assert "SOURCE" not in ok.text  # the secret URL is not written into the calendar
     token = path.split("/")[-1].removesuffix(".ics")
-    wrong = client.get(f"/feeds/secret/{token[:-1]}x.ics")
+    wrong_token = token[:-1] + ("y" if token.endswith("x") else "x")  # always differs
+    wrong = client.get(f"/feeds/secret/{wrong_token}.ics")
     assert wrong.status_code == 404
     assert wrong.json()["message"] == unknown.json()["message"].replace("nope", "secret")
     assert client.get(f"/feeds/municipal/{token}.ics").status_code == 404  # public feed

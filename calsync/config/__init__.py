@@ -25,6 +25,7 @@ __all__ = ["CrossCheck", "default_config_path", "display_path", "load_config",
            "load_config_text", "register_cross_check"]
 
 CrossCheck = Callable[[Config, Located], list[Problem]]
+RESERVED_FEED_NAMES = frozenset({"all", "alerts"})  # built-in feeds at /feeds/<name>.ics
 _cross_checks: list[CrossCheck] = []
 
 
@@ -135,6 +136,10 @@ def _references(config: Config, located: Located) -> list[Problem]:
         for i, rule in enumerate(conn.mapping):
             check(rule.level, levels, "level", ("connectors", name, "mapping", i, "level"))
             check(rule.kind, kinds, "kind", ("connectors", name, "mapping", i, "kind"))
+    for name in RESERVED_FEED_NAMES & set(config.feeds):
+        problems.append(located.problem(
+            ("feeds", name), f"the feed name {name!r} is taken by calsync's own "
+                             f"/feeds/{name}.ics; choose another name"))
     for name, feed in config.feeds.items():
         for i, level in enumerate(feed.select.level or []):
             check(level, levels, "level", ("feeds", name, "select", "level", i))

@@ -25,6 +25,7 @@ __all__ = [
     "changes_since",
     "count_events",
     "event_values",
+    "filtered",
     "get_event",
     "iter_events",
     "list_events",
@@ -102,8 +103,10 @@ def row_to_event(row: Mapping[Any, Any]) -> Event:
     )
 
 
-def _filtered(stmt: Select[Any], *, start: datetime | None, end: datetime | None,
-              selector: Selector | None, q: str | None) -> Select[Any]:
+def filtered(stmt: Select[Any], *, start: datetime | None, end: datetime | None,
+             selector: Selector | None, q: str | None) -> Select[Any]:
+    """Add the SQL-side filters to a select over `events` (the rest of the selector is
+    checked in Python by `Selector.matches`; callers that stream rows must apply it)."""
     if start is not None:
         start = start.astimezone(UTC)
         stmt = stmt.where(or_(events.c.end_at > start,
@@ -137,7 +140,7 @@ def iter_events(conn: Connection, *, start: datetime | None = None,
                 end: datetime | None = None, selector: Selector | None = None,
                 q: str | None = None) -> Iterator[Event]:
     """Events overlapping [start, end) that match `selector`, in time order."""
-    stmt = _filtered(select(events), start=start, end=end, selector=selector, q=q)
+    stmt = filtered(select(events), start=start, end=end, selector=selector, q=q)
     stmt = stmt.order_by(events.c.start_at, events.c.id)
     for row in conn.execute(stmt).mappings():
         event = row_to_event(row)
@@ -183,7 +186,7 @@ def changes_since(conn: Connection, since: datetime, *, selector: Selector | Non
                   ) -> tuple[list[Event], list[Revision]]:
     """What moved since `since`: events first seen after it, and every revision after it."""
     since = since.astimezone(UTC)
-    stmt = _filtered(select(events), start=None, end=None, selector=selector, q=None)
+    stmt = filtered(select(events), start=None, end=None, selector=selector, q=None)
     stmt = stmt.where(events.c.first_seen >= since).order_by(events.c.first_seen, events.c.id)
     added = [e for e in map(row_to_event, conn.execute(stmt).mappings())
              if selector is None or selector.matches(e.data, e.source)]

@@ -25,7 +25,8 @@ def worker_command(runtime: Runtime, instance_id: str | None) -> None:
     logging.getLogger("calsync.scheduler").setLevel(logging.INFO)
     scheduler = Scheduler(runtime, instance_id=instance_id)
     settings = scheduler.settings
-    connectors = [j for j in scheduler.jobs.values() if j.kind == "connector"]
+    connectors = [j for j in scheduler.jobs.values()
+                  if j.kind == "connector" and j.trigger is not None]
     where = scheduler.engine.url.render_as_string(hide_password=True)
     console.print(f"[bold]calsync worker[/] {scheduler.owner}: {len(connectors)} scheduled "
                   f"connector(s) on {where}; dispatch every {settings.dispatch_interval:g}s, "

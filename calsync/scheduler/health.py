@@ -72,10 +72,12 @@ def status(engine: Engine, config: Config, clock: Clock) -> dict[str, dict[str, 
 
 def _next_run(job: Job | None, last_tick: datetime | None, waiting: datetime | None,
               now: datetime) -> datetime | None:
-    if job is None or job.trigger is None:
+    if job is None:
         return None
-    if waiting is not None:
+    if waiting is not None:  # a retry, a deferred tick or a requested sync
         return waiting
+    if job.trigger is None:
+        return None
     if last_tick is None:
         return job.trigger.latest_at_or_before(now) or job.trigger.after(now)
     return job.trigger.after(last_tick)

@@ -1,8 +1,9 @@
-"""What the scheduler runs: one job per scheduled connector, plus singleton jobs.
+"""What the scheduler runs: one job per connector, plus singleton jobs.
 
 A job is a name in the ledger. Connectors are jobs under their own names, ticked by their
-schedule. Two singleton jobs share the ledger under reserved names, so they too run once
-across every instance and are taken over if an instance dies:
+schedule (a disabled or unscheduled connector runs only when asked: `request_sync`).
+Two singleton jobs share the ledger under reserved names, so they too run once across
+every instance and are taken over if an instance dies:
 
 - `__evaluate__`: rule evaluation. Not on a clock: a sync that changed events asks for a
   run in its own (fenced) transaction, with the changed event ids; requests that pile up
@@ -44,19 +45,17 @@ def plan_jobs(config: Config, *, evaluate: bool = True, outbox: bool = True
     jobs: dict[str, Job] = {}
     problems: list[Problem] = []
     for name, connector in config.connectors.items():
-        if not connector.enabled:
-            continue
         own = connector.schedule
         schedule: Any = own if own is not None else settings.default_schedule
-        if schedule is None:
-            continue
-        where = (f"connectors.{name}.schedule" if own is not None
-                 else "scheduler.default_schedule")
-        try:
-            trigger = build_trigger(schedule, zone)
-        except ValueError as exc:
-            problems.append(Problem(config.source_file, None, where, str(exc)))
-            continue
+        trigger = None  # disabled or unscheduled: runs only when asked (`request_sync`)
+        if connector.enabled and schedule is not None:
+            where = (f"connectors.{name}.schedule" if own is not None
+                     else "scheduler.default_schedule")
+            try:
+                trigger = build_trigger(schedule, zone)
+            except ValueError as exc:
+                problems.append(Problem(config.source_file, None, where, str(exc)))
+                continue
         jobs[name] = Job(
             name=name, kind="connector", trigger=trigger,
             max_runtime=getattr(own, "max_runtime", None) or settings.max_runtime,

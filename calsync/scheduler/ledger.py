@@ -90,6 +90,7 @@ class JobState:
     last_tick: datetime | None = None
     running: bool = False
     waiting_since: datetime | None = None  # earliest not_before of its waiting rows
+    expired: bool = False  # its running run's lease has lapsed: take over or abandon
 
 
 def db_time(dialect: str, offset: float = 0.0) -> ColumnElement[datetime]:
@@ -130,19 +131,24 @@ class Ledger:
         with self.engine.connect() as own:
             return self.now(own)
 
-    def overview(self) -> dict[str, JobState]:
-        """Each job's last tick, whether it runs now, and its earliest waiting row."""
+    def overview(self, ticked: Sequence[str] | None = None) -> dict[str, JobState]:
+        """Which jobs run now and their earliest waiting row, with the last tick of the
+        `ticked` jobs (default: all; an index probe per job, not a scan of the ledger)."""
         out: dict[str, dict[str, Any]] = {}
         with self.engine.connect() as conn:
-            for job, last in conn.execute(
-                    select(runs.c.job, func.max(runs.c.tick_at)).group_by(runs.c.job)):
-                out.setdefault(job, {})["last_tick"] = last
-            stmt = (select(runs.c.job, runs.c.state, func.min(runs.c.not_before))
+            if ticked is None or ticked:
+                lasts = select(runs.c.job, func.max(runs.c.tick_at)).group_by(runs.c.job)
+                if ticked is not None:
+                    lasts = lasts.where(runs.c.job.in_(list(ticked)))
+                for job, last in conn.execute(lasts):
+                    out.setdefault(job, {})["last_tick"] = last
+            expired = func.max(case((runs.c.lease_until < self.time(), 1), else_=0))
+            stmt = (select(runs.c.job, runs.c.state, func.min(runs.c.not_before), expired)
                     .where(runs.c.state.in_((RUNNING, WAITING)))
                     .group_by(runs.c.job, runs.c.state))
-            for job, state, not_before in conn.execute(stmt):
+            for job, state, not_before, lapsed in conn.execute(stmt):
                 if state == RUNNING:
-                    out.setdefault(job, {})["running"] = True
+                    out.setdefault(job, {}).update(running=True, expired=bool(lapsed))
                 else:
                     out.setdefault(job, {})["waiting_since"] = not_before
         return {job: JobState(**values) for job, values in out.items()}
@@ -312,16 +318,17 @@ class Ledger:
     # -- requests and housekeeping ------------------------------------------------------
 
     def request(self, conn: Connection, job: str, detail: dict[str, Any] | None = None
-                ) -> None:
-        """Ask for one run of an on-demand job, inside the caller's transaction."""
+                ) -> int:
+        """Ask for one run of `job` now, inside the caller's transaction; the row's id."""
         at = self.now(conn)
-        for step in range(100):
-            inserted = conn.execute(self._insert().values(
+        for step in range(1000):  # two requests in the same microsecond get two rows
+            row = conn.execute(self._insert().values(
                 job=job, tick_at=at + timedelta(microseconds=step), state=WAITING,
                 not_before=at, attempt=0, failures=0, detail=detail,
-            ).on_conflict_do_nothing()).rowcount
-            if inserted:
-                return
+            ).on_conflict_do_nothing().returning(runs.c.id)).first()
+            if row is not None:
+                return int(row.id)
+        raise RuntimeError(f"could not record a request for {job}")  # pragma: no cover
 
     def reclaim_own(self) -> int:
         """On start with a stable instance id: our old running rows are dead, expire them

@@ -33,6 +33,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, TypeVar
@@ -111,6 +112,7 @@ class Scheduler:
         self._passing: asyncio.Task[Any] | None = None
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="calsync-ledger")
         self._last_prune = 0.0
+        self._last: dict[str, datetime | None] = {}  # last tick seen per job (a floor)
         self._random = random.Random()
 
     # -- lifecycle ----------------------------------------------------------------------
@@ -177,24 +179,34 @@ class Scheduler:
             return []
         ledger = self.ledger
         capacity = self.settings.max_concurrent - len(self._tasks)
-        taken, abandoned = await self._db(ledger.take_over, max(capacity, 0),
-                                          [j for j in self.jobs])
-        for row in abandoned:
-            await self._abandoned(row["job"], row["tick_at"], row["error"])
-        claims = list(taken)
-        capacity -= len(taken)
         at: datetime = now if now is not None else await self._db(ledger.now, None)
-        overview = await self._db(ledger.overview)
+        # Ask for the last tick only of jobs that may be due: a job whose next tick after
+        # the last one we saw is still ahead cannot be due (the ledger's is only later).
+        ticked = [j.name for j in self.jobs.values() if self._may_be_due(j, at)]
+        overview = await self._db(ledger.overview, ticked)
+        for name in ticked:
+            self._last[name] = overview[name].last_tick if name in overview else None
+        claims: list[Claim] = []
+        if any(state.expired for state in overview.values()):
+            taken, abandoned = await self._db(ledger.take_over, max(capacity, 0),
+                                              list(self.jobs))
+            for row in abandoned:
+                await self._abandoned(row["job"], row["tick_at"], row["error"])
+            claims += taken
+            capacity -= len(taken)
+            for took in taken:  # running here now
+                overview[took.job] = replace(overview[took.job], expired=False)
         backoff = await self._db(self._backoff)
         order = list(self.jobs.values())
         self._random.shuffle(order)  # instances contend less when they start elsewhere
         for job in order:
             if capacity <= 0:
                 break
-            claim = await self._claim(job, overview.get(job.name, JobState()), at,
-                                      backoff.get(job.name))
-            if claim is not None:
-                claims.append(claim)
+            state = overview.get(job.name, JobState())
+            state = replace(state, last_tick=self._last.get(job.name))
+            found = await self._claim(job, state, at, backoff.get(job.name))
+            if found is not None:
+                claims.append(found)
                 capacity -= 1
         for claim in claims:
             self._start(claim)
@@ -204,6 +216,15 @@ class Scheduler:
             if pruned:
                 log.info("%s: pruned %d old ledger row(s)", self.owner, pruned)
         return claims
+
+    def _may_be_due(self, job: Job, at: datetime) -> bool:
+        if job.trigger is None:
+            return False
+        last = self._last.get(job.name)
+        if last is None:
+            return True
+        nxt = job.trigger.after(last)
+        return nxt is not None and nxt <= at
 
     async def _claim(self, job: Job, state: JobState, now: datetime,
                      retry_at: datetime | None) -> Claim | None:
@@ -219,10 +240,12 @@ class Scheduler:
             if due.missed:
                 await self._db(ledger.record, job.name, due.missed, "missed",
                                error="later than the misfire grace")
+                self._last[job.name] = due.missed[-1]
             return None
         if state.waiting_since is not None:
             await self._db(ledger.record, job.name, [*due.missed, due.run], "skipped",
                            error=f"a retry is pending at {state.waiting_since.isoformat()}")
+            self._last[job.name] = due.run
             return None
         if retry_at is not None and retry_at > now:
             if due.missed:
@@ -232,9 +255,13 @@ class Scheduler:
                            not_before=retry_at,
                            error=f"deferred: the source backs off after failures until "
                                  f"{retry_at.isoformat()}")
+            self._last[job.name] = due.run
             return None
-        return await self._db(ledger.claim_tick, job.name, due.run, missed=due.missed,
-                              missed_total=due.missed_total)
+        claim = await self._db(ledger.claim_tick, job.name, due.run, missed=due.missed,
+                               missed_total=due.missed_total)
+        if claim is not None:  # lost: ask the ledger again next pass (busy, or taken)
+            self._last[job.name] = due.run
+        return claim
 
     def _backoff(self) -> dict[str, datetime]:
         with self.engine.connect() as conn:
@@ -312,7 +339,8 @@ class Scheduler:
 
         if self.http is None:  # one client per worker, shared by every sync
             self.http, self._own_http = make_client(), True
-        report = await self.syncer.sync(connector, self.http,
+        accept = any(d.get("accept_removals") for d in [claim.detail or {}, *claim.merged])
+        report = await self.syncer.sync(connector, self.http, accept_removals=accept,
                                         fence=self.ledger.fence(claim, then=after_commit))
         if report.outcome == "failed":
             retry_at = await self._db(self._retry_at, job.name)

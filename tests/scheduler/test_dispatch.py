@@ -20,7 +20,7 @@ from sqlalchemy import Engine, select, update
 from calsync.clock import FixedClock
 from calsync.config import load_config
 from calsync.runtime import Runtime
-from calsync.scheduler import status
+from calsync.scheduler import request_sync, status
 from calsync.scheduler.hooks import HookContext, Hooks
 from calsync.scheduler.ledger import Ledger
 from calsync.scheduler.worker import Scheduler
@@ -396,3 +396,38 @@ def test_status_shows_next_and_last_run(engine: Engine, tmp_path: Path,
     assert hourly["last_run"]["owner"] == "a" and hourly["alert"] is None
     later = status(engine, setup.runtime.config, FixedClock(now + timedelta(hours=3)))
     assert later["hourly"]["stale"] is True  # two periods and the runtime without a sync
+
+
+def test_a_requested_sync_runs_once_even_for_an_unscheduled_connector(
+        engine: Engine, tmp_path: Path, write_config: Callable[..., Path]) -> None:
+    setup = Setup(tmp_path, write_config, engine, {"scheduled": "{every: PT1H}"})
+    text = setup.path.read_text(encoding="utf-8").replace(
+        "scheduler:", "  byhand:\n    type: tests.support:FileConnector\n"
+                      "    kind: meeting\n    level: eu\n    actor: EU\n    enabled: false\n"
+                      "    file: byhand.json\n"
+                      "scheduler:")
+    setup.path.write_text(text.replace('"lease": 30', '"lease": 30, "default_schedule": null'),
+                          encoding="utf-8")
+    events_file(tmp_path / "byhand.json", "v1", 3)
+    setup.runtime = Runtime.from_config(load_config(setup.path), clock=setup.clock,
+                                        engine=engine)
+    a, b = setup.scheduler("a"), setup.scheduler("b")
+    assert status(engine, setup.runtime.config, setup.clock)["byhand"]["schedule"] is None
+
+    async def go() -> None:
+        await asyncio.gather(a.dispatch(), b.dispatch())
+        await asyncio.gather(a.wait_idle(), b.wait_idle())
+        assert setup.rows("byhand") == []  # never on its own
+        first = request_sync(engine, "byhand", by="admin")
+        second = request_sync(engine, "byhand", accept_removals=True)
+        assert first != second
+        await asyncio.gather(a.dispatch(), b.dispatch())
+        await asyncio.gather(a.wait_idle(), b.wait_idle())
+        await a.shutdown()
+        await b.shutdown()
+
+    run(go())
+    rows = setup.rows("byhand")
+    assert [r["state"] for r in rows] == ["skipped", "succeeded"]  # merged into one run
+    assert rows[1]["outcome"] == "ok" and rows[1]["detail"]["accept_removals"] is True
+    assert len([t for t in setup.stored_titles() if t.startswith("v1")]) == 6

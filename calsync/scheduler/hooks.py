@@ -8,7 +8,6 @@ a missing one leaves its job recorded as skipped (and says why), never failing.
 from __future__ import annotations
 
 import importlib
-import inspect
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -64,16 +63,6 @@ def _find(module: str, *names: str) -> Callable[..., Any] | None:
     return None
 
 
-def _call(func: Callable[..., Any], ctx: HookContext, **extra: Any) -> Any:
-    """Call `func` with the keyword arguments it accepts, from the context and `extra`."""
-    offered = {"engine": ctx.engine, "config": ctx.config, "clock": ctx.clock,
-               "owner": ctx.owner, **extra}
-    params = inspect.signature(func).parameters
-    if any(p.kind == p.VAR_KEYWORD for p in params.values()):
-        return func(**offered)
-    return func(**{k: v for k, v in offered.items() if k in params})
-
-
 def evaluate_changes(ctx: HookContext) -> dict[str, Any]:
     """Re-evaluate the misalignment rules after syncs changed events, once per batch:
     `calsync.rules.evaluate_and_update` (it updates alerts and enqueues notifications)."""
@@ -96,14 +85,16 @@ def drain_outbox(ctx: HookContext) -> dict[str, Any]:
 
 
 def raise_abandoned_alert(ctx: HookContext, job: str, tick: datetime, error: str) -> None:
-    """A run gave up after its retries: tell the humans (a system alert if calsync.alerts
-    can raise one; the log and `calsync sources` always)."""
+    """A run gave up after its retries: a system alert (`calsync.alerts`, through the same
+    store, workflow and receivers as misalignments), and the log."""
     log.error("%s: the run for %s was abandoned: %s", job, tick.isoformat(), error)
     func = _find("calsync.alerts", "raise_system_alert")
-    if func is not None:
-        _call(func, ctx, name="scheduler_run_abandoned", job=job, source=job, tick=tick,
-              summary=f"{job}: scheduled sync abandoned after retries", error=error,
-              description=error)
+    if func is None:
+        return
+    where = {"job": job} if job.startswith("__") else {"job": job, "source": job}
+    func(engine=ctx.engine, clock=ctx.clock, name="ScheduledRunAbandoned",
+         summary=f"{job}: the scheduled run of {tick.isoformat()} was abandoned after "
+                 f"its retries", description=error, tick=tick, instance=ctx.owner, **where)
 
 
 def _summary(result: Any) -> dict[str, Any]:

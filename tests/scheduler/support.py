@@ -59,11 +59,14 @@ def fetches(path: Path, source: str | None = None) -> list[dict[str, Any]]:
 
 
 def events_file(path: Path, version: str, n: int) -> None:
-    """Write an upstream of `n` events whose titles all carry `version`."""
-    path.write_text(json.dumps([
+    """Write an upstream of `n` events whose titles all carry `version` (atomically: a
+    worker reading it meanwhile sees the old file or the new one, never half of one)."""
+    partial = path.with_suffix(".tmp")
+    partial.write_text(json.dumps([
         {"id": f"e{i}", "title": f"{version} meeting {i}",
          "start": f"2027-{1 + i % 12:02d}-{1 + i % 28:02d}"} for i in range(n)]),
         encoding="utf-8")
+    partial.replace(path)
 
 
 class Worker:

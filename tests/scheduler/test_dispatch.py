@@ -21,10 +21,10 @@ from calsync.clock import FixedClock
 from calsync.config import load_config
 from calsync.runtime import Runtime
 from calsync.scheduler import request_sync, status
-from calsync.scheduler.hooks import HookContext, Hooks
+from calsync.scheduler.hooks import HookContext, Hooks, raise_abandoned_alert
 from calsync.scheduler.ledger import Ledger
 from calsync.scheduler.worker import Scheduler
-from calsync.store.tables import events, sync_runs
+from calsync.store.tables import alerts, events, sync_runs
 from calsync.store.tables import scheduler_runs as runs
 from calsync.sync import FencedOut
 from tests.scheduler.support import events_file
@@ -431,3 +431,19 @@ def test_a_requested_sync_runs_once_even_for_an_unscheduled_connector(
     assert [r["state"] for r in rows] == ["skipped", "succeeded"]  # merged into one run
     assert rows[1]["outcome"] == "ok" and rows[1]["detail"]["accept_removals"] is True
     assert len([t for t in setup.stored_titles() if t.startswith("v1")]) == 6
+
+
+def test_an_abandoned_run_raises_one_system_alert(engine: Engine, tmp_path: Path,
+                                                  write_config: Callable[..., Path]) -> None:
+    setup = Setup(tmp_path, write_config, engine, {"broken": "{every: PT1H}"})
+    ctx = HookContext(engine=engine, config=setup.runtime.config, clock=setup.clock,
+                      owner="w1")
+    tick = setup.clock.now()
+    raise_abandoned_alert(ctx, "broken", tick, "abandoned after 3 attempt(s): 404")
+    raise_abandoned_alert(ctx, "broken", tick, "abandoned after 3 attempt(s): 404")
+    with engine.connect() as conn:
+        [alert] = conn.execute(select(alerts).where(alerts.c.rule_kind == "system")
+                               ).mappings().all()
+    assert alert["status"] == "firing" and alert["labels"]["source"] == "broken"
+    assert alert["labels"]["alertname"] == "ScheduledRunAbandoned"
+    assert "404" in alert["annotations"]["description"]

@@ -110,8 +110,12 @@ class Ledger:
     """The ledger as seen by one instance (`owner`)."""
 
     def __init__(self, engine: Engine, owner: str, *, lease: float, max_attempts: int,
-                 retry_base: float = 5.0) -> None:
+                 retry_base: float = 5.0, reader: Engine | None = None) -> None:
         self.engine = engine
+        # Reads that write nothing may use another engine: on SQLite the scheduler's
+        # engine starts every transaction with BEGIN IMMEDIATE (the write lock), which a
+        # dispatch pass's reads have no need to hold.
+        self.reader = reader or engine
         self.owner = owner
         self.lease = lease
         self.max_attempts = max_attempts
@@ -128,14 +132,14 @@ class Ledger:
         if conn is not None:
             value: datetime = conn.execute(select(self.time())).scalar_one()
             return value
-        with self.engine.connect() as own:
+        with self.reader.connect() as own:
             return self.now(own)
 
     def overview(self, ticked: Sequence[str] | None = None) -> dict[str, JobState]:
         """Which jobs run now and their earliest waiting row, with the last tick of the
         `ticked` jobs (default: all; an index probe per job, not a scan of the ledger)."""
         out: dict[str, dict[str, Any]] = {}
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             if ticked is None or ticked:
                 lasts = select(runs.c.job, func.max(runs.c.tick_at)).group_by(runs.c.job)
                 if ticked is not None:

@@ -17,9 +17,9 @@ SIGTERM: no new claims; running syncs get `shutdown_grace` to finish, the rest a
 cancelled and their runs released (their transactions roll back), so another instance
 takes them at once. Nothing is half-written: every sync is one transaction.
 
-SQLite: several processes may share one file; each scheduler transaction starts with
-BEGIN IMMEDIATE (one writer at a time, waiting on the busy timeout instead of failing
-when a read turns into a write).
+SQLite: several processes may share one file; each scheduler write transaction starts
+with BEGIN IMMEDIATE (one writer at a time, waiting on the busy timeout instead of failing
+when a read turns into a write); a pass's plain reads use an engine without it.
 """
 
 from __future__ import annotations
@@ -95,6 +95,9 @@ class Scheduler:
         self.settings = config.scheduler
         self.clock = runtime.clock
         self.engine = engine or scheduler_engine(config.database_url())
+        # Reads of a pass without the write lock (see scheduler_engine).
+        self.reader = (make_engine(config.database_url()) if engine is None
+                       and self.engine.dialect.name == "sqlite" else self.engine)
         self.owner = instance_id or self.settings.instance_id or default_instance_id()
         self.stable_id = bool(instance_id or self.settings.instance_id)
         self.hooks = hooks or default_hooks()
@@ -102,7 +105,8 @@ class Scheduler:
                               outbox=self.hooks.outbox is not None)
         self.ledger = Ledger(self.engine, self.owner, lease=self.settings.lease,
                              max_attempts=self.settings.max_attempts,
-                             retry_base=max(self.settings.dispatch_interval, 1.0))
+                             retry_base=max(self.settings.dispatch_interval, 1.0),
+                             reader=self.reader)
         self.syncer = Syncer(self.engine, config, self.clock)
         self.http = http
         self._own_http = False
@@ -264,7 +268,7 @@ class Scheduler:
         return claim
 
     def _backoff(self) -> dict[str, datetime]:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             rows = conn.execute(select(sources.c.name, sources.c.retry_at)
                                 .where(sources.c.retry_at.is_not(None)))
             return {name: retry for name, retry in rows}
@@ -370,7 +374,7 @@ class Scheduler:
                 "event_ids": ids if len(ids) <= _MAX_CHANGED_IDS else None})
 
     def _retry_at(self, source: str) -> datetime | None:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             value: datetime | None = conn.execute(
                 select(sources.c.retry_at).where(sources.c.name == source)).scalar()
             return value

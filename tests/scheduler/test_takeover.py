@@ -39,7 +39,7 @@ connectors:
 scheduler:
   dispatch_interval: 0.2
   lease: 2
-  heartbeat: 0.5
+  heartbeat: {heartbeat}
   max_attempts: 3
   shutdown_grace: 20
 """
@@ -54,9 +54,9 @@ def db(db_url: str) -> Iterator[tuple[str, Engine]]:
 
 
 def setup_store(tmp_path: Path, write_config: Callable[..., Path], engine: Engine,
-                delay: float, n: int) -> Path:
+                delay: float, n: int, heartbeat: float = 0.5) -> Path:
     """The source synced once with v1 by hand; upstream now publishes v2."""
-    config = write_config(CONFIG.format(delay=delay))
+    config = write_config(CONFIG.format(delay=delay, heartbeat=heartbeat))
     events_file(tmp_path / "big.json", "v1", n)
     runtime = Runtime.from_config(load_config(config), engine=engine)
     [report] = asyncio.run(runtime.syncer().sync_many(runtime.select_connectors()))
@@ -76,6 +76,13 @@ def the_run(engine: Engine) -> dict[str, Any] | None:
     with engine.connect() as conn:
         row = conn.execute(select(runs).where(runs.c.job == "big")).mappings().first()
     return dict(row) if row is not None else None
+
+
+def busy_elsewhere(engine: Engine, owner: str) -> bool:
+    with engine.connect() as conn:
+        return conn.execute(select(runs.c.id).where(
+            runs.c.owner == owner, runs.c.state == "running", runs.c.job != "big")
+        ).first() is not None
 
 
 def ok_syncs(engine: Engine) -> int:
@@ -149,7 +156,10 @@ def test_a_frozen_worker_that_wakes_up_late_changes_nothing(
         db: tuple[str, Engine], tmp_path: Path, write_config: Callable[..., Path]) -> None:
     url, engine = db
     n = 200
-    config = setup_store(tmp_path, write_config, engine, delay=1.5, n=n)
+    # The zombie is frozen between two heartbeats and outside its other jobs' transactions:
+    # a process frozen inside a transaction would hold its locks (on SQLite the one write
+    # lock) until it wakes, which no lease can help with.
+    config = setup_store(tmp_path, write_config, engine, delay=2.0, n=n, heartbeat=0.9)
     log = tmp_path / "fetches.jsonl"
     workers = [Worker(config, url, f"w{i}") for i in range(2)]
     try:
@@ -157,6 +167,7 @@ def test_a_frozen_worker_that_wakes_up_late_changes_nothing(
             worker.wait_started()
         wait_for(lambda: fetches(log), 30, "a fetch to start")
         zombie = next(w for w in workers if w.pid == fetches(log)[0]["pid"])
+        wait_for(lambda: not busy_elsewhere(engine, zombie.name), 5, "its other jobs")
         os.kill(zombie.pid, signal.SIGSTOP)
         watch_until_done(engine, n)
         after = the_run(engine)
@@ -168,6 +179,9 @@ def test_a_frozen_worker_that_wakes_up_late_changes_nothing(
         time.sleep(0.5)
         assert zombie.proc.poll() is None  # it lives on, as a healthy instance
     finally:
+        for w in workers:
+            if w.proc.poll() is None:  # a no-op unless an assertion failed above
+                os.kill(w.pid, signal.SIGCONT)
         codes = [w.stop() for w in workers]
     assert codes == [0, 0], "\n".join(w.text() for w in workers)
     assert versions(engine) == Counter(v2=n)

@@ -184,12 +184,17 @@ class Ledger:
             return self._record(conn, job, ticks, state, error=error, not_before=not_before)
 
     def claim_waiting(self, job: str) -> Claim | None:
-        """Claim the latest due waiting row of `job`; older waiting rows merge into it."""
+        """Claim the latest due waiting row of `job`; older waiting rows merge into it.
+
+        Competing instances all go for the same (latest) row, not past it (no SKIP LOCKED
+        here): the loser waits for the winner's commit and then finds the row taken. Two
+        instances claiming two rows of one job would each wait for the other: one for the
+        running-run index, the other for the row it merges.
+        """
         pick = (select(runs.c.id)
                 .where(runs.c.job == job, runs.c.state == WAITING,
                        or_(runs.c.not_before.is_(None), runs.c.not_before <= self.time()))
-                .order_by(runs.c.tick_at.desc()).limit(1)
-                .with_for_update(skip_locked=True).scalar_subquery())
+                .order_by(runs.c.tick_at.desc()).limit(1).scalar_subquery())
         try:
             with self.engine.begin() as conn:
                 row = conn.execute(
@@ -220,9 +225,10 @@ class Ledger:
         """
         expired = and_(runs.c.state == RUNNING, runs.c.lease_until < self.time())
         exhausted = runs.c.failures + 1 >= self.max_attempts
+        give_up = select(runs.c.id).where(expired, exhausted).with_for_update(skip_locked=True)
         with self.engine.begin() as conn:
             abandoned = [dict(r) for r in conn.execute(
-                update(runs).where(expired, exhausted).values(
+                update(runs).where(runs.c.id.in_(give_up), expired, exhausted).values(
                     state=ABANDONED, finished_at=self.time(), lease_until=None,
                     failures=runs.c.failures + 1,
                     error=f"abandoned after {self.max_attempts} attempt(s): the instance "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta
 
 import pytest
@@ -197,3 +198,38 @@ def test_overview(engine: Engine, tick: datetime) -> None:
     seen = a.overview()
     assert seen["job"].running and seen["job"].last_tick == tick
     assert not seen["retry"].running and seen["retry"].waiting_since == tick
+
+
+def race_for(engine: Engine, job: str, owners: int = 3) -> list[object]:
+    """`owners` instances call claim_waiting(job) at the same moment; what each got."""
+    barrier = threading.Barrier(owners)
+    results: list[object] = []
+
+    def claim(owner: str) -> None:
+        mine = ledger(engine, owner)
+        barrier.wait()
+        try:
+            results.append(mine.claim_waiting(job))
+        except Exception as exc:  # reported by the caller's assertion
+            results.append(exc)
+
+    threads = [threading.Thread(target=claim, args=(f"i{n}",)) for n in range(owners)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return results
+
+
+def test_instances_racing_for_one_jobs_waiting_rows(engine: Engine) -> None:
+    """Three instances claim the waiting rows of one job at the same moment: one wins,
+    the others find it taken (no error, no deadlock), twenty times over."""
+    for round_ in range(20):
+        job = f"job{round_}"
+        with engine.begin() as conn:
+            for n in range(3):
+                ledger(engine, "api").request(conn, job, {"n": n})
+        results = race_for(engine, job)
+        won = [r for r in results if r is not None]
+        assert len(results) == 3 and len(won) == 1, results
+        assert [r["state"] for r in rows(engine, job)] == [SKIPPED, SKIPPED, RUNNING]

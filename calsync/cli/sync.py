@@ -10,6 +10,7 @@ from rich.table import Table
 
 from calsync.cli.common import EXIT_FAILURE, console, pass_runtime, require_schema
 from calsync.runtime import Runtime
+from calsync.scheduler.now import sync_now
 from calsync.sync import SyncReport
 
 _STAGES = {"fetching": "fetching…", "mapping": "mapping…", "writing": "writing…",
@@ -41,9 +42,17 @@ def sync_command(runtime: Runtime, names: tuple[str, ...], accept_removals: bool
             progress.update(tasks[source], stage=_STAGES.get(stage, stage),
                             total=1 if finished else None, completed=1 if finished else 0)
 
-        reports = asyncio.run(runtime.syncer().sync_many(
-            connectors, accept_removals=accept_removals, progress=on_stage))
+        run = asyncio.run(sync_now(runtime, connectors, accept_removals=accept_removals,
+                                   progress=on_stage))
+        for name in run.queued:
+            progress.update(tasks[name], stage="[yellow]queued", total=1, completed=1)
+    reports = run.reports
     console.print(summary_table(reports))
+    for name in run.queued:
+        console.print(f"[yellow]…[/] {name}: a sync of it is running on another instance; "
+                      "this request runs right after it (see `calsync sources`).")
+    if run.evaluated and runtime.config.rules:
+        console.print("Rules re-evaluated; see `calsync alerts`.")
     problems = [r for r in reports if not r.ok]
     for report in problems:
         console.print(f"[red]✗[/] {report.source}: {report.error}", soft_wrap=True)

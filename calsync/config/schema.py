@@ -12,7 +12,6 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -25,6 +24,7 @@ from pydantic import (
 )
 
 from calsync.alerts.config import AlertsConfig
+from calsync.configtypes import Schedule, StrictModel, check_timezone
 from calsync.durations import Duration, parse_duration
 from calsync.model import DEFAULT_KINDS, Status
 from calsync.rules.config import Rule
@@ -49,19 +49,6 @@ __all__ = [
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 API_SCOPES = ("admin", "sync", "alerts")
-
-
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def check_timezone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {value!r} (use an IANA name such as "
-                         "'Europe/Stockholm')") from None
-    return value
 
 
 class ServerConfig(StrictModel):
@@ -95,35 +82,14 @@ class LevelConfig(StrictModel):
     color: str = "#666666"
 
 
-class ScheduleConfig(StrictModel):
+class ScheduleConfig(Schedule):
     """When the scheduler runs a connector: every `every`, or on a cron expression."""
 
-    every: Duration | None = None
-    cron: str | None = None
-    timezone: str | None = None
     max_runtime: Seconds | None = Field(
         None, description="Longest run of one sync (default: scheduler.max_runtime).")
     misfire_grace: Seconds | None = Field(
         None, description="A tick later than this is recorded as missed, not run "
                           "(default: scheduler.misfire_grace).")
-
-    @model_validator(mode="after")
-    def _one_of(self) -> ScheduleConfig:
-        if (self.every is None) == (self.cron is None):
-            raise ValueError("give exactly one of 'every' (e.g. PT6H) or 'cron' "
-                             "(e.g. '0 6 * * *')")
-        if self.cron is not None and len(self.cron.split()) != 5:
-            raise ValueError(f"cron needs 5 fields (minute hour day month weekday), "
-                             f"got {self.cron!r}")
-        from calsync.scheduler.triggers import build_trigger
-
-        build_trigger(self, "UTC")  # a cron field or an interval APScheduler rejects
-        return self
-
-    @field_validator("timezone")
-    @classmethod
-    def _tz(cls, value: str | None) -> str | None:
-        return None if value is None else check_timezone(value)
 
 
 class MappingRule(StrictModel):

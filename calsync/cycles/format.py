@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from calsync.config.schema import StrictModel, check_timezone
+from calsync.configtypes import StrictModel, check_timezone
 from calsync.durations import Duration
 from calsync.model import Status
 

@@ -12,20 +12,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     PlainSerializer,
     PlainValidator,
     WithJsonSchema,
-    field_validator,
     model_validator,
 )
 
-from calsync.durations import Duration, parse_duration
+from calsync.configtypes import Schedule, StrictModel, check_timezone
+from calsync.durations import parse_duration
 
 __all__ = ["DefaultSchedule", "SchedulerConfig", "Seconds", "to_seconds"]
 
@@ -68,44 +65,11 @@ Seconds = Annotated[
 """A positive length of time, in seconds (config: ISO-8601 or a number of seconds)."""
 
 
-def _zone(value: str | None) -> str | None:
-    if value is not None:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as "
-                             "'Europe/Stockholm')") from None
-    return value
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class DefaultSchedule(_Strict):
+class DefaultSchedule(Schedule):
     """The schedule of connectors whose entry has no `schedule:` (same keys as there)."""
 
-    every: Duration | None = None
-    cron: str | None = None
-    timezone: str | None = None
 
-    @model_validator(mode="after")
-    def _one_of(self) -> DefaultSchedule:
-        if (self.every is None) == (self.cron is None):
-            raise ValueError("give exactly one of 'every' (e.g. PT6H) or 'cron' "
-                             "(e.g. '0 6 * * *')")
-        if self.cron is not None and len(self.cron.split()) != 5:
-            raise ValueError(f"cron needs 5 fields (minute hour day month weekday), "
-                             f"got {self.cron!r}")
-        return self
-
-    @field_validator("timezone")
-    @classmethod
-    def _tz(cls, value: str | None) -> str | None:
-        return _zone(value)
-
-
-class SchedulerConfig(_Strict):
+class SchedulerConfig(StrictModel):
     """How `calsync worker` (and `calsync serve` without --no-scheduler) runs connectors.
 
     The database is the source of truth: each (connector, scheduled tick) is one row of a
@@ -152,7 +116,8 @@ class SchedulerConfig(_Strict):
 
     @model_validator(mode="after")
     def _check(self) -> SchedulerConfig:
-        _zone(self.timezone)
+        if self.timezone is not None:
+            check_timezone(self.timezone)
         beat = self.heartbeat_seconds
         if beat * 2 > self.lease:
             raise ValueError(f"heartbeat ({beat:g}s) must be at most half the lease "

@@ -31,7 +31,7 @@ import random
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -51,7 +51,7 @@ from calsync.scheduler.ledger import ABANDONED, Claim, JobState, Ledger
 from calsync.scheduler.triggers import due_ticks
 from calsync.store.engine import make_engine
 from calsync.store.tables import events, sources
-from calsync.sync import FencedOut, Syncer
+from calsync.sync import FencedOut, Progress, Syncer, SyncReport
 
 __all__ = ["Scheduler", "SchedulerThread", "default_instance_id", "scheduler_engine"]
 
@@ -89,7 +89,9 @@ class Scheduler:
 
     def __init__(self, runtime: Runtime, *, engine: Engine | None = None,
                  instance_id: str | None = None, hooks: Hooks | None = None,
-                 http: httpx.AsyncClient | None = None) -> None:
+                 http: httpx.AsyncClient | None = None,
+                 only: Collection[str] | None = None,
+                 progress: Progress | None = None) -> None:
         config = runtime.config
         self.runtime = runtime
         self.settings = config.scheduler
@@ -103,6 +105,10 @@ class Scheduler:
         self.hooks = hooks or default_hooks()
         self.jobs = plan_jobs(config, evaluate=self.hooks.evaluate is not None,
                               outbox=self.hooks.outbox is not None)
+        if only is not None:  # `calsync sync`: just these jobs (see calsync.scheduler.now)
+            self.jobs = {name: job for name, job in self.jobs.items() if name in only}
+        self.progress = progress
+        self.reports: list[SyncReport] = []  # this instance's syncs, in completion order
         self.ledger = Ledger(self.engine, self.owner, lease=self.settings.lease,
                              max_attempts=self.settings.max_attempts,
                              retry_base=max(self.settings.dispatch_interval, 1.0),
@@ -345,7 +351,9 @@ class Scheduler:
             self.http, self._own_http = make_client(), True
         accept = any(d.get("accept_removals") for d in [claim.detail or {}, *claim.merged])
         report = await self.syncer.sync(connector, self.http, accept_removals=accept,
-                                        fence=self.ledger.fence(claim, then=after_commit))
+                                        fence=self.ledger.fence(claim, then=after_commit),
+                                        progress=self.progress)
+        self.reports.append(report)
         if report.outcome == "failed":
             retry_at = await self._db(self._retry_at, job.name)
             await self._failed(claim, report.error or "the sync failed", outcome="failed",

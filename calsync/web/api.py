@@ -14,16 +14,17 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection
 
 from calsync.errors import NotFoundError
 from calsync.feeds.tokens import list_tokens, rotate_token
-from calsync.http import make_client
 from calsync.model import Event
 from calsync.runtime import Runtime
+from calsync.scheduler import request_sync
+from calsync.scheduler import status as schedule_status
 from calsync.selectors import Selector
 from calsync.store.events import Revision, changes_since, get_event, iter_events, revisions_of
 from calsync.store.sources import (
@@ -135,7 +136,13 @@ class SourceStatus(BaseModel):
     last_attempt_at: str | None
     last_success_at: str | None
     last_sync: SyncRunOut | None
-    stale: bool = Field(description="Enabled and no successful sync within api.stale_after.")
+    stale: bool = Field(description="Enabled and not synced successfully in time: within two "
+                                    "schedule periods, or api.stale_after if unscheduled.")
+    schedule: str | None = Field(description="The schedule in words (None: by hand only).")
+    next_run: str | None = Field(description="When the scheduler runs it next.")
+    running: bool = Field(description="A sync of it is running on some instance.")
+    last_run: dict[str, Any] | None = Field(description="The scheduler's latest run of it.")
+    alert: str | None = Field(description="Why its last scheduled run was abandoned.")
     failing: bool
     consecutive_failures: int
     last_error: str | None
@@ -150,19 +157,12 @@ class Changes(BaseModel):
     revisions: list[RevisionOut]
 
 
-class SyncResult(BaseModel):
+class SyncRequested(BaseModel):
     source: str
-    outcome: str
-    added: int
-    changed: int
-    cancelled: int
-    unchanged: int
-    skipped: int
-    held_removals: int
-    error: str | None
-    run_id: int | None
-    seconds: float
+    request_id: int = Field(description="The scheduler ledger row of this request.")
+    accept_removals: bool
     by: str = Field(description="The admin token that asked for the sync.")
+    status_url: str = Field(description="Where the outcome shows (`last_run`).")
 
 
 class FeedOut(BaseModel):
@@ -227,12 +227,16 @@ def source_statuses(runtime: Runtime, conn: Connection) -> list[SourceStatus]:
     last_runs: dict[str, SyncRun] = {}
     for recent in recent_sync_runs(conn, limit=1000):
         last_runs.setdefault(recent.source, recent)
+    planned = schedule_status(runtime.engine, runtime.config, runtime.clock)
     out = []
     for name, connector in sorted(runtime.connectors.items()):
         state = states.get(name)
         run = last_runs.get(name)
         success = state.last_success_at if state else None
         enabled = connector.config.enabled
+        plan = planned.get(name, {})
+        stale = plan["stale"] if plan.get("schedule") else (
+            enabled and (success is None or success < threshold))
         out.append(SourceStatus(
             name=name, type=connector.type, title=connector.config.title, enabled=enabled,
             events=sum(counts.get(name, {}).values()),
@@ -240,7 +244,9 @@ def source_statuses(runtime: Runtime, conn: Connection) -> list[SourceStatus]:
             last_attempt_at=_iso(state.last_attempt_at) if state else None,
             last_success_at=_iso(success),
             last_sync=SyncRunOut.model_validate(run.as_dict()) if run else None,
-            stale=enabled and (success is None or success < threshold),
+            stale=stale, schedule=plan.get("schedule"), next_run=plan.get("next_run"),
+            running=bool(plan.get("running")), last_run=plan.get("last_run"),
+            alert=plan.get("alert"),
             failing=bool(state and state.failing),
             consecutive_failures=state.consecutive_failures if state else 0,
             last_error=state.last_error if state else None,
@@ -365,31 +371,26 @@ def feeds_endpoint(runtime: RuntimeDep) -> list[FeedOut]:
 
 # -- admin endpoints ----------------------------------------------------------------------
 
-_running: set[str] = set()
-
-
-@router.post("/sources/{name}/sync", response_model=SyncResult, tags=["admin"],
+@router.post("/sources/{name}/sync", response_model=SyncRequested, status_code=202,
+             tags=["admin"],
              responses={401: {"description": "No or invalid token."},
                         403: {"description": "The token lacks the sync scope."},
-                        404: {"description": "No such connector."},
-                        409: {"description": "A sync of this source is running."}})
-async def sync_endpoint(name: str, runtime: RuntimeDep, user: SyncUser,
-                        accept_removals: bool = False) -> SyncResult:
-    """Sync one connector now (even a disabled one). `accept_removals=true` lets a
-    held-back mass removal through. Needs a token with the `sync` or `admin` scope."""
-    connector = runtime.select_connectors([name])[0]
-    if name in _running:
-        raise HTTPException(409, detail=f"a sync of {name!r} is already running")
-    _running.add(name)
-    try:
-        log.info("sync of %s requested by %s (accept_removals=%s)", name, user,
-                 accept_removals)
-        async with make_client(timeout=connector.config.timeout) as client:
-            report = await runtime.syncer().sync(connector, client,
-                                                 accept_removals=accept_removals)
-    finally:
-        _running.discard(name)
-    return SyncResult(**report.as_dict(), by=user)
+                        404: {"description": "No such connector."}})
+def sync_endpoint(name: str, runtime: RuntimeDep, user: SyncUser,
+                  accept_removals: bool = False) -> SyncRequested:
+    """Ask for a sync of one connector now (even a disabled one); 202 Accepted.
+
+    The request goes into the scheduler's ledger, so a sync never runs twice at once
+    across instances: a scheduler instance (`calsync serve` or `calsync worker`) runs it
+    within its dispatch interval, after any sync of the connector already running.
+    `GET /api/sources` shows the outcome. `accept_removals=true` lets a held-back mass
+    removal through. Needs a token with the `sync` or `admin` scope."""
+    runtime.select_connectors([name])  # 404 for an unknown name
+    request_id = request_sync(runtime.engine, name, accept_removals=accept_removals, by=user)
+    log.info("sync of %s requested by %s (accept_removals=%s): ledger row %d", name, user,
+             accept_removals, request_id)
+    return SyncRequested(source=name, request_id=request_id, accept_removals=accept_removals,
+                         by=user, status_url=f"{runtime.config.server.base_url}/api/sources")
 
 
 @router.post("/feeds/{name}/rotate-token", response_model=TokenOut, tags=["admin"],

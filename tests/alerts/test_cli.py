@@ -56,7 +56,10 @@ def run(*args: str) -> tuple[int, str]:
 def test_evaluate_prints_findings_and_opens_alerts(project: Path) -> None:
     code, out = run("evaluate")
     assert code == 0, out
-    assert "is 25 days after" in out and "Alerts: 1 new" in out and "2030-05-15" in out
+    assert "is 25 days after" in out and "2030-05-15" in out
+    assert "Alerts: 0 new" in out  # `calsync sync` already evaluated and opened it
+    opened = json.loads(run("alerts", "--format", "json")[1])
+    assert [a["labels"]["alertname"] for a in opened] == ["R1"]
     code, out = run("evaluate", "--dry-run", "--format", "json")
     data = json.loads(out)
     assert data["summary"] is None and data["findings"][0]["rule"] == "R1"

@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
+from calsync.scheduler.worker import Scheduler
 from calsync.store import tables
 from tests.web.conftest import ADMIN, REGION, SYNCER, TOWN, Project, bearer
+
+
+def run_scheduler_pass(project: Project) -> list[str]:
+    """One dispatch pass of a scheduler instance in this process; the synced sources."""
+
+    async def one_pass() -> list[str]:
+        scheduler = Scheduler(project.runtime, engine=project.runtime.engine,
+                              instance_id="test")
+        claims = await scheduler.dispatch()
+        await scheduler.wait_idle()
+        await scheduler.shutdown()
+        return sorted(c.job for c in claims if not c.job.startswith("__"))
+
+    return asyncio.run(one_pass())
 
 
 def test_events_filters_and_paging(project: Project) -> None:
@@ -108,10 +124,15 @@ def test_admin_sync_needs_a_token_with_the_scope(project: Project) -> None:
     changed[0]["title"] = "Kommunstyrelsen (extra)"
     project.write(town=changed)
     response = client.post("/api/sources/town/sync", headers=bearer(SYNCER))
-    assert response.status_code == 200
+    assert response.status_code == 202
     result = response.json()
-    assert result["outcome"] == "ok" and result["changed"] == 1 and result["by"] == "robot"
+    assert result["source"] == "town" and result["by"] == "robot" and result["request_id"]
+    assert "(extra)" not in client.get("/feeds/all.ics").text  # queued, not yet run
+    assert "town" in run_scheduler_pass(project)  # a scheduler instance serves it
     assert "(extra)" in client.get("/feeds/all.ics").text
+    town = {s["name"]: s for s in client.get("/api/sources").json()}["town"]
+    assert town["last_run"]["state"] == "succeeded" and town["last_run"]["outcome"] == "ok"
+    assert town["last_sync"]["changed"] == 1 and town["running"] is False
     missing = client.post("/api/sources/nope/sync", headers=bearer(ADMIN))
     assert missing.status_code == 404 and "no connector named 'nope'" in \
         missing.json()["message"]

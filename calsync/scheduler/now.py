@@ -1,0 +1,61 @@
+"""Syncing on request, in this process, under the same ledger as the scheduler.
+
+`calsync sync` must not race a worker: it asks the ledger for a run of each connector
+(exactly as the API's `request_sync` does) and then acts as a short-lived instance that
+claims only those runs, runs them fenced, and runs the rule evaluation and the outbox
+they ask for, so alerts are up to date when the command returns. A connector already
+syncing on another instance is left queued: that instance (or the next worker pass)
+serves the request when its run ends.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from calsync.connector import Connector
+from calsync.runtime import Runtime
+from calsync.scheduler import request_sync
+from calsync.scheduler.jobs import EVALUATE, SINGLETONS
+from calsync.scheduler.worker import Scheduler
+from calsync.sync import Progress, SyncReport
+
+__all__ = ["ManualRun", "sync_now"]
+
+# Claim-and-run passes until nothing is left: the syncs (as many per pass as
+# scheduler.max_concurrent allows), the evaluation they ask for, the outbox it asks for.
+_MAX_PASSES = 50
+
+
+@dataclass
+class ManualRun:
+    reports: list[SyncReport] = field(default_factory=list)
+    queued: list[str] = field(default_factory=list)  # busy elsewhere: served there later
+    evaluated: bool = False
+
+
+async def sync_now(runtime: Runtime, connectors: Sequence[Connector], *,
+                   accept_removals: bool = False, progress: Progress | None = None
+                   ) -> ManualRun:
+    names = [c.name for c in connectors]
+    scheduler = Scheduler(runtime, instance_id=f"cli-{socket.gethostname()}-{os.getpid()}",
+                          only={*names, *SINGLETONS}, progress=progress)
+    for name in names:
+        request_sync(scheduler.engine, name, accept_removals=accept_removals, by="cli")
+    run = ManualRun()
+    try:
+        for _ in range(_MAX_PASSES):
+            claims = await scheduler.dispatch()
+            await scheduler.wait_idle()
+            run.evaluated |= any(c.job == EVALUATE for c in claims)
+            if not claims:
+                break
+    finally:
+        await scheduler.shutdown()
+    order = {name: i for i, name in enumerate(names)}
+    run.reports = sorted(scheduler.reports, key=lambda r: order.get(r.source, len(order)))
+    done = {r.source for r in run.reports}
+    run.queued = [n for n in names if n not in done]
+    return run

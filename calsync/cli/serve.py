@@ -12,6 +12,7 @@ from calsync.cli.common import console, pass_runtime, require_schema
 from calsync.runtime import Runtime
 from calsync.scheduler.worker import SchedulerThread
 from calsync.web.app import create_app
+from calsync.web.feeds import feed_urls
 
 
 @click.command("serve")
@@ -26,15 +27,20 @@ def serve_command(runtime: Runtime, host: str | None, port: int | None,
     require_schema(runtime)
     server = runtime.config.server
     host, port = host or server.host, port or server.port
-    base = server.public_url.rstrip("/") if server.public_url else f"http://{host}:{port}"
-    webcal = base.replace("https://", "webcal://").replace("http://", "webcal://")
+    if not server.public_url:  # the addresses printed and written into feeds
+        runtime.config = runtime.config.model_copy(update={"server": server.model_copy(
+            update={"host": host, "port": port})})
+    base = runtime.config.server.base_url
     console.print(f"[bold]calsync[/] serving on {base}")
-    console.print("Feeds (subscribe with the webcal:// link in Outlook, Google, Apple, "
-                  "Thunderbird):")
-    console.print(f"  all levels      {base}/feeds/all.ics   ({webcal}/feeds/all.ics)")
-    for name, feed in runtime.config.feeds.items():
-        console.print(f"  {name:<15} {base}/feeds/{name}.ics   ({feed.title})")
-    console.print(f"API docs: {base}/docs    health: {base}/healthz")
+    console.print("Feeds: add the webcal:// address as a subscription in Outlook, Google, "
+                  f"Apple or Thunderbird (all of them with links: {base}/feeds/):")
+    for name in ["all", *runtime.config.feeds]:
+        spec = runtime.config.feeds.get(name)
+        if spec is not None and spec.private:
+            console.print(f"  {name:<16} private: `calsync feeds` shows its secret address")
+        else:
+            console.print(f"  {name:<16} {feed_urls(runtime.config, name)['webcal']}")
+    console.print(f"JSON API: {base}/api/events   docs: {base}/docs   health: {base}/healthz")
     scheduler = None if no_scheduler else _start_scheduler(runtime)
     # uvicorn re-raises SIGTERM once it has stopped gracefully: catch it, so that
     # the scheduler stops gracefully too (syncs finish or release their lease).

@@ -285,10 +285,13 @@ class Scheduler:
         task = asyncio.create_task(self._execute(claim), name=f"run {claim.job} #{claim.id}")
         self._tasks[claim.id] = task
         task.add_done_callback(lambda _t: self._tasks.pop(claim.id, None))
-        log.info("%s: %s %s tick %s (attempt %d)", self.owner,
-                 "takes over" if claim.how == "takeover" else
-                 "retries" if claim.attempt > 1 else "runs",
-                 claim.job, claim.tick_at.isoformat(), claim.attempt)
+        quiet = claim.job in self.jobs and self.jobs[claim.job].kind == "outbox" \
+            and claim.attempt == 1  # every outbox_every: not worth a line each time
+        log.log(logging.DEBUG if quiet else logging.INFO, "%s: %s %s tick %s (attempt %d)",
+                self.owner,
+                "takes over" if claim.how == "takeover" else
+                "retries" if claim.attempt > 1 else "runs",
+                claim.job, claim.tick_at.isoformat(), claim.attempt)
 
     async def _execute(self, claim: Claim) -> None:
         job = self.jobs[claim.job]

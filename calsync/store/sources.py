@@ -114,6 +114,14 @@ def save_source_state(conn: Connection, state: SourceState) -> None:
 
 
 def start_sync_run(conn: Connection, source: str, at: datetime) -> int:
+    """Log a sync as started. The ledger lets only one sync of a source run at a time, so
+    a row of the source still 'running' belongs to a process that died (or lost its lease)
+    before finishing: it is closed as interrupted, and its writes never happened."""
+    conn.execute(update(sync_runs).where(sync_runs.c.source == source,
+                                         sync_runs.c.outcome == "running").values(
+        outcome="interrupted", finished_at=at, error_kind="interrupted",
+        error="the process running this sync stopped (or lost its lease) before it finished; "
+              "nothing of it was written"))
     result = conn.execute(insert(sync_runs).values(
         source=source, started_at=at, outcome="running", added=0, changed=0, cancelled=0,
         unchanged=0, skipped=0).returning(sync_runs.c.id))

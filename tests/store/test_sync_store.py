@@ -262,3 +262,17 @@ def test_event_data_rejects_naive_and_inverted_times() -> None:
                   end=datetime(2026, 1, 1, tzinfo=UTC))
     with pytest.raises(ValueError, match="exclusive"):
         EventData(external_uid="x", title="t", start=date(2026, 1, 2), end=date(2026, 1, 2))
+
+
+def test_a_sync_left_running_by_a_dead_process_is_closed_as_interrupted(
+        setup: tuple[Runtime, Path]) -> None:
+    runtime, _ = setup
+    from calsync.store.sources import start_sync_run
+
+    with runtime.engine.begin() as conn:
+        start_sync_run(conn, "upstream", runtime.clock.now())  # its process then died
+    sync(runtime)
+    with runtime.engine.connect() as conn:
+        runs = recent_sync_runs(conn, "upstream")
+    assert [r.outcome for r in runs] == ["ok", "interrupted"]
+    assert "stopped" in (runs[1].error or "") and runs[1].finished_at is not None

@@ -18,7 +18,7 @@ from calsync.runtime import Runtime
 from calsync.selectors import Selector
 from calsync.store.engine import current_revision, head_revision
 from calsync.store.events import changes_since, get_event, list_events, revisions_of
-from calsync.store.sources import get_source_state, recent_sync_runs
+from calsync.store.sources import get_source_state, recent_sync_runs, start_sync_run
 from calsync.store.tables import events
 from calsync.sync import SyncReport
 from tests.support import write_events
@@ -267,8 +267,6 @@ def test_event_data_rejects_naive_and_inverted_times() -> None:
 def test_a_sync_left_running_by_a_dead_process_is_closed_as_interrupted(
         setup: tuple[Runtime, Path]) -> None:
     runtime, _ = setup
-    from calsync.store.sources import start_sync_run
-
     with runtime.engine.begin() as conn:
         start_sync_run(conn, "upstream", runtime.clock.now())  # its process then died
     sync(runtime)

@@ -7,14 +7,22 @@ which imports those modules in turn.
 
 from __future__ import annotations
 
-from typing import Self
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 from calsync.durations import Duration
 
-__all__ = ["Schedule", "StrictModel", "check_timezone"]
+__all__ = ["Schedule", "StrictModel", "check_timezone", "tagged_union"]
 
 
 class StrictModel(BaseModel):
@@ -56,3 +64,31 @@ class Schedule(StrictModel):
     @classmethod
     def _tz(cls, value: str | None) -> str | None:
         return None if value is None else check_timezone(value)
+
+
+def tagged_union(models: Mapping[str, type[BaseModel]], *, tag: str, what: str
+                 ) -> Callable[[Any], Any]:
+    """A validator that picks the model of a mapping by its `tag` key (`kind: precedes`,
+    `type: webhook`) and validates with that model alone, so every error names a real
+    key path instead of each member of a union; an unknown tag lists the known ones."""
+    known = ", ".join(models)
+
+    def known_tag(value: str) -> str:
+        if value not in models:
+            raise ValueError(f"unknown {what} {tag} {value!r}; known {tag}s: {known}")
+        return value
+
+    field: Any = (Annotated[str, AfterValidator(known_tag)], ...)
+    tag_only = create_model(f"{tag.title()}Only", __config__=ConfigDict(extra="ignore"),
+                            **{tag: field})
+    classes = tuple(models.values())
+
+    def dispatch(value: Any) -> Any:
+        if isinstance(value, classes):
+            return value
+        if not isinstance(value, dict):
+            raise ValueError(f"a {what} is a mapping with '{tag}:' (one of {known})")
+        chosen = getattr(tag_only.model_validate(value), tag)
+        return models[chosen].model_validate(value)
+
+    return dispatch

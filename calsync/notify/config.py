@@ -7,10 +7,11 @@ from the file itself; a bundled receiver is disabled until someone fills it in.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator
 
+from calsync.configtypes import tagged_union
 from calsync.durations import Duration, parse_duration
 
 __all__ = ["EmailReceiver", "OutboxConfig", "Receiver", "RouteConfig", "WebhookReceiver"]
@@ -71,30 +72,8 @@ _RECEIVERS: dict[str, type[WebhookReceiver] | type[EmailReceiver]] = {
     "webhook": WebhookReceiver, "email": EmailReceiver}
 
 
-class _TypeOnly(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    type: str
-
-    @field_validator("type")
-    @classmethod
-    def _known(cls, value: str) -> str:
-        if value not in _RECEIVERS:
-            raise ValueError(f"unknown receiver type {value!r}; known types: "
-                             f"{', '.join(_RECEIVERS)}")
-        return value
-
-
-def _dispatch(value: Any) -> Any:
-    """Validate against the model `type` names, keeping error paths clean."""
-    if isinstance(value, WebhookReceiver | EmailReceiver):
-        return value
-    if not isinstance(value, dict):
-        raise ValueError("a receiver is a mapping with 'type:' (webhook or email)")
-    return _RECEIVERS[_TypeOnly.model_validate(value).type].model_validate(value)
-
-
-Receiver = Annotated[WebhookReceiver | EmailReceiver, PlainValidator(_dispatch)]
+Receiver = Annotated[WebhookReceiver | EmailReceiver,
+                     PlainValidator(tagged_union(_RECEIVERS, tag="type", what="receiver"))]
 
 
 class OutboxConfig(_Strict):

@@ -26,10 +26,10 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainValidator,
-    field_validator,
     model_validator,
 )
 
+from calsync.configtypes import tagged_union
 from calsync.durations import Duration
 from calsync.selectors import Selector
 
@@ -420,32 +420,8 @@ _MODELS: dict[str, type[RuleBase]] = {
 KNOWN_KINDS = tuple(_MODELS)
 
 
-class _KindOnly(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    kind: str
-
-    @field_validator("kind")
-    @classmethod
-    def _known(cls, value: str) -> str:
-        if value not in _MODELS:
-            raise ValueError(f"unknown rule kind {value!r}; known kinds: "
-                             f"{', '.join(KNOWN_KINDS)}")
-        return value
-
-
-def _dispatch(value: Any) -> Any:
-    """Validate against the model `kind` names; errors keep clean paths (no union tag)."""
-    if isinstance(value, RuleBase):
-        return value
-    if not isinstance(value, dict):
-        raise ValueError(f"a rule is a mapping with 'kind:' (one of {', '.join(KNOWN_KINDS)})")
-    kind = _KindOnly.model_validate(value).kind
-    return _MODELS[kind].model_validate(value)
-
-
 Rule = Annotated[
     PrecedesRule | WithinRule | NoOverlapRule | BlackoutRule | CoverageRule | DeadlineRule,
-    PlainValidator(_dispatch),
+    PlainValidator(tagged_union(_MODELS, tag="kind", what="rule")),
 ]
 """One rule of any kind; `kind` selects the model."""

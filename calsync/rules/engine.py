@@ -17,6 +17,7 @@ from typing import Any
 
 from calsync.config.schema import Config
 from calsync.model import Event, Status
+from calsync.perf import no_gc_pauses
 from calsync.rules.config import RuleBase
 from calsync.rules.findings import Context, Finding
 from calsync.rules.kinds import blackout, coverage, deadline, no_overlap, precedes, within
@@ -60,6 +61,12 @@ def selectors_of(config: Config, rule: RuleBase) -> list[Selector]:
 def evaluate(config: Config, timeline: Timeline, now: datetime,
              rule_ids: Iterable[str] | None = None, *, lookback: bool = True) -> Evaluation:
     """Run the rules (all enabled ones, or `rule_ids`) and collect their findings."""
+    with no_gc_pauses():
+        return _evaluate(config, timeline, now, rule_ids, lookback=lookback)
+
+
+def _evaluate(config: Config, timeline: Timeline, now: datetime,
+              rule_ids: Iterable[str] | None, *, lookback: bool) -> Evaluation:
     ctx = Context(timeline, config, now)
     wanted = list(config.rules) if rule_ids is None else [r for r in rule_ids
                                                            if r in config.rules]

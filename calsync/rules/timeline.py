@@ -28,6 +28,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import Connection, select
 
 from calsync.model import Event, Status
+from calsync.perf import no_gc_pauses
 from calsync.selectors import Selector
 from calsync.store.tables import events as events_table
 
@@ -251,7 +252,8 @@ class Timeline:
     @classmethod
     def from_events(cls, found: Iterable[Event], tz: str | ZoneInfo) -> Timeline:
         zone = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
-        return cls(_items_from_events(found, zone), zone)
+        with no_gc_pauses():
+            return cls(_items_from_events(found, zone), zone)
 
     # -- indexes ---------------------------------------------------------------------------
 
@@ -399,7 +401,8 @@ def load_timeline(conn: Connection, tz: str | ZoneInfo) -> Timeline:
         rows = cursor.fetchall()
     finally:
         cursor.close()
-    return Timeline(_rows_to_items(rows, zone), zone)
+    with no_gc_pauses():
+        return Timeline(_rows_to_items(rows, zone), zone)
 
 
 def _utc(value: Any) -> datetime:

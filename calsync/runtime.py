@@ -32,6 +32,10 @@ def build_connectors(config: Config) -> dict[str, Connector]:
             problems += [p if p.file != "config" else Problem(config.source_file, None, p.path,
                                                               p.message)
                          for p in exc.problems]
+    for connector in built.values():  # checks that need the whole config (optional)
+        check = getattr(connector, "check", None)
+        if check is not None:
+            problems += check(set(config.levels), set(config.kinds))
     if problems:
         raise ConfigError(problems)
     return built

@@ -8,7 +8,7 @@ sync; a broken edit fails that sync with file:line problems and keeps the stored
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -27,7 +27,7 @@ from calsync.connector import (
 )
 from calsync.cycles.catalog import Catalog, load_catalog
 from calsync.cycles.expand import expand_entry
-from calsync.errors import ConfigError, FatalFetchError
+from calsync.errors import ConfigError, FatalFetchError, Problem
 from calsync.model import EventData
 
 __all__ = ["SchedulesConnector", "SchedulesOptions"]
@@ -78,6 +78,26 @@ class SchedulesConnector(BaseConnector):
         library.update(self.files)
         return load_catalog(sorted(library), display={p.resolve(): display_path(p)
                                                       for p in library})
+
+    def check(self, levels: Collection[str], kinds: Collection[str]) -> list[Problem]:
+        """Levels and kinds the cycles use must be defined in the config: a typo such as
+        `kind: holidy` would otherwise reach the timeline unnoticed."""
+        problems = []
+        for path in self.files:
+            for cycle_id in self.catalog.ids_in(path):
+                item = self.catalog.entries[cycle_id]
+                for key, known, fallback in (("level", levels, self.config.level),
+                                             ("kind", kinds, self.config.kind)):
+                    value = getattr(item.entry, key) or getattr(item.defaults, key) or fallback
+                    if value is None:
+                        problems.append(item.problem(key, (
+                            f"cycle {cycle_id!r} has no {key}; set it on the cycle, in the "
+                            f"file's defaults, or on connector {self.name!r}")))
+                    elif value not in known:
+                        problems.append(item.problem(key, (
+                            f"unknown {key} {value!r}; known: {', '.join(sorted(known))} "
+                            f"(add it under '{key}s:' in the config to define it)")))
+        return problems
 
     async def fetch(self, ctx: FetchContext) -> Snapshot | NotModified:
         try:

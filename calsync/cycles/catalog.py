@@ -28,6 +28,17 @@ class CatalogEntry:
     defaults: CycleDefaults
     file: Path
     line: int | None
+    located: Located | None = None  # the file, to place problems found later
+    at: PathKey = ()  # where in it the cycle is (cycles[i], or the instance it came from)
+
+    def problem(self, key: str, message: str) -> Problem:
+        """A problem with one of this cycle's keys, at its line (or the defaults')."""
+        assert self.located is not None
+        from_defaults = getattr(self.entry, key, None) is None and \
+            getattr(self.defaults, key, None) is not None
+        own = not from_defaults or not self.at or self.at[0] != "cycles"
+        path = (*self.at, key) if own else ("defaults", key)
+        return self.located.problem(path, message)
 
 
 @dataclass
@@ -96,7 +107,8 @@ def _load(paths: list[Path], display: dict[Path, str] | None) -> Catalog:
                 f":{first.line})"))
             return
         line = item.located.line_of(at)
-        catalog.entries[entry.id] = CatalogEntry(entry, item.header.defaults, item.path, line)
+        catalog.entries[entry.id] = CatalogEntry(entry, item.header.defaults, item.path, line,
+                                                 item.located, at)
         where[entry.id] = (item.located, at)
         catalog.files.setdefault(item.path, []).append(entry.id)
 

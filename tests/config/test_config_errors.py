@@ -128,3 +128,29 @@ def test_bundled_config_is_valid() -> None:
     repo = Path(__file__).resolve().parents[2]
     runtime = Runtime.load(repo / "config.yaml")
     assert {"eu-cycles", "national-cycles"} <= set(runtime.connectors)
+
+
+def test_schedule_levels_and_kinds_must_be_defined(write_config: Callable[..., Path]) -> None:
+    cycles = """\
+defaults: {level: regional, actor: Region}
+cycles:
+  - id: a.one
+    title: One
+    kind: holidy
+    when: {date: 2026-02-27}
+  - id: a.two
+    title: Two
+    level: county
+    kind: decision
+    when: {date: 2026-02-27}
+  - id: a.three
+    title: Three
+    when: {date: 2026-02-27}
+"""
+    path = write_config("connectors:\n  c:\n    type: schedules\n    paths: [s/a.yaml]\n",
+                        **{"s__a.yaml": cycles})
+    found = problems(path)
+    assert found[0].startswith("s/a.yaml:5: cycles[0].kind: unknown kind 'holidy'; known: ")
+    assert found[1].startswith("s/a.yaml:9: cycles[1].level: unknown level 'county'")
+    assert found[2].startswith("s/a.yaml:12: cycles[2].kind: cycle 'a.three' has no kind")
+    assert len(found) == 3

@@ -87,4 +87,4 @@ def require_schema(runtime: Runtime) -> None:
         raise StoreError(f"cannot open the database: {exc}") from exc
     if current != head_revision():
         raise StoreError(f"the database is at schema revision {current or '(empty)'}, "
-                         f"this calsync needs {head_revision()}; run `calsync db upgrade`")
+                         f"this calsync needs {head_revision()}")

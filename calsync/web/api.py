@@ -17,28 +17,21 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
-from sqlalchemy import Connection
 
 from calsync.errors import NotFoundError
 from calsync.feeds.tokens import list_tokens, rotate_token
+from calsync.health import SourceStatus, source_statuses
 from calsync.model import Event
 from calsync.runtime import Runtime
 from calsync.scheduler import request_sync
-from calsync.scheduler import status as schedule_status
 from calsync.selectors import Selector
 from calsync.store.events import Revision, changes_since, get_event, iter_events, revisions_of
-from calsync.store.sources import (
-    SyncRun,
-    event_counts_by_source,
-    list_source_states,
-    recent_sync_runs,
-)
 from calsync.web.auth import AdminUser, SyncUser
 from calsync.web.deps import Conn, RuntimeDep
 from calsync.web.feeds import feed_config, feed_urls
 from calsync.web.filters import Multi, adhoc_selector, parse_when
 
-__all__ = ["SourceStatus", "router", "source_statuses"]
+__all__ = ["router"]
 
 log = logging.getLogger("calsync.web.api")
 router = APIRouter(prefix="/api")
@@ -113,44 +106,6 @@ class Timeline(BaseModel):
     months: list[MonthGroup]
 
 
-class SyncRunOut(BaseModel):
-    id: int
-    started_at: str
-    finished_at: str | None
-    outcome: str
-    added: int
-    changed: int
-    cancelled: int
-    unchanged: int
-    skipped: int
-    error: str | None
-
-
-class SourceStatus(BaseModel):
-    name: str
-    type: str
-    title: str | None
-    enabled: bool
-    events: int
-    events_by_status: dict[str, int]
-    last_attempt_at: str | None
-    last_success_at: str | None
-    last_sync: SyncRunOut | None
-    stale: bool = Field(description="Enabled and not synced successfully in time: within two "
-                                    "schedule periods, or api.stale_after if unscheduled.")
-    schedule: str | None = Field(description="The schedule in words (None: by hand only).")
-    next_run: str | None = Field(description="When the scheduler runs it next.")
-    running: bool = Field(description="A sync of it is running on some instance.")
-    last_run: dict[str, Any] | None = Field(description="The scheduler's latest run of it.")
-    alert: str | None = Field(description="Why its last scheduled run was abandoned.")
-    failing: bool
-    consecutive_failures: int
-    last_error: str | None
-    error_kind: str | None
-    retry_at: str | None
-    held: dict[str, Any] | None = Field(description="A held-back mass removal, if any.")
-
-
 class Changes(BaseModel):
     since: str
     added: list[EventOut]
@@ -216,44 +171,6 @@ def _range(runtime: Runtime, from_: str | None, to: str | None
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
-
-
-def source_statuses(runtime: Runtime, conn: Connection) -> list[SourceStatus]:
-    """Each configured connector's health, for /api/sources, /readyz and /metrics."""
-    now = runtime.clock.now()
-    threshold = now - runtime.config.api.stale_after
-    states = list_source_states(conn)
-    counts = event_counts_by_source(conn)
-    last_runs: dict[str, SyncRun] = {}
-    for recent in recent_sync_runs(conn, limit=1000):
-        last_runs.setdefault(recent.source, recent)
-    planned = schedule_status(runtime.engine, runtime.config, runtime.clock)
-    out = []
-    for name, connector in sorted(runtime.connectors.items()):
-        state = states.get(name)
-        run = last_runs.get(name)
-        success = state.last_success_at if state else None
-        enabled = connector.config.enabled
-        plan = planned.get(name, {})
-        stale = plan["stale"] if plan.get("schedule") else (
-            enabled and (success is None or success < threshold))
-        out.append(SourceStatus(
-            name=name, type=connector.type, title=connector.config.title, enabled=enabled,
-            events=sum(counts.get(name, {}).values()),
-            events_by_status=dict(sorted(counts.get(name, {}).items())),
-            last_attempt_at=_iso(state.last_attempt_at) if state else None,
-            last_success_at=_iso(success),
-            last_sync=SyncRunOut.model_validate(run.as_dict()) if run else None,
-            stale=stale, schedule=plan.get("schedule"), next_run=plan.get("next_run"),
-            running=bool(plan.get("running")), last_run=plan.get("last_run"),
-            alert=plan.get("alert"),
-            failing=bool(state and state.failing),
-            consecutive_failures=state.consecutive_failures if state else 0,
-            last_error=state.last_error if state else None,
-            error_kind=state.error_kind if state else None,
-            retry_at=_iso(state.retry_at) if state else None,
-            held=state.anomaly if state else None))
-    return out
 
 
 # -- read endpoints -----------------------------------------------------------------------

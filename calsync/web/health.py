@@ -17,8 +17,8 @@ from sqlalchemy import text
 
 from calsync import __version__
 from calsync.durations import format_duration
+from calsync.health import source_statuses
 from calsync.store.engine import head_revision
-from calsync.web.api import source_statuses
 from calsync.web.deps import Conn, RuntimeDep
 
 router = APIRouter(tags=["health"])

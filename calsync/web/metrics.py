@@ -25,10 +25,10 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy import Connection, func, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from calsync.health import source_statuses
 from calsync.runtime import Runtime
 from calsync.store import tables
 from calsync.store.tables import events, sync_runs
-from calsync.web.api import source_statuses
 from calsync.web.deps import Conn, RuntimeDep
 
 __all__ = ["RequestMetrics", "RequestStats", "router"]

@@ -66,9 +66,13 @@ def _split(values: tuple[str, ...]) -> list[str] | None:
 def _table(runtime: Runtime, found: list[Event]) -> Table:
     tz = ZoneInfo(runtime.config.timezone)
     table = Table(title=f"Timeline ({len(found)} events)", title_justify="left",
-                  show_lines=False)
-    for column in ("when", "level", "actor", "kind", "title", "status"):
-        table.add_column(column, overflow="fold")
+                  caption="italic: tentative (approximate or proposed)  ·  struck: cancelled",
+                  caption_justify="left", expand=True)
+    table.add_column("when", no_wrap=True)
+    table.add_column("level", no_wrap=True)
+    table.add_column("actor", overflow="fold", ratio=1)
+    table.add_column("kind", no_wrap=True)
+    table.add_column("title", overflow="fold", ratio=3)
     month = None
     for event in found:
         start = event.start
@@ -77,13 +81,13 @@ def _table(runtime: Runtime, found: list[Event]) -> Table:
         if this_month != month:
             month = this_month
             table.add_section()
-            table.add_row(Text(this_month, style="bold"), "", "", "", "", "")
+            table.add_row(Text(this_month, style="bold"), "", "", "", "")
         colour = runtime.config.level_color(event.level)
         status = event.status
         style = "strike dim" if status == Status.CANCELLED else (
             "italic" if status == Status.TENTATIVE else "")
         table.add_row(_when(event, tz), Text(event.level, style=f"bold {colour}"),
-                      event.actor, event.kind, Text(event.title, style=style), str(status))
+                      event.actor, event.kind, Text(event.title, style=style))
     return table
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from calsync.alerts.notify.config import OutboxConfig, Receiver, RouteConfig
 from calsync.durations import Duration, parse_duration
-from calsync.notify.config import OutboxConfig, Receiver, RouteConfig
 from calsync.selectors import Selector
 
 __all__ = ["AlertsConfig"]

@@ -60,7 +60,7 @@ def evaluate_command(runtime: Runtime, rules: tuple[str, ...], dry_run: bool, fm
         findings, summary = evaluation.findings, None
         events, ran = evaluation.events, evaluation.rules
     else:
-        from calsync.rules.service import evaluate_and_update
+        from calsync.alerts.evaluate import evaluate_and_update
 
         result = evaluate_and_update(runtime)
         assert result.evaluation is not None

@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from calsync import __version__
 from calsync.errors import CalsyncError, ConfigError, NotFoundError, StoreError, explain
 from calsync.runtime import Runtime
-from calsync.web import alerts, api, feeds, health, metrics
+from calsync.web import alerts, api, feeds, metrics, probes
 
 __all__ = ["create_app"]
 
@@ -41,7 +41,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.feeds = feeds.FeedService(runtime)
     app.state.request_stats = metrics.RequestStats()
     app.add_middleware(metrics.RequestMetrics, stats=app.state.request_stats)
-    app.include_router(health.router)
+    app.include_router(probes.router)
     app.include_router(metrics.router)
     # Routers with fixed paths under /feeds/ (the alerts feed) go before feeds.router,
     # whose /feeds/{name}.ics would otherwise answer for them.

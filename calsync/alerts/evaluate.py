@@ -67,7 +67,7 @@ def evaluate_and_update(runtime: Runtime | None = None, *, engine: Engine | None
     (or that have a firing alert about one of them) run, and only their alerts change.
     Without ids every enabled rule runs, and alerts of rules no longer configured
     resolve. Pass a `Runtime`, or `engine` + `config` (+ `clock`). Sending is
-    separate: `calsync.notify.drain_outbox` delivers what this enqueued.
+    separate: `calsync.alerts.notify.drain_outbox` delivers what this enqueued.
     """
     engine, config, clock = parts(runtime, engine, config, clock)
     started = time.perf_counter()
@@ -103,7 +103,7 @@ def evaluate_and_update(runtime: Runtime | None = None, *, engine: Engine | None
         wake_snoozed(conn, now)
     enqueued = 0
     if notify:
-        from calsync.notify.dispatch import dispatch
+        from calsync.alerts.notify.dispatch import dispatch
 
         enqueued = dispatch(engine, config, now)
     return EvaluationSummary(

@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from calsync import __version__
 from calsync.errors import CalsyncError, ConfigError, NotFoundError, StoreError, explain
+from calsync.feeds.service import FeedService
 from calsync.runtime import Runtime
 from calsync.web import alerts, api, feeds, metrics, probes
 
@@ -38,7 +39,7 @@ def create_app(runtime: Runtime) -> FastAPI:
                     "timeline: iCal feeds, JSON API and misalignment alerts.",
     )
     app.state.runtime = runtime
-    app.state.feeds = feeds.FeedService(runtime)
+    app.state.feeds = FeedService()
     app.state.request_stats = metrics.RequestStats()
     app.add_middleware(metrics.RequestMetrics, stats=app.state.request_stats)
     app.include_router(probes.router)

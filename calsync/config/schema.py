@@ -23,12 +23,12 @@ from pydantic import (
     model_validator,
 )
 
-from calsync.alerts.config import AlertsConfig
+from calsync.config.alerts import AlertsConfig
+from calsync.config.rules import Rule
+from calsync.config.scheduler import SchedulerConfig, Seconds
 from calsync.configtypes import Schedule, StrictModel, check_timezone
 from calsync.durations import Duration, parse_duration
 from calsync.model import DEFAULT_KINDS, Status
-from calsync.rules.config import Rule
-from calsync.scheduler.settings import SchedulerConfig, Seconds
 from calsync.selectors import Selector
 
 __all__ = [

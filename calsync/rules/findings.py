@@ -19,8 +19,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from calsync.config.rules import RuleBase, SelectorRef, severity_rank
 from calsync.config.schema import Config
-from calsync.rules.config import RuleBase, SelectorRef, severity_rank
 from calsync.rules.timeline import (
     DAY,
     Item,

@@ -3,9 +3,6 @@
 Every knob has a default that suits one small instance; nothing needs setting to run.
 Durations are ISO-8601 like everywhere else in config (`PT30S`, `PT10M`, `P14D`); a
 plain number is read as seconds, so sub-second values (useful in tests) can be written.
-
-This module imports nothing from the rest of the scheduler, so `calsync.config.schema`
-can import it without a cycle.
 """
 
 from __future__ import annotations

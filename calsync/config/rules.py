@@ -5,11 +5,11 @@
 - `selectors:` named `calsync.selectors.Selector`s, reusable across rules (and silences);
 - `rules:` a mapping from rule id (the alert's `alertname`) to one rule, whose `kind`
   picks the model: `precedes`, `within`, `no_overlap`, `blackout`, `coverage`, `deadline`;
-- `alerts:` (in `calsync.alerts.config`) grouping, receivers and the outbox.
+- `alerts:` (in `calsync.config.alerts`) grouping, receivers and the outbox.
 
 Wherever a rule takes events (`a`, `b`, `relative_to.selector`, ...) it accepts either
 the name of a selector or an inline selector. Names are checked across sections by a
-cross-check registered in `calsync.rules.checks`, so an unknown name is reported with
+cross-check registered in `calsync.config.checks`, so an unknown name is reported with
 its file and line. Durations are ISO-8601 (`P14D`, `P1Y6M`), calendar-aware; dates are
 `YYYY-MM-DD`; yearly dates are `--MM-DD`.
 """

@@ -16,10 +16,11 @@ from pydantic import BaseModel
 from calsync.config.checks import check_rules
 from calsync.config.report import validate_located
 from calsync.config.schema import NAME_PATTERN as _NAME
-from calsync.config.schema import Config, ConnectorConfig
+from calsync.config.schema import Config
 from calsync.config.yamlfile import Located, load_yaml, parse_yaml
 from calsync.errors import ConfigError, Problem
 from calsync.sdk.registry import UnknownConnectorType, connector_class
+from calsync.sdk.settings import ConnectorConfig
 
 __all__ = ["default_config_path", "display_path", "load_config", "load_config_text"]
 

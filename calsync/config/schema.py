@@ -15,7 +15,6 @@ from typing import Any
 
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
     PrivateAttr,
     SecretStr,
@@ -25,10 +24,11 @@ from pydantic import (
 
 from calsync.config.alerts import AlertsConfig
 from calsync.config.rules import Rule
-from calsync.config.scheduler import SchedulerConfig, Seconds
-from calsync.configtypes import Schedule, StrictModel, check_timezone
+from calsync.config.scheduler import SchedulerConfig
+from calsync.configtypes import StrictModel, check_timezone
 from calsync.durations import Duration, parse_duration
-from calsync.model import DEFAULT_KINDS, Status
+from calsync.model import DEFAULT_KINDS
+from calsync.sdk.settings import ConnectorConfig
 from calsync.selectors import Selector
 
 __all__ = [
@@ -36,13 +36,10 @@ __all__ = [
     "ApiConfig",
     "ApiTokenConfig",
     "Config",
-    "ConnectorConfig",
     "DatabaseConfig",
     "FeedConfig",
     "HorizonConfig",
     "LevelConfig",
-    "MappingRule",
-    "ScheduleConfig",
     "ServerConfig",
     "StrictModel",
 ]
@@ -80,76 +77,6 @@ class HorizonConfig(StrictModel):
 class LevelConfig(StrictModel):
     title: str
     color: str = "#666666"
-
-
-class ScheduleConfig(Schedule):
-    """When the scheduler runs a connector: every `every`, or on a cron expression."""
-
-    max_runtime: Seconds | None = Field(
-        None, description="Longest run of one sync (default: scheduler.max_runtime).")
-    misfire_grace: Seconds | None = Field(
-        None, description="A tick later than this is recorded as missed, not run "
-                          "(default: scheduler.misfire_grace).")
-
-
-class MappingRule(StrictModel):
-    """Maps an upstream category or field to calsync's kind, tags, level or status.
-
-    Matches when attribute `field` of the record (default: `category`) equals `equals`
-    or matches the regular expression `matches`.
-    """
-
-    field: str = "category"
-    equals: str | None = None
-    matches: str | None = None
-    kind: str | None = None
-    tags: list[str] = Field(default_factory=list)
-    level: str | None = None
-    actor: str | None = None
-    status: Status | None = None
-
-    @model_validator(mode="after")
-    def _has_condition(self) -> MappingRule:
-        if (self.equals is None) == (self.matches is None):
-            raise ValueError("give exactly one of 'equals' or 'matches'")
-        if self.matches is not None:
-            try:
-                re.compile(self.matches)
-            except re.error as exc:
-                raise ValueError(f"'matches' is not a valid regular expression: {exc}") from None
-        return self
-
-
-class ConnectorConfig(BaseModel):
-    """Keys shared by every connector; the remaining keys are the connector's options."""
-
-    model_config = ConfigDict(extra="allow", frozen=True)
-
-    type: str
-    enabled: bool = True
-    title: str | None = None
-    level: str | None = None
-    actor: str | None = None
-    kind: str | None = None
-    tags: list[str] = Field(default_factory=list)
-    timezone: str | None = None
-    mapping: list[MappingRule] = Field(default_factory=list)
-    schedule: ScheduleConfig | None = None
-    timeout: float = Field(30.0, gt=0, le=600, description="Seconds per HTTP request.")
-    max_removal_share: float = Field(
-        0.5, ge=0, le=1,
-        description="A sync that would cancel more than this share of the source's upcoming "
-                    "events is held back until an admin accepts it.")
-
-    @field_validator("timezone")
-    @classmethod
-    def _tz(cls, value: str | None) -> str | None:
-        return None if value is None else check_timezone(value)
-
-    @property
-    def options(self) -> dict[str, Any]:
-        """The connector-specific keys, still raw; the registry validates them."""
-        return dict(self.model_extra or {})
 
 
 class ApiTokenConfig(StrictModel):

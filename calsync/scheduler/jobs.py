@@ -19,7 +19,7 @@ from typing import Any
 
 from calsync.config.schema import Config
 from calsync.errors import ConfigError, Problem
-from calsync.scheduler.triggers import Trigger, build_trigger, every_seconds
+from calsync.triggers import Trigger, build_trigger, every_seconds
 
 __all__ = ["EVALUATE", "OUTBOX", "SINGLETONS", "Job", "plan_jobs"]
 

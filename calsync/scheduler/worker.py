@@ -47,11 +47,11 @@ from calsync.runtime import Runtime
 from calsync.scheduler.hooks import HookContext, Hooks, default_hooks
 from calsync.scheduler.jobs import EVALUATE, OUTBOX, Job, plan_jobs
 from calsync.scheduler.ledger import ABANDONED, Claim, JobState, Ledger
-from calsync.scheduler.triggers import due_ticks
 from calsync.sdk.http import make_client
 from calsync.store.engine import make_engine
 from calsync.store.tables import events, sources
 from calsync.sync import FencedOut, Progress, Syncer, SyncReport
+from calsync.triggers import due_ticks
 
 __all__ = ["Scheduler", "SchedulerThread", "default_instance_id", "scheduler_engine"]
 

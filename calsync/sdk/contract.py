@@ -33,8 +33,8 @@ import httpx
 from pydantic import BaseModel, ConfigDict
 
 from calsync.clock import Clock
-from calsync.config.schema import ConnectorConfig
 from calsync.model import EventData
+from calsync.sdk.settings import ConnectorConfig
 
 __all__ = [
     "BaseConnector",

@@ -15,8 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from calsync.config.schema import ConnectorConfig
 from calsync.sdk.contract import Connector
+from calsync.sdk.settings import ConnectorConfig
 
 __all__ = ["BUILTIN_CONNECTORS", "UnknownConnectorType", "build_connector", "connector_class",
            "known_types"]

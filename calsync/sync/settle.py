@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from calsync.config.schema import ConnectorConfig, MappingRule
 from calsync.errors import SkippableRecordError
 from calsync.model import EventData
+from calsync.sdk.settings import ConnectorConfig, MappingRule
 
 __all__ = ["make_settler"]
 

@@ -24,6 +24,7 @@ from sqlalchemy import Connection, Engine, insert, or_, select, text, update
 
 from calsync.alerts.notify.senders import SendError, send
 from calsync.config.schema import Config
+from calsync.durations import seconds_of
 from calsync.store.tables import notification_outbox as outbox
 
 __all__ = ["DrainReport", "db_now", "default_owner", "enqueue", "list_outbox", "send_due"]
@@ -70,9 +71,7 @@ class DrainReport:
 
 
 def _seconds(config: Config, which: str) -> float:
-    anchor = datetime(2000, 1, 1, tzinfo=UTC)
-    delta = getattr(config.alerts.outbox, which)
-    return float(((anchor + delta) - anchor).total_seconds())
+    return seconds_of(getattr(config.alerts.outbox, which))
 
 
 def _due_ids(conn: Connection, now: datetime, limit: int) -> list[int]:

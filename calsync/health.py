@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Connection
 
 from calsync.runtime import Runtime
-from calsync.scheduler import status as schedule_status
+from calsync.scheduler.status import status as schedule_status
 from calsync.store.sources import (
     SyncRun,
     event_counts_by_source,

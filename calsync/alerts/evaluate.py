@@ -1,4 +1,9 @@
-"""Evaluate the rules against the store and bring alerts and notifications up to date."""
+"""The one entry point that evaluates and notifies: run the rules on the stored timeline,
+bring alerts up to date, enqueue the notifications that are due.
+
+The CLI (`calsync evaluate`), the API (`POST /api/alerts/evaluate`) and the scheduler's
+`__evaluate__` job all call `evaluate_and_update`; the rules themselves stay pure.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +11,20 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Engine, or_, select
 
+from calsync.alerts.notify.dispatch import dispatch
 from calsync.alerts.store import ApplyResult, apply_findings, wake_snoozed
-from calsync.clock import Clock, SystemClock
+from calsync.clock import Clock
 from calsync.config.schema import Config
 from calsync.rules.engine import Evaluation, evaluate, rules_touched
 from calsync.rules.timeline import load_timeline
 from calsync.store.events import row_to_event
 from calsync.store.tables import alerts, events
 
-if TYPE_CHECKING:
-    from calsync.runtime import Runtime
-
-__all__ = ["EvaluationSummary", "evaluate_and_update", "parts"]
+__all__ = ["EvaluationSummary", "evaluate_and_update", "evaluate_stored"]
 
 
 @dataclass
@@ -46,18 +49,14 @@ class EvaluationSummary:
                 "events": self.events, "seconds": round(self.seconds, 3)}
 
 
-def parts(runtime: Runtime | None, engine: Engine | None, config: Config | None,
-          clock: Clock | None) -> tuple[Engine, Config, Clock]:
-    """Engine, config and clock from a runtime or given one by one."""
-    if runtime is not None:
-        return (engine or runtime.engine, config or runtime.config, clock or runtime.clock)
-    if engine is None or config is None:
-        raise TypeError("give a runtime, or an engine and a config")
-    return engine, config, clock or SystemClock()
+def evaluate_stored(engine: Engine, config: Config, now: datetime) -> Evaluation:
+    """Every enabled rule over the stored timeline, touching nothing (`--dry-run`)."""
+    with engine.connect() as conn:
+        timeline = load_timeline(conn, config.timezone)
+    return evaluate(config, timeline, now)
 
 
-def evaluate_and_update(runtime: Runtime | None = None, *, engine: Engine | None = None,
-                        config: Config | None = None, clock: Clock | None = None,
+def evaluate_and_update(*, engine: Engine, config: Config, clock: Clock,
                         changed_event_ids: Iterable[int] | None = None,
                         notify: bool = True) -> EvaluationSummary:
     """Run the misalignment rules now, update alerts, enqueue due notifications.
@@ -66,10 +65,9 @@ def evaluate_and_update(runtime: Runtime | None = None, *, engine: Engine | None
     cancelled (`changed_event_ids`): only the rules whose selectors contain one of them
     (or that have a firing alert about one of them) run, and only their alerts change.
     Without ids every enabled rule runs, and alerts of rules no longer configured
-    resolve. Pass a `Runtime`, or `engine` + `config` (+ `clock`). Sending is
-    separate: `calsync.alerts.notify.drain_outbox` delivers what this enqueued.
+    resolve. Sending is separate: `calsync.alerts.notify.deliver.drain_outbox` delivers
+    what this enqueued.
     """
-    engine, config, clock = parts(runtime, engine, config, clock)
     started = time.perf_counter()
     now = clock.now()
     with engine.connect() as conn:
@@ -103,8 +101,6 @@ def evaluate_and_update(runtime: Runtime | None = None, *, engine: Engine | None
         wake_snoozed(conn, now)
     enqueued = 0
     if notify:
-        from calsync.alerts.notify.dispatch import dispatch
-
         enqueued = dispatch(engine, config, now)
     return EvaluationSummary(
         at=now, incremental=rule_ids is not None, rules=evaluation.rules,

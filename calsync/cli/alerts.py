@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from calsync.alerts import store
+from calsync.alerts.notify.deliver import drain_outbox
 from calsync.cli.common import console, pass_runtime, require_schema
 from calsync.cli.evaluate import SEVERITY_STYLE
 from calsync.durations import parse_duration
@@ -261,9 +262,7 @@ def silence_expire(runtime: Runtime, silence_id: int) -> None:
 def send_command(runtime: Runtime) -> None:
     """Deliver due notifications now (what the scheduler does every half minute)."""
     require_schema(runtime)
-    from calsync.alerts.notify import drain_outbox
-
-    report = drain_outbox(runtime)
+    report = drain_outbox(engine=runtime.engine, config=runtime.config, clock=runtime.clock)
     console.print(f"Queued {report.enqueued}, sent {len(report.sent)}, retrying "
                   f"{len(report.retrying)}, given up {len(report.dead)}.")
 

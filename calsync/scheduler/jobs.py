@@ -17,11 +17,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Engine
+
 from calsync.config.schema import Config
 from calsync.errors import ConfigError, Problem
+from calsync.scheduler.ledger import Ledger
 from calsync.triggers import Trigger, build_trigger, every_seconds
 
-__all__ = ["EVALUATE", "OUTBOX", "SINGLETONS", "Job", "plan_jobs"]
+__all__ = ["EVALUATE", "OUTBOX", "SINGLETONS", "Job", "plan_jobs", "request_sync"]
 
 EVALUATE = "__evaluate__"
 OUTBOX = "__outbox__"
@@ -68,3 +71,20 @@ def plan_jobs(config: Config, *, evaluate: bool = True, outbox: bool = True
         jobs[OUTBOX] = Job(OUTBOX, "outbox", every_seconds(settings.outbox_every),
                            settings.max_runtime, misfire_grace=settings.outbox_every)
     return jobs
+
+
+def request_sync(engine: Engine, connector: str, *, accept_removals: bool = False,
+                 by: str | None = None) -> int:
+    """Ask the scheduler to sync `connector` now (at most one sync of it runs at a time,
+    across every instance). Returns the ledger row's id; `status()` shows the outcome.
+
+    The run waits in the ledger until a worker claims it (within its dispatch interval),
+    exactly like a retry, so a request made while a sync of the connector runs is served
+    after it, and requests that pile up meanwhile merge into one run.
+    """
+    detail: dict[str, Any] = {"requested_by": by or "api"}
+    if accept_removals:
+        detail["accept_removals"] = True
+    with engine.begin() as conn:
+        return Ledger(engine, "request", lease=1, max_attempts=1).request(conn, connector,
+                                                                            detail)

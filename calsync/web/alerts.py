@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from calsync.alerts import store
+from calsync.alerts.evaluate import evaluate_and_update
 from calsync.feeds.ics import CalendarMeta, calendar_header, content, escape_text, format_utc
 from calsync.model import day_start
 from calsync.store.tables import alert_transitions
@@ -157,9 +158,8 @@ def expire_silence(silence_id: int, runtime: RuntimeDep, user: AlertsUser) -> di
 
 @router.post("/api/evaluate")
 def evaluate(runtime: RuntimeDep, user: AlertsUser) -> dict[str, Any]:
-    from calsync.alerts.evaluate import evaluate_and_update
-
-    summary = evaluate_and_update(runtime)
+    summary = evaluate_and_update(engine=runtime.engine, config=runtime.config,
+                                  clock=runtime.clock)
     return {**summary.as_dict(), "requestedBy": user}
 
 

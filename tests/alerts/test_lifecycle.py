@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import Engine, update
 
 from calsync.alerts import store
+from calsync.alerts.evaluate import evaluate_and_update
 from calsync.alerts.fingerprint import fingerprint
 from calsync.clock import FixedClock
 from calsync.config import load_config_text
 from calsync.config.schema import Config
 from calsync.errors import NotFoundError
-from calsync.rules import evaluate_and_update
 from calsync.runtime import Runtime
 from calsync.store.tables import events
 from tests.rules.timelines import data
@@ -269,14 +269,15 @@ connectors:
         "cofin": runtime.config.selectors["cofin"],
         "close": runtime.config.selectors["close"].model_copy(update={"kind": None})}})
     asyncio.run(runtime.syncer().sync_many(runtime.select_connectors()))
-    evaluate_and_update(runtime)
+    evaluate_and_update(engine=runtime.engine, config=runtime.config, clock=runtime.clock)
     with engine.connect() as conn:
         [first] = store.list_alerts(conn, state="firing", now=runtime.clock.now())
     write_events(feed, [call, dict(decision, start="2027-06-01")])
     asyncio.run(runtime.syncer().sync_many(runtime.select_connectors()))
     with engine.connect() as conn:
         [row] = conn.execute(events.select().where(events.c.external_uid == "cofin")).all()
-    summary = evaluate_and_update(runtime, changed_event_ids=[row.id])
+    summary = evaluate_and_update(engine=runtime.engine, config=runtime.config,
+                                  clock=runtime.clock, changed_event_ids=[row.id])
     assert summary.alerts.updated and not summary.alerts.opened
     with engine.connect() as conn:
         [second] = store.list_alerts(conn, state="all", now=runtime.clock.now())
@@ -286,7 +287,7 @@ connectors:
 
 def test_system_alerts_are_raised_once_and_survive_rule_evaluation(
         engine: Engine, config: Config) -> None:
-    from calsync.alerts import raise_system_alert
+    from calsync.alerts.system import raise_system_alert
 
     clock = FixedClock(NOW)
     tick = NOW - timedelta(hours=1)

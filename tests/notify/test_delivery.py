@@ -18,12 +18,12 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import Engine, func, select
 
 from calsync.alerts import store
-from calsync.alerts.notify import drain_outbox
+from calsync.alerts.evaluate import evaluate_and_update
+from calsync.alerts.notify.deliver import drain_outbox
 from calsync.alerts.notify.outbox import list_outbox
 from calsync.clock import FixedClock
 from calsync.config import load_config_text
 from calsync.config.schema import Config
-from calsync.rules import evaluate_and_update
 from calsync.store.tables import notification_outbox
 from tests.rules.timelines import data
 from tests.rules.timelines import store as store_events

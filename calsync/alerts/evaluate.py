@@ -13,18 +13,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, or_, select
+from sqlalchemy import Connection, Engine, or_, select
 
 from calsync.alerts.notify.dispatch import dispatch
 from calsync.alerts.store import ApplyResult, apply_findings, wake_snoozed
 from calsync.clock import Clock
 from calsync.config.schema import Config
 from calsync.rules.engine import Evaluation, evaluate, rules_touched
-from calsync.rules.timeline import load_timeline
-from calsync.store.events import row_to_event
+from calsync.rules.timeline import Timeline
+from calsync.store.events import iter_facts, row_to_event
 from calsync.store.tables import alerts, events
 
-__all__ = ["EvaluationSummary", "evaluate_and_update", "evaluate_stored"]
+__all__ = ["EvaluationSummary", "evaluate_and_update", "evaluate_stored", "load_timeline"]
 
 
 @dataclass
@@ -47,6 +47,11 @@ class EvaluationSummary:
                 "rules": self.rules, "findings": self.findings,
                 "alerts": self.alerts.as_dict(), "enqueued": self.enqueued,
                 "events": self.events, "seconds": round(self.seconds, 3)}
+
+
+def load_timeline(conn: Connection, tz: str) -> Timeline:
+    """The rules' timeline of every non-cancelled stored event."""
+    return Timeline.from_facts(iter_facts(conn), tz)
 
 
 def evaluate_stored(engine: Engine, config: Config, now: datetime) -> Evaluation:

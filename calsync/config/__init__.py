@@ -17,7 +17,7 @@ from calsync.config.checks import check_rules
 from calsync.config.report import validate_located
 from calsync.config.schema import NAME_PATTERN as _NAME
 from calsync.config.schema import Config
-from calsync.config.yamlfile import Located, load_yaml, parse_yaml
+from calsync.config.yamlfile import Located, format_path, load_yaml, parse_yaml
 from calsync.errors import ConfigError, Problem
 from calsync.sdk.registry import UnknownConnectorType, connector_class
 from calsync.sdk.settings import ConnectorConfig
@@ -72,6 +72,8 @@ def _from_located(located: Located, *, base_dir: Path) -> Config:
     if problems:
         raise ConfigError(problems)
     config._options = options
+    config._lines = {format_path(key): line for key, line in located.lines.items()
+                     if "[" not in format_path(key)}
     return config
 
 
@@ -92,9 +94,7 @@ def _connector_problems(section: Any, located: Located) -> tuple[dict[str, BaseM
         try:
             cls = connector_class(shared.type)
         except UnknownConnectorType as exc:
-            problems.append(located.problem(
-                (*prefix, "type"),
-                f"unknown connector type {shared.type!r}; known types: {', '.join(exc.known)}"))
+            problems.append(located.problem((*prefix, "type"), str(exc)))
             continue
         opts, errs = validate_located(cls.Options, shared.options, located, prefix=prefix)
         problems += errs

@@ -182,6 +182,16 @@ class Config(StrictModel):
     base_dir: Path = Field(default=Path(), exclude=True)
     source_file: str = Field(default="config.yaml", exclude=True)
     _options: dict[str, BaseModel] = PrivateAttr(default_factory=dict)
+    _lines: dict[str, int] = PrivateAttr(default_factory=dict)
+
+    def line_of(self, path: str) -> int | None:
+        """The line in `source_file` of the deepest key along the dotted `path`
+        (`connectors.eu.paths`), for problems found after loading (set by `load_config`)."""
+        while path:
+            if path in self._lines:
+                return self._lines[path]
+            path = path.rpartition(".")[0]
+        return None
 
     def connector_options(self, name: str) -> BaseModel:
         """The validated options of connector `name` (set by `load_config`)."""

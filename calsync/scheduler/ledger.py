@@ -266,18 +266,20 @@ class Ledger:
             return "done"
         return "lost"
 
-    def fence(self, claim: Claim, then: Callable[[Connection], None] | None = None
-              ) -> Callable[[Connection], bool]:
+    def fence(self, claim: Claim,
+              then: Callable[[Connection, Sequence[int]], None] | None = None
+              ) -> Callable[[Connection, Sequence[int]], bool]:
         """A check for `Syncer.sync(fence=...)`: completes the run in the caller's
-        transaction if (and only if) this instance still holds it."""
+        transaction if (and only if) this instance still holds it, then calls `then` with
+        the ids of the events the sync touched."""
 
-        def check(conn: Connection) -> bool:
+        def check(conn: Connection, touched: Sequence[int] = ()) -> bool:
             done = conn.execute(self._mine(claim).values(
                 state=SUCCEEDED, finished_at=self.time(), lease_until=None)).rowcount
             if done != 1:
                 return False
             if then is not None:
-                then(conn)
+                then(conn, touched)
             return True
 
         return check

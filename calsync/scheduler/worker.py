@@ -31,7 +31,7 @@ import random
 import socket
 import threading
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -49,7 +49,7 @@ from calsync.scheduler.jobs import EVALUATE, OUTBOX, Job, plan_jobs
 from calsync.scheduler.ledger import ABANDONED, Claim, JobState, Ledger
 from calsync.sdk.http import make_client
 from calsync.store.engine import make_engine
-from calsync.store.tables import events, sources
+from calsync.store.tables import sources
 from calsync.sync import FencedOut, Progress, Syncer, SyncReport
 from calsync.triggers import due_ticks
 
@@ -343,12 +343,11 @@ class Scheduler:
 
     async def _sync(self, job: Job, claim: Claim) -> None:
         connector = self.runtime.connectors[job.name]
-        since = self.clock.now()
         evaluate = EVALUATE in self.jobs
 
-        def after_commit(conn: Connection) -> None:
-            if evaluate:
-                self._request_evaluation(conn, job.name, since)
+        def after_commit(conn: Connection, touched: Sequence[int]) -> None:
+            if evaluate and touched:
+                self._request_evaluation(conn, job.name, touched)
 
         if self.http is None:  # one client per worker, shared by every sync
             self.http, self._own_http = make_client(), True
@@ -369,20 +368,13 @@ class Scheduler:
         log.info("%s: %s %s (+%d ~%d -%d)", self.owner, job.name, report.outcome,
                  report.added, report.changed, report.cancelled)
 
-    def _request_evaluation(self, conn: Connection, source: str, since: datetime) -> None:
-        """Inside the sync's transaction: if it changed events, ask for one evaluation.
-
-        The sync stamps what it adds, changes or cancels with its start time, which is at
-        or after `since`; no other sync of this source runs meanwhile. An earlier sync by
-        an instance whose clock runs ahead can add ids here: more to evaluate, never less.
-        """
-        ids = list(conn.execute(select(events.c.id).where(
-            events.c.source == source, events.c.updated_at >= since)
-            .limit(_MAX_CHANGED_IDS + 1)).scalars())
-        if ids:
-            self.ledger.request(conn, EVALUATE, {
-                "sources": [source],
-                "event_ids": ids if len(ids) <= _MAX_CHANGED_IDS else None})
+    def _request_evaluation(self, conn: Connection, source: str, touched: Sequence[int]
+                            ) -> None:
+        """Inside the sync's transaction: ask for one evaluation of the events the sync
+        added, changed or cancelled (`apply_plan` returned their ids)."""
+        self.ledger.request(conn, EVALUATE, {
+            "sources": [source],
+            "event_ids": list(touched) if len(touched) <= _MAX_CHANGED_IDS else None})
 
     def _retry_at(self, source: str) -> datetime | None:
         with self.reader.connect() as conn:

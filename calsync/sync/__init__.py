@@ -53,8 +53,9 @@ log = logging.getLogger("calsync.sync")
 Progress = Callable[[str, str], None]
 """Called with (source name, stage): fetching, mapping, writing, done, failed, held."""
 
-Fence = Callable[[Connection], bool]
-"""Checked inside the write transaction; False aborts it (a stale scheduler lease)."""
+Fence = Callable[[Connection, Sequence[int]], bool]
+"""Checked inside the write transaction with the ids of the events it added, changed or
+cancelled; False aborts it (a stale scheduler lease)."""
 
 _BACKOFF_BASE = timedelta(minutes=1)
 _BACKOFF_MAX = timedelta(hours=6)
@@ -185,7 +186,7 @@ class Syncer:
                             payload_hash=snapshot.payload_hash,
                             cursor=snapshot.cursor, fingerprint=fingerprint)
         with self.engine.begin() as conn:
-            apply_plan(conn, name, plan, now=now, sync_id=run_id,
+            touched = apply_plan(conn, name, plan, now=now, sync_id=run_id,
                        uid_domain=self.config.server.uid_domain,
                        cancel_reason=f"no longer published by source '{name}' "
                                      f"(sync #{run_id})")
@@ -195,7 +196,7 @@ class Syncer:
                 anomaly=None))
             finish_sync_run(conn, run_id, at=self.clock.now(), outcome="ok",
                             counts=plan.counts())
-            _check_fence(conn, fence)
+            _check_fence(conn, fence, touched)
         if plan.skipped:
             log.warning("%s: skipped %d record(s): %s", name, plan.skipped,
                         "; ".join(plan.skip_reasons))
@@ -275,8 +276,8 @@ class Syncer:
         return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
 
 
-def _check_fence(conn: Connection, fence: Fence | None) -> None:
-    if fence is not None and not fence(conn):
+def _check_fence(conn: Connection, fence: Fence | None, touched: Sequence[int] = ()) -> None:
+    if fence is not None and not fence(conn, touched):
         raise FencedOut("the run's lease was taken over; nothing was written")
 
 

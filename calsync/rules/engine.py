@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from calsync.config.rules import RuleBase
+from calsync.config.rulebase import RuleBase
 from calsync.config.schema import Config
 from calsync.model import Event, Status
 from calsync.perf import no_gc_pauses

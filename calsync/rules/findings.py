@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from calsync.config.rules import RuleBase, SelectorRef, severity_rank
+from calsync.config.rulebase import RuleBase, SelectorRef, severity_rank
 from calsync.config.schema import Config
 from calsync.rules.timeline import (
     DAY,

@@ -19,6 +19,7 @@ __all__ = [
     "get_source_state",
     "list_source_states",
     "recent_sync_runs",
+    "retry_times",
     "save_source_state",
     "start_sync_run",
 ]
@@ -152,3 +153,11 @@ def event_counts_by_source(conn: Connection) -> dict[str, dict[str, int]]:
     for source, status, count in conn.execute(stmt):
         out.setdefault(source, {})[status] = count
     return out
+
+
+def retry_times(conn: Connection, source: str | None = None) -> dict[str, datetime]:
+    """When each backing-off source (or just `source`) may be synced again."""
+    stmt = select(sources.c.name, sources.c.retry_at).where(sources.c.retry_at.is_not(None))
+    if source is not None:
+        stmt = stmt.where(sources.c.name == source)
+    return {name: retry for name, retry in conn.execute(stmt)}

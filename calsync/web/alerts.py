@@ -19,7 +19,7 @@ from fastapi import APIRouter, HTTPException, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from calsync.alerts import store
+from calsync.alerts import silences, store
 from calsync.alerts.evaluate import evaluate_and_update
 from calsync.feeds.ics import CalendarMeta, calendar_header, content, escape_text, format_utc
 from calsync.model import day_start
@@ -125,7 +125,7 @@ class SilenceIn(BaseModel):
 @router.get("/api/silences")
 def list_silences(runtime: RuntimeDep, conn: Conn, all: bool = False) -> dict[str, Any]:
     now = runtime.clock.now()
-    found = [s for s in store.list_silences(conn) if all or s.state(now) != "expired"]
+    found = [s for s in silences.list_silences(conn) if all or s.state(now) != "expired"]
     return {"count": len(found), "silences": [s.as_dict(now) for s in found]}
 
 
@@ -133,9 +133,9 @@ def list_silences(runtime: RuntimeDep, conn: Conn, all: bool = False) -> dict[st
 def create_silence(body: SilenceIn, runtime: RuntimeDep, user: AlertsUser) -> dict[str, Any]:
     now = runtime.clock.now()
     try:
-        matchers = [store.Matcher.parse(m.model_dump(by_alias=True)) for m in body.matchers]
+        matchers = [silences.Matcher.parse(m.model_dump(by_alias=True)) for m in body.matchers]
         with runtime.engine.begin() as conn:
-            silence = store.create_silence(
+            silence = silences.create_silence(
                 conn, matchers, starts_at=body.starts_at or now, ends_at=body.ends_at,
                 created_by=user, comment=body.comment, now=now)
     except (ValueError, TypeError) as exc:
@@ -145,14 +145,14 @@ def create_silence(body: SilenceIn, runtime: RuntimeDep, user: AlertsUser) -> di
 
 @router.get("/api/silences/{silence_id}")
 def get_silence(silence_id: int, runtime: RuntimeDep, conn: Conn) -> dict[str, Any]:
-    return store.get_silence(conn, silence_id).as_dict(runtime.clock.now())
+    return silences.get_silence(conn, silence_id).as_dict(runtime.clock.now())
 
 
 @router.delete("/api/silences/{silence_id}")
 def expire_silence(silence_id: int, runtime: RuntimeDep, user: AlertsUser) -> dict[str, Any]:
     now = runtime.clock.now()
     with runtime.engine.begin() as conn:
-        silence = store.expire_silence(conn, silence_id, now)
+        silence = silences.expire_silence(conn, silence_id, now)
     return {**silence.as_dict(now), "expiredBy": user}
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, update
 
-from calsync.alerts import store
+from calsync.alerts import silences, store
 from calsync.alerts.evaluate import evaluate_and_update
 from calsync.alerts.fingerprint import fingerprint
 from calsync.clock import FixedClock
@@ -228,22 +228,22 @@ def test_silences_match_labels_in_their_time_range(engine: Engine, config: Confi
     seed(engine)
     evaluate_and_update(engine=engine, config=config, clock=FixedClock(NOW))
     with engine.begin() as conn:
-        regex = store.create_silence(
-            conn, [store.Matcher.parse("alertname=~R[0-9]+"),
-                   store.Matcher.parse({"name": "level", "value": "municipal"})],
+        regex = silences.create_silence(
+            conn, [silences.Matcher.parse("alertname=~R[0-9]+"),
+                   silences.Matcher.parse({"name": "level", "value": "municipal"})],
             starts_at=NOW, ends_at=NOW + timedelta(days=7), created_by="anna",
             comment="known, being fixed", now=NOW)
-        store.create_silence(conn, [store.Matcher.parse("severity!=warning")],
+        silences.create_silence(conn, [silences.Matcher.parse("severity!=warning")],
                              starts_at=NOW, ends_at=NOW + timedelta(days=7),
                              created_by="anna", comment="not this one", now=NOW)
         [alert] = store.list_alerts(conn, state="silenced", now=NOW)
         assert alert.silenced_by == [regex.id]
         assert store.list_alerts(conn, state="silenced", now=NOW + timedelta(days=8)) == []
-        expired = store.expire_silence(conn, regex.id, NOW + timedelta(days=1))
+        expired = silences.expire_silence(conn, regex.id, NOW + timedelta(days=1))
         assert expired.state(NOW + timedelta(days=1)) == "expired"
         assert store.list_alerts(conn, state="silenced", now=NOW + timedelta(days=1)) == []
     with pytest.raises(ValueError, match="not a matcher"):
-        store.Matcher.parse("level")
+        silences.Matcher.parse("level")
 
 
 def test_alert_identity_survives_a_move_through_a_real_sync(

@@ -25,7 +25,8 @@ from sqlalchemy.exc import IntegrityError
 from calsync.alerts.fingerprint import fingerprint
 from calsync.alerts.notify.outbox import enqueue
 from calsync.alerts.notify.payload import group_key, webhook_v4
-from calsync.alerts.store import Alert, get_alert, list_alerts, list_silences
+from calsync.alerts.silences import list_silences
+from calsync.alerts.store import Alert, get_alert, list_alerts
 from calsync.config.notify import RouteConfig
 from calsync.config.schema import Config
 from calsync.store.tables import alerts as alerts_table

@@ -17,7 +17,8 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from calsync.config.rules import BlackoutRule, MonthDay, WindowSpec
+from calsync.config.rulebase import MonthDay
+from calsync.config.rules import BlackoutRule, WindowSpec
 from calsync.durations import format_duration
 from calsync.rules.findings import Context, EventRef, Finding, Fix, days_text, plural_days
 from calsync.rules.timeline import DAY, Item, Shift, key_fn, tuple_key, wall_date, wall_of_date

@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-from calsync.config.rules import DeadlineRule, MonthDay
+from calsync.config.rulebase import MonthDay
+from calsync.config.rules import DeadlineRule
 from calsync.rules.findings import Context, EventRef, Finding, days_text, plural_days
 from calsync.rules.timeline import Item, key_fn, tuple_key, wall_of_date
 from calsync.workdays import next_working_day

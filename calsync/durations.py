@@ -15,7 +15,8 @@ from typing import Annotated, Any
 from dateutil.relativedelta import relativedelta
 from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
 
-__all__ = ["Duration", "Seconds", "format_duration", "parse_duration", "seconds_of", "to_seconds"]
+__all__ = ["Duration", "Seconds", "backoff", "format_duration", "parse_duration", "seconds_of",
+           "to_seconds"]
 
 _ANCHOR = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -108,3 +109,10 @@ Seconds = Annotated[
     WithJsonSchema({"type": "string", "format": "duration", "examples": ["PT30S", "PT10M"]}),
 ]
 """A positive length of time, in seconds (config: ISO-8601 or a number of seconds)."""
+
+
+def backoff(attempt: int, *, base: float, ceiling: float, factor: float = 2.0) -> float:
+    """Seconds to wait after failed attempt number `attempt` (1-based): `base` ×
+    `factor`^(attempt - 1), at most `ceiling`. The one backoff of calsync (sources that
+    fail, notifications that fail, scheduled runs that fail)."""
+    return min(base * factor ** min(max(attempt - 1, 0), 64), ceiling)

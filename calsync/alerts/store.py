@@ -39,6 +39,7 @@ __all__ = [
     "apply_findings",
     "get_alert",
     "history",
+    "last_change",
     "list_alerts",
     "reopen",
     "snooze",
@@ -278,6 +279,13 @@ def list_alerts(conn: Connection, *, state: str = "firing", now: datetime,
     found.sort(key=lambda a: (a.status != "firing", a.due_at or now,
                               rank.get(a.severity, 3), a.id))
     return found
+
+
+def last_change(conn: Connection) -> datetime | None:
+    """When any alert last changed (the alerts feed's Last-Modified)."""
+    value: datetime | None = conn.execute(select(alert_transitions.c.at).order_by(
+        alert_transitions.c.at.desc()).limit(1)).scalar()
+    return value
 
 
 def history(conn: Connection, alert_id: int) -> list[Transition]:

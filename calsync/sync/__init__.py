@@ -31,6 +31,7 @@ from sqlalchemy import Connection, Engine, update
 
 from calsync.clock import Clock
 from calsync.config.schema import Config
+from calsync.durations import backoff
 from calsync.errors import ConnectorError, RetriableFetchError
 from calsync.sdk.contract import Bookmark, Connector, FetchContext, Horizon, NotModified, Snapshot
 from calsync.sdk.http import make_client
@@ -57,8 +58,8 @@ Fence = Callable[[Connection, Sequence[int]], bool]
 """Checked inside the write transaction with the ids of the events it added, changed or
 cancelled; False aborts it (a stale scheduler lease)."""
 
-_BACKOFF_BASE = timedelta(minutes=1)
-_BACKOFF_MAX = timedelta(hours=6)
+_BACKOFF_BASE = 60.0  # seconds after the first failure, doubling
+_BACKOFF_MAX = 6 * 3600.0
 _PLAN_VERSION = "1"
 
 
@@ -253,7 +254,7 @@ class Syncer:
             message = f"{exc.__class__.__name__}: {exc}"
             log.exception("%s: unexpected error in connector", name, exc_info=exc)
         failures = state.consecutive_failures + 1
-        delay = min(_BACKOFF_BASE * 2 ** min(failures - 1, 12), _BACKOFF_MAX)
+        delay = timedelta(seconds=backoff(failures, base=_BACKOFF_BASE, ceiling=_BACKOFF_MAX))
         hint = getattr(exc, "retry_after", None)
         if hint:
             delay = max(delay, timedelta(seconds=float(hint)))

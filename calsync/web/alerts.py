@@ -17,13 +17,11 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from calsync.alerts import silences, store
 from calsync.alerts.evaluate import evaluate_and_update
-from calsync.feeds.ics import CalendarMeta, calendar_header, content, escape_text, format_utc
+from calsync.feeds.alerts import alerts_calendar
 from calsync.model import day_start
-from calsync.store.tables import alert_transitions
 from calsync.web.auth import AlertsUser
 from calsync.web.deps import Conn, RuntimeDep
 
@@ -169,34 +167,5 @@ ICS_TYPE = "text/calendar; charset=utf-8"
 @router.get("/feeds/alerts.ics", response_class=Response)
 def alerts_feed(runtime: RuntimeDep, conn: Conn) -> Response:
     """Each firing alert as an all-day event on its due date (UID stable per alert)."""
-    config = runtime.config
-    now = runtime.clock.now()
-    base = config.server.base_url
-    found = store.list_alerts(conn, state="firing", now=now)
-    last = conn.execute(select(alert_transitions.c.at).order_by(
-        alert_transitions.c.at.desc()).limit(1)).scalar()
-    meta = CalendarMeta(name="calsync: misalignment alerts",
-                        description="Firing misalignment alerts on their due dates.",
-                        url=f"{base}/feeds/alerts.ics", last_modified=last)
-    parts = [calendar_header(meta)]
-    for alert in found:
-        due = (alert.due_at or alert.starts_at).astimezone(
-            day_start(now.date(), config.timezone).tzinfo)
-        day = due.date()
-        workflow = alert.effective_workflow(now)
-        what = alert.annotations.get("rule_title") or alert.summary
-        title = f"[{alert.severity}] {alert.rule_id}: {what}"
-        if workflow != "open":
-            title += f" ({workflow.replace('_', ' ')})"
-        lines = ["BEGIN:VEVENT", f"UID:alert-{alert.fingerprint}@{config.server.uid_domain}",
-                 f"DTSTAMP:{format_utc(alert.updated_at)}",
-                 f"LAST-MODIFIED:{format_utc(alert.updated_at)}",
-                 f"DTSTART;VALUE=DATE:{day.strftime('%Y%m%d')}",
-                 f"SUMMARY:{escape_text(title)}",
-                 f"DESCRIPTION:{escape_text(alert.annotations.get('description', alert.summary))}",
-                 f"URL:{base}/api/alerts/{alert.id}",
-                 f"CATEGORIES:calsync-alert,{escape_text(alert.severity)}",
-                 "TRANSP:TRANSPARENT", "STATUS:CONFIRMED", "END:VEVENT"]
-        parts.append(content(lines))
-    parts.append("END:VCALENDAR\r\n")
-    return Response("".join(parts).encode(), media_type=ICS_TYPE)
+    return Response(alerts_calendar(conn, runtime.config, runtime.clock.now()),
+                    media_type=ICS_TYPE)

@@ -17,17 +17,18 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, or_, select, text, update
+from sqlalchemy import Connection, Engine, insert, or_, select, update
 
 from calsync.alerts.notify.senders import SendError, send
 from calsync.config.schema import Config
-from calsync.durations import seconds_of
+from calsync.durations import backoff, seconds_of
+from calsync.store.clock import db_now
 from calsync.store.tables import notification_outbox as outbox
 
-__all__ = ["DrainReport", "db_now", "default_owner", "enqueue", "list_outbox", "send_due"]
+__all__ = ["DrainReport", "default_owner", "enqueue", "list_outbox", "send_due"]
 
 log = logging.getLogger("calsync.notify")
 
@@ -35,16 +36,6 @@ log = logging.getLogger("calsync.notify")
 def default_owner() -> str:
     """A stable-enough identity for this process (host, pid, random suffix)."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-
-
-def db_now(conn: Connection) -> datetime:
-    """The database server's clock, as an aware UTC datetime."""
-    if conn.dialect.name == "sqlite":
-        value = conn.execute(text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')")).scalar_one()
-        return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
-    found = conn.execute(text("SELECT clock_timestamp()")).scalar_one()
-    assert isinstance(found, datetime)
-    return found.astimezone(UTC)
 
 
 def enqueue(conn: Connection, *, receiver: str, group_key: str, reason: str,
@@ -136,7 +127,7 @@ def send_due(engine: Engine, config: Config, *, owner: str | None = None,
                 report.sent.append(row_id)
                 continue
             if error.retriable and attempt < config.alerts.outbox.max_attempts:
-                wait = min(base * 2 ** (attempt - 1), ceiling)
+                wait = backoff(attempt, base=base, ceiling=ceiling)
                 conn.execute(update(outbox).where(*fence).values(
                     next_attempt_at=now + timedelta(seconds=wait), lease_until=None,
                     last_error=str(error), last_status=error.status))

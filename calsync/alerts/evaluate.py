@@ -13,16 +13,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, or_, select
+from sqlalchemy import Connection, Engine
 
 from calsync.alerts.notify.dispatch import dispatch
-from calsync.alerts.store import ApplyResult, apply_findings, wake_snoozed
+from calsync.alerts.store import ApplyResult, apply_findings, firing_rule_ids, wake_snoozed
 from calsync.clock import Clock
 from calsync.config.schema import Config
 from calsync.rules.engine import Evaluation, evaluate, rules_touched
 from calsync.rules.timeline import Timeline
-from calsync.store.events import iter_facts, row_to_event
-from calsync.store.tables import alerts, events
+from calsync.store.events import events_by_ids, iter_facts
 
 __all__ = ["EvaluationSummary", "evaluate_and_update", "evaluate_stored", "load_timeline"]
 
@@ -79,28 +78,16 @@ def evaluate_and_update(*, engine: Engine, config: Config, clock: Clock,
         timeline = load_timeline(conn, config.timezone)
         rule_ids: list[str] | None = None
         if changed_event_ids is not None:
-            ids = sorted(set(changed_event_ids))
-            changed = []
-            for i in range(0, len(ids), 500):
-                rows = conn.execute(select(events).where(events.c.id.in_(ids[i:i + 500])))
-                changed += [row_to_event(r) for r in rows.mappings()]
+            changed = events_by_ids(conn, changed_event_ids)
             touched = set(rules_touched(config, timeline, changed))
-            uids = [e.uid for e in changed]
-            for i in range(0, len(uids), 500):
-                chunk = uids[i:i + 500]
-                touched |= set(conn.execute(select(alerts.c.rule_id).where(
-                    alerts.c.status == "firing",
-                    or_(alerts.c.subject_uid.in_(chunk), alerts.c.object_uid.in_(chunk))
-                )).scalars())
+            touched |= firing_rule_ids(conn, about=[e.uid for e in changed])
             rule_ids = [r for r in config.rules if r in touched]
     evaluation = evaluate(config, timeline, now, rule_ids)
     with engine.begin() as conn:
         stale: list[str] = []
         if rule_ids is None:
             configured = {r for r, rule in config.rules.items() if rule.enabled}
-            stale = [r for r in conn.execute(select(alerts.c.rule_id).distinct().where(
-                alerts.c.status == "firing", alerts.c.rule_kind != "system")).scalars()
-                     if r not in configured]
+            stale = sorted(firing_rule_ids(conn) - configured)
         result = apply_findings(conn, evaluation.findings, evaluation.rules, now,
                                 resolve_other_rules=stale)
         wake_snoozed(conn, now)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, or_, select, update
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
 from calsync.alerts.fingerprint import fingerprint
 from calsync.alerts.silences import list_silences
@@ -36,9 +36,12 @@ __all__ = [
     "ApplyResult",
     "Transition",
     "acknowledge",
+    "alert_counts",
     "apply_findings",
+    "firing_rule_ids",
     "get_alert",
     "history",
+    "ids_of",
     "last_change",
     "list_alerts",
     "reopen",
@@ -346,3 +349,31 @@ def wake_snoozed(conn: Connection, now: datetime) -> int:
         _transition(conn, alert_id, now, "workflow", "snoozed", "open",
                     reason=f"snooze ended {until.isoformat()}")
     return len(rows)
+
+
+def firing_rule_ids(conn: Connection, *, about: Sequence[str] | None = None) -> set[str]:
+    """Rules (not system alerts) with a firing alert; with `about`, only alerts whose
+    subject or object is one of these event uids."""
+    firing = and_(alerts.c.status == "firing", alerts.c.rule_kind != "system")
+    if about is None:
+        return set(conn.execute(select(alerts.c.rule_id).distinct().where(firing)).scalars())
+    found: set[str] = set()
+    for i in range(0, len(about), 500):
+        chunk = about[i:i + 500]
+        found |= set(conn.execute(select(alerts.c.rule_id).distinct().where(
+            firing, or_(alerts.c.subject_uid.in_(chunk), alerts.c.object_uid.in_(chunk)))
+        ).scalars())
+    return found
+
+
+def ids_of(conn: Connection, fingerprints: Iterable[str]) -> list[int]:
+    """The ids of the alerts with these fingerprints."""
+    return list(conn.execute(select(alerts.c.id).where(
+        alerts.c.fingerprint.in_(sorted(set(fingerprints))))).scalars())
+
+
+def alert_counts(conn: Connection) -> list[tuple[str, str, int]]:
+    """(status, workflow, count) of every alert, for /metrics."""
+    return [(status, workflow, count) for status, workflow, count in conn.execute(
+        select(alerts.c.status, alerts.c.workflow, func.count())
+        .group_by(alerts.c.status, alerts.c.workflow))]

@@ -9,13 +9,13 @@ Cheap filters (time range, level, kind, status, source) run in SQL; the rest of 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Select, and_, func, or_, select
+from sqlalchemy import Connection, Select, and_, func, or_, select, update
 
 from calsync.model import Event, EventData, EventFacts, Status
 from calsync.selectors import Selector
@@ -24,8 +24,11 @@ from calsync.store.tables import event_revisions, events
 __all__ = [
     "Revision",
     "changes_since",
+    "count_by_level_status",
     "count_events",
+    "event_counts_by_source",
     "event_values",
+    "events_by_ids",
     "filtered",
     "get_event",
     "iter_events",
@@ -33,6 +36,7 @@ __all__ = [
     "list_events",
     "revisions_of",
     "row_to_event",
+    "touch_source",
 ]
 
 
@@ -255,3 +259,42 @@ def _revision(row: Mapping[Any, Any]) -> Revision:
     return Revision(event_uid=row["uid"], at=row["at"], change=row["change"],
                     sequence=row["sequence"], changes=row["changes"], reason=row["reason"],
                     sync_id=row["sync_id"])
+
+
+def events_by_ids(conn: Connection, ids: Iterable[int]) -> list[Event]:
+    """The events with these ids (those that exist), in id order."""
+    wanted = sorted(set(ids))
+    found: list[Event] = []
+    for i in range(0, len(wanted), 500):
+        rows = conn.execute(select(events).where(events.c.id.in_(wanted[i:i + 500]))
+                            .order_by(events.c.id))
+        found += [row_to_event(r) for r in rows.mappings()]
+    return found
+
+
+def touch_source(conn: Connection, source: str, *, seen_since: datetime | None,
+                 now: datetime) -> int:
+    """Mark `source`'s events seen (again) at `now` (those seen since `seen_since`, the
+    last good sync: an upstream that answered "not modified" still has them)."""
+    stmt = update(events).where(events.c.source == source)
+    if seen_since is not None:
+        stmt = stmt.where(events.c.last_seen >= seen_since)
+    return int(conn.execute(stmt.values(last_seen=now)).rowcount)
+
+
+def count_by_level_status(conn: Connection) -> list[tuple[str, str, int]]:
+    """(level, status, count) of the stored events, for /metrics."""
+    return [(level, status, count) for level, status, count in conn.execute(
+        select(events.c.level, events.c.status, func.count())
+        .group_by(events.c.level, events.c.status)
+        .order_by(events.c.level, events.c.status))]
+
+
+def event_counts_by_source(conn: Connection) -> dict[str, dict[str, int]]:
+    """source -> {status: count}."""
+    out: dict[str, dict[str, int]] = {}
+    stmt = select(events.c.source, events.c.status, func.count()).group_by(
+        events.c.source, events.c.status)
+    for source, status, count in conn.execute(stmt):
+        out.setdefault(source, {})[status] = count
+    return out

@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import Connection, Engine, update
+from sqlalchemy import Connection, Engine
 
 from calsync.clock import Clock
 from calsync.config.schema import Config
@@ -35,6 +35,7 @@ from calsync.durations import backoff
 from calsync.errors import ConnectorError, RetriableFetchError
 from calsync.sdk.contract import Bookmark, Connector, FetchContext, Horizon, NotModified, Snapshot
 from calsync.sdk.http import make_client
+from calsync.store.events import touch_source
 from calsync.store.sources import (
     SourceState,
     finish_sync_run,
@@ -42,7 +43,6 @@ from calsync.store.sources import (
     save_source_state,
     start_sync_run,
 )
-from calsync.store.tables import events
 from calsync.sync.apply import apply_plan, load_known
 from calsync.sync.plan import Plan, plan_sync
 from calsync.sync.settle import make_settler
@@ -208,10 +208,7 @@ class Syncer:
                    fence: Fence | None) -> SyncReport:
         """Nothing changed upstream: confirm what the last sync saw."""
         with self.engine.begin() as conn:
-            stmt = update(events).where(events.c.source == name)
-            if state.last_success_at is not None:
-                stmt = stmt.where(events.c.last_seen >= state.last_success_at)
-            touched = conn.execute(stmt.values(last_seen=now)).rowcount
+            touched = touch_source(conn, name, seen_since=state.last_success_at, now=now)
             save_source_state(conn, replace(
                 state, last_attempt_at=now, last_success_at=now, last_error=None,
                 error_kind=None, consecutive_failures=0, retry_at=None))

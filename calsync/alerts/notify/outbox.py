@@ -26,6 +26,7 @@ from calsync.alerts.notify.senders import SendError, send
 from calsync.config.schema import Config
 from calsync.durations import backoff, seconds_of
 from calsync.store.clock import db_now
+from calsync.store.engine import inserted_id
 from calsync.store.tables import notification_outbox as outbox
 
 __all__ = ["DrainReport", "default_owner", "enqueue", "list_outbox", "send_due"]
@@ -41,12 +42,9 @@ def default_owner() -> str:
 def enqueue(conn: Connection, *, receiver: str, group_key: str, reason: str,
             payload: dict[str, Any]) -> int:
     now = db_now(conn)
-    key = conn.execute(insert(outbox).values(
+    return inserted_id(conn.execute(insert(outbox).values(
         receiver=receiver, group_key=group_key, reason=reason, payload=payload,
-        status="pending", attempts=0, created_at=now, next_attempt_at=now)
-    ).inserted_primary_key
-    assert key is not None
-    return int(key[0])
+        status="pending", attempts=0, created_at=now, next_attempt_at=now)))
 
 
 @dataclass

@@ -8,7 +8,19 @@ from pathlib import Path
 import click
 
 from calsync import __version__
-from calsync.cli import alerts, check, db, evaluate, feeds, serve, sources, sync, timeline, worker
+from calsync.cli import (
+    alerts,
+    check,
+    db,
+    evaluate,
+    feeds,
+    serve,
+    sources,
+    sync,
+    timeline,
+    whatif,
+    worker,
+)
 from calsync.cli.common import fail
 from calsync.errors import CalsyncError
 
@@ -30,7 +42,8 @@ def cli(ctx: click.Context, config_path: Path, verbose: bool) -> None:
     ctx.ensure_object(dict)["config_path"] = config_path
 
 
-for module in (check, db, sync, sources, timeline, serve, worker, feeds, evaluate, alerts):
+for module in (check, db, sync, sources, timeline, serve, worker, feeds, evaluate, alerts,
+               whatif):
     module.register(cli)
 
 

@@ -1,0 +1,35 @@
+"""`POST /api/whatif`: the what-if of `calsync whatif` over HTTP, the same JSON answer.
+
+Open like the other read endpoints: it writes nothing. A bad change is a 400 naming it,
+an unknown UID a 404 (the app's NotFoundError handler).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, Field
+
+from calsync.web.deps import Conn, RuntimeDep
+from calsync.whatif import WhatIfInputError, parse_changes, run_whatif
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["whatif"])
+
+
+class WhatIfIn(BaseModel):
+    changes: list[Any] = Field(description='{"move": UID, "to": "YYYY-MM-DD"}, '
+                                           '{"cancel": UID} or {"add": {"title", "start", ...}}')
+
+
+@router.post("/api/whatif")
+def whatif(body: WhatIfIn, runtime: RuntimeDep, conn: Conn) -> dict[str, Any]:
+    """Per rule, the findings that would appear, disappear or change; for each moved
+    event the dates that keep every rule satisfied."""
+    try:
+        changes = parse_changes(body.changes)
+    except WhatIfInputError as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from None
+    return run_whatif(conn, runtime.config, runtime.clock.now(), changes)

@@ -7,7 +7,7 @@ from rich.table import Table
 
 from calsync.cli.common import console, pass_runtime, require_schema
 from calsync.errors import NotFoundError
-from calsync.feeds.service import feed_config, feed_urls
+from calsync.feeds.service import feed_config, feed_names, feed_urls
 from calsync.feeds.tokens import list_tokens, rotate_token
 from calsync.runtime import Runtime
 
@@ -32,7 +32,7 @@ def list_command(runtime: Runtime) -> None:
     table = Table(title="Feeds (subscribe with the webcal:// address)", title_justify="left")
     for column in ("feed", "title", "address", "subscribe"):
         table.add_column(column, overflow="fold")
-    for name in ["all", *[n for n in config.feeds if n != "all"]]:
+    for name in feed_names(config):
         spec = feed_config(config, name)
         assert spec is not None
         if spec.private:

@@ -19,7 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 
 from calsync.errors import NotFoundError
-from calsync.feeds.service import feed_config, feed_urls
+from calsync.feeds.service import feed_config, feed_names, feed_urls
 from calsync.feeds.tokens import list_tokens, rotate_token
 from calsync.health import SourceStatus, source_statuses
 from calsync.model import Event
@@ -276,7 +276,7 @@ def feeds_endpoint(runtime: RuntimeDep) -> list[FeedOut]:
     """The feeds with their subscribe addresses (private feeds without theirs)."""
     config = runtime.config
     out = []
-    for name in ["all", *[n for n in config.feeds if n != "all"]]:
+    for name in feed_names(config):
         spec = feed_config(config, name)
         assert spec is not None
         urls = {} if spec.private else feed_urls(config, name)

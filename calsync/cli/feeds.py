@@ -6,8 +6,7 @@ import click
 from rich.table import Table
 
 from calsync.cli.common import console, pass_runtime, require_schema
-from calsync.errors import NotFoundError
-from calsync.feeds.service import feed_config, feed_names, feed_urls
+from calsync.feeds.service import feed_config, feed_names, feed_urls, private_feed_config
 from calsync.feeds.tokens import list_tokens, rotate_token
 from calsync.runtime import Runtime
 
@@ -56,11 +55,7 @@ def list_command(runtime: Runtime) -> None:
 def rotate_command(runtime: Runtime, name: str) -> None:
     """Give private feed NAME a new secret address; the old one stops working at once."""
     require_schema(runtime)
-    spec = feed_config(runtime.config, name)
-    if spec is None or not spec.private:
-        private = [n for n, f in runtime.config.feeds.items() if f.private]
-        raise NotFoundError(f"no private feed named {name!r} (private feeds: "
-                            f"{', '.join(private) or 'none; set private: true on a feed'})")
+    private_feed_config(runtime.config, name)
     with runtime.engine.begin() as conn:
         token = rotate_token(conn, name, now=runtime.clock.now(), by="cli")
     urls = feed_urls(runtime.config, name, token.token)

@@ -20,6 +20,7 @@ from sqlalchemy import Connection
 
 from calsync.config.schema import Config, FeedConfig
 from calsync.durations import format_duration, parse_duration
+from calsync.errors import NotFoundError
 from calsync.feeds.ics import CalendarMeta
 from calsync.feeds.links import OrgLinks
 from calsync.feeds.publish import (
@@ -36,7 +37,7 @@ from calsync.feeds.spans import SpanMode
 from calsync.selectors import Selector
 
 __all__ = ["ALERTS", "ALL", "Body", "FeedService", "feed_config", "feed_names", "feed_spec",
-           "feed_urls"]
+           "feed_urls", "private_feed_config"]
 
 ALL = FeedConfig(title="calsync: all levels",
                  description="Every cycle on the unified timeline: EU, national, regional "
@@ -119,6 +120,16 @@ def feed_config(config: Config, name: str) -> FeedConfig | None:
     if name in config.feeds:
         return config.feeds[name]
     return {"all": ALL, "alerts": ALERTS}.get(name)
+
+
+def private_feed_config(config: Config, name: str) -> FeedConfig:
+    """A private feed's settings, or a NotFoundError that names the private feeds."""
+    spec = feed_config(config, name)
+    if spec is None or not spec.private:
+        private = [n for n, f in config.feeds.items() if f.private]
+        raise NotFoundError(f"no private feed named {name!r} (private feeds: "
+                            f"{', '.join(private) or 'none; set private: true on a feed'})")
+    return spec
 
 
 def feed_names(config: Config) -> list[str]:

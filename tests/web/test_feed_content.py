@@ -2,7 +2,7 @@
 subscription window, links to the event's own organisation, RFC hygiene (no zero-length
 DTEND, only the VTIMEZONEs used, COLOR per level, Last-Modified on an empty feed) and
 ETags that survive the day change. Config -> connector -> sync -> store -> HTTP feed, on
-SQLite and PostgreSQL."""
+SQLite and PostgreSQL; vobject (strict) and ical.js read the result."""
 
 from __future__ import annotations
 
@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import vobject
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from calsync.clock import FixedClock
 from calsync.runtime import Runtime
 from calsync.web.app import create_app
+from tests.feeds.test_real_clients import icaljs
 from tests.web.conftest import CONFIG, REGION, TOWN, Project
 from tests.web.test_feeds_http import props, vevents
 
@@ -136,3 +138,18 @@ def test_unchanged_body_keeps_its_etag_across_days(proj: Project) -> None:
     third = proj.client.get("/feeds/municipal.ics",
                             headers={"If-None-Match": first.headers["etag"]})
     assert third.status_code == 200 and "Far ahead" in third.text
+
+
+def test_real_clients_read_milestones_zero_length_events_and_colours(
+        proj: Project, tmp_path: Path) -> None:
+    body = proj.client.get("/feeds/all.ics").text
+    calendar = vobject.readOne(body, validate=True)
+    assert calendar.validate(raiseException=True)
+    feed = tmp_path / "all.ics"
+    feed.write_text(body, encoding="utf-8", newline="")
+    seen = {e["summary"]: e for e in icaljs(feed)["events"]}
+    assert len(seen) == len(vevents(body))
+    assert seen["Ends: Strategy period 2026-2027"]["start"] == {"date": "2027-12-31",
+                                                                "zone": None}
+    assert seen["Deadline at ten"]["end"] is None
+    assert sorted(icaljs(feed)["timezones"]) == ["Europe/Brussels", "Europe/Stockholm"]

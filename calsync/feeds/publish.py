@@ -33,7 +33,7 @@ import json
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -71,6 +71,9 @@ __all__ = [
 ]
 
 RENDER_VERSION = "4"  # bump when the bytes for the same data change (invalidates ETags)
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # Last-Modified of a feed that never had events
+_ONE_DAY = timedelta(days=1)
+_TICK = timedelta(microseconds=1)
 _KEY_COLUMNS = (events.c.id, events.c.uid, events.c.sequence, events.c.content_hash)
 _BATCH = 1000
 
@@ -160,6 +163,7 @@ class Fingerprint:
     max_id: int
     bounds: Bounds
     ids: tuple[int, int] = (0, 0)  # sum and sum of squares of the rows' ids
+    modified: datetime = EPOCH  # Last-Modified: newest, or when the bounds last moved a row
 
     @property
     def cutoff(self) -> datetime:
@@ -203,18 +207,51 @@ def fingerprint(conn: Connection, spec: FeedSpec, now: datetime) -> Fingerprint:
                          func.coalesce(func.sum(events.c.sequence), 0),
                          func.coalesce(func.max(events.c.id), 0),
                          func.coalesce(func.sum(events.c.id), 0),
-                         func.coalesce(func.sum(events.c.id * events.c.id), 0))
+                         func.coalesce(func.sum(events.c.id * events.c.id), 0),
+                         func.max(events.c.start_at))
                   .select_from(events), spec, bounds)
-    count, newest, sequences, max_id, id_sum, id_squares = conn.execute(stmt).one()
+    count, newest, sequences, max_id, id_sum, id_squares, latest_start = \
+        conn.execute(stmt).one()
     if not count:  # an empty feed still says when its selection last changed
         newest = conn.execute(_where(select(func.max(events.c.updated_at)), spec,
                                      Bounds(EPOCH, None, None))).scalar()
     newest = _aware(newest) if newest is not None else EPOCH
+    moved = _moved(conn, spec, bounds, latest_start, now) if count or newest > EPOCH else EPOCH
     return Fingerprint(int(count), newest, int(sequences), int(max_id), bounds,
-                       (int(id_sum), int(id_squares)))
+                       (int(id_sum), int(id_squares)), max(newest, moved))
 
 
-EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # Last-Modified of a feed that never had events
+def _moved(conn: Connection, spec: FeedSpec, bounds: Bounds, latest_start: Any,
+           now: datetime) -> datetime:
+    """The last midnight the day's bounds changed the feed's rows: the newest row
+    entering the window, the last one leaving it, the last cancelled one retired. It
+    depends only on the rows, so it stays put while they do (If-Modified-Since clients
+    then see a row that the window moved, which `updated_at` alone would hide)."""
+    window, moments = spec.window, []
+    if latest_start is not None and window.future is not None and window.end is None:
+        moments.append(_day(_aware(latest_start) - window.future) + _ONE_DAY)
+    left = (or_(events.c.end_at <= bounds.start,
+                and_(events.c.end_at.is_(None), events.c.start_at < bounds.start))
+            if bounds.start is not None and window.past is not None and window.start is None
+            else None)
+    gone = and_(events.c.status == str(Status.CANCELLED), events.c.updated_at < bounds.cutoff)
+    columns: list[Any] = [func.max(case((gone, events.c.updated_at)))]
+    if left is not None:
+        columns.append(func.max(case((left, func.coalesce(events.c.end_at,
+                                                          events.c.start_at)))))
+    stmt = select(*columns).select_from(events)
+    for selector in spec.selectors():
+        stmt = filtered(stmt, start=None, end=None, selector=selector, q=None)
+    row = conn.execute(stmt).one()
+    retired, last_left = row[0], row[1] if left is not None else None
+    if retired is not None:
+        moments.append(_day(_aware(retired) + spec.keep_cancelled) + _ONE_DAY)
+    if last_left is not None:
+        assert window.past is not None
+        moments.append(_day(_aware(last_left) + window.past + _ONE_DAY - _TICK))
+    return min(max(moments, default=EPOCH), _day(now))
+
+
 
 
 def _aware(value: Any) -> datetime:

@@ -107,8 +107,7 @@ def _headers(request: Request, spec: FeedSpec, fp: Fingerprint) -> tuple[str, di
         "Vary": "Accept-Encoding",
         "ETag": f'"{etag}.gz"' if _accepts_gzip(request) else f'"{etag}"',
     }
-    if fp.newest is not None:
-        headers["Last-Modified"] = _http_date(fp.newest)
+    headers["Last-Modified"] = _http_date(fp.modified)
     return etag, headers
 
 
@@ -133,7 +132,7 @@ def _cached(request: Request, service: FeedService, spec: FeedSpec, fp: Fingerpr
             ) -> Response | None:
     """A 304, or the kept body, when no rendering is needed."""
     etag, headers = _headers(request, spec, fp)
-    if _not_modified(request, etag, fp.newest):
+    if _not_modified(request, etag, fp.modified):
         return Response(status_code=304, headers=headers)
     body = service.body(etag)
     if body is None:
@@ -169,7 +168,7 @@ def _serve(request: Request, runtime: Runtime, service: FeedService, spec: FeedS
         fp, version = service.fingerprint(conn, spec, runtime.clock.now())
         etag, headers = _headers(request, spec, fp)
         use_gzip = _accepts_gzip(request)
-        if _not_modified(request, etag, fp.newest):
+        if _not_modified(request, etag, fp.modified):
             return Response(status_code=304, headers=headers)
         body = service.body(etag)
         if body is None and fp.count <= WHOLE_BODY_EVENTS:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
@@ -134,10 +135,19 @@ def test_unchanged_body_keeps_its_etag_across_days(proj: Project) -> None:
     second = proj.client.get("/feeds/municipal.ics",
                              headers={"If-None-Match": first.headers["etag"]})
     assert second.status_code == 304 and second.headers["etag"] == first.headers["etag"]
+    assert second.headers["last-modified"] == first.headers["last-modified"]
     proj.clock.advance(timedelta(days=800))  # "Far ahead" enters the window
     third = proj.client.get("/feeds/municipal.ics",
                             headers={"If-None-Match": first.headers["etag"]})
     assert third.status_code == 200 and "Far ahead" in third.text
+    # Nothing was updated, yet the body changed: Last-Modified moves with the window, so
+    # a client that only sends If-Modified-Since gets the new body too.
+    since = proj.client.get("/feeds/municipal.ics",
+                            headers={"If-Modified-Since": first.headers["last-modified"]})
+    assert since.status_code == 200
+    moved = parsedate_to_datetime(third.headers["last-modified"])
+    assert parsedate_to_datetime(first.headers["last-modified"]) < moved <= \
+        proj.clock.now()
 
 
 def test_real_clients_read_milestones_zero_length_events_and_colours(

@@ -33,7 +33,7 @@ import json
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -51,19 +51,16 @@ from calsync.feeds.ics import (
 )
 from calsync.feeds.links import OrgLinks, linked
 from calsync.feeds.spans import SpanMode, published
+from calsync.feeds.window import EPOCH, Bounds, Window, aware, bounds_for, moved_at
 from calsync.model import Event, Status
 from calsync.selectors import Selector
 from calsync.store.events import filtered, row_to_event
 from calsync.store.tables import events, sync_runs
 
 __all__ = [
-    "EPOCH",
-    "Bounds",
     "EventCache",
     "FeedSpec",
     "Fingerprint",
-    "Window",
-    "bounds_for",
     "fingerprint",
     "iter_feed",
     "python_only",
@@ -71,9 +68,6 @@ __all__ = [
 ]
 
 RENDER_VERSION = "4"  # bump when the bytes for the same data change (invalidates ETags)
-EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # Last-Modified of a feed that never had events
-_ONE_DAY = timedelta(days=1)
-_TICK = timedelta(microseconds=1)
 _KEY_COLUMNS = (events.c.id, events.c.uid, events.c.sequence, events.c.content_hash)
 _BATCH = 1000
 
@@ -125,33 +119,6 @@ class FeedSpec:
 
 
 @dataclass(frozen=True, slots=True)
-class Window:
-    """The subscription window: relative to today (`past`/`future`), or the query's
-    absolute `start`/`end` instants. Bounds fall on whole UTC days."""
-
-    past: relativedelta | None = None
-    future: relativedelta | None = None
-    start: datetime | None = None
-    end: datetime | None = None
-
-    def key(self) -> list[str | None]:
-        return [format_duration(self.past) if self.past is not None else None,
-                format_duration(self.future) if self.future is not None else None,
-                self.start.isoformat() if self.start else None,
-                self.end.isoformat() if self.end else None]
-
-
-@dataclass(frozen=True, slots=True)
-class Bounds:
-    """The time-dependent part of a feed's selection on one day: cancelled events
-    updated before `cutoff` are gone, and only events overlapping [start, end) are in."""
-
-    cutoff: datetime
-    start: datetime | None
-    end: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
 class Fingerprint:
     """The version of a feed's rows. The ETag hashes the rows (which ones, and their
     versions), not the day's bounds: a body that stays the same keeps its ETag across
@@ -165,10 +132,6 @@ class Fingerprint:
     ids: tuple[int, int] = (0, 0)  # sum and sum of squares of the rows' ids
     modified: datetime = EPOCH  # Last-Modified: newest, or when the bounds last moved a row
 
-    @property
-    def cutoff(self) -> datetime:
-        return self.bounds.cutoff
-
     def etag(self, spec: FeedSpec) -> str:
         text = "\x1f".join([spec.key(), str(self.count), self.newest.isoformat()
                             if self.newest else "", str(self.sequences), str(self.max_id),
@@ -181,18 +144,6 @@ def python_only(selector: Selector) -> bool:
     return bool(selector.actor or selector.where or (selector.tags and selector.tags.none))
 
 
-def _day(moment: datetime) -> datetime:
-    return datetime.combine(moment.astimezone(UTC).date(), time(0), UTC)
-
-
-def bounds_for(spec: FeedSpec, now: datetime) -> Bounds:
-    """The day's bounds: whole UTC days, so the selection moves at most once a day."""
-    window = spec.window
-    start = window.start or (_day(now - window.past) if window.past is not None else None)
-    end = window.end or (_day(now + window.future) if window.future is not None else None)
-    return Bounds(_day(now - spec.keep_cancelled), start, end)
-
-
 def _where(stmt: Select[Any], spec: FeedSpec, bounds: Bounds) -> Select[Any]:
     for selector in spec.selectors():
         stmt = filtered(stmt, start=None, end=None, selector=selector, q=None)
@@ -202,7 +153,7 @@ def _where(stmt: Select[Any], spec: FeedSpec, bounds: Bounds) -> Select[Any]:
 
 
 def fingerprint(conn: Connection, spec: FeedSpec, now: datetime) -> Fingerprint:
-    bounds = bounds_for(spec, now)
+    bounds = bounds_for(spec.window, spec.keep_cancelled, now)
     stmt = _where(select(func.count(), func.max(events.c.updated_at),
                          func.coalesce(func.sum(events.c.sequence), 0),
                          func.coalesce(func.max(events.c.id), 0),
@@ -215,50 +166,11 @@ def fingerprint(conn: Connection, spec: FeedSpec, now: datetime) -> Fingerprint:
     if not count:  # an empty feed still says when its selection last changed
         newest = conn.execute(_where(select(func.max(events.c.updated_at)), spec,
                                      Bounds(EPOCH, None, None))).scalar()
-    newest = _aware(newest) if newest is not None else EPOCH
-    moved = _moved(conn, spec, bounds, latest_start, now) if count or newest > EPOCH else EPOCH
+    newest = aware(newest) if newest is not None else EPOCH
+    moved = moved_at(conn, spec.selectors(), spec.window, spec.keep_cancelled, bounds,
+                     latest_start, now) if count or newest > EPOCH else EPOCH
     return Fingerprint(int(count), newest, int(sequences), int(max_id), bounds,
                        (int(id_sum), int(id_squares)), max(newest, moved))
-
-
-def _moved(conn: Connection, spec: FeedSpec, bounds: Bounds, latest_start: Any,
-           now: datetime) -> datetime:
-    """The last midnight the day's bounds changed the feed's rows: the newest row
-    entering the window, the last one leaving it, the last cancelled one retired. It
-    depends only on the rows, so it stays put while they do (If-Modified-Since clients
-    then see a row that the window moved, which `updated_at` alone would hide)."""
-    window, moments = spec.window, []
-    if latest_start is not None and window.future is not None and window.end is None:
-        moments.append(_day(_aware(latest_start) - window.future) + _ONE_DAY)
-    left = (or_(events.c.end_at <= bounds.start,
-                and_(events.c.end_at.is_(None), events.c.start_at < bounds.start))
-            if bounds.start is not None and window.past is not None and window.start is None
-            else None)
-    gone = and_(events.c.status == str(Status.CANCELLED), events.c.updated_at < bounds.cutoff)
-    columns: list[Any] = [func.max(case((gone, events.c.updated_at)))]
-    if left is not None:
-        columns.append(func.max(case((left, func.coalesce(events.c.end_at,
-                                                          events.c.start_at)))))
-    stmt = select(*columns).select_from(events)
-    for selector in spec.selectors():
-        stmt = filtered(stmt, start=None, end=None, selector=selector, q=None)
-    row = conn.execute(stmt).one()
-    retired, last_left = row[0], row[1] if left is not None else None
-    if retired is not None:
-        moments.append(_day(_aware(retired) + spec.keep_cancelled) + _ONE_DAY)
-    if last_left is not None:
-        assert window.past is not None
-        moments.append(_day(_aware(last_left) + window.past + _ONE_DAY - _TICK))
-    return min(max(moments, default=EPOCH), _day(now))
-
-
-
-
-def _aware(value: Any) -> datetime:
-    if isinstance(value, str):  # aggregate over a TypeDecorator comes back raw on SQLite
-        value = datetime.fromisoformat(value)
-    assert isinstance(value, datetime)
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def store_version(conn: Connection) -> tuple[Any, ...]:

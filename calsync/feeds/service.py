@@ -27,13 +27,12 @@ from calsync.feeds.publish import (
     EventCache,
     FeedSpec,
     Fingerprint,
-    Window,
-    bounds_for,
     fingerprint,
     iter_feed,
     store_version,
 )
 from calsync.feeds.spans import SpanMode
+from calsync.feeds.window import Window, bounds_for
 from calsync.selectors import Selector
 
 __all__ = ["ALERTS", "ALL", "Body", "FeedService", "feed_config", "feed_names", "feed_spec",
@@ -93,7 +92,9 @@ class FeedService:
                           ) -> Fingerprint | None:
         with self._lock:
             found = self._fingerprints.get((spec.key(), version))
-        return found if found is not None and found.bounds == bounds_for(spec, now) else None
+        if found is None or found.bounds != bounds_for(spec.window, spec.keep_cancelled, now):
+            return None
+        return found
 
     def fingerprint(self, conn: Connection, spec: FeedSpec, now: datetime
                     ) -> tuple[Fingerprint, tuple[Any, ...]]:

@@ -36,7 +36,7 @@ from starlette.concurrency import run_in_threadpool
 
 from calsync.config.schema import FeedConfig
 from calsync.errors import NotFoundError
-from calsync.feeds.publish import EPOCH, FeedSpec, Fingerprint, Window, iter_feed, store_version
+from calsync.feeds.publish import FeedSpec, Fingerprint, iter_feed, store_version
 from calsync.feeds.service import (
     Body,
     FeedService,
@@ -47,6 +47,7 @@ from calsync.feeds.service import (
 )
 from calsync.feeds.spans import SpanMode
 from calsync.feeds.tokens import check_token
+from calsync.feeds.window import EPOCH, Window
 from calsync.runtime import Runtime
 from calsync.web.deps import RuntimeDep
 from calsync.web.filters import adhoc_selector, parse_when

@@ -130,7 +130,7 @@ def render_event(event: Event, *, alarms: AlarmSpec | None = None,
                  fallback_url: str | None = None, color: str | None = None) -> str:
     """One VEVENT. It depends only on the stored event (and the feed's alarm settings),
     so it can be cached by (uid, sequence, content hash). `color` is an RFC 7986 COLOR
-    (a CSS3 colour name, see `css_color`), the event's level's."""
+    (a CSS3 colour name: the event's level's `color_name`)."""
     data = event.data
     lines = [
         "BEGIN:VEVENT",

@@ -1,10 +1,10 @@
 """Feed selection, settings and the per-process render cache, apart from HTTP.
 
-`feed_config` finds a feed by name (the implicit `all` and `alerts` included), `feed_spec` turns its
-config into the `FeedSpec` that `calsync.feeds.publish` renders, `feed_urls` gives its
-subscribe addresses, and `FeedService` keeps the event cache, the last few whole bodies and
-the fingerprints per store version, so that `calsync.web.feeds` (HTTP only), the CLI and the
-benchmarks share one implementation.
+`feed_config` finds a feed by name (the implicit `all` and `alerts` included), `feed_spec`
+turns its config into the `FeedSpec` that `calsync.feeds.publish` renders, `feed_urls`
+gives its subscribe addresses, and `FeedService` keeps the event cache, the last few whole
+bodies and the fingerprints per store version, so that `calsync.web.feeds` (HTTP only),
+the CLI and the benchmarks share one implementation.
 """
 
 from __future__ import annotations

@@ -6,16 +6,20 @@ Through the real path: config -> `ical` connector (a local file) -> sync -> stor
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
 from calsync.clock import FixedClock
 from calsync.config import load_config
 from calsync.feeds.ics import CalendarMeta, render_calendar
+from calsync.model import EventData
 from calsync.runtime import Runtime
 from calsync.store.events import list_events
 from calsync.sync import SyncReport
+from calsync.sync.series import pair_retimed
 
 SERIES = """BEGIN:VCALENDAR\r
 VERSION:2.0\r
@@ -86,3 +90,24 @@ def test_a_new_occurrence_on_another_day_is_not_taken_for_a_retimed_one(
     report = _sync(rt)
     assert report.outcome == "held"
     assert report.changed == 0
+
+
+def _occurrence(series: str, start: datetime) -> EventData:
+    return EventData(external_uid=f"{series}/{start.astimezone(UTC):%Y%m%dT%H%M%SZ}",
+                     title="Möte", start=start, timezone="Europe/Stockholm")
+
+
+def test_pairs_are_made_by_local_day_and_only_when_unambiguous() -> None:
+    zone = ZoneInfo("Europe/Stockholm")
+    # 00:30 local is the previous day in UTC: the pair is still found by the local day.
+    old = _occurrence("s", datetime(2027, 3, 2, 0, 30, tzinfo=zone))
+    new = _occurrence("s", datetime(2027, 3, 2, 1, 30, tzinfo=zone))
+    assert old.external_uid.endswith("20270301T233000Z")
+    assert pair_retimed([new], [old.external_uid]) == {new.external_uid: old.external_uid}
+    # Two new occurrences that day: which one is the old one is a guess, so no pair.
+    other = _occurrence("s", datetime(2027, 3, 2, 15, 0, tzinfo=zone))
+    assert pair_retimed([new, other], [old.external_uid]) == {}
+    # Another series, or an id that is not an occurrence, is never paired.
+    assert pair_retimed([_occurrence("t", datetime(2027, 3, 2, 9, 0, tzinfo=zone))],
+                        [old.external_uid]) == {}
+    assert pair_retimed([new], ["s"]) == {}

@@ -80,9 +80,16 @@ class LevelConfig(StrictModel):
     title: str
     color: str = "#666666"
     color_name: str | None = Field(
-        None, pattern=r"^[a-z]+$",
-        description="RFC 7986 COLOR of this level's events in feeds: a CSS3 colour name "
-                    "(seagreen, royalblue).")
+        None, description="RFC 7986 COLOR of this level's events in feeds: a CSS3 colour "
+                          "name (seagreen, royalblue).")
+
+    @field_validator("color_name")
+    @classmethod
+    def _css_name(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[a-z]+", value):
+            raise ValueError("expected a CSS3 colour name in lowercase letters, such as "
+                             "seagreen or royalblue")
+        return value
 
 
 class FeedWindow(StrictModel):

@@ -11,7 +11,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -38,8 +38,10 @@ __all__ = [
     "Config",
     "DatabaseConfig",
     "FeedConfig",
+    "FeedWindow",
     "HorizonConfig",
     "LevelConfig",
+    "OrganisationConfig",
     "ServerConfig",
     "StrictModel",
 ]
@@ -77,6 +79,33 @@ class HorizonConfig(StrictModel):
 class LevelConfig(StrictModel):
     title: str
     color: str = "#666666"
+    color_name: str | None = Field(
+        None, description="RFC 7986 COLOR of this level's events in feeds: a CSS3 colour "
+                          "name (seagreen, royalblue).")
+
+    @field_validator("color_name")
+    @classmethod
+    def _css_name(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[a-z]+", value):
+            raise ValueError("expected a CSS3 colour name in lowercase letters, such as "
+                             "seagreen or royalblue")
+        return value
+
+
+class FeedWindow(StrictModel):
+    """How far back and ahead a subscribed feed reaches (null: no limit that way)."""
+
+    past: Duration | None = Field(default_factory=lambda: parse_duration("P1Y"))
+    future: Duration | None = Field(default_factory=lambda: parse_duration("P3Y"))
+
+
+class OrganisationConfig(StrictModel):
+    """An organisation's own web pages, which its events in feeds link to."""
+
+    url: str | None = Field(None, description="The organisation's page (default link).")
+    pages: dict[str, str] = Field(
+        default_factory=dict,
+        description="Its page per event kind: {budget: https://..., meeting: https://...}.")
 
 
 class ApiTokenConfig(StrictModel):
@@ -137,6 +166,12 @@ class FeedConfig(StrictModel):
         default_factory=dict,
         description="Reminders per event kind, before the start: {deadline: [P7D, P1D]}.")
     color: str | None = Field(None, description="Calendar colour (#rrggbb) for Apple clients.")
+    spans: Literal["milestones", "full"] = Field(
+        "milestones", description="Long all-day spans as a period's first and last day and "
+                                  "a 'no later than' window's deadline day, or in full.")
+    window: FeedWindow | None = Field(
+        default_factory=FeedWindow,
+        description="Events within this far back and ahead of today (null: everything).")
 
     @field_validator("alarms", mode="before")
     @classmethod
@@ -165,14 +200,18 @@ class Config(StrictModel):
     server: ServerConfig = Field(default_factory=ServerConfig)
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     levels: dict[str, LevelConfig] = Field(default_factory=lambda: {
-        "eu": LevelConfig(title="EU", color="#1f4e9c"),
-        "national": LevelConfig(title="National", color="#b8860b"),
-        "regional": LevelConfig(title="Regional", color="#2e8b57"),
-        "municipal": LevelConfig(title="Municipal", color="#8b3a62"),
+        "eu": LevelConfig(title="EU", color="#1f4e9c", color_name="royalblue"),
+        "national": LevelConfig(title="National", color="#b8860b",
+                                color_name="darkgoldenrod"),
+        "regional": LevelConfig(title="Regional", color="#2e8b57", color_name="seagreen"),
+        "municipal": LevelConfig(title="Municipal", color="#8b3a62",
+                                 color_name="mediumvioletred"),
     })
     kinds: list[str] = Field(default_factory=lambda: list(DEFAULT_KINDS))
     connectors: dict[str, ConnectorConfig] = Field(default_factory=dict)
     feeds: dict[str, FeedConfig] = Field(default_factory=dict)
+    organisations: dict[str, OrganisationConfig] = Field(
+        default_factory=dict, description="Per actor name: the pages its events link to.")
     scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
     api: ApiConfig = Field(default_factory=ApiConfig)
     selectors: dict[str, Selector] = Field(default_factory=dict)

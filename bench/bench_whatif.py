@@ -50,7 +50,7 @@ def report(name: str, engine: Engine, config: Config, uid: str, to: str, runs: i
 
     def once() -> None:
         with engine.connect() as conn:
-            answer = run_whatif(conn, config, NOW, [Move(uid, parse_date(to, "to"))])
+            answer = run_whatif(conn, config, NOW, [Move(uid, parse_date(to, "to", NOW.date()))])
         touched[:] = answer["rules"]
 
     whatif = median(once, runs)

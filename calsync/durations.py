@@ -9,14 +9,14 @@ years or months, or a number of seconds; `seconds_of` is the one conversion.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
 from dateutil.relativedelta import relativedelta
 from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
 
-__all__ = ["Duration", "Seconds", "backoff", "format_duration", "parse_duration", "seconds_of",
-           "to_seconds"]
+__all__ = ["Duration", "Seconds", "backoff", "format_duration", "parse_day", "parse_duration",
+           "seconds_of", "to_seconds"]
 
 _ANCHOR = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -37,6 +37,25 @@ def parse_duration(text: str) -> relativedelta:
     weeks = parts.pop("weeks", 0)
     delta = relativedelta(**parts) + relativedelta(days=7 * weeks)  # type: ignore[arg-type]
     return -delta if match.group("sign") == "-" else delta
+
+
+def parse_day(text: str, today: date) -> date:
+    """A day a person typed: `2027-12-15`, `today`, or a signed duration from today
+    (`+P90D`, `-P1Y`). The one parser for dates typed at the CLI and the API (issue 15);
+    raises ValueError naming the accepted forms."""
+    value = text.strip() if isinstance(text, str) else ""
+    if value.lower() == "today":
+        return today
+    if value[:1] in "+-" and value[1:2].upper() == "P":
+        try:
+            return today + parse_duration(value)
+        except ValueError:
+            pass
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"expected a date as YYYY-MM-DD, 'today', or a duration from today "
+                         f"such as '+P90D' or '-P1Y', got {text!r}") from None
 
 
 def format_duration(delta: relativedelta) -> str:

@@ -23,3 +23,19 @@ def test_backoff_doubles_up_to_the_ceiling() -> None:
     assert backoff(1, base=5, ceiling=3600, factor=4) == 5
     assert backoff(3, base=5, ceiling=3600, factor=4) == 80
     assert backoff(10_000, base=1, ceiling=7) == 7  # no overflow, however many failures
+
+
+def test_parse_day_accepts_iso_today_and_signed_durations() -> None:
+    from datetime import date
+
+    from calsync.durations import parse_day
+
+    today = date(2026, 1, 31)
+    assert parse_day("2027-12-15", today) == date(2027, 12, 15)
+    assert parse_day(" Today ", today) == today
+    assert parse_day("+P90D", today) == date(2026, 5, 1)
+    assert parse_day("-P1Y", today) == date(2025, 1, 31)
+    assert parse_day("+P1M", today) == date(2026, 2, 28)
+    for bad in ("P90D", "+P", "tomorrow", "2026-02-30", ""):
+        with pytest.raises(ValueError, match="'today', or a duration"):
+            parse_day(bad, today)

@@ -19,7 +19,7 @@ from calsync.errors import NotFoundError
 from calsync.model import Status
 from calsync.runtime import Runtime
 from calsync.store.events import get_event, list_events
-from calsync.whatif import WhatIfInputError, parse_changes, run_whatif
+from calsync.whatif import WhatIfInputError, local_today, parse_changes, run_whatif
 
 __all__ = ["register"]
 
@@ -96,7 +96,7 @@ def _table(answer: dict[str, Any]) -> None:
 
 @click.command("whatif")
 @click.option("--move", "moves", multiple=True, metavar="EVENT=DATE",
-              help="Move an event (UID or search) to start on DATE (YYYY-MM-DD).")
+              help="Move an event (UID or search) to start on DATE (YYYY-MM-DD, today, +P90D).")
 @click.option("--cancel", "cancels", multiple=True, metavar="EVENT",
               help="Cancel an event (UID or search).")
 @click.option("--add", "adds", multiple=True, metavar="JSON",
@@ -112,9 +112,10 @@ def whatif_command(runtime: Runtime, moves: tuple[str, ...], cancels: tuple[str,
     require_schema(runtime)
     raw = _changes(runtime, moves, cancels, adds, yes)
     try:
-        changes = parse_changes(raw)
+        now = runtime.clock.now()
+        changes = parse_changes(raw, local_today(now, runtime.config.timezone))
         with runtime.engine.connect() as conn:
-            answer = run_whatif(conn, runtime.config, runtime.clock.now(), changes)
+            answer = run_whatif(conn, runtime.config, now, changes)
     except (WhatIfInputError, NotFoundError) as exc:
         raise click.UsageError(str(exc)) from None
     if fmt == "json":

@@ -12,7 +12,7 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
 from calsync.web.deps import Conn, RuntimeDep
-from calsync.whatif import WhatIfInputError, parse_changes, run_whatif
+from calsync.whatif import WhatIfInputError, local_today, parse_changes, run_whatif
 
 __all__ = ["router"]
 
@@ -29,7 +29,8 @@ def whatif(body: WhatIfIn, runtime: RuntimeDep, conn: Conn) -> dict[str, Any]:
     """Per rule, the findings that would appear, disappear or change; for each moved
     event the dates that keep every rule satisfied."""
     try:
-        changes = parse_changes(body.changes)
+        now = runtime.clock.now()
+        changes = parse_changes(body.changes, local_today(now, runtime.config.timezone))
     except WhatIfInputError as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from None
-    return run_whatif(conn, runtime.config, runtime.clock.now(), changes)
+    return run_whatif(conn, runtime.config, now, changes)

@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from calsync.durations import parse_day
 from calsync.errors import CalsyncError
 from calsync.model import Event, EventData, Status
 
@@ -23,6 +25,7 @@ __all__ = [
     "WhatIfInputError",
     "cancelled",
     "hypothetical",
+    "local_today",
     "parse_changes",
     "parse_date",
     "shifted",
@@ -54,14 +57,17 @@ class Add:
 Change = Move | Cancel | Add
 
 
-def parse_date(value: Any, where: str) -> date:
-    """A date the caller typed (YYYY-MM-DD)."""
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise WhatIfInputError(f"{where}: expected a date as YYYY-MM-DD, got {value!r}")
+def local_today(now: datetime, tz: str) -> date:
+    """Today in the config's zone: the anchor of `today` and `+P90D`."""
+    return now.astimezone(ZoneInfo(tz)).date()
+
+
+def parse_date(value: Any, where: str, today: date) -> date:
+    """A date the caller typed: YYYY-MM-DD, `today`, `+P90D`, `-P1Y`."""
+    try:
+        return parse_day(value, today)
+    except ValueError as exc:
+        raise WhatIfInputError(f"{where}: {exc}") from None
 
 
 def _parse_when(value: Any, where: str) -> date | datetime:
@@ -98,8 +104,9 @@ def _add(spec: Any, where: str) -> Add:
     return Add(data)
 
 
-def parse_changes(raw: Any) -> list[Change]:
-    """The changes of a what-if request, in order; at least one."""
+def parse_changes(raw: Any, today: date) -> list[Change]:
+    """The changes of a what-if request, in order; at least one. `today` anchors
+    relative dates (`+P90D`)."""
     if not isinstance(raw, list) or not raw:
         raise WhatIfInputError("expected a non-empty list of changes: "
                                '{"move": UID, "to": DATE}, {"cancel": UID} or {"add": {...}}')
@@ -107,7 +114,7 @@ def parse_changes(raw: Any) -> list[Change]:
     for n, spec in enumerate(raw, 1):
         where = f"change {n}"
         if isinstance(spec, dict) and isinstance(spec.get("move"), str):
-            out.append(Move(spec["move"], parse_date(spec.get("to"), f"{where}.to")))
+            out.append(Move(spec["move"], parse_date(spec.get("to"), f"{where}.to", today)))
         elif isinstance(spec, dict) and isinstance(spec.get("cancel"), str):
             out.append(Cancel(spec["cancel"]))
         elif isinstance(spec, dict) and "add" in spec:

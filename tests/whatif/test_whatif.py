@@ -106,10 +106,23 @@ def test_bad_input_is_exit_2_and_4xx(pilot: Runtime) -> None:
     assert code == 2 and "matches" in out and "narrower search" in out
     uid = subject_of(pilot, "R2-B")
     code, out = whatif(pilot, "--move", f"{uid}=2027-02-30")
-    assert code == 2 and "expected a date as YYYY-MM-DD" in out
+    assert code == 2 and "expected a date as YYYY-MM-DD, 'today'" in out
     client = TestClient(create_app(pilot))
     response = client.post("/api/whatif", json={"changes": [{"cancel": "no-such-uid@x"}]})
     assert response.status_code == 404 and "no-such-uid@x" in response.text
     response = client.post("/api/whatif", json={"changes": [{"move": uid, "to": "soon"}]})
     assert response.status_code == 400 and "change 1.to" in response.text
     assert client.post("/api/whatif", json={"changes": []}).status_code == 400
+
+
+def test_relative_dates_from_the_frozen_today(pilot: Runtime) -> None:
+    """`+P90D` is 90 days after the clock's today (2026-11-29), the same in CLI and API."""
+    uid = subject_of(pilot, "R2-B")
+    code, out = whatif(pilot, "--move", f"{uid}=+P1Y", "--format", "json")
+    assert code == 0, out
+    assert json.loads(out)["changes"][0]["to"] == "2027-11-29"
+    api = TestClient(create_app(pilot)).post(
+        "/api/whatif", json={"changes": [{"move": uid, "to": "-P1Y"}]}).json()
+    assert api["changes"][0]["to"] == "2025-11-29"
+    code, out = whatif(pilot, "--move", f"{uid}=today", "--format", "json")
+    assert json.loads(out)["changes"][0]["to"] == "2026-11-29"

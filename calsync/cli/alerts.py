@@ -5,7 +5,7 @@ from __future__ import annotations
 import getpass
 import json
 from datetime import UTC, datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import click
@@ -16,8 +16,9 @@ from calsync.alerts import silences, store
 from calsync.alerts.notify.deliver import drain_outbox
 from calsync.cli.common import console, pass_runtime, require_schema
 from calsync.cli.evaluate import SEVERITY_STYLE
-from calsync.durations import parse_duration
-from calsync.runtime import Runtime
+
+if TYPE_CHECKING:
+    from calsync.runtime import Runtime
 
 __all__ = ["register"]
 
@@ -35,6 +36,8 @@ def _moment(value: str, tz: str) -> datetime:
     """A date (end of that day, local), an ISO datetime, or a duration from now (P7D)."""
     text = value.strip()
     if text.upper().startswith(("P", "-P")):
+        from calsync.durations import parse_duration
+
         return datetime.now(UTC) + parse_duration(text)
     try:
         if "T" in text:

@@ -10,14 +10,16 @@ import os
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import click
 from rich.console import Console
 
 from calsync.errors import CalsyncError, ConfigError, explain
-from calsync.runtime import Runtime
+
+if TYPE_CHECKING:
+    from calsync.runtime import Runtime
 
 __all__ = ["EXIT_CONFIG", "EXIT_FAILURE", "console", "err_console", "fail", "load_runtime",
            "parse_day", "pass_runtime", "require_schema"]
@@ -39,6 +41,8 @@ def fail(exc: BaseException) -> None:
 
 def load_runtime(ctx: click.Context) -> Runtime:
     """The runtime for this invocation, built once and validated before anything runs."""
+    from calsync.runtime import Runtime  # the command's work, not start-up
+
     obj = ctx.ensure_object(dict)
     if "runtime" not in obj:
         obj["runtime"] = Runtime.load(obj.get("config_path"))

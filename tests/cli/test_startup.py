@@ -38,7 +38,7 @@ def test_listed_help_is_the_commands_own(name: str) -> None:
 
 
 def test_command_help_does_not_load_the_runtime() -> None:
-    for name in ("check", "sync", "timeline", "serve", "worker", "feeds", "evaluate"):
+    for name in ("check", "sync", "timeline", "serve", "worker", "feeds", "evaluate", "alerts"):
         loaded = _imported_after(
             f"import sys\nsys.argv = ['calsync', {name!r}, '--help']\n"
             "from calsync.cli import main\ntry:\n    main()\nexcept SystemExit:\n    pass")

@@ -9,7 +9,6 @@ and the peak memory of a cold 100k sync in a process of its own.
 from __future__ import annotations
 
 import resource
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -100,17 +99,25 @@ def measure(report: Report, sizes: tuple[int, ...], rounds: int, big: int | None
     finally:
         feed.close()
     if big:
-        print(f"  ingest: peak memory of a cold {big // 1000}k sync (own process)", flush=True)
-        out = subprocess.run([sys.executable, __file__, "--memory", str(big)],
-                             capture_output=True, text=True, check=True).stdout.split()
+        print(f"  ingest: cold {big // 1000}k sync in its own process (peak memory, and "
+              "profiled with py-spy)", flush=True)
+        from profiles import record, summary
+
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "out.txt"
+            raw = record([sys.executable, __file__, "--memory", str(big), str(out)])
+            peak, seconds = (float(x) for x in out.read_text().split())
         report.add(Figure(AREA, f"peak RSS, cold sync of {big // 1000}k events", "MiB",
-                          runs=[float(out[0])], target="< 768 MiB",
-                          check=lambda f: f.median < 768,
-                          note=f"that sync took {float(out[1]):.0f} s"))
+                          runs=[peak], target="< 768 MiB", check=lambda f: f.median < 768,
+                          note=f"that sync took {seconds:.0f} s under py-spy"))
+        report.sections.setdefault(AREA, []).extend(
+            [f"Profile of that cold {big // 1000}k sync (py-spy, every thread):", "",
+             *summary(raw), ""])
 
 
-def peak_memory(total: int) -> None:
-    """Cold sync of `total` generated events in this process; prints peak MiB and s."""
+def peak_memory(total: int, out: Path | None = None) -> None:
+    """Cold sync of `total` generated events in this process; peak MiB and seconds to
+    stdout or `out`."""
     feed = bench_sync.Feed()
     with tempfile.TemporaryDirectory(prefix="calsync-ingest-") as tmp:
         feed.body = render(generate(total)).encode()
@@ -118,16 +125,12 @@ def peak_memory(total: int) -> None:
         seconds = timed(lambda: bench_sync.sync(rt))
     feed.close()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{peak:.0f} {seconds:.2f}")
-
-
-def profile_cold(size: int) -> list[str]:
-    """A py-spy profile of one cold sync of `size` events (its own process)."""
-    from profiles import record, summary
-
-    return summary(record([sys.executable, __file__, "--memory", str(size)]))
+    if out is None:
+        print(f"{peak:.0f} {seconds:.2f}")
+    else:
+        out.write_text(f"{peak:.0f} {seconds:.2f}")
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--memory"]:
-        peak_memory(int(sys.argv[2]))
+        peak_memory(int(sys.argv[2]), Path(sys.argv[3]) if len(sys.argv) > 3 else None)

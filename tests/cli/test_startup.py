@@ -44,3 +44,13 @@ def test_command_help_does_not_load_the_runtime() -> None:
             "from calsync.cli import main\ntry:\n    main()\nexcept SystemExit:\n    pass")
         assert f"calsync.cli.{name}" in loaded
         assert not loaded & {"calsync.runtime", "fastapi", "uvicorn"}, name
+
+
+@pytest.mark.parametrize("module", ["calsync.sdk.contract", "connectors.ical",
+                                    "calsync.scheduler.worker", "calsync.store.sources"])
+def test_modules_import_first_in_a_fresh_process(module: str) -> None:
+    """With a light package root nothing imports the runtime first, so an import cycle
+    between modules would show here (a plugin or a spawned worker imports them first)."""
+    done = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr

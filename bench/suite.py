@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import time
+import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -85,16 +86,25 @@ def main() -> None:
     clock = time.monotonic()
     report = Report()
     report.note_load("at the start")
+    failed = []
     for area in only:
         began = time.monotonic()
         print(f"==> {area}", flush=True)
-        _run(area, report, quick, args)
+        try:
+            _run(area, report, quick, args)
+        except Exception as exc:  # one area failing must not lose the others' figures
+            traceback.print_exc()
+            failed.append(f"{area}: {exc.__class__.__name__}: {exc}")
         print(f"    {area}: {time.monotonic() - began:.0f} s", flush=True)
         report.note_load(f"after {area}")
-    header = _header(args, started)
-    header.append(f"The run took {(time.monotonic() - clock) / 60:.1f} minutes.")
-    report.write(args.out, header)
+        header = _header(args, started)
+        header.append(f"The run took {(time.monotonic() - clock) / 60:.1f} minutes"
+                      f"{' so far' if area != only[-1] else ''}."
+                      + "".join(f" **Failed:** {f}." for f in failed))
+        report.write(args.out, header)
     print(report.markdown(header))
+    if failed:
+        raise SystemExit(1)
 
 
 def _run(area: str, report: Report, quick: bool, args: argparse.Namespace) -> None:

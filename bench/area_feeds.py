@@ -182,9 +182,9 @@ def measure(report: Report, rounds: int, seconds: int, events: int,
             print("  feeds: Radicale's collection", flush=True)
             servers["Radicale"] = Radicale(body)
             _paths(report, binary, servers, etag, rounds, seconds)
-            _api(report, binary, calsync, servers["FastAPI"], rounds, seconds)
-            if profile is not None:
+            if profile is not None:  # before the API runs, which may leave work queued
                 profile += _profile(binary, calsync, etag, seconds)
+            _api(report, binary, calsync, servers["FastAPI"], rounds, seconds)
         finally:
             for server in servers.values():
                 server.stop()
@@ -283,8 +283,9 @@ def _api(report: Report, binary: str, calsync: Any, bare: Any, rounds: int,
                 settle(server.proc.pid)  # requests still queued when wrk stopped
                 fig.runs.append(got["rps"])
                 if extra is not None:
-                    extra[0].runs.append(got.get("p50_ms", float("nan")))
-                    extra[1].runs.append(got.get("p99_ms", float("nan")))
+                    answered = got["requests"] > 0
+                    extra[0].runs.append(got.get("p50_ms", 0) if answered else float("nan"))
+                    extra[1].runs.append(got.get("p99_ms", 0) if answered else float("nan"))
                     extra[2].runs.append(got["errors"])
 
 

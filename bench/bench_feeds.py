@@ -142,7 +142,7 @@ def serve_calsync(config: str, port: int) -> None:
 
 def serve_baseline(body_file: str, port: int) -> None:
     import uvicorn
-    from fastapi import FastAPI, Request, Response
+    from fastapi import FastAPI, Header, Response
 
     body = Path(body_file).read_bytes()
     packed_file, json_file = Path(body_file + ".gz"), Path(body_file + ".json")
@@ -150,8 +150,8 @@ def serve_baseline(body_file: str, port: int) -> None:
     app = FastAPI()
 
     @app.get("/feeds/all.ics")
-    async def feed(request: Request) -> Response:
-        if packed is not None and "gzip" in request.headers.get("accept-encoding", ""):
+    async def feed(accept_encoding: str = Header("")) -> Response:
+        if packed is not None and "gzip" in accept_encoding:
             return Response(packed, media_type=ICS_TYPE, headers={"Content-Encoding": "gzip"})
         return Response(body, media_type=ICS_TYPE)
 
@@ -252,6 +252,8 @@ def wrk(binary: str, url: str, seconds: int, headers: dict[str, str] | None = No
     errors = int(non2xx.group(1)) if non2xx else 0
     if socket_errors:
         errors += sum(int(x) for x in socket_errors.groups())
+    if total == 0:  # nothing answered in the whole run: every connection failed
+        errors = max(errors, connections)
     latency = {f"p{pct}_ms": _ms(value, unit) for pct, value, unit in
                re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", out, flags=re.M)}
     return {"rps": rps, "requests": total, "errors": errors, **latency}

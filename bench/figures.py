@@ -118,10 +118,18 @@ class Report:
 
     def write(self, path: Path, header: list[str]) -> None:
         """Replace the generated block of `path` (or put it first), keeping the rest."""
-        block = self.markdown(header)
         text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
         pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.S)
-        if pattern.search(text):
+        found = pattern.search(text)
+        block = self.markdown(header)
+        if found:  # areas this run did not measure (`--only`) keep their earlier figures
+            measured = {f.area for f in self.figures}
+            kept = [part for part in re.split(r"(?m)^(?=### )", found.group(0))[1:]
+                    if part.splitlines()[0][4:] not in measured]
+            if kept:
+                kept[-1] = kept[-1].replace(END, "").rstrip() + "\n\n"
+                block = block.replace(END, "".join(kept) + END)
+        if found:
             text = pattern.sub(lambda _m: block, text, count=1)
         else:
             title, _, rest = text.partition("\n")

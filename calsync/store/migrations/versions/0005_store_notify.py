@@ -1,7 +1,7 @@
 """store notify: PostgreSQL tells listeners when events or sync runs change
 
 Revision ID: 0005_store_notify
-Revises: 0002
+Revises: 0013
 
 Statement triggers `pg_notify('calsync_store', current_schema())` after any write to
 `events` or `sync_runs`; PostgreSQL delivers the notification at commit (once per
@@ -15,7 +15,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = '0005_store_notify'
-down_revision = '0002'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

@@ -86,6 +86,13 @@ def make_events(count: int) -> list[Any]:
 
 def make_store(folder: Path, count: int) -> str:
     """A migrated SQLite database holding `count` events; returns its URL."""
+    url = f"sqlite:///{folder / f'feeds-{count}.db'}"
+    store_events(url, make_events(count))
+    return url
+
+
+def store_events(url: str, found: list[Any]) -> None:
+    """Migrate the database at `url` and bulk-insert `found` (EventData) as synced rows."""
     from sqlalchemy import insert
 
     from calsync.model import event_uid
@@ -93,11 +100,10 @@ def make_store(folder: Path, count: int) -> str:
     from calsync.store.events import event_values
     from calsync.store.tables import events
 
-    url = f"sqlite:///{folder / f'feeds-{count}.db'}"
     engine = make_engine(url)
     upgrade(engine)
     rows = []
-    for data in make_events(count):
+    for data in found:
         values = event_values(data)
         values.update(uid=event_uid("bench", data.external_uid), source="bench", sequence=0,
                       content_hash=data.content_hash(), record_key=None, first_seen=NOW,
@@ -107,7 +113,6 @@ def make_store(folder: Path, count: int) -> str:
         for start in range(0, len(rows), 5000):
             conn.execute(insert(events), rows[start:start + 5000])
     engine.dispose()
-    return url
 
 
 def write_config(folder: Path) -> Path:
@@ -137,14 +142,25 @@ def serve_calsync(config: str, port: int) -> None:
 
 def serve_baseline(body_file: str, port: int) -> None:
     import uvicorn
-    from fastapi import FastAPI, Response
+    from fastapi import FastAPI, Header, Response
 
     body = Path(body_file).read_bytes()
+    packed_file, json_file = Path(body_file + ".gz"), Path(body_file + ".json")
+    packed = packed_file.read_bytes() if packed_file.exists() else None
     app = FastAPI()
 
     @app.get("/feeds/all.ics")
-    async def feed() -> Response:
+    async def feed(accept_encoding: str = Header("")) -> Response:
+        if packed is not None and "gzip" in accept_encoding:
+            return Response(packed, media_type=ICS_TYPE, headers={"Content-Encoding": "gzip"})
         return Response(body, media_type=ICS_TYPE)
+
+    if json_file.exists():  # the API's answer as bytes (bench/run's API baseline)
+        answer = json_file.read_bytes()
+
+        @app.get("/api/events")
+        async def api_events() -> Response:
+            return Response(answer, media_type="application/json")
 
     @app.get("/not-modified")
     async def not_modified() -> Response:  # a stricter reference for the 304 path
@@ -221,9 +237,10 @@ def ensure_wrk() -> str:
     return found
 
 
-def wrk(binary: str, url: str, seconds: int, headers: dict[str, str] | None = None
-        ) -> dict[str, float]:
-    args = [binary, "-t1", "-c8", f"-d{seconds}s", "--latency"]
+def wrk(binary: str, url: str, seconds: int, headers: dict[str, str] | None = None,
+        connections: int = 8, timeout: int = 2) -> dict[str, float]:
+    args = [binary, "-t1", f"-c{connections}", f"-d{seconds}s", f"--timeout={timeout}s",
+            "--latency"]
     for name, value in (headers or {}).items():
         args += ["-H", f"{name}: {value}"]
     out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
@@ -235,7 +252,15 @@ def wrk(binary: str, url: str, seconds: int, headers: dict[str, str] | None = No
     errors = int(non2xx.group(1)) if non2xx else 0
     if socket_errors:
         errors += sum(int(x) for x in socket_errors.groups())
-    return {"rps": rps, "requests": total, "errors": errors}
+    if total == 0:  # nothing answered in the whole run: every connection failed
+        errors = max(errors, connections)
+    latency = {f"p{pct}_ms": _ms(value, unit) for pct, value, unit in
+               re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", out, flags=re.M)}
+    return {"rps": rps, "requests": total, "errors": errors, **latency}
+
+
+def _ms(value: str, unit: str) -> float:
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
 # -- in-process generation ----------------------------------------------------------------

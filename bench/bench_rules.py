@@ -154,6 +154,14 @@ def rules_yaml() -> str:
 def measure(config: Config, found: list[Event], runs: int) -> tuple[float, float, int]:
     """(median seconds of index + evaluation, median seconds of the Event -> item
     conversion, findings)."""
+    totals, builds, count = measure_runs(config, found, runs)
+    return statistics.median(totals), statistics.median(builds), count
+
+
+def measure_runs(config: Config, found: list[Event], runs: int
+                 ) -> tuple[list[float], list[float], int]:
+    """Every run's seconds of index + evaluation and of the Event -> item conversion
+    (after one warm-up run), and the findings."""
     totals, builds, count = [], [], 0
     for i in range(runs + 1):
         started = time.perf_counter()
@@ -165,7 +173,7 @@ def measure(config: Config, found: list[Event], runs: int) -> tuple[float, float
             totals.append(done - built)
             builds.append(built - started)
         count = len(result.findings)
-    return statistics.median(totals), statistics.median(builds), count
+    return totals, builds, count
 
 
 def main() -> None:

@@ -129,11 +129,13 @@ class Feed:
         self.httpd.server_close()
 
 
-def runtime(folder: Path, url: str) -> Runtime:
+def runtime(folder: Path, url: str, extra: str = "") -> Runtime:
+    """A runtime syncing `url` with the ical connector (`extra`: more connector keys,
+    YAML indented by four spaces) into a SQLite file in `folder`."""
     config = folder / "config.yaml"
     config.write_text(f"data_dir: {folder}\nconnectors:\n  bench:\n    type: ical\n"
                       f"    level: municipal\n    actor: Bench kommun\n    kind: meeting\n"
-                      f"    max_removal_share: 1.0\n    url: {url}\n", encoding="utf-8")
+                      f"    max_removal_share: 1.0\n    url: {url}\n{extra}", encoding="utf-8")
     loaded = load_config(config)
     engine = make_engine(loaded.database_url())
     upgrade(engine)

@@ -24,6 +24,7 @@ from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
 from calsync.alerts.fingerprint import fingerprint
 from calsync.alerts.silences import list_silences
+from calsync.alerts.states import STATES
 from calsync.errors import NotFoundError
 from calsync.rules.findings import Finding
 from calsync.store.engine import inserted_id
@@ -51,8 +52,6 @@ __all__ = [
 ]
 
 WORKFLOWS = ("open", "acknowledged", "snoozed", "wont_fix")
-STATES = ("firing", "resolved", "open", "acknowledged", "snoozed", "wont_fix", "silenced",
-          "all")
 SYSTEM = "calsync"
 
 

@@ -5,19 +5,23 @@ from __future__ import annotations
 import getpass
 import json
 from datetime import UTC, datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import click
 from rich.table import Table
 from rich.text import Text
 
-from calsync.alerts import silences, store
-from calsync.alerts.notify.deliver import drain_outbox
-from calsync.cli.common import console, pass_runtime, require_schema
+from calsync.alerts.states import STATES
+from calsync.cli.common import console, lazy_import, pass_runtime, require_schema
 from calsync.cli.evaluate import SEVERITY_STYLE
-from calsync.durations import parse_duration
-from calsync.runtime import Runtime
+
+if TYPE_CHECKING:
+    from calsync.alerts import silences, store
+    from calsync.runtime import Runtime
+else:
+    silences = lazy_import("calsync.alerts.silences")
+    store = lazy_import("calsync.alerts.store")
 
 __all__ = ["register"]
 
@@ -35,6 +39,8 @@ def _moment(value: str, tz: str) -> datetime:
     """A date (end of that day, local), an ISO datetime, or a duration from now (P7D)."""
     text = value.strip()
     if text.upper().startswith(("P", "-P")):
+        from calsync.durations import parse_duration
+
         return datetime.now(UTC) + parse_duration(text)
     try:
         if "T" in text:
@@ -75,7 +81,7 @@ def _table(alerts: list[store.Alert], now: datetime, title: str, tz: str) -> Tab
 
 
 @click.group("alerts", invoke_without_command=True)
-@click.option("--state", type=click.Choice(store.STATES), default="firing", show_default=True,
+@click.option("--state", type=click.Choice(STATES), default="firing", show_default=True,
               help="firing/resolved (lifecycle), open/acknowledged/snoozed/wont_fix "
                    "(workflow), silenced, or all.")
 @click.option("--rule", default=None, metavar="ID", help="Only this rule's alerts.")
@@ -89,7 +95,7 @@ def alerts_group(ctx: click.Context, state: str, rule: str | None, fmt: str) -> 
 
 
 @click.command("list")
-@click.option("--state", type=click.Choice(store.STATES), default="firing", show_default=True)
+@click.option("--state", type=click.Choice(STATES), default="firing", show_default=True)
 @click.option("--rule", default=None, metavar="ID")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
@@ -261,6 +267,8 @@ def silence_expire(runtime: Runtime, silence_id: int) -> None:
 @pass_runtime
 def send_command(runtime: Runtime) -> None:
     """Deliver due notifications now (what the scheduler does every half minute)."""
+    from calsync.alerts.notify.deliver import drain_outbox
+
     require_schema(runtime)
     report = drain_outbox(engine=runtime.engine, config=runtime.config, clock=runtime.clock)
     console.print(f"Queued {report.enqueued}, sent {len(report.sent)}, retrying "

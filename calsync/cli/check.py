@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from calsync.cli.common import console, pass_runtime
-from calsync.runtime import Runtime
+
+if TYPE_CHECKING:
+    from calsync.runtime import Runtime
 
 
 @click.command("check")

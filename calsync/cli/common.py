@@ -6,21 +6,26 @@ clear paragraph with the next step (from `errors.explain`), never as a traceback
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from functools import wraps
-from typing import Any, TypeVar
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import click
 from rich.console import Console
 
 from calsync.errors import CalsyncError, ConfigError, explain
-from calsync.runtime import Runtime
 
-__all__ = ["EXIT_CONFIG", "EXIT_FAILURE", "console", "err_console", "fail", "load_runtime",
-           "parse_day", "pass_runtime", "require_schema"]
+if TYPE_CHECKING:
+    from calsync.runtime import Runtime
+
+__all__ = ["EXIT_CONFIG", "EXIT_FAILURE", "console", "err_console", "fail", "lazy_import",
+           "load_runtime", "parse_day", "pass_runtime", "require_schema"]
 
 EXIT_FAILURE = 1
 EXIT_CONFIG = 2
@@ -31,6 +36,21 @@ err_console = Console(stderr=True, highlight=False)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def lazy_import(name: str) -> ModuleType:
+    """Module `name`, executed on its first attribute access (importlib's LazyLoader): for
+    a module a command module uses throughout, so that start-up does not pay for it."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    assert spec is not None and spec.loader is not None, name
+    loader = importlib.util.LazyLoader(spec.loader)
+    spec.loader = loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    loader.exec_module(module)
+    return module
+
+
 def fail(exc: BaseException) -> None:
     """Print `exc` for a human and exit with the matching code."""
     err_console.print(f"[bold red]error:[/] {explain(exc)}", soft_wrap=True, markup=True)
@@ -39,6 +59,8 @@ def fail(exc: BaseException) -> None:
 
 def load_runtime(ctx: click.Context) -> Runtime:
     """The runtime for this invocation, built once and validated before anything runs."""
+    from calsync.runtime import Runtime  # the command's work, not start-up
+
     obj = ctx.ensure_object(dict)
     if "runtime" not in obj:
         obj["runtime"] = Runtime.load(obj.get("config_path"))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from calsync.cli.common import console, pass_runtime
-from calsync.runtime import Runtime
-from calsync.store.engine import current_revision, head_revision, upgrade
+
+if TYPE_CHECKING:
+    from calsync.runtime import Runtime
 
 
 @click.group("db")
@@ -18,6 +21,8 @@ def db_group() -> None:
 @pass_runtime
 def upgrade_command(runtime: Runtime) -> None:
     """Create or migrate the database to the current schema."""
+    from calsync.store.engine import current_revision, upgrade
+
     engine = runtime.engine
     before = current_revision(engine)
     upgrade(engine)
@@ -33,6 +38,8 @@ def upgrade_command(runtime: Runtime) -> None:
 @pass_runtime
 def status_command(runtime: Runtime) -> None:
     """Show the schema revision of the database and of this calsync."""
+    from calsync.store.engine import current_revision, head_revision
+
     current, head = current_revision(runtime.engine), head_revision()
     state = "up to date" if current == head else "needs `calsync db upgrade`"
     console.print(f"database revision {current or '(empty)'}, code revision {head}: {state}.")

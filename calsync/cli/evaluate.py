@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import click
@@ -11,8 +12,10 @@ from rich.text import Text
 
 from calsync.alerts.evaluate import evaluate_and_update, evaluate_stored
 from calsync.cli.common import console, pass_runtime, require_schema
-from calsync.rules.findings import Finding
-from calsync.runtime import Runtime
+
+if TYPE_CHECKING:
+    from calsync.rules.findings import Finding
+    from calsync.runtime import Runtime
 
 __all__ = ["finding_table", "register"]
 

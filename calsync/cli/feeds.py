@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 from rich.table import Table
 
@@ -10,7 +12,9 @@ from calsync.cli.common import console, pass_runtime, require_schema
 from calsync.errors import NotFoundError
 from calsync.feeds.service import feed_config, feed_names, feed_urls, private_feed_config
 from calsync.feeds.tokens import feed_subscribers, list_tokens, revoke_token, rotate_token
-from calsync.runtime import Runtime
+
+if TYPE_CHECKING:
+    from calsync.runtime import Runtime
 
 
 @click.group("feeds", invoke_without_command=True)

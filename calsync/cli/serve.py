@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import logging
 import signal
+from typing import TYPE_CHECKING
 
 import click
-import uvicorn
 
 from calsync.cli.common import console, pass_runtime, require_schema
-from calsync.feeds.service import feed_names, feed_urls
-from calsync.runtime import Runtime
-from calsync.scheduler.thread import SchedulerThread
-from calsync.web.app import create_app
+
+if TYPE_CHECKING:
+    from calsync.runtime import Runtime
+    from calsync.scheduler.thread import SchedulerThread
 
 
 @click.command("serve")
@@ -24,6 +24,11 @@ from calsync.web.app import create_app
 def serve_command(runtime: Runtime, host: str | None, port: int | None,
                   no_scheduler: bool) -> None:
     """Serve the iCal feeds and the JSON API."""
+    import uvicorn
+
+    from calsync.feeds.service import feed_names, feed_urls
+    from calsync.web.app import create_app
+
     require_schema(runtime)
     server = runtime.config.server
     host, port = host or server.host, port or server.port
@@ -53,6 +58,8 @@ def serve_command(runtime: Runtime, host: str | None, port: int | None,
 
 
 def _start_scheduler(runtime: Runtime) -> SchedulerThread:
+    from calsync.scheduler.thread import SchedulerThread
+
     logging.getLogger("calsync.scheduler").setLevel(logging.INFO)
     scheduler = SchedulerThread(runtime)
     console.print(f"Scheduler: on, instance {scheduler.scheduler.owner} (`--no-scheduler` "

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 from rich.table import Table
 
 from calsync.cli.common import console, pass_runtime, require_schema
-from calsync.health import SourceStatus, source_statuses
-from calsync.runtime import Runtime
+
+if TYPE_CHECKING:
+    from calsync.health import SourceStatus
+    from calsync.runtime import Runtime
 
 
 @click.command("sources")
 @pass_runtime
 def sources_command(runtime: Runtime) -> None:
     """Show every connector: events, last sync and its counts, next run, stale, errors."""
+    from calsync.health import source_statuses
+
     require_schema(runtime)
     with runtime.engine.connect() as conn:
         statuses = source_statuses(runtime, conn)

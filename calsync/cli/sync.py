@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 import click
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from calsync.cli.common import EXIT_FAILURE, console, pass_runtime, require_schema
-from calsync.runtime import Runtime
-from calsync.scheduler.now import sync_now
-from calsync.sync import SyncReport
+
+if TYPE_CHECKING:
+    from calsync.runtime import Runtime
+    from calsync.sync import SyncReport
 
 _STAGES = {"fetching": "fetching…", "mapping": "mapping…", "writing": "writing…",
            "done": "[green]done", "failed": "[red]failed", "held": "[yellow]held back"}
@@ -26,6 +28,8 @@ _STAGES = {"fetching": "fetching…", "mapping": "mapping…", "writing": "writi
 @pass_runtime
 def sync_command(runtime: Runtime, names: tuple[str, ...], accept_removals: bool) -> None:
     """Fetch from connectors and update the timeline."""
+    from calsync.scheduler.now import sync_now
+
     require_schema(runtime)
     connectors = runtime.select_connectors(list(names))
     if not connectors:

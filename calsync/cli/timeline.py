@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import click
@@ -11,11 +12,10 @@ from rich.table import Table
 from rich.text import Text
 
 from calsync.cli.common import console, parse_day, pass_runtime, require_schema
-from calsync.feeds.ics import CalendarMeta, render_calendar
 from calsync.model import Event, Status
-from calsync.runtime import Runtime
-from calsync.selectors import Selector
-from calsync.store.events import list_events
+
+if TYPE_CHECKING:
+    from calsync.runtime import Runtime
 
 
 @click.command("timeline")
@@ -36,6 +36,10 @@ def timeline_command(runtime: Runtime, from_: str | None, to: str | None,
                      tag: tuple[str, ...], source: tuple[str, ...], cancelled: bool,
                      fmt: str) -> None:
     """Show the unified timeline, grouped by month and coloured by level."""
+    from calsync.feeds.ics import CalendarMeta, render_calendar
+    from calsync.selectors import Selector
+    from calsync.store.events import list_events
+
     require_schema(runtime)
     selector = Selector.model_validate({
         "level": _split(level), "actor": list(actor) or None, "kind": _split(kind),

@@ -6,12 +6,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from typing import TYPE_CHECKING
 
 import click
 
 from calsync.cli.common import console, pass_runtime, require_schema
-from calsync.runtime import Runtime
-from calsync.scheduler.worker import Scheduler
+
+if TYPE_CHECKING:
+    from calsync.runtime import Runtime
+    from calsync.scheduler.worker import Scheduler
 
 
 @click.command("worker")
@@ -21,6 +24,8 @@ from calsync.scheduler.worker import Scheduler
 @pass_runtime
 def worker_command(runtime: Runtime, instance_id: str | None) -> None:
     """Run connectors on their schedules, exactly once across all instances, until SIGTERM."""
+    from calsync.scheduler.worker import Scheduler
+
     require_schema(runtime)
     logging.getLogger("calsync.scheduler").setLevel(logging.INFO)
     scheduler = Scheduler(runtime, instance_id=instance_id)

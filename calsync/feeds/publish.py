@@ -11,8 +11,8 @@ store. Three things make serving it cheap:
   `updated_at`, a row entering or leaving changes the count and id sums, so equal
   fingerprints mean equal bytes. The strong ETag is a hash of the feed's settings and
   its fingerprint. The aggregate scans the feed's rows,
-  so it is remembered per `store_version` (three index lookups): a 304 costs one tiny
-  query and no rendering.
+  so it is remembered per `store_version` (three index lookups), itself asked only when
+  the store's watch (`calsync.store.watch`) moved: a 304 costs no query, no rendering.
 - **Per-event cache.** Each VEVENT's bytes are cached by (uid, sequence, content hash,
   alarm settings); a feed after a change re-renders only what changed and concatenates
   the rest. The store is read in two passes: the ordered keys first (cheap columns),

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from calsync.config.schema import Config, FeedConfig
 from calsync.durations import format_duration, parse_duration
@@ -34,6 +34,7 @@ from calsync.feeds.publish import (
 from calsync.feeds.spans import SpanMode
 from calsync.feeds.window import Window, bounds_for
 from calsync.selectors import Selector
+from calsync.store.watch import Remembered
 
 __all__ = ["ALERTS", "ALL", "Body", "FeedService", "feed_config", "feed_names", "feed_spec",
            "feed_urls", "private_feed_config"]
@@ -64,6 +65,7 @@ class FeedService:
         self._fingerprints: dict[tuple[str, tuple[Any, ...]], Fingerprint] = {}
         self.specs: dict[tuple[str, str], FeedSpec] = {}
         self._lock = threading.Lock()
+        self._version: Remembered[tuple[Any, ...]] | None = None
         self.generated = 0  # bodies rendered (cold or after a change), for /metrics
 
     def body(self, etag: str) -> Body | None:
@@ -87,6 +89,14 @@ class FeedService:
             self.keep(body)
             return packed
         return body.gzipped
+
+    def store_version(self, engine: Engine) -> tuple[Any, ...]:
+        """Asked of the database only when the store may have changed (no query for a
+        304, a kept body or its gzip form while nothing did: `calsync.store.watch`)."""
+        remembered = self._version
+        if remembered is None or remembered.engine is not engine:
+            remembered = self._version = Remembered(engine, store_version)
+        return remembered.get()
 
     def known_fingerprint(self, spec: FeedSpec, version: tuple[Any, ...], now: datetime
                           ) -> Fingerprint | None:

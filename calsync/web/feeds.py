@@ -147,13 +147,12 @@ def _cached(request: Request, service: FeedService, spec: FeedSpec, fp: Fingerpr
 
 
 async def serve_feed(request: Request, runtime: Runtime, spec: FeedSpec) -> Response:
-    """Answer a feed request. The common cases (304, an unchanged feed) cost one indexed
-    query (`store_version`) and memory lookups, done right on the event loop; anything
-    that scans or renders runs in the thread pool."""
+    """Answer a feed request. The common cases (304, an unchanged feed) cost memory
+    lookups only (no query while the store's watch reports no change), done right on the
+    event loop; anything that scans or renders runs in the thread pool."""
     service = get_service(request)
     now = runtime.clock.now()
-    with runtime.engine.connect() as conn:
-        version = store_version(conn)
+    version = service.store_version(runtime.engine)
     fp = service.known_fingerprint(spec, version, now)
     if fp is not None:
         fast = _cached(request, service, spec, fp)

@@ -1,0 +1,97 @@
+"""Rules: 50 rules of all six kinds over 10k and 100k events in process (`bench_rules`),
+and `calsync evaluate` end to end (a new process: config, store read, evaluation, alert
+updates) on a 100k-event SQLite store, against reading the same rows with the standard
+`sqlite3` module (the floor of any evaluation from the database).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench_feeds
+import bench_rules
+from figures import Figure, Report, interleave, timed
+
+AREA = "Rules (50 rules, all six kinds)"
+ROOT = Path(__file__).resolve().parents[1]
+CALSYNC = str(Path(sys.executable).with_name("calsync"))
+
+
+def measure(report: Report, sizes: tuple[int, ...], rounds: int, end_to_end: int) -> None:
+    from calsync.config import load_config_text
+
+    config = load_config_text(bench_rules.rules_yaml())
+    small: Figure | None = None
+    for size in sizes:
+        found = bench_rules.make_events(size)
+        print(f"  rules: index + evaluate at {size // 1000}k", flush=True)
+        totals, _builds, findings = bench_rules.measure_runs(config, found, rounds)
+        fig = report.add(Figure(AREA, f"index + evaluate, {size // 1000}k events", "s",
+                                runs=totals, baseline=small,
+                                note=f"{findings:,} findings",
+                                target="< 2 s at 100k (issue 5)" if size >= 100_000 else "",
+                                check=(lambda f: f.median < 2.0) if size >= 100_000
+                                else None))
+        small = small or fig
+    print(f"  rules: `calsync evaluate` end to end at {end_to_end // 1000}k", flush=True)
+    with tempfile.TemporaryDirectory(prefix="calsync-rules-") as tmp:
+        folder = Path(tmp)
+        db = folder / "rules.db"
+        bench_feeds.store_events(f"sqlite:///{db}",
+                                 [e.data for e in bench_rules.make_events(end_to_end)])
+        config_file = folder / "config.yaml"
+        config_file.write_text("timezone: Europe/Stockholm\n" + bench_rules.rules_yaml(),
+                               encoding="utf-8")
+        env = {**os.environ, "CALSYNC_DATABASE_URL": f"sqlite:///{db}"}
+        argv = [CALSYNC, "-c", str(config_file), "evaluate", "--rule", "precedes-0"]
+        subprocess.run(argv, env=env, cwd=folder, check=True, capture_output=True)  # alerts
+        floor = report.add(Figure(AREA, f"read the same rows with sqlite3, "
+                                         f"{end_to_end // 1000}k", "s"))
+        e2e = report.add(Figure(AREA, f"`calsync evaluate` end to end, {end_to_end // 1000}k "
+                                      "events", "s", baseline=floor, target="< 2.5 s",
+                                check=lambda f: f.median < 2.5,
+                                note="new process; alerts already open"))
+
+        def read_rows() -> float:
+            def run() -> None:
+                with sqlite3.connect(db) as conn:
+                    conn.execute("SELECT * FROM events").fetchall()
+            return timed(run)
+
+        def evaluate() -> float:
+            return timed(lambda: subprocess.run(argv, env=env, cwd=folder, check=True,
+                                                capture_output=True))
+
+        interleave(rounds, (floor, read_rows), (e2e, evaluate))
+        report.sections.setdefault(AREA, []).extend(
+            ["What-if answer time: this build has no what-if command or endpoint yet, so "
+             "there is nothing to measure (the issue's target: < 1 s on the pilot, < 3 s "
+             "at 100k).", ""])
+
+
+def profile_evaluate(size: int) -> list[str]:
+    """A py-spy profile of `calsync evaluate` on a `size`-event store."""
+    from profiles import record, summary
+
+    with tempfile.TemporaryDirectory(prefix="calsync-rules-") as tmp:
+        folder = Path(tmp)
+        db = folder / "rules.db"
+        bench_feeds.store_events(f"sqlite:///{db}",
+                                 [e.data for e in bench_rules.make_events(size)])
+        config_file = folder / "config.yaml"
+        config_file.write_text("timezone: Europe/Stockholm\n" + bench_rules.rules_yaml(),
+                               encoding="utf-8")
+        os.environ["CALSYNC_DATABASE_URL"] = f"sqlite:///{db}"
+        try:
+            argv = [CALSYNC, "-c", str(config_file), "evaluate", "--rule", "precedes-0"]
+            subprocess.run(argv, cwd=folder, check=True, capture_output=True)
+            return summary(record(argv))
+        finally:
+            del os.environ["CALSYNC_DATABASE_URL"]

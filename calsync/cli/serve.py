@@ -14,6 +14,8 @@ from calsync.runtime import Runtime
 from calsync.scheduler.thread import SchedulerThread
 from calsync.web.app import create_app
 
+SHUTDOWN_GRACE = 10  # seconds
+
 
 @click.command("serve")
 @click.option("--host", default=None, help="Interface to bind (default: server.host).")
@@ -46,7 +48,10 @@ def serve_command(runtime: Runtime, host: str | None, port: int | None,
     # the scheduler stops gracefully too (syncs finish or release their lease).
     signal.signal(signal.SIGTERM, lambda _signum, _frame: None)
     try:
-        uvicorn.run(create_app(runtime), host=host, port=port, log_level="info")
+        # Shutdown waits at most this long for open responses (a slow feed download),
+        # so SIGTERM always ends the process.
+        uvicorn.run(create_app(runtime), host=host, port=port, log_level="info",
+                    timeout_graceful_shutdown=SHUTDOWN_GRACE)
     finally:
         if scheduler is not None:
             scheduler.stop()

@@ -27,6 +27,7 @@ __all__ = ["create_app"]
 
 log = logging.getLogger("calsync.web")
 
+RETRY_AFTER = "5"  # seconds, on a 503 (database busy or down)
 _REASONS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
             405: "MethodNotAllowed", 409: "Conflict", 422: "ValidationError"}
 
@@ -64,7 +65,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         error = StoreError(f"the database could not answer ({exc.__class__.__name__}: "
                            f"{str(exc).splitlines()[0]})")
         return JSONResponse({"error": "StoreError", "message": explain(error)},
-                            status_code=503)
+                            status_code=503, headers={"Retry-After": RETRY_AFTER})
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:

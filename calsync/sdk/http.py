@@ -31,7 +31,7 @@ from calsync import __version__
 from calsync.errors import FatalFetchError, RetriableFetchError
 from calsync.sdk.contract import Bookmark, NotModified
 
-__all__ = ["DEFAULT_MAX_BYTES", "MAX_REDIRECTS", "USER_AGENT", "Fetched", "fetch",
+__all__ = ["DEFAULT_MAX_BYTES", "MAX_REDIRECTS", "USER_AGENT", "Fetched", "decode_text", "fetch",
            "make_client", "parse_retry_after"]
 
 USER_AGENT = (f"calsync/{__version__} (+https://github.com/calsync/calsync; "
@@ -73,16 +73,27 @@ class Fetched:
     """The `Link: <…>; rel="next"` target (absolute), for APIs that page that way."""
 
     def text(self) -> str:
-        """The body as text: the declared charset, else UTF-8 (with a BOM tolerated)."""
-        charset = "utf-8-sig"
+        """The body as text (`decode_text` with the declared charset)."""
+        charset = None
         for part in self.content_type.split(";")[1:]:
             key, _, value = part.strip().partition("=")
             if key.lower() == "charset" and value:
                 charset = value.strip('"')
+        return decode_text(self.content, charset)
+
+
+def decode_text(content: bytes, charset: str | None = None) -> str:
+    """Bytes as text, never mangled: the declared charset when it fits, else UTF-8 (a BOM
+    tolerated), else Windows-1252, else Latin-1. Swedish feeds without a charset are often
+    Latin-1 or Windows-1252, which UTF-8 with replacement turned into 'Sammantr\ufffdde'."""
+    for candidate in (charset, "utf-8-sig", "cp1252", "latin-1"):
+        if candidate is None:
+            continue
         try:
-            return self.content.decode(charset)
+            return content.decode(candidate)
         except (LookupError, UnicodeDecodeError):
-            return self.content.decode("utf-8", errors="replace")
+            continue
+    raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover
 
 
 async def fetch(http: httpx.AsyncClient, url: str, *, connector: str,

@@ -20,8 +20,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from calsync.errors import StoreError
 
-__all__ = ["POOL_SIZE", "current_revision", "head_revision", "inserted_id", "make_engine",
-           "upgrade"]
+__all__ = ["POOL_SIZE", "current_revision", "database_problem", "head_revision", "inserted_id",
+           "make_engine", "upgrade"]
 
 # Connections kept open per process, plus as many again on demand; a caller that still
 # finds none waits POOL_TIMEOUT seconds and then gets an error (the API answers 503 with
@@ -59,6 +59,18 @@ def make_engine(url: str, *, immediate: bool = False, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(parsed, **kwargs)
+
+
+def database_problem(exc: SQLAlchemyError) -> str:
+    """What went wrong, in words a person can act on: the driver's own first line (e.g.
+    "database or disk is full"), never the SQL statement or its bound parameters, which
+    SQLAlchemy's message carries and which once reached /api/sources as a 4.8 KB dump."""
+    orig = getattr(exc, "orig", None)
+    source = orig if orig is not None else exc
+    first = (str(source).strip().splitlines() or [""])[0]
+    first = first.split("[SQL:")[0].strip()[:200]
+    name = source.__class__.__name__
+    return f"{name}: {first}" if first else name
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -28,6 +28,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from calsync.clock import Clock
 from calsync.config.schema import Config
@@ -35,6 +36,7 @@ from calsync.durations import backoff
 from calsync.errors import ConnectorError, RetriableFetchError
 from calsync.sdk.contract import Bookmark, Connector, FetchContext, Horizon, NotModified, Snapshot
 from calsync.sdk.http import make_client
+from calsync.store.engine import database_problem
 from calsync.store.events import touch_source
 from calsync.store.sources import (
     SourceState,
@@ -252,6 +254,11 @@ class Syncer:
         if isinstance(exc, ConnectorError):
             kind = "retriable" if isinstance(exc, RetriableFetchError) else "fatal"
             message = str(exc)
+        elif isinstance(exc, SQLAlchemyError):  # words, never the SQL or its parameters
+            kind = "retriable"
+            message = f"the database refused the sync's writes ({database_problem(exc)}); " \
+                      "the stored events are unchanged"
+            log.error("%s: database error: %s", name, database_problem(exc))
         else:
             kind = "error"
             message = f"{exc.__class__.__name__}: {exc}"

@@ -245,7 +245,10 @@ def changes_endpoint(
         status: Multi = None, source: Multi = None) -> Changes:
     """What moved since a moment: new events and every revision after it."""
     moment = parse_when("since", since, runtime.config.timezone, now=runtime.clock.now())
-    assert moment is not None
+    if moment is None:
+        raise RequestValidationError([{"loc": ("query", "since"), "input": since,
+                                       "type": "value_error", "msg": "'since' is empty; give "
+                                       "a date, a date-time or a duration such as P7D"}])
     selector = _selector(runtime, level, actor, kind, tag, status, source)
     added, revisions = changes_since(conn, moment, selector=selector)
     titles: dict[str, str] = {}

@@ -86,9 +86,10 @@ def split_calendar(text: str, base_url: str | None = None) -> list[IcalGroup]:
         text = _MARKER.sub(lambda m: m.group(0).upper(), text)  # lower-case producers
     calendars = _blocks(text, "VCALENDAR")
     if not calendars:
-        head = text.lstrip()[:60].replace("\n", " ")
-        raise FeedParseError(f"not an iCalendar file (no BEGIN:VCALENDAR; it starts with "
-                             f"{head!r})", detailed_error=text[:2000])
+        # What it looks like, never its bytes: the message is shown on the open
+        # /api/sources, and an upstream's (or a local file's) content is not ours to show.
+        raise FeedParseError(f"not an iCalendar file (no BEGIN:VCALENDAR; {_looks_like(text)})",
+                             detailed_error=text[:2000])
     groups: list[IcalGroup] = []
     at: dict[str, int] = {}
     for body in calendars:
@@ -127,6 +128,17 @@ def _newest_master(blocks: list[str]) -> tuple[str, ...]:
         return tuple(blocks)
     newest = max(masters, key=_version)  # the first of equals, as before
     return tuple(b for b in blocks if b is newest or b not in masters)
+
+
+def _looks_like(text: str) -> str:
+    head = text.lstrip()[:1]
+    if not head:
+        return "the body is empty"
+    if head == "<":
+        return "it looks like an HTML or XML page"
+    if head in "{[":
+        return "it looks like JSON"
+    return "it is some other text"
 
 
 def _blocks(text: str, name: str) -> list[str]:

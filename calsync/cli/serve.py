@@ -12,6 +12,7 @@ from calsync.cli.common import console, pass_runtime, require_schema
 from calsync.feeds.service import feed_names, feed_urls
 from calsync.runtime import Runtime
 from calsync.scheduler.thread import SchedulerThread
+from calsync.web import accesslog
 from calsync.web.app import create_app
 
 SHUTDOWN_GRACE = 10  # seconds
@@ -47,6 +48,7 @@ def serve_command(runtime: Runtime, host: str | None, port: int | None,
     # uvicorn re-raises SIGTERM once it has stopped gracefully: catch it, so that
     # the scheduler stops gracefully too (syncs finish or release their lease).
     signal.signal(signal.SIGTERM, lambda _signum, _frame: None)
+    accesslog.install()  # private-feed tokens never reach the access log
     try:
         # Shutdown waits at most this long for open responses (a slow feed download),
         # so SIGTERM always ends the process.

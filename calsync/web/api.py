@@ -268,13 +268,16 @@ def sources_endpoint(runtime: RuntimeDep, conn: Conn) -> list[SourceStatus]:
 
 @router.get("/feeds", response_model=list[FeedOut], tags=["feeds"])
 def feeds_endpoint(runtime: RuntimeDep) -> list[FeedOut]:
-    """The feeds with their subscribe addresses (private feeds without theirs)."""
+    """The public feeds with their subscribe addresses. Private feeds are not listed (not
+    even by name): admins see them at /api/feeds/private."""
     config = runtime.config
     out = []
     for name in feed_names(config):
         spec = feed_config(config, name)
         assert spec is not None
-        urls = {} if spec.private else feed_urls(config, name)
+        if spec.private:
+            continue
+        urls = feed_urls(config, name)
         out.append(FeedOut(name=name, title=spec.title, description=spec.description,
                            private=spec.private, url=urls.get("url"),
                            webcal=urls.get("webcal")))

@@ -154,12 +154,14 @@ def serve_baseline(body_file: str, port: int) -> None:
 
 
 class Server:
-    def __init__(self, *args: str, env: dict[str, str]) -> None:
+    def __init__(self, *args: str, env: dict[str, str], command: list[str] | None = None
+                 ) -> None:
+        """This script with `args` and a free port; or `command` followed by the port."""
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.port = int(sock.getsockname()[1])
-        self.proc = subprocess.Popen([sys.executable, __file__, *args, str(self.port)],
-                                     env=env, cwd=ROOT)
+        self.proc = subprocess.Popen([*(command or [sys.executable, __file__, *args]),
+                                      str(self.port)], env=env, cwd=ROOT)
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -221,9 +223,10 @@ def ensure_wrk() -> str:
     return found
 
 
-def wrk(binary: str, url: str, seconds: int, headers: dict[str, str] | None = None
-        ) -> dict[str, float]:
-    args = [binary, "-t1", "-c8", f"-d{seconds}s", "--latency"]
+def wrk(binary: str, url: str, seconds: int, headers: dict[str, str] | None = None,
+        connections: int = 8, threads: int = 1) -> dict[str, float]:
+    args = [binary, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency",
+            "--timeout", "30s"]
     for name, value in (headers or {}).items():
         args += ["-H", f"{name}: {value}"]
     out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
@@ -235,7 +238,10 @@ def wrk(binary: str, url: str, seconds: int, headers: dict[str, str] | None = No
     errors = int(non2xx.group(1)) if non2xx else 0
     if socket_errors:
         errors += sum(int(x) for x in socket_errors.groups())
-    return {"rps": rps, "requests": total, "errors": errors}
+    p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+    p99_ms = float(p99.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)] \
+        if p99 else float("nan")
+    return {"rps": rps, "requests": total, "errors": errors, "p99_ms": p99_ms}
 
 
 # -- in-process generation ----------------------------------------------------------------

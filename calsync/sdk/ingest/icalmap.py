@@ -51,7 +51,21 @@ _STATUS = {"CANCELLED": Status.CANCELLED, "CANCELED": Status.CANCELLED,
 
 def group_to_events(group: IcalGroup, horizon: Horizon, *, source: str, default_tz: str,
                     max_occurrences: int = 5000) -> list[EventData]:
-    """The events of one group that fall within the horizon."""
+    """The events of one group that fall within the horizon. Whatever goes wrong with one
+    group is a SkippableRecordError with the reason (found by fuzzing: a DURATION of
+    P99999999D overflowed, outside any handler)."""
+    try:
+        return _group_to_events(group, horizon, source=source, default_tz=default_tz,
+                                max_occurrences=max_occurrences)
+    except SkippableRecordError:
+        raise
+    except Exception as exc:
+        raise SkippableRecordError(f"VEVENT {group.uid or '(no UID)'} cannot be read: "
+                                   f"{exc.__class__.__name__}: {exc}") from exc
+
+
+def _group_to_events(group: IcalGroup, horizon: Horizon, *, source: str, default_tz: str,
+                     max_occurrences: int) -> list[EventData]:
     ctx = group.context
     display_tz = ctx.x_wr_timezone or default_tz
     floating = ZoneInfo(display_tz)
@@ -257,7 +271,10 @@ def _end(event: Any, start: datetime | date, ctx: CalendarContext, floating: tzi
     elif event.get("DURATION") is not None:
         duration = event["DURATION"].dt
         if isinstance(duration, timedelta):
-            end = start + duration
+            try:
+                end = start + duration
+            except OverflowError:  # a DURATION beyond the calendar: an instant
+                return None
     if end is None:
         return None
     if isinstance(start, datetime):

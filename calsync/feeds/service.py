@@ -33,6 +33,7 @@ from calsync.feeds.publish import (
 )
 from calsync.feeds.spans import SpanMode
 from calsync.feeds.window import Window, bounds_for
+from calsync.privacy import PrivateEvents
 from calsync.selectors import Selector
 
 __all__ = ["ALERTS", "ALL", "Body", "FeedService", "feed_config", "feed_names", "feed_spec",
@@ -165,4 +166,5 @@ def feed_spec(config: Config, name: str, spec: FeedConfig, extra: Selector | Non
                                         if level.color_name)),
                     organisations=tuple(sorted(
                         (actor, OrgLinks(org.url, org.pages))
-                        for actor, org in config.organisations.items())))
+                        for actor, org in config.organisations.items())),
+                    hide=None if spec.private else PrivateEvents.of(config))

@@ -13,20 +13,23 @@ handlers and the scheduler beside the server never starve either.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated, TypeVar
 
 import anyio
 from fastapi import Depends, FastAPI, Request
 from sqlalchemy import Connection
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from calsync.runtime import Runtime
-from calsync.store.engine import POOL_SIZE
+from calsync.store.engine import POOL_SIZE, database_problem
 
 __all__ = ["DB_GATE", "Conn", "RuntimeDep", "get_runtime", "in_thread"]
 
 DB_GATE = POOL_SIZE
+log = logging.getLogger("calsync.web")
 T = TypeVar("T")
 
 
@@ -57,7 +60,17 @@ async def get_connection(request: Request, runtime: Annotated[Runtime, Depends(g
         try:
             yield conn
         finally:
-            await run_in_threadpool(conn.close)
+            await run_in_threadpool(_close, conn)
+
+
+def _close(conn: Connection) -> None:
+    """Give the connection back. If the database dropped it meanwhile (a restart), giving
+    it back fails after the response is sent: nobody could be told, and the pool discards
+    it anyway, so it is only logged (it used to break the client's connection)."""
+    try:
+        conn.close()
+    except SQLAlchemyError as exc:
+        log.info("a database connection was lost and is discarded: %s", database_problem(exc))
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]

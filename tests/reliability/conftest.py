@@ -6,17 +6,20 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from http.client import HTTPConnection
 
-import httpx
 import pytest
 import uvicorn
 
+from calsync.runtime import Runtime
 from calsync.web.app import create_app
 from tests.web.conftest import Project, project  # noqa: F401  (fixture re-export)
 
-__all__ = ["LiveServer"]
+__all__ = ["PATHS", "LiveServer", "hammer", "serving"]
 
 
 @dataclass
@@ -46,8 +49,15 @@ def _free_port() -> int:
 @pytest.fixture
 def live(project: Project) -> Iterator[LiveServer]:  # noqa: F811
     """The project's app served by uvicorn; stopped (and joined) afterwards."""
+    with serving(project.runtime) as server:
+        yield server
+
+
+@contextmanager
+def serving(runtime: Runtime) -> Iterator[LiveServer]:
+    """`runtime`'s app under uvicorn on a free port, in a thread of this process."""
     port = _free_port()
-    config = uvicorn.Config(create_app(project.runtime), host="127.0.0.1", port=port,
+    config = uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port,
                             log_level="warning", timeout_graceful_shutdown=5)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -65,5 +75,41 @@ def live(project: Project) -> Iterator[LiveServer]:  # noqa: F811
         assert not thread.is_alive(), "the server did not shut down within 30 s"
 
 
-def get(url: str, timeout: float = 10) -> httpx.Response:
-    return httpx.get(url, timeout=timeout)
+PATHS = ["/api/events", "/feeds/all.ics", "/feeds/municipal.ics", "/api/timeline",
+         "/api/sources", "/healthz", "/feeds/kommun.ics?level=municipal"]
+
+
+def hammer(live: LiveServer, clients: int, seconds: float) -> Counter[str]:
+    """`clients` threads, each with its own connection, for `seconds`; counts outcomes."""
+    outcomes: Counter[str] = Counter()
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def client(n: int) -> None:
+        # http.client: an httpx.Client builds an SSL context each, seconds for 64.
+        http = HTTPConnection(live.host, live.port, timeout=30)
+        i = n
+        while True:
+            path = PATHS[i % len(PATHS)]
+            i += 1
+            try:
+                http.request("GET", path)
+                response = http.getresponse()
+                response.read()
+                status = str(response.status)
+            except OSError as exc:
+                status = exc.__class__.__name__
+                http.close()
+            with lock:
+                outcomes[status] += 1
+            if time.monotonic() > stop:
+                break
+        http.close()
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not any(t.is_alive() for t in threads), "clients still waiting after 120 s"
+    return outcomes

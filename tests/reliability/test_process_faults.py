@@ -36,7 +36,7 @@ def test_disk_full_keeps_the_store_and_says_so_in_words(tmp_path: Path,
     assert sync_file(tmp_path, engine, clock, many(50)).added == 50
     before = {uid: e.title for uid, e in stored(engine).items()}
     with engine.connect() as conn:
-        pages = conn.exec_driver_sql("PRAGMA page_count").scalar()
+        pages = int(conn.exec_driver_sql("PRAGMA page_count").scalar() or 0)
     limit: dict[str, Any] = {"pages": pages + 2}
 
     @event.listens_for(engine, "connect")

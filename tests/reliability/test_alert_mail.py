@@ -3,8 +3,8 @@ instead of an exception that made the outbox retry the notification for ever (it
 
 from __future__ import annotations
 
-from calsync.alerts.notify.config import EmailReceiver
 from calsync.alerts.notify.senders import render_email
+from calsync.config.notify import EmailReceiver
 
 
 def test_crlf_in_labels_gives_one_line_headers() -> None:

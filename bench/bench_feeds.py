@@ -170,12 +170,14 @@ def serve_baseline(body_file: str, port: int) -> None:
 
 
 class Server:
-    def __init__(self, *args: str, env: dict[str, str]) -> None:
+    def __init__(self, *args: str, env: dict[str, str], command: list[str] | None = None
+                 ) -> None:
+        """This script with `args` and a free port; or `command` followed by the port."""
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.port = int(sock.getsockname()[1])
-        self.proc = subprocess.Popen([sys.executable, __file__, *args, str(self.port)],
-                                     env=env, cwd=ROOT)
+        self.proc = subprocess.Popen([*(command or [sys.executable, __file__, *args]),
+                                      str(self.port)], env=env, cwd=ROOT)
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -238,9 +240,9 @@ def ensure_wrk() -> str:
 
 
 def wrk(binary: str, url: str, seconds: int, headers: dict[str, str] | None = None,
-        connections: int = 8, timeout: int = 2) -> dict[str, float]:
-    args = [binary, "-t1", f"-c{connections}", f"-d{seconds}s", f"--timeout={timeout}s",
-            "--latency"]
+        connections: int = 8, timeout: int = 2, threads: int = 1) -> dict[str, float]:
+    args = [binary, f"-t{threads}", f"-c{connections}", f"-d{seconds}s",
+            f"--timeout={timeout}s", "--latency"]
     for name, value in (headers or {}).items():
         args += ["-H", f"{name}: {value}"]
     out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout

@@ -6,6 +6,7 @@
     │   ├── FatalFetchError      auth, 404, a changed format: stop, alert, keep the data
     │   ├── RetriableFetchError  timeout, 429, 5xx: retry later with backoff
     │   └── SkippableRecordError one bad record: count it and go on
+    │       └── PartialRecordError  part of a record read: keep that, count the rest
     ├── FeedParseError           an iCalendar payload that cannot be read at all
     ├── StoreError               database trouble the config cannot fix
     └── NotFoundError            a name or id the user asked for does not exist
@@ -17,8 +18,10 @@ error into the sentence and next step a user sees, for the CLI and the API alike
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "CalsyncError",
@@ -27,6 +30,7 @@ __all__ = [
     "FatalFetchError",
     "FeedParseError",
     "NotFoundError",
+    "PartialRecordError",
     "Problem",
     "RetriableFetchError",
     "SkippableRecordError",
@@ -92,6 +96,16 @@ class RetriableFetchError(ConnectorError):
 
 class SkippableRecordError(ConnectorError):
     """One upstream record cannot become an event; the rest of the payload is fine."""
+
+
+class PartialRecordError(SkippableRecordError):
+    """Part of one record was read (`events`), part was not (a broken or too dense
+    recurrence rule, occurrences beyond the cap): the sync keeps `events` and reports the
+    rest as skipped with the message."""
+
+    def __init__(self, message: str, events: Sequence[Any]) -> None:
+        super().__init__(message)
+        self.events = list(events)
 
 
 class FeedParseError(FatalFetchError):

@@ -62,6 +62,10 @@ class SourceStatus(BaseModel):
     error_kind: str | None
     retry_at: str | None
     held: dict[str, Any] | None = Field(description="A held-back mass removal, if any.")
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="What the last sync could not read (skipped records with the reason, "
+                    "capped series, bounds reached); its stored events were kept.")
 
 
 def source_statuses(runtime: Runtime, conn: Connection) -> list[SourceStatus]:
@@ -98,7 +102,9 @@ def source_statuses(runtime: Runtime, conn: Connection) -> list[SourceStatus]:
             last_error=state.last_error if state else None,
             error_kind=state.error_kind if state else None,
             retry_at=_iso(state.retry_at) if state else None,
-            held=state.anomaly if state else None))
+            held=state.anomaly if state else None,
+            warnings=run.error.splitlines() if run and run.error and
+            run.error_kind == "warning" else []))
     return out
 
 

@@ -22,6 +22,7 @@ from pydantic import Field, model_validator
 from calsync.errors import FatalFetchError
 from calsync.model import EventData
 from calsync.sdk.contract import FetchContext, Horizon, NotModified, Record, Snapshot, record_key
+from calsync.sdk.http import decode_text
 from calsync.sdk.httpbase import HttpConnector, HttpOptions
 from calsync.sdk.ingest.icalmap import group_to_events
 from calsync.sdk.ingest.icalsplit import IcalGroup, split_records
@@ -70,20 +71,20 @@ class IcalConnector(HttpConnector):
             except OSError as exc:
                 raise FatalFetchError(f"cannot read {path}: {exc.strerror or exc}",
                                       connector=self.name, url=str(path)) from None
-            text = _decode(content)
-            etag = last_modified = None
+            text = decode_text(content)
+            etag = last_modified = base_url = None
         else:
             assert self.opts.url is not None
             fetched = await self.request(ctx, self.opts.url, conditional=True)
             if isinstance(fetched, NotModified):
                 return fetched
             content, text = fetched.content, fetched.text()
-            etag, last_modified = fetched.etag, fetched.last_modified
+            etag, last_modified, base_url = fetched.etag, fetched.last_modified, fetched.url
         payload_hash = record_key(content)
         if payload_hash == ctx.bookmark.payload_hash:
             return NotModified()  # same bytes as the last good sync: nothing to parse
         try:
-            records = split_records(text)
+            records = split_records(text, base_url)
         except FatalFetchError as exc:
             exc.connector = self.name
             exc.url = self.opts.url or self.opts.path
@@ -98,9 +99,3 @@ class IcalConnector(HttpConnector):
                                default_tz=self.config.timezone or "UTC",
                                max_occurrences=self.opts.max_occurrences)
 
-
-def _decode(content: bytes) -> str:
-    try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return content.decode("latin-1")

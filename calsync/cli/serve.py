@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from calsync.runtime import Runtime
     from calsync.scheduler.thread import SchedulerThread
 
+SHUTDOWN_GRACE = 10  # seconds
+
 
 @click.command("serve")
 @click.option("--host", default=None, help="Interface to bind (default: server.host).")
@@ -27,6 +29,7 @@ def serve_command(runtime: Runtime, host: str | None, port: int | None,
     import uvicorn
 
     from calsync.feeds.service import feed_names, feed_urls
+    from calsync.web import accesslog
     from calsync.web.app import create_app
 
     require_schema(runtime)
@@ -50,8 +53,12 @@ def serve_command(runtime: Runtime, host: str | None, port: int | None,
     # uvicorn re-raises SIGTERM once it has stopped gracefully: catch it, so that
     # the scheduler stops gracefully too (syncs finish or release their lease).
     signal.signal(signal.SIGTERM, lambda _signum, _frame: None)
+    accesslog.install()  # private-feed tokens never reach the access log
     try:
-        uvicorn.run(create_app(runtime), host=host, port=port, log_level="info")
+        # Shutdown waits at most this long for open responses (a slow feed download),
+        # so SIGTERM always ends the process.
+        uvicorn.run(create_app(runtime), host=host, port=port, log_level="info",
+                    timeout_graceful_shutdown=SHUTDOWN_GRACE)
     finally:
         if scheduler is not None:
             scheduler.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from calsync.cli.common import console, pass_runtime, require_schema
@@ -38,6 +39,9 @@ def sources_command(runtime: Runtime) -> None:
             _minute(s.next_run) if s.next_run else "—",
             "[red]yes" if s.stale else "no", _status(s))
     console.print(table)
+    for s in statuses:
+        for warning in s.warnings:
+            console.print(f"[yellow]⚠[/] {s.name}: {escape(warning)}", soft_wrap=True)
 
 
 def _status(s: SourceStatus) -> str:
@@ -52,6 +56,8 @@ def _status(s: SourceStatus) -> str:
         retry = _minute(s.retry_at) if s.retry_at else "—"
         return (f"[red]failing ({s.consecutive_failures} failure(s), retry {retry}): "
                 f"{s.last_error}")
+    if s.warnings:
+        return f"[yellow]ok, {len(s.warnings)} warning(s) below"
     return "[green]ok"
 
 

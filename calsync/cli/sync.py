@@ -6,6 +6,7 @@ import asyncio
 from typing import TYPE_CHECKING
 
 import click
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -57,6 +58,9 @@ def sync_command(runtime: Runtime, names: tuple[str, ...], accept_removals: bool
                       "this request runs right after it (see `calsync sources`).")
     if run.evaluated and runtime.config.rules:
         console.print("Rules re-evaluated; see `calsync alerts`.")
+    for report in reports:
+        for warning in report.warnings:
+            console.print(f"[yellow]⚠[/] {report.source}: {escape(warning)}", soft_wrap=True)
     problems = [r for r in reports if not r.ok]
     for report in problems:
         console.print(f"[red]✗[/] {report.source}: {report.error}", soft_wrap=True)

@@ -53,6 +53,7 @@ from calsync.feeds.links import OrgLinks, linked
 from calsync.feeds.spans import SpanMode, published
 from calsync.feeds.window import EPOCH, Bounds, Window, aware, bounds_for, moved_at
 from calsync.model import Event, Status
+from calsync.privacy import PrivateEvents
 from calsync.selectors import Selector
 from calsync.store.events import filtered, row_to_event
 from calsync.store.tables import events, sync_runs
@@ -88,6 +89,8 @@ class FeedSpec:
     window: Window = field(default_factory=lambda: Window())
     colors: tuple[tuple[str, str], ...] = ()  # level -> RFC 7986 COLOR
     organisations: tuple[tuple[str, OrgLinks], ...] = ()  # actor -> its pages
+    hide: PrivateEvents | None = field(default=None, compare=False)
+    """On open feeds: events only private feeds select are left out (calsync.privacy)."""
     _key: str = field(init=False, repr=False, compare=False, default="")
 
     def __post_init__(self) -> None:
@@ -306,8 +309,9 @@ def _render_batch(conn: Connection, batch: Sequence[tuple[int, str, int, str]],
     parts: list[bytes | None] = []
     missing: dict[int, int] = {}  # event id -> position in parts
     variant = render.variant
+    hide = render.spec.hide
     for event_id, uid, sequence, digest in batch:
-        chunk = None if check else cache.get((uid, sequence, digest, variant))
+        chunk = None if check or hide else cache.get((uid, sequence, digest, variant))
         if chunk is None:
             missing[event_id] = len(parts)
         parts.append(chunk)
@@ -318,6 +322,8 @@ def _render_batch(conn: Connection, batch: Sequence[tuple[int, str, int, str]],
             event = row_to_event(row)
             position = missing[event.id]
             if check and not all(s.matches(event.data, event.source) for s in check):
+                continue
+            if hide is not None and hide.hides(event.data, event.source):
                 continue
             key = (event.uid, event.sequence, event.content_hash, variant)
             chunk = cache.get(key)

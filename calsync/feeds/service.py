@@ -33,6 +33,7 @@ from calsync.feeds.publish import (
 )
 from calsync.feeds.spans import SpanMode
 from calsync.feeds.window import Window, bounds_for
+from calsync.privacy import PrivateEvents
 from calsync.selectors import Selector
 from calsync.store.watch import Remembered
 
@@ -97,6 +98,13 @@ class FeedService:
         if remembered is None or remembered.engine is not engine:
             remembered = self._version = Remembered(engine, store_version)
         return remembered.get()
+
+    def known_store_version(self, engine: Engine) -> tuple[Any, ...] | None:
+        """The store version when no query is needed to know it (see `store_version`)."""
+        remembered = self._version
+        if remembered is None or remembered.engine is not engine:
+            return None
+        return remembered.peek()
 
     def known_fingerprint(self, spec: FeedSpec, version: tuple[Any, ...], now: datetime
                           ) -> Fingerprint | None:
@@ -175,4 +183,5 @@ def feed_spec(config: Config, name: str, spec: FeedConfig, extra: Selector | Non
                                         if level.color_name)),
                     organisations=tuple(sorted(
                         (actor, OrgLinks(org.url, org.pages))
-                        for actor, org in config.organisations.items())))
+                        for actor, org in config.organisations.items())),
+                    hide=None if spec.private else PrivateEvents.of(config))

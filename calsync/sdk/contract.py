@@ -62,10 +62,12 @@ class Options(BaseModel):
 
 @dataclass(frozen=True, slots=True)
 class Horizon:
-    """The window recurring events are expanded in: [start, end)."""
+    """The window recurring events are expanded in: [start, end). `now` is when the sync
+    runs: a capped series keeps the occurrences nearest to it (None: the start)."""
 
     start: datetime
     end: datetime
+    now: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +96,9 @@ class Record:
 
     key: str
     data: Any
+    identity: str | None = None
+    """The upstream id its events carry (`identity` or `identity/...`), if known: the
+    stored events of a record that cannot be read this time are kept by it."""
 
 
 def record_key(*parts: str | bytes) -> str:

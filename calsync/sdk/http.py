@@ -30,8 +30,9 @@ import httpx
 from calsync import __version__
 from calsync.errors import FatalFetchError, RetriableFetchError
 from calsync.sdk.contract import Bookmark, NotModified
+from calsync.sdk.redirects import RedirectPolicy
 
-__all__ = ["DEFAULT_MAX_BYTES", "MAX_REDIRECTS", "USER_AGENT", "Fetched", "fetch",
+__all__ = ["DEFAULT_MAX_BYTES", "MAX_REDIRECTS", "USER_AGENT", "Fetched", "decode_text", "fetch",
            "make_client", "parse_retry_after"]
 
 USER_AGENT = (f"calsync/{__version__} (+https://github.com/calsync/calsync; "
@@ -73,16 +74,27 @@ class Fetched:
     """The `Link: <…>; rel="next"` target (absolute), for APIs that page that way."""
 
     def text(self) -> str:
-        """The body as text: the declared charset, else UTF-8 (with a BOM tolerated)."""
-        charset = "utf-8-sig"
+        """The body as text (`decode_text` with the declared charset)."""
+        charset = None
         for part in self.content_type.split(";")[1:]:
             key, _, value = part.strip().partition("=")
             if key.lower() == "charset" and value:
                 charset = value.strip('"')
+        return decode_text(self.content, charset)
+
+
+def decode_text(content: bytes, charset: str | None = None) -> str:
+    """Bytes as text, never mangled: the declared charset when it fits, else UTF-8 (a BOM
+    tolerated), else Windows-1252, else Latin-1. Swedish feeds without a charset are often
+    Latin-1 or Windows-1252, which UTF-8 with replacement turned into 'Sammantr\ufffdde'."""
+    for candidate in (charset, "utf-8-sig", "cp1252", "latin-1"):
+        if candidate is None:
+            continue
         try:
-            return self.content.decode(charset)
+            return content.decode(candidate)
         except (LookupError, UnicodeDecodeError):
-            return self.content.decode("utf-8", errors="replace")
+            continue
+    raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover
 
 
 async def fetch(http: httpx.AsyncClient, url: str, *, connector: str,
@@ -90,14 +102,16 @@ async def fetch(http: httpx.AsyncClient, url: str, *, connector: str,
                 max_bytes: int = DEFAULT_MAX_BYTES, accept: tuple[str, ...] = (),
                 bookmark: Bookmark | None = None, params: Mapping[str, Any] | None = None,
                 headers: Mapping[str, str] | None = None, files: Any = None,
-                data: Mapping[str, Any] | None = None, now: datetime | None = None
-                ) -> Fetched | NotModified:
+                data: Mapping[str, Any] | None = None, now: datetime | None = None,
+                redirects: RedirectPolicy | None = None) -> Fetched | NotModified:
     """Request `url` and read the body, or raise the calsync error for what went wrong.
 
     `bookmark` makes the request conditional (If-None-Match / If-Modified-Since).
     `accept` lists content types (prefixes, e.g. "text/calendar") the caller can read;
     anything else (but a missing header) is a FatalFetchError; empty accepts any. `now`
     (the sync's clock) turns a Retry-After given as an HTTP date into seconds.
+    Redirects are followed by `redirects` (`RedirectPolicy`: same origin only by
+    default). A 304 to a request that was not conditional is an error, not "unchanged".
     """
     send_headers = dict(headers or {})
     if bookmark is not None:
@@ -113,11 +127,15 @@ async def fetch(http: httpx.AsyncClient, url: str, *, connector: str,
                                      files=files, data=data,
                                      timeout=httpx.Timeout(request_timeout,
                                                              connect=min(request_timeout, 10)))
-        response = await http.send(request, stream=True)
+        response = await _send(http, request, redirects or RedirectPolicy(), where)
         try:
             where["url"] = str(response.url)
             _check_status(response, where, now)
             if response.status_code == 304:
+                if "If-None-Match" not in send_headers and \
+                        "If-Modified-Since" not in send_headers:
+                    raise RetriableFetchError("the server answered 304 Not Modified to a "
+                                              "request that was not conditional", **where)
                 return NotModified()
             content_type = response.headers.get("content-type", "")
             _check_content_type(content_type, accept, where)
@@ -148,6 +166,36 @@ async def fetch(http: httpx.AsyncClient, url: str, *, connector: str,
                    content_type=content_type, etag=response.headers.get("etag"),
                    last_modified=response.headers.get("last-modified"),
                    next_link=urljoin(str(response.url), next_link) if next_link else None)
+
+
+_BODY_HEADERS = ("content-length", "content-type")
+
+
+async def _send(http: httpx.AsyncClient, request: httpx.Request, policy: RedirectPolicy,
+                where: dict[str, Any]) -> httpx.Response:
+    """Send, following redirects by hand so each hop is checked against the policy."""
+    origin = request.url
+    for _hop in range(MAX_REDIRECTS + 1):
+        response = await http.send(request, stream=True, follow_redirects=False)
+        location = response.headers.get("location")
+        if not response.is_redirect or not location:
+            return response
+        await response.aclose()
+        target = request.url.join(location)
+        refused = await policy.refusal(origin, target)
+        if refused:
+            raise FatalFetchError(refused, **{**where, "url": str(request.url)})
+        method = "GET" if response.status_code == 303 or (
+            response.status_code in (301, 302) and request.method == "POST") \
+            else request.method
+        body = request.content if method == request.method and method != "GET" else None
+        headers = {k: v for k, v in request.headers.items()
+                   if k.lower() != "host" and (body or k.lower() not in _BODY_HEADERS)} \
+            if policy.same_origin(origin, target) else \
+            {"User-Agent": request.headers.get("User-Agent", USER_AGENT)}
+        request = http.build_request(method, target, headers=headers, content=body,
+                                     timeout=httpx.Timeout(**request.extensions["timeout"]))
+    raise httpx.TooManyRedirects("too many redirects", request=request)
 
 
 def _check_status(response: httpx.Response, where: dict[str, Any], now: datetime | None

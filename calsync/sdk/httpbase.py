@@ -18,6 +18,7 @@ from pydantic import Field
 from calsync.errors import FatalFetchError
 from calsync.sdk.contract import BaseConnector, FetchContext, NotModified, Options
 from calsync.sdk.http import DEFAULT_MAX_BYTES, Fetched, fetch
+from calsync.sdk.redirects import RedirectPolicy
 
 __all__ = ["HttpConnector", "HttpOptions", "normalise_url"]
 
@@ -31,6 +32,13 @@ class HttpOptions(Options):
     max_bytes: int = Field(
         DEFAULT_MAX_BYTES, gt=0,
         description="Largest response body accepted, in bytes (a bigger one fails the sync).")
+    allow_redirects_to: list[str] = Field(
+        default_factory=list,
+        description="Other hosts the upstream may redirect to (by default only its own "
+                    "host and port); they never receive the connector's `headers`.")
+    allow_private_redirects: bool = Field(
+        False, description="Follow an allowed redirect even to a private, loopback or "
+                           "link-local address.")
 
 
 def normalise_url(url: str) -> str:
@@ -64,7 +72,9 @@ class HttpConnector(BaseConnector):
             max_bytes=opts.max_bytes if opts else DEFAULT_MAX_BYTES,
             accept=self.accept if accept is None else accept,
             bookmark=ctx.bookmark if conditional else None, params=params, headers=merged,
-            files=files, data=data, now=ctx.clock.now())
+            files=files, data=data, now=ctx.clock.now(),
+            redirects=RedirectPolicy(frozenset(h.lower() for h in opts.allow_redirects_to),
+                                     opts.allow_private_redirects) if opts else None)
         if isinstance(fetched, Fetched):
             self.check_response(fetched)
         return fetched

@@ -79,6 +79,14 @@ class ConnectorConfig(BaseModel):
         0.5, ge=0, le=1,
         description="A sync that would cancel more than this share of the source's upcoming "
                     "events is held back until an admin accepts it.")
+    max_events: int = Field(
+        100_000, ge=1,
+        description="Most events one sync reads from the source; past it the sync stops "
+                    "reading, keeps the stored events of the rest and warns.")
+    max_mapping_seconds: float = Field(
+        300.0, gt=0,
+        description="Most seconds one sync spends turning the payload into events; past "
+                    "it the sync stops reading, keeps the stored events of the rest and warns.")
 
     @field_validator("timezone")
     @classmethod

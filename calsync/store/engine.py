@@ -20,7 +20,15 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from calsync.errors import StoreError
 
-__all__ = ["current_revision", "head_revision", "inserted_id", "make_engine", "upgrade"]
+__all__ = ["POOL_SIZE", "current_revision", "database_problem", "head_revision", "inserted_id",
+           "make_engine", "upgrade"]
+
+# Connections kept open per process, plus as many again on demand; a caller that still
+# finds none waits POOL_TIMEOUT seconds and then gets an error (the API answers 503 with
+# Retry-After) instead of waiting for good. The web app admits POOL_SIZE connection
+# holders at a time (calsync.web.deps), so the overflow is the margin for the rest.
+POOL_SIZE = 16
+POOL_TIMEOUT = 10
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -33,6 +41,10 @@ def make_engine(url: str, *, immediate: bool = False, **kwargs: Any) -> Engine:
     wait on the busy timeout, instead of failing when a read turns into a write.
     """
     parsed = make_url(url)
+    if parsed.database not in (None, "", ":memory:"):  # memory databases use one connection
+        kwargs.setdefault("pool_size", POOL_SIZE)
+        kwargs.setdefault("max_overflow", POOL_SIZE)
+        kwargs.setdefault("pool_timeout", POOL_TIMEOUT)
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() == "sqlite":
@@ -47,6 +59,18 @@ def make_engine(url: str, *, immediate: bool = False, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(parsed, **kwargs)
+
+
+def database_problem(exc: SQLAlchemyError) -> str:
+    """What went wrong, in words a person can act on: the driver's own first line (e.g.
+    "database or disk is full"), never the SQL statement or its bound parameters, which
+    SQLAlchemy's message carries and which once reached /api/sources as a 4.8 KB dump."""
+    orig = getattr(exc, "orig", None)
+    source = orig if orig is not None else exc
+    first = (str(source).strip().splitlines() or [""])[0]
+    first = first.split("[SQL:")[0].strip()[:200]
+    name = source.__class__.__name__
+    return f"{name}: {first}" if first else name
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -158,6 +158,16 @@ class Remembered(Generic[T]):
         self._lock = threading.Lock()
         self._known: tuple[Hashable, T] | None = None
 
+    def peek(self) -> T | None:
+        """The value if the watch says it is still current, else None: never waits for a
+        pooled connection, so the event loop may ask."""
+        token = watch(self.engine).token()
+        with self._lock:
+            known = self._known
+        if token is not None and known is not None and known[0] == token:
+            return known[1]
+        return None
+
     def get(self) -> T:
         token = watch(self.engine).token()  # before reading: a later change moves it
         with self._lock:

@@ -28,6 +28,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from calsync.clock import Clock
 from calsync.config.schema import Config
@@ -35,6 +36,7 @@ from calsync.durations import backoff
 from calsync.errors import ConnectorError, RetriableFetchError
 from calsync.sdk.contract import Bookmark, Connector, FetchContext, Horizon, NotModified, Snapshot
 from calsync.sdk.http import make_client
+from calsync.store.engine import database_problem
 from calsync.store.events import touch_source
 from calsync.store.sources import (
     SourceState,
@@ -44,7 +46,7 @@ from calsync.store.sources import (
     start_sync_run,
 )
 from calsync.sync.apply import apply_plan, load_known
-from calsync.sync.plan import Plan, plan_sync
+from calsync.sync.plan import Limits, Plan, plan_sync
 from calsync.sync.settle import make_settler
 
 __all__ = ["FencedOut", "Progress", "SyncReport", "Syncer", "horizon_for"]
@@ -82,6 +84,9 @@ class SyncReport:
     seconds: float = 0.0
     skip_reasons: list[str] = field(default_factory=list)
     held_removals: int = 0
+    warnings: list[str] = field(default_factory=list)
+    """What a person should know about an ok sync: records skipped (with the reason),
+    bounds reached, data kept that could not be read."""
 
     @property
     def ok(self) -> bool:
@@ -98,7 +103,7 @@ class SyncReport:
 
 
 def horizon_for(config: Config, now: datetime) -> Horizon:
-    return Horizon(start=now - config.horizon.past, end=now + config.horizon.future)
+    return Horizon(start=now - config.horizon.past, end=now + config.horizon.future, now=now)
 
 
 class Syncer:
@@ -178,7 +183,9 @@ class Syncer:
         plan = plan_sync(snapshot.records, connector.to_events,
                          make_settler(name, connector.config), known, horizon=horizon,
                          now=now, reuse_keys=fingerprint == state.bookmark.fingerprint,
-                         complete=snapshot.complete)
+                         complete=snapshot.complete,
+                         limits=Limits(connector.config.max_events,
+                                       connector.config.max_mapping_seconds))
         share = plan.removal_share()
         if share > connector.config.max_removal_share and not accept_removals:
             return self._hold(name, state, run_id, now, plan, share, fence)
@@ -195,14 +202,15 @@ class Syncer:
                 state, bookmark=bookmark, last_attempt_at=now, last_success_at=now,
                 last_error=None, error_kind=None, consecutive_failures=0, retry_at=None,
                 anomaly=None))
+            warnings = sync_warnings(plan)
             finish_sync_run(conn, run_id, at=self.clock.now(), outcome="ok",
-                            counts=plan.counts())
+                            counts=plan.counts(), error="\n".join(warnings) or None,
+                            error_kind="warning" if warnings else None)
             _check_fence(conn, fence, touched)
-        if plan.skipped:
-            log.warning("%s: skipped %d record(s): %s", name, plan.skipped,
-                        "; ".join(plan.skip_reasons))
+        if warnings:
+            log.warning("%s: %s", name, "; ".join(warnings))
         return SyncReport(name, "ok", run_id=run_id, skip_reasons=plan.skip_reasons,
-                          **plan.counts())
+                          warnings=warnings, **plan.counts())
 
     def _touch_all(self, name: str, state: SourceState, run_id: int, now: datetime,
                    fence: Fence | None) -> SyncReport:
@@ -246,6 +254,11 @@ class Syncer:
         if isinstance(exc, ConnectorError):
             kind = "retriable" if isinstance(exc, RetriableFetchError) else "fatal"
             message = str(exc)
+        elif isinstance(exc, SQLAlchemyError):  # words, never the SQL or its parameters
+            kind = "retriable"
+            message = f"the database refused the sync's writes ({database_problem(exc)}); " \
+                      "the stored events are unchanged"
+            log.error("%s: database error: %s", name, database_problem(exc))
         else:
             kind = "error"
             message = f"{exc.__class__.__name__}: {exc}"
@@ -272,6 +285,18 @@ class Syncer:
         if options is not None and hasattr(options, "model_dump_json"):
             parts.append(options.model_dump_json())
         return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
+
+
+def sync_warnings(plan: Plan) -> list[str]:
+    """The warnings of an ok sync, one line each (stored with the run, so `calsync
+    sources` and /api/sources show them too)."""
+    lines = list(plan.warnings)
+    if plan.skipped:
+        more = plan.skipped - len(plan.skip_reasons)
+        lines += [f"skipped: {reason}" for reason in plan.skip_reasons]
+        if more > 0:
+            lines.append(f"and {more} more record(s) skipped")
+    return lines
 
 
 def _check_fence(conn: Connection, fence: Fence | None, touched: Sequence[int] = ()) -> None:

@@ -13,10 +13,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from calsync.alerts import silences, store
 from calsync.alerts.evaluate import evaluate_and_update
@@ -25,8 +25,20 @@ from calsync.model import day_start
 from calsync.web.auth import AlertsUser
 from calsync.web.deps import Conn, RuntimeDep
 from calsync.web.feeds import serve_body
+from calsync.web.filters import MAX_ROW_ID
 
 __all__ = ["router"]
+
+# Path values the store can look up: a 40-digit id overflowed the database driver (500).
+def _alert_ref(value: str) -> str:
+    if value.isdigit() and int(value) > MAX_ROW_ID:
+        raise ValueError(f"no alert has an id above {MAX_ROW_ID}")
+    return value
+
+
+AlertRef = Annotated[str, Path(max_length=200, description="An alert's id or fingerprint."),
+                     AfterValidator(_alert_ref)]
+SilenceId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 router = APIRouter(tags=["alerts"])
 
@@ -48,7 +60,7 @@ def list_alerts(runtime: RuntimeDep, conn: Conn,
 
 
 @router.get("/api/alerts/{ref}")
-def get_alert(ref: str, runtime: RuntimeDep, conn: Conn) -> dict[str, Any]:
+def get_alert(ref: AlertRef, runtime: RuntimeDep, conn: Conn) -> dict[str, Any]:
     now = runtime.clock.now()
     return _alert_json(conn, store.get_alert(conn, ref, now), now)
 
@@ -83,23 +95,23 @@ def _act(runtime: Any, ref: str, action: str, user: str, body: Comment) -> dict[
 
 
 @router.post("/api/alerts/{ref}/ack")
-def ack(ref: str, body: Comment, runtime: RuntimeDep, user: AlertsUser) -> dict[str, Any]:
+def ack(ref: AlertRef, body: Comment, runtime: RuntimeDep, user: AlertsUser) -> dict[str, Any]:
     return _act(runtime, ref, "ack", user, body)
 
 
 @router.post("/api/alerts/{ref}/snooze")
-def snooze(ref: str, body: Snooze, runtime: RuntimeDep, user: AlertsUser) -> dict[str, Any]:
+def snooze(ref: AlertRef, body: Snooze, runtime: RuntimeDep, user: AlertsUser) -> dict[str, Any]:
     return _act(runtime, ref, "snooze", user, body)
 
 
 @router.post("/api/alerts/{ref}/wontfix")
-def wontfix(ref: str, body: Comment, runtime: RuntimeDep, user: AlertsUser
+def wontfix(ref: AlertRef, body: Comment, runtime: RuntimeDep, user: AlertsUser
             ) -> dict[str, Any]:
     return _act(runtime, ref, "wontfix", user, body)
 
 
 @router.post("/api/alerts/{ref}/reopen")
-def reopen(ref: str, body: Comment, runtime: RuntimeDep, user: AlertsUser) -> dict[str, Any]:
+def reopen(ref: AlertRef, body: Comment, runtime: RuntimeDep, user: AlertsUser) -> dict[str, Any]:
     return _act(runtime, ref, "reopen", user, body)
 
 
@@ -143,12 +155,12 @@ def create_silence(body: SilenceIn, runtime: RuntimeDep, user: AlertsUser) -> di
 
 
 @router.get("/api/silences/{silence_id}")
-def get_silence(silence_id: int, runtime: RuntimeDep, conn: Conn) -> dict[str, Any]:
+def get_silence(silence_id: SilenceId, runtime: RuntimeDep, conn: Conn) -> dict[str, Any]:
     return silences.get_silence(conn, silence_id).as_dict(runtime.clock.now())
 
 
 @router.delete("/api/silences/{silence_id}")
-def expire_silence(silence_id: int, runtime: RuntimeDep, user: AlertsUser) -> dict[str, Any]:
+def expire_silence(silence_id: SilenceId, runtime: RuntimeDep, user: AlertsUser) -> dict[str, Any]:
     now = runtime.clock.now()
     with runtime.engine.begin() as conn:
         silence = silences.expire_silence(conn, silence_id, now)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -23,6 +24,7 @@ from calsync.errors import NotFoundError
 from calsync.feeds.service import feed_config, feed_names, feed_urls
 from calsync.health import SourceStatus, source_statuses
 from calsync.model import Event
+from calsync.privacy import PrivateEvents
 from calsync.runtime import Runtime
 from calsync.scheduler.jobs import request_sync
 from calsync.selectors import Selector
@@ -161,6 +163,14 @@ def _range(runtime: Runtime, from_: str | None, to: str | None
     return start, end
 
 
+def _open(runtime: Runtime, found: Iterable[Event]) -> Iterator[Event]:
+    """The events the open API may show: not those only private feeds select."""
+    hide = PrivateEvents.of(runtime.config)
+    for event in found:
+        if hide is None or not hide.hides(event.data, event.source):
+            yield event
+
+
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
@@ -186,7 +196,8 @@ def list_events_endpoint(
     selector = _selector(runtime, level, actor, kind, tag, status, source)
     items: list[EventOut] = []
     total = 0
-    for event in iter_events(conn, start=start, end=end, selector=selector, q=q):
+    for event in _open(runtime, iter_events(conn, start=start, end=end, selector=selector,
+                                            q=q)):
         if offset <= total < offset + limit:
             items.append(_event(event))
         total += 1
@@ -195,10 +206,10 @@ def list_events_endpoint(
 
 @router.get("/events/{uid}", response_model=EventDetail, tags=["timeline"],
             responses={404: {"description": "No event with this UID."}})
-def get_event_endpoint(uid: str, conn: Conn) -> EventDetail:
+def get_event_endpoint(uid: str, runtime: RuntimeDep, conn: Conn) -> EventDetail:
     """One event with every revision (what changed, when, from which sync)."""
     event = get_event(conn, uid)
-    if event is None:
+    if event is None or not list(_open(runtime, [event])):
         raise NotFoundError(f"no event with uid {uid!r}")
     revisions = [_revision(r) for r in revisions_of(conn, event.id)]
     return EventDetail(**_event(event).model_dump(), revisions=revisions)
@@ -221,7 +232,8 @@ def timeline_endpoint(
     months: dict[str, list[EventOut]] = defaultdict(list)
     titles: dict[str, str] = {}
     total = 0
-    for event in iter_events(conn, start=start, end=end, selector=selector, q=q):
+    for event in _open(runtime, iter_events(conn, start=start, end=end, selector=selector,
+                                            q=q)):
         first = event.start
         day: date = first.astimezone(zone).date() if isinstance(first, datetime) else first
         key = day.strftime("%Y-%m")
@@ -245,14 +257,22 @@ def changes_endpoint(
         status: Multi = None, source: Multi = None) -> Changes:
     """What moved since a moment: new events and every revision after it."""
     moment = parse_when("since", since, runtime.config.timezone, now=runtime.clock.now())
-    assert moment is not None
+    if moment is None:
+        raise RequestValidationError([{"loc": ("query", "since"), "input": since,
+                                       "type": "value_error", "msg": "'since' is empty; give "
+                                       "a date, a date-time or a duration such as P7D"}])
     selector = _selector(runtime, level, actor, kind, tag, status, source)
     added, revisions = changes_since(conn, moment, selector=selector)
+    added = list(_open(runtime, added))
     titles: dict[str, str] = {}
+    hidden: set[str] = set()
     for revision in revisions:
         if revision.event_uid not in titles:
             found = get_event(conn, revision.event_uid)
             titles[revision.event_uid] = found.title if found else ""
+            if found is not None and not list(_open(runtime, [found])):
+                hidden.add(revision.event_uid)
+    revisions = [r for r in revisions if r.event_uid not in hidden]
     return Changes(since=moment.isoformat(), added=[_event(e) for e in added],
                    revisions=[_revision(r, titles) for r in revisions])
 
@@ -265,13 +285,16 @@ def sources_endpoint(runtime: RuntimeDep, conn: Conn) -> list[SourceStatus]:
 
 @router.get("/feeds", response_model=list[FeedOut], tags=["feeds"])
 def feeds_endpoint(runtime: RuntimeDep) -> list[FeedOut]:
-    """The feeds with their subscribe addresses (private feeds without theirs)."""
+    """The public feeds with their subscribe addresses. Private feeds are not listed (not
+    even by name): admins see them at /api/feeds/private."""
     config = runtime.config
     out = []
     for name in feed_names(config):
         spec = feed_config(config, name)
         assert spec is not None
-        urls = {} if spec.private else feed_urls(config, name)
+        if spec.private:
+            continue
+        urls = feed_urls(config, name)
         out.append(FeedOut(name=name, title=spec.title, description=spec.description,
                            private=spec.private, url=urls.get("url"),
                            webcal=urls.get("webcal")))

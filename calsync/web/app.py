@@ -14,19 +14,21 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from calsync import __version__
 from calsync.errors import CalsyncError, ConfigError, NotFoundError, StoreError, explain
 from calsync.feeds.service import FeedService
 from calsync.runtime import Runtime
+from calsync.store.engine import database_problem
 from calsync.web import alerts, api, feeds, metrics, probes, tokens, whatif
 
 __all__ = ["create_app"]
 
 log = logging.getLogger("calsync.web")
 
+RETRY_AFTER = "5"  # seconds, on a 503 (database busy or down)
 _REASONS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
             405: "MethodNotAllowed", 409: "Conflict", 422: "ValidationError"}
 
@@ -61,11 +63,15 @@ def create_app(runtime: Runtime) -> FastAPI:
 
     @app.exception_handler(SQLAlchemyError)
     async def _database_error(_request: Request, exc: SQLAlchemyError) -> JSONResponse:
-        log.error("database error: %s", exc)
-        error = StoreError(f"the database could not answer ({exc.__class__.__name__}: "
-                           f"{str(exc).splitlines()[0]})")
+        if isinstance(exc, DataError):  # the request's value, not an outage (a NUL byte)
+            return JSONResponse(
+                {"error": "BadRequest", "message": "a value in the request cannot be looked "
+                 f"up ({database_problem(exc)}); remove control characters such as NUL"},
+                status_code=400)
+        log.error("database error: %s", database_problem(exc))
+        error = StoreError(f"the database could not answer ({database_problem(exc)})")
         return JSONResponse({"error": "StoreError", "message": explain(error)},
-                            status_code=503)
+                            status_code=503, headers={"Retry-After": RETRY_AFTER})
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:

@@ -32,7 +32,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, StreamingResponse
 from sqlalchemy import Connection
 from starlette.background import BackgroundTask
-from starlette.concurrency import run_in_threadpool
 
 from calsync.config.schema import FeedConfig
 from calsync.errors import NotFoundError
@@ -49,7 +48,7 @@ from calsync.feeds.spans import SpanMode
 from calsync.feeds.tokens import check_token
 from calsync.feeds.window import EPOCH, Window
 from calsync.runtime import Runtime
-from calsync.web.deps import RuntimeDep
+from calsync.web.deps import RuntimeDep, in_thread
 from calsync.web.filters import adhoc_selector, parse_when
 
 __all__ = ["router", "serve_body", "serve_feed"]
@@ -152,13 +151,17 @@ async def serve_feed(request: Request, runtime: Runtime, spec: FeedSpec) -> Resp
     event loop; anything that scans or renders runs in the thread pool."""
     service = get_service(request)
     now = runtime.clock.now()
-    version = service.store_version(runtime.engine)
+    version = service.known_store_version(runtime.engine)
+    if version is None:
+        # In a worker thread: waiting for a pooled connection on the event loop wedged
+        # the server under load (issue 17), see calsync.web.deps.
+        version = await in_thread(request, service.store_version, runtime.engine)
     fp = service.known_fingerprint(spec, version, now)
     if fp is not None:
         fast = _cached(request, service, spec, fp)
         if fast is not None:
             return fast
-    return await run_in_threadpool(_serve, request, runtime, service, spec)
+    return await in_thread(request, _serve, request, runtime, service, spec)
 
 
 def _serve(request: Request, runtime: Runtime, service: FeedService, spec: FeedSpec
@@ -214,7 +217,8 @@ def _stream(service: FeedService, conn: Connection, spec: FeedSpec, fp: Fingerpr
 
 
 def _resolve(runtime: Runtime, name: str, token: str | None) -> FeedConfig:
-    """The feed's config if `name` (with `token` for a private feed) may be served."""
+    """The feed's config if `name` (with `token` for a private feed) may be served.
+    Checking a token reads the database: call it in a worker thread (`in_thread`)."""
     found = feed_config(runtime.config, name)
     missing = NotFoundError(f"no feed named {name!r}")
     if found is None:
@@ -301,7 +305,7 @@ async def private_feed(name: str, token: str, request: Request, runtime: Runtime
                        ) -> Response:
     """A private feed: the token in the URL is the key (rotate it with
     `calsync feeds rotate-token NAME`)."""
-    config = _resolve(runtime, name, token)
+    config = await in_thread(request, _resolve, runtime, name, token)
     return await serve_feed(request, runtime, _spec(request, runtime, name, config))
 
 

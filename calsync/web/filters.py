@@ -19,7 +19,14 @@ from calsync.durations import parse_duration
 from calsync.model import Status
 from calsync.selectors import Selector
 
-__all__ = ["Multi", "adhoc_selector", "parse_when", "split"]
+__all__ = ["MAX_ROW_ID", "Multi", "adhoc_selector", "parse_when", "split"]
+
+MAX_VALUE = 500  # characters in one filter value; a 60 KB tag made the database give up
+MAX_ROW_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; larger ones exist nowhere
+# Instants the API accepts: well inside what datetime and both databases can hold, so
+# 0001-01-01 in Europe/Stockholm (before year 1 in UTC) is a 422, not an OverflowError.
+_EARLIEST = datetime(1000, 1, 1, tzinfo=UTC)
+_LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 
 Multi = Annotated[list[str] | None, Query(description="Repeat the parameter or give a "
                                                       "comma-separated list (any of).")]
@@ -42,6 +49,14 @@ def adhoc_selector(config: Config, *, level: list[str] | None = None,
                    source: list[str] | None = None) -> Selector | None:
     """The filters as a Selector (None when there are none); unknown values are a 422."""
     problems = []
+    for name, given in (("level", level), ("actor", actor), ("kind", kind), ("tag", tag),
+                        ("status", status), ("source", source)):
+        for value in given or []:
+            if len(value) > MAX_VALUE:
+                problems.append(_problem(name, value[:40] + "…",
+                                         f"longer than {MAX_VALUE} characters"))
+    if problems:
+        raise RequestValidationError(problems)
     levels, kinds, statuses, sources = split(level), split(kind), split(status), split(source)
     for value in levels or []:
         if value not in config.levels:
@@ -73,26 +88,32 @@ def parse_when(name: str, value: str | None, tz: str, *, now: datetime | None = 
                end_of_day: bool = False) -> datetime | None:
     """A query value as an aware instant: `2026-12-01` (midnight in `tz`, or the end of
     that day), `2026-12-01T09:00` (in `tz`), `2026-12-01T09:00+01:00`, or, when `now` is
-    given, a duration back from now (`P7D`: a week ago)."""
+    given, a duration back from now (`P7D`: a week ago). Anything else, or an instant
+    outside the years 1000–9000, is a 422 naming the parameter."""
     if value is None or value == "":
         return None
     text = value.strip()
-    if now is not None and text.upper().startswith("P"):
-        try:
-            return now - parse_duration(text)
-        except ValueError:
-            pass
+    accepted = "a date (2026-12-01), a date-time (2026-12-01T09:00+01:00)"
+    if now is not None:
+        accepted += " or a duration back from now (P7D)"
     try:
-        if len(text) == 10:
-            day = date.fromisoformat(text)
-            moment = datetime.combine(day, time.max if end_of_day else time.min, ZoneInfo(tz))
-            return moment.astimezone(UTC)
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        accepted = "a date (2026-12-01), a date-time (2026-12-01T09:00+01:00)"
-        if now is not None:
-            accepted += " or a duration back from now (P7D)"
-        raise RequestValidationError([_problem(name, value, f"expected {accepted}")]) from None
+        moment = _when(text, tz, now, end_of_day)
+    except (ValueError, OverflowError):
+        moment = None
+    if moment is None or not _EARLIEST <= moment <= _LATEST:
+        raise RequestValidationError([_problem(
+            name, value[:40], f"expected {accepted}, between the years 1000 and 9000")])
+    return moment
+
+
+def _when(text: str, tz: str, now: datetime | None, end_of_day: bool) -> datetime:
+    if now is not None and text.upper().startswith("P"):
+        return now - parse_duration(text)
+    if len(text) == 10:
+        day = date.fromisoformat(text)
+        moment = datetime.combine(day, time.max if end_of_day else time.min, ZoneInfo(tz))
+        return moment.astimezone(UTC)
+    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=ZoneInfo(tz))
     return parsed.astimezone(UTC)

@@ -64,6 +64,9 @@ feeds:
     title: Region (private)
     private: true
     select: {level: regional}
+  regional:
+    title: Region
+    select: {level: regional}   # the region's events are public too (see calsync.privacy)
 """
 
 TOWN: list[dict[str, Any]] = [

@@ -70,17 +70,26 @@ def render_email(receiver: EmailReceiver, payload: dict[str, Any], message_id: s
     if payload.get("truncatedAlerts"):
         lines.append(f"({payload['truncatedAlerts']} more not shown)")
     message = EmailMessage()
-    message["Subject"] = subject
+    message["Subject"] = _one_line(subject)
     message["From"] = receiver.from_
     message["To"] = ", ".join(receiver.to)
     message["Message-ID"] = message_id
-    message["X-Calsync-Group-Key"] = payload.get("groupKey", "")
+    message["X-Calsync-Group-Key"] = _one_line(payload.get("groupKey", ""))
     message.set_content("\n".join(lines).rstrip() + "\n")
     return message
 
 
+def _one_line(value: str) -> str:
+    """A header value from labels: a CR or LF in a label made EmailMessage raise, and the
+    notification was retried for ever."""
+    return " ".join(str(value).split())
+
+
 def send_email(receiver: EmailReceiver, payload: dict[str, Any], message_id: str) -> int:
-    message = render_email(receiver, payload, message_id)
+    try:
+        message = render_email(receiver, payload, message_id)
+    except (ValueError, TypeError) as exc:  # a payload no mail can carry: do not retry
+        raise SendError(f"the mail could not be written ({exc})", retriable=False) from exc
     try:
         smtp: smtplib.SMTP
         if receiver.ssl:

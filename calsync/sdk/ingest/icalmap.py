@@ -15,21 +15,28 @@ same, which is the best a feed without UIDs allows.
 from __future__ import annotations
 
 import hashlib
-import itertools
 import logging
 import re
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
 import recurring_ical_events
 from icalendar import Calendar, Event
 
-from calsync.errors import SkippableRecordError
+from calsync.errors import PartialRecordError, SkippableRecordError
 from calsync.model import EventData, Status
 from calsync.sdk.contract import Horizon
 from calsync.sdk.ingest.compat import apply_fixes
 from calsync.sdk.ingest.icalsplit import CalendarContext, IcalGroup, unfold
+from calsync.sdk.ingest.recurrence import (
+    BrokenRule,
+    Rate,
+    expansion_window,
+    nearest_first,
+    screen_rules,
+)
 from calsync.sdk.ingest.timezones import iana_zone, zone_name
 
 __all__ = ["derived_uid", "group_to_events"]
@@ -44,7 +51,21 @@ _STATUS = {"CANCELLED": Status.CANCELLED, "CANCELED": Status.CANCELLED,
 
 def group_to_events(group: IcalGroup, horizon: Horizon, *, source: str, default_tz: str,
                     max_occurrences: int = 5000) -> list[EventData]:
-    """The events of one group that fall within the horizon."""
+    """The events of one group that fall within the horizon. Whatever goes wrong with one
+    group is a SkippableRecordError with the reason (found by fuzzing: a DURATION of
+    P99999999D overflowed, outside any handler)."""
+    try:
+        return _group_to_events(group, horizon, source=source, default_tz=default_tz,
+                                max_occurrences=max_occurrences)
+    except SkippableRecordError:
+        raise
+    except Exception as exc:
+        raise SkippableRecordError(f"VEVENT {group.uid or '(no UID)'} cannot be read: "
+                                   f"{exc.__class__.__name__}: {exc}") from exc
+
+
+def _group_to_events(group: IcalGroup, horizon: Horizon, *, source: str, default_tz: str,
+                     max_occurrences: int) -> list[EventData]:
     ctx = group.context
     display_tz = ctx.x_wr_timezone or default_tz
     floating = ZoneInfo(display_tz)
@@ -54,34 +75,113 @@ def group_to_events(group: IcalGroup, horizon: Horizon, *, source: str, default_
             out = []
             for block in group.blocks:
                 event: Any = Event.from_ical(block)
-                apply_fixes(event, ctx)
+                _repair(event, ctx)
                 mapped = _map(event, uid, None, ctx, floating, display_tz)
                 if mapped is not None and _overlaps(mapped, horizon):
                     out.append(mapped)
             return out
         calendar: Any = Calendar.from_ical(_mini_calendar(group))
-        for component in calendar.walk("VEVENT"):
-            apply_fixes(component, ctx)
-        query = recurring_ical_events.of(calendar, skip_bad_series=True)
-        occurrences = list(itertools.islice(
-            query.between(horizon.start, horizon.end), max_occurrences + 1))
+        components = list(calendar.walk("VEVENT"))
+        for component in components:
+            _repair(component, ctx)
+        master = next((c for c in components if c.get("RECURRENCE-ID") is None), None)
+        start = _instant(master["DTSTART"], ctx, floating)[0] if master is not None \
+            and master.get("DTSTART") is not None else None
     except SkippableRecordError:
         raise
     except Exception as exc:
         raise SkippableRecordError(f"VEVENT {group.uid or '(no UID)'} cannot be read: "
                                    f"{exc.__class__.__name__}: {exc}") from exc
-    if len(occurrences) > max_occurrences:
-        log.warning("%s: %s has more than %d occurrences in the horizon; keeping the first "
-                    "%d (raise max_occurrences to keep more)", source, group.uid,
-                    max_occurrences, max_occurrences)
-        occurrences = occurrences[:max_occurrences]
+    name = f"VEVENT {group.uid or '(no UID)'}"
+    rate = None
+    if master is not None and start is not None:
+        rules = [r.to_ical().decode() for r in _as_list(master.get("RRULE"))]
+        try:
+            rate = screen_rules(rules, start, horizon)
+        except BrokenRule as exc:
+            raise PartialRecordError(
+                f"{name}: its recurrence rule was skipped, {exc}; its first date (DTSTART) "
+                "is kept as one event", _single(master, uid, ctx, floating, display_tz,
+                                                horizon)) from None
+    now = horizon.now or horizon.start
+    try:
+        occurrences, capped = _expand(calendar, rate, start, horizon, now, max_occurrences)
+    except Exception as exc:
+        if master is None:
+            raise SkippableRecordError(f"{name} cannot be read: {exc.__class__.__name__}: "
+                                       f"{exc}") from exc
+        raise PartialRecordError(
+            f"{name}: its recurrence could not be expanded ({exc.__class__.__name__}: {exc});"
+            " its first date (DTSTART) is kept as one event",
+            _single(master, uid, ctx, floating, display_tz, horizon)) from exc
     out = []
     for occurrence in occurrences:
         rid = occurrence.get("RECURRENCE-ID")
         mapped = _map(occurrence, uid, rid, ctx, floating, display_tz)
         if mapped is not None:
             out.append(mapped)
+    if len(out) > max_occurrences:
+        capped = True
+    if capped:
+        order = nearest_first([e.start_utc for e in out], now)[:max_occurrences]
+        out = [out[i] for i in sorted(order, key=lambda i: out[i].start_utc)]
+        raise PartialRecordError(
+            f"{name}: the series has more than {max_occurrences} occurrences in the horizon;"
+            f" kept the {len(out)} nearest to now, upcoming first (raise max_occurrences to "
+            "keep more)", out)
     return out
+
+
+def _expand(calendar: Any, rate: Rate | None, start: datetime | date | None,
+            horizon: Horizon, now: datetime, cap: int) -> tuple[list[Any], bool]:
+    """The occurrences of a screened series: the whole horizon if it holds about `cap`,
+    else a window around now widened until it holds `cap`. True if the horizon was not
+    covered (the cap applied)."""
+    query = recurring_ical_events.of(calendar, skip_bad_series=False)
+    if rate is None or start is None:  # only overrides, or RDATEs: bounded by the text
+        return list(query.between(horizon.start, horizon.end)), False
+    factor = 1
+    while True:
+        window = expansion_window(rate, start, horizon, now, cap * factor)
+        found = list(query.between(*window))
+        full = window == (horizon.start, horizon.end)
+        if full or len(found) >= cap or factor >= 256:
+            return found, not full
+        factor *= 4
+
+
+def _single(master: Any, uid: str, ctx: CalendarContext, floating: tzinfo,
+            display_tz: str, horizon: Horizon) -> list[EventData]:
+    """A series whose rule cannot be used, as its first date alone."""
+    mapped = _map(master, uid, None, ctx, floating, display_tz)
+    return [mapped] if mapped is not None and _overlaps(mapped, horizon) else []
+
+
+_SINGLE = ("DTSTART", "DTEND", "DURATION", "SUMMARY", "DESCRIPTION", "LOCATION", "URL",
+           "UID", "STATUS", "SEQUENCE", "RECURRENCE-ID")
+
+
+def _repair(event: Any, ctx: CalendarContext) -> None:
+    """Producer fixes, then what no producer means: a property RFC 5545 allows once given
+    twice keeps the first; a DTEND before DTSTART or a negative DURATION is dropped (the
+    event becomes an instant or a day) instead of shifting the occurrences."""
+    apply_fixes(event, ctx)
+    for prop in _SINGLE:
+        value = event.get(prop)
+        if isinstance(value, list) and value:
+            event[prop] = value[0]
+    duration = getattr(event.get("DURATION"), "dt", None)
+    if isinstance(duration, timedelta) and duration < timedelta(0):
+        del event["DURATION"]
+    start = getattr(event.get("DTSTART"), "dt", None)
+    end = getattr(event.get("DTEND"), "dt", None)
+    if start is not None and end is not None and type(start) is type(end):
+        try:
+            backwards = end < start
+        except TypeError:  # naive against aware: leave it to mapping
+            backwards = False
+        if backwards:
+            del event["DTEND"]
 
 
 def _mini_calendar(group: IcalGroup) -> str:
@@ -127,14 +227,25 @@ def _map(event: Any, uid: str, rid: Any, ctx: CalendarContext, floating: tzinfo,
     attrs = {"category": categories[0], "categories": ", ".join(categories)} \
         if categories else {}
     status = _STATUS.get(str(event.get("STATUS", "")).strip().upper(), Status.CONFIRMED)
-    url = event.get("URL")
+    url = _link(event.get("URL"), ctx.base_url)
     location = str(event.get("LOCATION", "")).strip()
     return EventData(
         external_uid=external_uid, title=title, start=start, end=end,
         timezone=timezone,
         description=str(event.get("DESCRIPTION", "")).strip(),
-        url=str(url) if url else None, location=location or None, status=status,
+        url=url, location=location or None, status=status,
         attrs=attrs)
+
+
+def _link(value: Any, base: str | None) -> str | None:
+    """An event's URL as a link that works: resolved against the feed's address when
+    relative; only http(s) (a `javascript:` or `file:` link is dropped)."""
+    text = str(value).strip() if value else ""
+    if not text:
+        return None
+    if base:
+        text = urljoin(base, text)
+    return text if urlsplit(text).scheme.lower() in ("http", "https") else None
 
 
 def _instant(prop: Any, ctx: CalendarContext, floating: tzinfo
@@ -160,7 +271,10 @@ def _end(event: Any, start: datetime | date, ctx: CalendarContext, floating: tzi
     elif event.get("DURATION") is not None:
         duration = event["DURATION"].dt
         if isinstance(duration, timedelta):
-            end = start + duration
+            try:
+                end = start + duration
+            except OverflowError:  # a DURATION beyond the calendar: an instant
+                return None
     if end is None:
         return None
     if isinstance(start, datetime):

@@ -45,6 +45,7 @@ class CalendarContext:
     x_wr_timezone: str | None
     vtimezones: Mapping[str, str]
     key: str
+    base_url: str | None = None  # the feed's address: relative URLs are resolved against it
     _zones: dict[str, tzinfo | None] = field(default_factory=dict, repr=False)
 
     def zone_for(self, tzid: str) -> tzinfo | None:
@@ -78,19 +79,66 @@ class IcalGroup:
     recurring: bool
 
 
-def split_calendar(text: str) -> list[IcalGroup]:
-    """Every VEVENT group in `text`, in order of first appearance."""
+def split_calendar(text: str, base_url: str | None = None) -> list[IcalGroup]:
+    """Every VEVENT group in `text`, in order of first appearance. A UID that appears in
+    several VCALENDARs (concatenated feeds) keeps its newest copy (`newest_first`)."""
     if "BEGIN:VCALENDAR" not in text and "begin:vcalendar" in text.lower():
         text = _MARKER.sub(lambda m: m.group(0).upper(), text)  # lower-case producers
     calendars = _blocks(text, "VCALENDAR")
     if not calendars:
-        head = text.lstrip()[:60].replace("\n", " ")
-        raise FeedParseError(f"not an iCalendar file (no BEGIN:VCALENDAR; it starts with "
-                             f"{head!r})", detailed_error=text[:2000])
+        # What it looks like, never its bytes: the message is shown on the open
+        # /api/sources, and an upstream's (or a local file's) content is not ours to show.
+        raise FeedParseError(f"not an iCalendar file (no BEGIN:VCALENDAR; {_looks_like(text)})",
+                             detailed_error=text[:2000])
     groups: list[IcalGroup] = []
+    at: dict[str, int] = {}
     for body in calendars:
-        groups += _split_one(body)
+        for group in _split_one(body, base_url):
+            if group.uid is None or group.uid not in at:
+                if group.uid is not None:
+                    at[group.uid] = len(groups)
+                groups.append(group)
+            elif _version(_masters(group)[0]) > _version(_masters(groups[at[group.uid]])[0]):
+                groups[at[group.uid]] = group
     return groups
+
+
+_SEQUENCE = re.compile(r"^SEQUENCE[;:][^\r\n]*?(-?\d+)\s*$", re.M | re.I)
+_STAMP = re.compile(r"^(?:LAST-MODIFIED|DTSTAMP)[;:][^\r\n]*?(\d{8}T\d{6})", re.M | re.I)
+
+
+def _version(block: str) -> tuple[int, str]:
+    """How new a copy of a VEVENT is: SEQUENCE, then the later of LAST-MODIFIED and
+    DTSTAMP (RFC 5545's order for telling copies apart)."""
+    sequence = _SEQUENCE.search(block)
+    stamps = _STAMP.findall(block)
+    return (int(sequence.group(1)) if sequence else 0, max(stamps, default=""))
+
+
+def _masters(group: IcalGroup) -> tuple[str, ...]:
+    """The group's blocks without RECURRENCE-ID (normally one), else all of them."""
+    masters = tuple(b for b in group.blocks if "RECURRENCE-ID" not in b.upper())
+    return masters or group.blocks
+
+
+def _newest_master(blocks: list[str]) -> tuple[str, ...]:
+    """One UID's blocks with only the newest master, when a file repeats it."""
+    masters = [b for b in blocks if "RECURRENCE-ID" not in b.upper()]
+    if len(masters) < 2:
+        return tuple(blocks)
+    newest = max(masters, key=_version)  # the first of equals, as before
+    return tuple(b for b in blocks if b is newest or b not in masters)
+
+
+def _looks_like(text: str) -> str:
+    head = text.lstrip()[:1]
+    if not head:
+        return "the body is empty"
+    if head == "<":
+        return "it looks like an HTML or XML page"
+    if head in "{[":
+        return "it looks like JSON"
+    return "it is some other text"
 
 
 def _blocks(text: str, name: str) -> list[str]:
@@ -137,12 +185,14 @@ def _uid(block: str) -> str:
     return unfold(block[colon + 1:stop]).strip()
 
 
-def split_records(text: str) -> list[Record]:
-    """`split_calendar` as sync records, keyed by raw text plus calendar context."""
-    return [Record(record_key(g.context.key, *g.blocks), g) for g in split_calendar(text)]
+def split_records(text: str, base_url: str | None = None) -> list[Record]:
+    """`split_calendar` as sync records, keyed by raw text plus calendar context; the UID
+    is the record's identity (its stored events are kept if it cannot be read)."""
+    return [Record(record_key(g.context.key, *g.blocks), g, identity=g.uid)
+            for g in split_calendar(text, base_url)]
 
 
-def _split_one(body: str) -> list[IcalGroup]:
+def _split_one(body: str, base_url: str | None) -> list[IcalGroup]:
     vtimezones: dict[str, str] = {}
     for block in _blocks(body, "VTIMEZONE"):
         tzid = _TZID_LINE.search(unfold(block))
@@ -155,7 +205,7 @@ def _split_one(body: str) -> list[IcalGroup]:
     x_wr = header.get("X-WR-TIMEZONE")
     context = CalendarContext(
         prodid=header.get("PRODID", ""), x_wr_timezone=iana_zone(x_wr) if x_wr else None,
-        vtimezones=vtimezones,
+        vtimezones=vtimezones, base_url=base_url,
         key=record_key(header.get("PRODID", ""), x_wr or "", *sorted(vtimezones.values())))
     by_uid: dict[str, list[str]] = {}
     recurring: dict[str, bool] = {}
@@ -179,5 +229,6 @@ def _split_one(body: str) -> list[IcalGroup]:
         if isinstance(item, tuple):
             groups.append(IcalGroup(None, item, context, recurring[item[0]]))
         else:
-            groups.append(IcalGroup(item, tuple(by_uid[item]), context, recurring[item]))
+            groups.append(IcalGroup(item, _newest_master(by_uid[item]), context,
+                                    recurring[item]))
     return groups

@@ -1,0 +1,105 @@
+"""Private means private (issue 17 item 7): events only private feeds select stay off the
+open API and feeds, tokens stay out of the access log, the open API names no private feed."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from calsync.feeds.tokens import rotate_token
+from calsync.runtime import Runtime
+from calsync.store.events import list_events
+from calsync.web.accesslog import RedactTokens, install
+from calsync.web.app import create_app
+from tests.support import write_events
+from tests.web.conftest import Project
+
+
+def test_tokens_never_reach_the_access_log() -> None:
+    install()
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1,
+                               '%s - "%s %s HTTP/%s" %d',
+                               ("127.0.0.1:5555", "GET", "/feeds/secret/s3cr3t-t0ken.ics?x=1",
+                                "1.1", 200), None)
+    logger = logging.getLogger("uvicorn.access")
+    assert any(isinstance(f, RedactTokens) for f in logger.filters)
+    assert all(f.filter(record) for f in logger.filters if isinstance(f, logging.Filter))
+    line = record.getMessage()
+    assert "s3cr3t" not in line and "/feeds/secret/<token>.ics?x=1" in line
+    public = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, "%s",
+                               ("/feeds/municipal.ics",), None)
+    RedactTokens().filter(public)
+    assert public.getMessage() == "/feeds/municipal.ics"
+
+
+def test_open_api_does_not_name_private_feeds(project: Project) -> None:
+    listed = [f["name"] for f in project.client.get("/api/feeds").json()]
+    assert "secret" not in listed and "municipal" in listed
+
+
+PRIVATE_ONLY = """
+timezone: Europe/Stockholm
+server: {public_url: "https://cal.example.org"}
+connectors:
+  town:
+    type: tests.support:FileConnector
+    level: municipal
+    actor: Umeå kommun
+    kind: meeting
+    file: town.json
+  board:
+    type: tests.support:FileConnector
+    level: regional
+    actor: Region Västerbotten
+    kind: budget
+    file: board.json
+feeds:
+  municipal:
+    title: Municipal
+    select: {level: municipal}
+  board:
+    title: Board (private)
+    private: true
+    select: {source: board}
+"""
+
+
+@pytest.fixture
+def private_project(write_config: Callable[..., Path], make_runtime: Callable[..., Runtime],
+                    engine: Engine) -> Iterator[tuple[Runtime, TestClient]]:
+    path = write_config(PRIVATE_ONLY)
+    write_events(path.parent / "town.json", [
+        {"id": "kf", "title": "Kommunfullmäktige", "start": "2027-01-20T13:00:00+01:00"}])
+    write_events(path.parent / "board.json", [
+        {"id": "secret", "title": "Styrelsen: personalärende", "start": "2027-01-21"}])
+    runtime = make_runtime(path, engine)
+    reports = asyncio.run(runtime.syncer().sync_many(runtime.select_connectors()))
+    assert all(r.outcome == "ok" for r in reports)
+    with TestClient(create_app(runtime)) as client:
+        yield runtime, client
+
+
+def test_events_only_private_feeds_select_stay_off_open_endpoints(
+        private_project: tuple[Runtime, TestClient]) -> None:
+    runtime, client = private_project
+    titles = [e["title"] for e in client.get("/api/events").json()["items"]]
+    assert titles == ["Kommunfullmäktige"]
+    timeline = client.get("/api/timeline", params={"from": "2027-01-01", "to": "2027-02-01"})
+    assert "Styrelsen" not in timeline.text and "Kommunfullmäktige" in timeline.text
+    changes = client.get("/api/changes", params={"since": "P30D"})
+    assert "Styrelsen" not in changes.text and "Kommunfullmäktige" in changes.text
+    for feed in ("/feeds/all.ics", "/feeds/all.ics?source=board"):
+        body = client.get(feed).text
+        assert "Styrelsen" not in body, feed
+    with runtime.engine.connect() as conn:
+        hidden = next(e for e in list_events(conn) if e.source == "board")
+        token = rotate_token(conn, "board", now=runtime.clock.now(), by="test").token
+        conn.commit()
+    assert client.get(f"/api/events/{hidden.uid}").status_code == 404
+    assert "Styrelsen" in client.get(f"/feeds/board/{token}.ics").text  # its own feed

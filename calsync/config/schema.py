@@ -28,6 +28,7 @@ from calsync.config.mapping import MappingRule
 from calsync.config.organisations import Organisation, Organisations
 from calsync.configtypes import Schedule, StrictModel, check_timezone
 from calsync.durations import Duration, parse_duration
+from calsync.errors import Problem
 from calsync.model import DEFAULT_KINDS
 from calsync.rules.config import Rule
 from calsync.scheduler.settings import SchedulerConfig, Seconds
@@ -243,6 +244,14 @@ class Config(StrictModel):
     base_dir: Path = Field(default=Path(), exclude=True)
     source_file: str = Field(default="config.yaml", exclude=True)
     _options: dict[str, BaseModel] = PrivateAttr(default_factory=dict)
+    _located: Any = PrivateAttr(None)  # the loaded file with its lines, for warnings
+
+    def problem(self, path: tuple[str | int, ...], message: str) -> Problem:
+        """A problem (or warning) at `path` in the config file, with its line."""
+        if self._located is not None:
+            found: Problem = self._located.problem(path, message)
+            return found
+        return Problem(self.source_file, None, ".".join(map(str, path)), message)
 
     def connector_options(self, name: str) -> BaseModel:
         """The validated options of connector `name` (set by `load_config`)."""

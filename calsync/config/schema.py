@@ -24,7 +24,7 @@ from pydantic import (
 )
 
 from calsync.alerts.config import AlertsConfig
-from calsync.config.mapping import MappingRule
+from calsync.config.mapping import AttrMap, MappingRule
 from calsync.config.organisations import Organisation, Organisations
 from calsync.configtypes import Schedule, StrictModel, check_timezone
 from calsync.durations import Duration, parse_duration
@@ -109,7 +109,7 @@ class ConnectorConfig(BaseModel):
     kind: str | None = None
     tags: list[str] = Field(default_factory=list)
     timezone: str | None = None
-    attrs: dict[str, str] = Field(
+    attrs: AttrMap = Field(
         default_factory=dict,
         description="Attributes every event of the connector gets unless it sets its own.")
     mapping: list[MappingRule] = Field(default_factory=list)
@@ -124,13 +124,6 @@ class ConnectorConfig(BaseModel):
     @classmethod
     def _tz(cls, value: str | None) -> str | None:
         return None if value is None else check_timezone(value)
-
-    @field_validator("attrs", mode="before")
-    @classmethod
-    def _attr_strings(cls, value: Any) -> Any:
-        if isinstance(value, dict):
-            return {str(k): v if isinstance(v, str) else str(v) for k, v in value.items()}
-        return value
 
     @property
     def options(self) -> dict[str, Any]:

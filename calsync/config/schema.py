@@ -25,7 +25,7 @@ from pydantic import (
 
 from calsync.alerts.config import AlertsConfig
 from calsync.config.mapping import AttrMap, MappingRule
-from calsync.config.organisations import Organisation, Organisations
+from calsync.config.organisations import Organisation, Organisations, check_unambiguous
 from calsync.configtypes import Schedule, StrictModel, check_timezone
 from calsync.durations import Duration, parse_duration
 from calsync.errors import Problem
@@ -254,6 +254,11 @@ class Config(StrictModel):
     @classmethod
     def _tz(cls, value: str) -> str:
         return check_timezone(value)
+
+    @field_validator("organisations")
+    @classmethod
+    def _organisations(cls, value: list[Organisation]) -> list[Organisation]:
+        return check_unambiguous(value)
 
     def resolve(self, path: str | Path) -> Path:
         """A path from the config, relative to the config file's folder."""

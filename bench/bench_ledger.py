@@ -42,8 +42,7 @@ sys.path.insert(0, str(REPO))
 from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
 
 from calsync.scheduler.ledger import Ledger  # noqa: E402
-from calsync.scheduler.worker import scheduler_engine  # noqa: E402
-from calsync.store.engine import upgrade  # noqa: E402
+from calsync.store.engine import make_engine, upgrade  # noqa: E402
 from calsync.store.tables import scheduler_runs as runs  # noqa: E402
 
 PG_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -56,7 +55,7 @@ def pair(i: int) -> tuple[str, datetime]:
 
 
 def claim_worker(url: str, owner: str, ticks: int, barrier: Any, out: Any) -> None:
-    engine = scheduler_engine(url)
+    engine = make_engine(url, immediate=True)
     ledger = Ledger(engine, owner, lease=60, max_attempts=3)
     barrier.wait()
     started = time.perf_counter()
@@ -73,7 +72,7 @@ def claim_worker(url: str, owner: str, ticks: int, barrier: Any, out: Any) -> No
 
 
 def insert_worker(url: str, owner: str, ticks: int, barrier: Any, out: Any) -> None:
-    engine = scheduler_engine(url)
+    engine = make_engine(url, immediate=True)
     barrier.wait()
     started = time.perf_counter()
     for i in range(ticks):
@@ -101,7 +100,7 @@ def run_procs(target: Any, url: str, procs: int, ticks: int) -> tuple[int, float
 
 def fresh(url_factory: Any) -> tuple[str, Any]:
     url, cleanup = url_factory()
-    engine = scheduler_engine(url)
+    engine = make_engine(url, immediate=True)
     upgrade(engine)
     engine.dispose()
     return url, cleanup
@@ -112,7 +111,7 @@ def measure_claims(url_factory: Any, procs: int, ticks: int, runs_: int) -> dict
     for _ in range(runs_):
         url, cleanup = fresh(url_factory)
         won, seconds = run_procs(claim_worker, url, procs, ticks)
-        engine = scheduler_engine(url)
+        engine = make_engine(url, immediate=True)
         with engine.connect() as conn:
             rows = conn.execute(select(func.count()).select_from(runs)).scalar_one()
             done = conn.execute(select(func.count()).select_from(runs)
@@ -130,7 +129,7 @@ def measure_claims(url_factory: Any, procs: int, ticks: int, runs_: int) -> dict
 
 def measure_pass(url_factory: Any, jobs: int, history: int, runs_: int) -> dict[str, float]:
     url, cleanup = fresh(url_factory)
-    engine = scheduler_engine(url)
+    engine = make_engine(url, immediate=True)
     rows = [{"job": f"c{j:05d}", "tick_at": T0 + timedelta(hours=h), "state": "succeeded",
              "attempt": 1, "failures": 0} for j in range(jobs) for h in range(history)]
     with engine.begin() as conn:

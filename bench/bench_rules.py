@@ -209,7 +209,7 @@ def main() -> None:
     print(f"incremental after 1 changed event ({changed[0].kind}): {len(touched)} of "
           f"{len(config.rules)} rules, {incremental * 1000:.1f} ms")
     if args.db:
-        from calsync.rules.timeline import load_timeline
+        from calsync.alerts.evaluate import load_timeline
         from calsync.store.engine import make_engine, upgrade
         from tests.rules.timelines import store
 

@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from calsync.durations import Duration
+from calsync.triggers import build_trigger
 
 __all__ = ["Schedule", "StrictModel", "check_timezone", "tagged_union"]
 
@@ -55,8 +56,6 @@ class Schedule(StrictModel):
         if self.cron is not None and len(self.cron.split()) != 5:
             raise ValueError(f"cron needs 5 fields (minute hour day month weekday), "
                              f"got {self.cron!r}")
-        from calsync.scheduler.triggers import build_trigger
-
         build_trigger(self, "UTC")  # a cron field or an interval APScheduler rejects
         return self
 

@@ -15,10 +15,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Connection
 
 from calsync.runtime import Runtime
-from calsync.scheduler import status as schedule_status
+from calsync.scheduler.status import status as schedule_status
+from calsync.store.events import event_counts_by_source
 from calsync.store.sources import (
     SyncRun,
-    event_counts_by_source,
     list_source_states,
     recent_sync_runs,
 )

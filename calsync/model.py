@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "DEFAULT_LEVELS",
     "Event",
     "EventData",
+    "EventFacts",
     "Status",
     "day_start",
     "event_uid",
@@ -37,6 +38,31 @@ class Status(StrEnum):
     TENTATIVE = "tentative"
     CONFIRMED = "confirmed"
     CANCELLED = "cancelled"
+
+
+class EventFacts(NamedTuple):
+    """A stored event as plain values, decoded but not validated: what the rules' timeline
+    is built from (`calsync.store.events.iter_facts` reads them far cheaper than `Event`s).
+    `start`/`end` are aware UTC datetimes (midnight UTC of the dates when `all_day`)."""
+
+    id: int
+    uid: str
+    source: str
+    external_uid: str
+    level: str
+    actor: str
+    kind: str
+    title: str
+    description: str
+    url: str | None
+    location: str | None
+    tags: tuple[str, ...]
+    attrs: dict[str, Any]
+    all_day: bool
+    start: datetime
+    end: datetime | None
+    timezone: str
+    status: str
 
 
 def day_start(d: date, tz: str = "UTC") -> datetime:

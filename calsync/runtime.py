@@ -29,13 +29,14 @@ def build_connectors(config: Config) -> dict[str, Connector]:
             built[name] = build_connector(name, conn_config, config.connector_options(name),
                                           config.base_dir)
         except ConfigError as exc:
-            problems += [p if p.file != "config" else Problem(config.source_file, None, p.path,
-                                                              p.message)
-                         for p in exc.problems]
-    for connector in built.values():  # checks that need the whole config (optional)
-        check = getattr(connector, "check", None)
-        if check is not None:
-            problems += check(set(config.levels), set(config.kinds))
+            # "config" stands for config.yaml: give it the real file and the entry's line.
+            for p in exc.problems:
+                if p.file == "config":
+                    path = p.path or f"connectors.{name}"
+                    p = Problem(config.source_file, config.line_of(path), path, p.message)
+                problems.append(p)
+    for connector in built.values():
+        problems += connector.check(set(config.levels), set(config.kinds))
     if problems:
         raise ConfigError(problems)
     return built

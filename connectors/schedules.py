@@ -14,7 +14,6 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from calsync.config import display_path
-from calsync.config.schema import ConnectorConfig
 from calsync.cycles.catalog import Catalog, load_catalog
 from calsync.cycles.expand import expand_entry
 from calsync.errors import ConfigError, FatalFetchError, Problem
@@ -29,6 +28,7 @@ from calsync.sdk.contract import (
     Snapshot,
     record_key,
 )
+from calsync.sdk.settings import ConnectorConfig
 
 __all__ = ["SchedulesConnector", "SchedulesOptions"]
 

@@ -8,8 +8,8 @@ import re
 import pytest
 from pydantic import BaseModel
 
-from calsync.config.schema import ConnectorConfig
 from calsync.sdk.registry import BUILTIN_CONNECTORS, connector_class
+from calsync.sdk.settings import ConnectorConfig
 from tests.conftest import REPO
 
 

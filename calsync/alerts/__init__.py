@@ -1,18 +1,10 @@
-"""Misalignment alerts (issue 5): identity (`fingerprint`), lifecycle, coordinators'
-workflow, silences and history (`store`), system alerts (`system`), and the `alerts:`
-config section (`config`). Import-light on purpose: config loading imports `alerts.config`.
+"""Misalignment alerts: what coordinators act on, above the pure rules.
+
+- `evaluate`: the one entry point that runs the rules on the stored timeline, updates
+  alerts and enqueues notifications (the CLI, the API and the scheduler call it);
+- `fingerprint`: alert identity; `store`: lifecycle, coordinators' workflow, silences
+  and history; `system`: alerts raised by calsync itself (an abandoned scheduled run);
+- `notify/`: grouping, the persistent outbox and the receivers (webhook, email).
+
+The `alerts:` config section is `calsync.config.alerts`.
 """
-
-from __future__ import annotations
-
-from typing import Any
-
-__all__ = ["raise_system_alert"]
-
-
-def raise_system_alert(**kwargs: Any) -> str:
-    """See `calsync.alerts.system.raise_system_alert` (the scheduler calls it when a run is
-    abandoned after its retries)."""
-    from calsync.alerts.system import raise_system_alert as run
-
-    return run(**kwargs)

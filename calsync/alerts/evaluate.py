@@ -1,4 +1,9 @@
-"""Evaluate the rules against the store and bring alerts and notifications up to date."""
+"""The one entry point that evaluates and notifies: run the rules on the stored timeline,
+bring alerts up to date, enqueue the notifications that are due.
+
+The CLI (`calsync evaluate`), the API (`POST /api/alerts/evaluate`) and the scheduler's
+`__evaluate__` job all call `evaluate_and_update`; the rules themselves stay pure.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +11,20 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, or_, select
+from sqlalchemy import Connection, Engine
 
-from calsync.alerts.store import ApplyResult, apply_findings, wake_snoozed
-from calsync.clock import Clock, SystemClock
+from calsync.alerts.notify.dispatch import dispatch
+from calsync.alerts.store import ApplyResult, apply_findings, firing_rule_ids, wake_snoozed
+from calsync.clock import Clock
 from calsync.config.schema import Config
 from calsync.rules.engine import Evaluation, evaluate, rules_touched
-from calsync.rules.timeline import load_timeline
-from calsync.store.events import row_to_event
-from calsync.store.tables import alerts, events
+from calsync.rules.timeline import Timeline
+from calsync.store.events import events_by_ids, iter_facts
 
-if TYPE_CHECKING:
-    from calsync.runtime import Runtime
-
-__all__ = ["EvaluationSummary", "evaluate_and_update", "parts"]
+__all__ = ["EvaluationSummary", "evaluate_and_update", "evaluate_stored", "load_timeline"]
 
 
 @dataclass
@@ -53,18 +55,19 @@ class EvaluationSummary:
         return self.evaluation.warnings if self.evaluation is not None else []
 
 
-def parts(runtime: Runtime | None, engine: Engine | None, config: Config | None,
-          clock: Clock | None) -> tuple[Engine, Config, Clock]:
-    """Engine, config and clock from a runtime or given one by one."""
-    if runtime is not None:
-        return (engine or runtime.engine, config or runtime.config, clock or runtime.clock)
-    if engine is None or config is None:
-        raise TypeError("give a runtime, or an engine and a config")
-    return engine, config, clock or SystemClock()
+def load_timeline(conn: Connection, tz: str) -> Timeline:
+    """The rules' timeline of every non-cancelled stored event."""
+    return Timeline.from_facts(iter_facts(conn), tz)
 
 
-def evaluate_and_update(runtime: Runtime | None = None, *, engine: Engine | None = None,
-                        config: Config | None = None, clock: Clock | None = None,
+def evaluate_stored(engine: Engine, config: Config, now: datetime) -> Evaluation:
+    """Every enabled rule over the stored timeline, touching nothing (`--dry-run`)."""
+    with engine.connect() as conn:
+        timeline = load_timeline(conn, config.timezone)
+    return evaluate(config, timeline, now)
+
+
+def evaluate_and_update(*, engine: Engine, config: Config, clock: Clock,
                         changed_event_ids: Iterable[int] | None = None,
                         notify: bool = True) -> EvaluationSummary:
     """Run the misalignment rules now, update alerts, enqueue due notifications.
@@ -74,39 +77,25 @@ def evaluate_and_update(runtime: Runtime | None = None, *, engine: Engine | None
     (or that have a firing alert about one of them) run, and only their alerts change.
     Without ids every enabled rule runs. Either way, alerts of rules disabled or no
     longer configured resolve, and findings already due before today that have no
-    alert yet are history, not new alerts (`alerts.past_due`). Pass a `Runtime`, or
-    `engine` + `config` (+ `clock`). Sending is separate: `calsync.alerts.notify.drain_outbox`
-    delivers what this enqueued.
+    alert yet are history, not new alerts (`alerts.past_due`). Sending is separate:
+    `calsync.alerts.notify.deliver.drain_outbox` delivers what this enqueued.
     """
-    engine, config, clock = parts(runtime, engine, config, clock)
     started = time.perf_counter()
     now = clock.now()
     with engine.connect() as conn:
         timeline = load_timeline(conn, config.timezone)
         rule_ids: list[str] | None = None
         if changed_event_ids is not None:
-            ids = sorted(set(changed_event_ids))
-            changed = []
-            for i in range(0, len(ids), 500):
-                rows = conn.execute(select(events).where(events.c.id.in_(ids[i:i + 500])))
-                changed += [row_to_event(r) for r in rows.mappings()]
+            changed = events_by_ids(conn, changed_event_ids)
             touched = set(rules_touched(config, timeline, changed))
-            uids = [e.uid for e in changed]
-            for i in range(0, len(uids), 500):
-                chunk = uids[i:i + 500]
-                touched |= set(conn.execute(select(alerts.c.rule_id).where(
-                    alerts.c.status == "firing",
-                    or_(alerts.c.subject_uid.in_(chunk), alerts.c.object_uid.in_(chunk))
-                )).scalars())
+            touched |= firing_rule_ids(conn, about=[e.uid for e in changed])
             rule_ids = [r for r in config.rules if r in touched]
     evaluation = evaluate(config, timeline, now, rule_ids)
     with engine.begin() as conn:
         # Rules disabled or removed since: their alerts resolve now, whatever evaluation
         # (full or incremental, from any command or job) comes first.
         configured = {r for r, rule in config.rules.items() if rule.enabled}
-        stale = [r for r in conn.execute(select(alerts.c.rule_id).distinct().where(
-            alerts.c.status == "firing", alerts.c.rule_kind != "system")).scalars()
-                 if r not in configured]
+        stale = sorted(firing_rule_ids(conn) - configured)
         history_before = now.astimezone(ZoneInfo(config.timezone)).date() \
             if config.alerts.past_due == "history" else None
         result = apply_findings(conn, evaluation.findings, evaluation.rules, now,
@@ -114,8 +103,6 @@ def evaluate_and_update(runtime: Runtime | None = None, *, engine: Engine | None
         wake_snoozed(conn, now)
     enqueued = 0
     if notify:
-        from calsync.alerts.notify.dispatch import dispatch
-
         enqueued = dispatch(engine, config, now)
     return EvaluationSummary(
         at=now, incremental=rule_ids is not None, rules=evaluation.rules,

@@ -1,4 +1,4 @@
-"""Alerts in the database: lifecycle from findings, the coordinators' workflow, silences.
+"""Alerts in the database: lifecycle from findings, the coordinators' workflow, history.
 
 Lifecycle (what the rules say): a finding's fingerprint either opens an alert
 (`firing`), updates one (new dates, a new severity: same identity, so a moved
@@ -9,42 +9,41 @@ Workflow (what people say): `open` → `acknowledged` (who, when, comment), `sno
 until a date (then open again), `wont_fix`; `reopen` goes back to open. Each change of
 status, workflow, severity or dates is a row in `alert_transitions`, the history.
 
-Silences have Alertmanager's API v2 shape: matchers `{name, value, isRegex, isEqual}`
-and a time range; a silenced alert still fires but is not notified.
+Silences (`calsync.alerts.silences`) mute notifications, not alerts: a silenced alert
+still fires and shows which silences match it.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult, and_, delete, insert, or_, select, update
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
 from calsync.alerts.fingerprint import fingerprint
+from calsync.alerts.silences import list_silences
 from calsync.errors import NotFoundError
 from calsync.rules.findings import Finding
-from calsync.store.tables import alert_transitions, alerts, silences
+from calsync.store.engine import inserted_id
+from calsync.store.tables import alert_transitions, alerts
 
 __all__ = [
     "STATES",
     "WORKFLOWS",
     "Alert",
     "ApplyResult",
-    "Matcher",
-    "Silence",
     "Transition",
     "acknowledge",
+    "alert_counts",
     "apply_findings",
-    "create_silence",
-    "expire_silence",
+    "firing_rule_ids",
     "get_alert",
-    "get_silence",
     "history",
+    "ids_of",
+    "last_change",
     "list_alerts",
-    "list_silences",
     "reopen",
     "snooze",
     "wake_snoozed",
@@ -129,12 +128,6 @@ def _alert(row: Mapping[Any, Any]) -> Alert:
         "snooze_until")})
 
 
-def _pk(result: CursorResult[Any]) -> int:
-    key = result.inserted_primary_key
-    assert key is not None
-    return int(key[0])
-
-
 def _transition(conn: Connection, alert_id: int, at: datetime, field: str,
                 from_value: str | None, to_value: str | None, actor: str = SYSTEM,
                 reason: str | None = None) -> None:
@@ -209,7 +202,7 @@ def apply_findings(conn: Connection, findings: Sequence[Finding], rules_run: Ite
             result.history.append(fp)
             continue
         if old is None:
-            alert_id = _pk(conn.execute(insert(alerts).values(
+            alert_id = inserted_id(conn.execute(insert(alerts).values(
                 fingerprint=fp, status="firing", workflow="open", starts_at=now,
                 ends_at=None, updated_at=now, **values)))
             _transition(conn, alert_id, now, "status", None, "firing",
@@ -297,6 +290,13 @@ def list_alerts(conn: Connection, *, state: str = "firing", now: datetime,
     return found
 
 
+def last_change(conn: Connection) -> datetime | None:
+    """When any alert last changed (the alerts feed's Last-Modified)."""
+    value: datetime | None = conn.execute(select(alert_transitions.c.at).order_by(
+        alert_transitions.c.at.desc()).limit(1)).scalar()
+    return value
+
+
 def history(conn: Connection, alert_id: int) -> list[Transition]:
     rows = conn.execute(select(alert_transitions).where(alert_transitions.c.alert_id == alert_id)
                         .order_by(alert_transitions.c.at, alert_transitions.c.id)).mappings()
@@ -357,120 +357,29 @@ def wake_snoozed(conn: Connection, now: datetime) -> int:
     return len(rows)
 
 
-# -- silences --------------------------------------------------------------------------------
-
-@dataclass(frozen=True, slots=True)
-class Matcher:
-    """Alertmanager's matcher: label `name` equals `value` (or matches it as a regex,
-    anchored), negated when `isEqual` is false. A missing label is the empty string."""
-
-    name: str
-    value: str
-    is_regex: bool = False
-    is_equal: bool = True
-
-    @classmethod
-    def parse(cls, data: Mapping[str, Any] | str) -> Matcher:
-        if isinstance(data, str):
-            match = re.match(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*\"?(.*?)\"?\s*$",
-                             data)
-            if match is None:
-                raise ValueError(f"not a matcher (name=value, name!=value, name=~regex, "
-                                 f"name!~regex): {data!r}")
-            name, op, value = match.groups()
-            return cls(name, value, is_regex="~" in op, is_equal=not op.startswith("!"))
-        matcher = cls(str(data["name"]), str(data["value"]), bool(data.get("isRegex", False)),
-                      bool(data.get("isEqual", True)))
-        if matcher.is_regex:
-            try:
-                re.compile(matcher.value)
-            except re.error as exc:
-                raise ValueError(f"matcher {matcher.name}: not a regular expression: "
-                                 f"{exc}") from None
-        return matcher
-
-    def matches(self, labels: Mapping[str, str]) -> bool:
-        value = labels.get(self.name, "")
-        hit = (re.fullmatch(self.value, value) is not None if self.is_regex
-               else value == self.value)
-        return hit == self.is_equal
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "value": self.value, "isRegex": self.is_regex,
-                "isEqual": self.is_equal}
+def firing_rule_ids(conn: Connection, *, about: Sequence[str] | None = None) -> set[str]:
+    """Rules (not system alerts) with a firing alert; with `about`, only alerts whose
+    subject or object is one of these event uids."""
+    firing = and_(alerts.c.status == "firing", alerts.c.rule_kind != "system")
+    if about is None:
+        return set(conn.execute(select(alerts.c.rule_id).distinct().where(firing)).scalars())
+    found: set[str] = set()
+    for i in range(0, len(about), 500):
+        chunk = about[i:i + 500]
+        found |= set(conn.execute(select(alerts.c.rule_id).distinct().where(
+            firing, or_(alerts.c.subject_uid.in_(chunk), alerts.c.object_uid.in_(chunk)))
+        ).scalars())
+    return found
 
 
-@dataclass(frozen=True, slots=True)
-class Silence:
-    id: int
-    matchers: tuple[Matcher, ...]
-    starts_at: datetime
-    ends_at: datetime
-    created_by: str
-    comment: str
-    created_at: datetime
-    updated_at: datetime
-
-    def active(self, now: datetime) -> bool:
-        return self.starts_at <= now < self.ends_at
-
-    def matches(self, labels: Mapping[str, str]) -> bool:
-        return all(m.matches(labels) for m in self.matchers)
-
-    def state(self, now: datetime) -> str:
-        return "active" if self.active(now) else "pending" if now < self.starts_at \
-            else "expired"
-
-    def as_dict(self, now: datetime | None = None) -> dict[str, Any]:
-        out = {"id": self.id, "matchers": [m.as_dict() for m in self.matchers],
-               "startsAt": self.starts_at.isoformat(), "endsAt": self.ends_at.isoformat(),
-               "createdBy": self.created_by, "comment": self.comment,
-               "createdAt": self.created_at.isoformat(),
-               "updatedAt": self.updated_at.isoformat()}
-        if now is not None:
-            out["status"] = {"state": self.state(now)}
-        return out
+def ids_of(conn: Connection, fingerprints: Iterable[str]) -> list[int]:
+    """The ids of the alerts with these fingerprints."""
+    return list(conn.execute(select(alerts.c.id).where(
+        alerts.c.fingerprint.in_(sorted(set(fingerprints))))).scalars())
 
 
-def _silence(row: Mapping[Any, Any]) -> Silence:
-    return Silence(row["id"], tuple(Matcher.parse(m) for m in row["matchers"]),
-                   row["starts_at"], row["ends_at"], row["created_by"], row["comment"],
-                   row["created_at"], row["updated_at"])
-
-
-def create_silence(conn: Connection, matchers: Sequence[Matcher], *, starts_at: datetime,
-                   ends_at: datetime, created_by: str, comment: str, now: datetime) -> Silence:
-    if not matchers:
-        raise ValueError("a silence needs at least one matcher")
-    if ends_at <= starts_at:
-        raise ValueError("a silence must end after it starts")
-    silence_id = _pk(conn.execute(insert(silences).values(
-        matchers=[m.as_dict() for m in matchers], starts_at=starts_at, ends_at=ends_at,
-        created_by=created_by, comment=comment, created_at=now, updated_at=now)))
-    return get_silence(conn, silence_id)
-
-
-def get_silence(conn: Connection, silence_id: int) -> Silence:
-    row = conn.execute(select(silences).where(silences.c.id == silence_id)).mappings().first()
-    if row is None:
-        raise NotFoundError(f"no silence {silence_id}")
-    return _silence(row)
-
-
-def list_silences(conn: Connection, *, active_at: datetime | None = None) -> list[Silence]:
-    stmt = select(silences).order_by(silences.c.id)
-    if active_at is not None:
-        stmt = stmt.where(silences.c.starts_at <= active_at, silences.c.ends_at > active_at)
-    return [_silence(row) for row in conn.execute(stmt).mappings()]
-
-
-def expire_silence(conn: Connection, silence_id: int, now: datetime) -> Silence:
-    """End a silence now (Alertmanager's DELETE); a future one is removed outright."""
-    silence = get_silence(conn, silence_id)
-    if silence.starts_at > now:
-        conn.execute(delete(silences).where(silences.c.id == silence_id))
-        return silence
-    if silence.ends_at > now:
-        conn.execute(update(silences).where(silences.c.id == silence_id).values(
-            ends_at=now, updated_at=now))
-    return get_silence(conn, silence_id)
+def alert_counts(conn: Connection) -> list[tuple[str, str, int]]:
+    """(status, workflow, count) of every alert, for /metrics."""
+    return [(status, workflow, count) for status, workflow, count in conn.execute(
+        select(alerts.c.status, alerts.c.workflow, func.count())
+        .group_by(alerts.c.status, alerts.c.workflow))]

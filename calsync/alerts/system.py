@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy import Engine, insert, select, update
 
 from calsync.alerts.fingerprint import fingerprint
-from calsync.alerts.store import SYSTEM, _pk, _transition
+from calsync.alerts.store import SYSTEM, _transition
 from calsync.clock import Clock, SystemClock
+from calsync.store.engine import inserted_id
 from calsync.store.tables import alerts
 
 __all__ = ["raise_system_alert"]
@@ -43,7 +44,7 @@ def raise_system_alert(*, engine: Engine, name: str, summary: str, description: 
         values = {"labels": {**identity, "severity": severity}, "annotations": annotations,
                   "summary": summary, "severity": severity, "updated_at": now, "due_at": now}
         if row is None:
-            alert_id = _pk(conn.execute(insert(alerts).values(
+            alert_id = inserted_id(conn.execute(insert(alerts).values(
                 fingerprint=fp, rule_id=name, rule_kind="system", evidence={},
                 status="firing", workflow="open", starts_at=now, **values)))
             _transition(conn, alert_id, now, "status", None, "firing", SYSTEM, summary)

@@ -12,7 +12,8 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from calsync.alerts import store
+from calsync.alerts import silences, store
+from calsync.alerts.notify.deliver import drain_outbox
 from calsync.cli.common import console, pass_runtime, require_schema
 from calsync.cli.evaluate import SEVERITY_STYLE
 from calsync.durations import parse_duration
@@ -212,19 +213,19 @@ def silence_add(runtime: Runtime, matchers: tuple[str, ...], until: str, from_: 
     require_schema(runtime)
     now = runtime.clock.now()
     try:
-        parsed = [store.Matcher.parse(m) for m in matchers]
+        parsed = [silences.Matcher.parse(m) for m in matchers]
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--match") from None
     starts = _moment(from_, runtime.config.timezone) if from_ else now
     with runtime.engine.begin() as conn:
-        silence = store.create_silence(conn, parsed, starts_at=starts,
+        silence = silences.create_silence(conn, parsed, starts_at=starts,
                                        ends_at=_moment(until, runtime.config.timezone),
                                        created_by=_who(by), comment=comment, now=now)
     console.print(f"Silence {silence.id} until {silence.ends_at.isoformat()}: "
                   + ", ".join(_matcher_text(m) for m in silence.matchers))
 
 
-def _matcher_text(m: store.Matcher) -> str:
+def _matcher_text(m: silences.Matcher) -> str:
     op = {(False, True): "=", (False, False): "!=", (True, True): "=~",
           (True, False): "!~"}[(m.is_regex, m.is_equal)]
     return f"{m.name}{op}{m.value}"
@@ -238,7 +239,7 @@ def silence_list(runtime: Runtime, show_all: bool = False) -> None:
     require_schema(runtime)
     now = runtime.clock.now()
     with runtime.engine.connect() as conn:
-        found = store.list_silences(conn)
+        found = silences.list_silences(conn)
     found = [s for s in found if show_all or s.state(now) != "expired"]
     table = Table(title=f"Silences ({len(found)})", title_justify="left")
     for column in ("id", "state", "matchers", "from", "until", "by", "comment"):
@@ -257,7 +258,7 @@ def silence_expire(runtime: Runtime, silence_id: int) -> None:
     """End a silence now."""
     require_schema(runtime)
     with runtime.engine.begin() as conn:
-        store.expire_silence(conn, silence_id, runtime.clock.now())
+        silences.expire_silence(conn, silence_id, runtime.clock.now())
     console.print(f"Silence {silence_id} expired.")
 
 
@@ -266,9 +267,7 @@ def silence_expire(runtime: Runtime, silence_id: int) -> None:
 def send_command(runtime: Runtime) -> None:
     """Deliver due notifications now (what the scheduler does every half minute)."""
     require_schema(runtime)
-    from calsync.alerts.notify import drain_outbox
-
-    report = drain_outbox(runtime)
+    report = drain_outbox(engine=runtime.engine, config=runtime.config, clock=runtime.clock)
     console.print(f"Queued {report.enqueued}, sent {len(report.sent)}, retrying "
                   f"{len(report.retrying)}, given up {len(report.dead)}.")
 

@@ -10,6 +10,7 @@ import click
 from rich.table import Table
 from rich.text import Text
 
+from calsync.alerts.evaluate import evaluate_and_update, evaluate_stored
 from calsync.cli.common import console, pass_runtime, require_schema
 from calsync.rules import texts
 from calsync.rules.findings import Finding
@@ -55,18 +56,12 @@ def evaluate_command(runtime: Runtime, rules: tuple[str, ...], dry_run: bool, fm
                                  f"{', '.join(runtime.config.rules) or '(none)'}",
                                  param_hint="--rule")
     if dry_run:
-        from calsync.rules.engine import evaluate
-        from calsync.rules.timeline import load_timeline
-
-        with runtime.engine.connect() as conn:
-            timeline = load_timeline(conn, runtime.config.timezone)
-        evaluation = evaluate(runtime.config, timeline, runtime.clock.now())
+        evaluation = evaluate_stored(runtime.engine, runtime.config, runtime.clock.now())
         findings, summary = evaluation.findings, None
         events, ran, warnings = evaluation.events, evaluation.rules, evaluation.warnings
     else:
-        from calsync.alerts.evaluate import evaluate_and_update
-
-        result = evaluate_and_update(runtime)
+        result = evaluate_and_update(engine=runtime.engine, config=runtime.config,
+                                     clock=runtime.clock)
         assert result.evaluation is not None
         findings, summary = result.evaluation.findings, result
         events, ran, warnings = result.events, result.rules, result.evaluation.warnings

@@ -11,7 +11,7 @@ import uvicorn
 from calsync.cli.common import console, pass_runtime, require_schema
 from calsync.feeds.service import feed_urls
 from calsync.runtime import Runtime
-from calsync.scheduler.worker import SchedulerThread
+from calsync.scheduler.thread import SchedulerThread
 from calsync.web.app import create_app
 
 

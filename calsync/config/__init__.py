@@ -8,31 +8,23 @@ listing every problem with its file and line, or returns a `Config` ready to use
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
+from calsync.config.checks import check_rules
 from calsync.config.report import validate_located
 from calsync.config.schema import NAME_PATTERN as _NAME
-from calsync.config.schema import Config, ConnectorConfig
-from calsync.config.yamlfile import Located, load_yaml, parse_yaml
+from calsync.config.schema import Config
+from calsync.config.yamlfile import Located, format_path, load_yaml, parse_yaml
 from calsync.errors import ConfigError, Problem
 from calsync.sdk.registry import UnknownConnectorType, connector_class
+from calsync.sdk.settings import ConnectorConfig
 
-__all__ = ["CrossCheck", "default_config_path", "display_path", "load_config",
-           "load_config_text", "register_cross_check"]
+__all__ = ["default_config_path", "display_path", "load_config", "load_config_text"]
 
-CrossCheck = Callable[[Config, Located], list[Problem]]
 RESERVED_FEED_NAMES = frozenset({"all", "alerts"})  # built-in feeds at /feeds/<name>.ics
-_cross_checks: list[CrossCheck] = []
-
-
-def register_cross_check(check: CrossCheck) -> CrossCheck:
-    """Add a check across sections (e.g. rules naming selectors); used as a decorator."""
-    _cross_checks.append(check)
-    return check
 
 
 def default_config_path() -> Path:
@@ -76,12 +68,12 @@ def _from_located(located: Located, *, base_dir: Path) -> Config:
     options, connector_problems = _connector_problems(data.get("connectors"), located)
     problems += connector_problems
     problems += _references(config, located)
-    for check in _cross_checks:
-        problems += check(config, located)
+    problems += check_rules(config, located)
     if problems:
         raise ConfigError(problems)
     config._options = options
-    config._located = located
+    config._lines = {format_path(key): line for key, line in located.lines.items()
+                     if "[" not in format_path(key)}
     return config
 
 
@@ -102,9 +94,7 @@ def _connector_problems(section: Any, located: Located) -> tuple[dict[str, BaseM
         try:
             cls = connector_class(shared.type)
         except UnknownConnectorType as exc:
-            problems.append(located.problem(
-                (*prefix, "type"),
-                f"unknown connector type {shared.type!r}; known types: {', '.join(exc.known)}"))
+            problems.append(located.problem((*prefix, "type"), str(exc)))
             continue
         opts, errs = validate_located(cls.Options, shared.options, located, prefix=prefix)
         problems += errs
@@ -148,6 +138,3 @@ def _references(config: Config, located: Located) -> list[Problem]:
             check(kind, kinds, "kind", ("feeds", name, "select", "kind", i))
     return problems
 
-
-# Checks owned by other packages register themselves on import (after the above exists).
-import calsync.rules.checks  # noqa: E402, F401  (rules naming unknown selectors, ...)

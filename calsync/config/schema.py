@@ -15,7 +15,6 @@ from typing import Any
 
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
     PrivateAttr,
     SecretStr,
@@ -23,15 +22,16 @@ from pydantic import (
     model_validator,
 )
 
-from calsync.alerts.config import AlertsConfig
-from calsync.config.mapping import AttrMap, MappingRule
+from calsync.config.alerts import AlertsConfig
 from calsync.config.organisations import Organisation, Organisations, check_unambiguous
-from calsync.configtypes import Schedule, StrictModel, check_timezone
+from calsync.config.rules import Rule
+from calsync.config.scheduler import SchedulerConfig
+from calsync.config.yamlfile import format_path
+from calsync.configtypes import StrictModel, check_timezone
 from calsync.durations import Duration, parse_duration
 from calsync.errors import Problem
 from calsync.model import DEFAULT_KINDS
-from calsync.rules.config import Rule
-from calsync.scheduler.settings import SchedulerConfig, Seconds
+from calsync.sdk.settings import ConnectorConfig
 from calsync.selectors import Selector
 
 __all__ = [
@@ -39,14 +39,11 @@ __all__ = [
     "ApiConfig",
     "ApiTokenConfig",
     "Config",
-    "ConnectorConfig",
     "DatabaseConfig",
     "FeedConfig",
     "HorizonConfig",
     "LevelConfig",
-    "MappingRule",
     "Organisation",
-    "ScheduleConfig",
     "ServerConfig",
     "StrictModel",
 ]
@@ -84,51 +81,6 @@ class HorizonConfig(StrictModel):
 class LevelConfig(StrictModel):
     title: str
     color: str = "#666666"
-
-
-class ScheduleConfig(Schedule):
-    """When the scheduler runs a connector: every `every`, or on a cron expression."""
-
-    max_runtime: Seconds | None = Field(
-        None, description="Longest run of one sync (default: scheduler.max_runtime).")
-    misfire_grace: Seconds | None = Field(
-        None, description="A tick later than this is recorded as missed, not run "
-                          "(default: scheduler.misfire_grace).")
-
-
-class ConnectorConfig(BaseModel):
-    """Keys shared by every connector; the remaining keys are the connector's options."""
-
-    model_config = ConfigDict(extra="allow", frozen=True)
-
-    type: str
-    enabled: bool = True
-    title: str | None = None
-    level: str | None = None
-    actor: str | None = None
-    kind: str | None = None
-    tags: list[str] = Field(default_factory=list)
-    timezone: str | None = None
-    attrs: AttrMap = Field(
-        default_factory=dict,
-        description="Attributes every event of the connector gets unless it sets its own.")
-    mapping: list[MappingRule] = Field(default_factory=list)
-    schedule: ScheduleConfig | None = None
-    timeout: float = Field(30.0, gt=0, le=600, description="Seconds per HTTP request.")
-    max_removal_share: float = Field(
-        0.5, ge=0, le=1,
-        description="A sync that would cancel more than this share of the source's upcoming "
-                    "events is held back until an admin accepts it.")
-
-    @field_validator("timezone")
-    @classmethod
-    def _tz(cls, value: str | None) -> str | None:
-        return None if value is None else check_timezone(value)
-
-    @property
-    def options(self) -> dict[str, Any]:
-        """The connector-specific keys, still raw; the registry validates them."""
-        return dict(self.model_extra or {})
 
 
 class ApiTokenConfig(StrictModel):
@@ -237,14 +189,21 @@ class Config(StrictModel):
     base_dir: Path = Field(default=Path(), exclude=True)
     source_file: str = Field(default="config.yaml", exclude=True)
     _options: dict[str, BaseModel] = PrivateAttr(default_factory=dict)
-    _located: Any = PrivateAttr(None)  # the loaded file with its lines, for warnings
+    _lines: dict[str, int] = PrivateAttr(default_factory=dict)
+
+    def line_of(self, path: str) -> int | None:
+        """The line in `source_file` of the deepest key along the dotted `path`
+        (`connectors.eu.paths`), for problems found after loading (set by `load_config`)."""
+        while path:
+            if path in self._lines:
+                return self._lines[path]
+            path = path.rpartition(".")[0]
+        return None
 
     def problem(self, path: tuple[str | int, ...], message: str) -> Problem:
         """A problem (or warning) at `path` in the config file, with its line."""
-        if self._located is not None:
-            found: Problem = self._located.problem(path, message)
-            return found
-        return Problem(self.source_file, None, ".".join(map(str, path)), message)
+        dotted = format_path(path)
+        return Problem(self.source_file, self.line_of(dotted), dotted, message)
 
     def connector_options(self, name: str) -> BaseModel:
         """The validated options of connector `name` (set by `load_config`)."""

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from calsync.config.rulebase import RuleBase
 from calsync.config.schema import Config
 from calsync.model import Event, Status
 from calsync.perf import no_gc_pauses
 from calsync.rules import texts
-from calsync.rules.config import RuleBase
 from calsync.rules.findings import Context, Finding
 from calsync.rules.kinds import blackout, coverage, deadline, no_overlap, precedes, within
 from calsync.rules.timeline import Shift, Timeline

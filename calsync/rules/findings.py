@@ -20,9 +20,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from calsync.config.organisations import Organisations
+from calsync.config.rulebase import RuleBase, SelectorRef, severity_rank
 from calsync.config.schema import Config
 from calsync.rules import texts
-from calsync.rules.config import RuleBase, SelectorRef, severity_rank
 from calsync.rules.timeline import (
     DAY,
     Item,

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
+from calsync.config.rulebase import RuleBase, SelectorRef
 from calsync.config.schema import Config
 from calsync.errors import Problem
-from calsync.rules.config import RuleBase, SelectorRef
 from calsync.sdk.contract import Connector
 from calsync.selectors import Selector
 

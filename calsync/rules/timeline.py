@@ -2,7 +2,8 @@
 
 Evaluating 50 rules over 100,000 events in well under two seconds needs three things:
 
-- **compact items** read straight from the table (no `EventData` validation per row);
+- **compact items** from plain `EventFacts` (no `EventData` validation per row; the
+  store reads them straight from the driver, `calsync.store.events.iter_facts`);
 - **times as wall-clock seconds** in the config's zone: an ISO duration such as `P1D`
   is then a calendar day across a summer-time change (23 or 25 hours), and all-day
   dates are exact midnights whatever zone a source was in;
@@ -16,22 +17,19 @@ rules never see them; nor are expectations an actual step supersedes (`calsync.s
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from fnmatch import fnmatchcase
-from typing import Any, ClassVar
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import Connection, select
 
-from calsync.model import Event, Status
+from calsync.model import Event, EventFacts, Status
 from calsync.perf import no_gc_pauses
 from calsync.selectors import Selector
 from calsync.steps import superseded
-from calsync.store.tables import events as events_table
 
 __all__ = [
     "DAY",
@@ -40,7 +38,6 @@ __all__ = [
     "Shift",
     "Timeline",
     "key_fn",
-    "load_timeline",
     "wall_date",
     "wall_datetime",
     "wall_of_date",
@@ -260,6 +257,14 @@ class Timeline:
         with no_gc_pauses():
             return cls(_items_from_events(found, zone), zone)
 
+    @classmethod
+    def from_facts(cls, found: Iterable[EventFacts], tz: str | ZoneInfo) -> Timeline:
+        """The timeline of stored events (`calsync.store.events.iter_facts`); cancelled
+        ones are skipped there."""
+        zone = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
+        with no_gc_pauses():
+            return cls(_items_from_facts(found, zone), zone)
+
     # -- indexes ---------------------------------------------------------------------------
 
     def _field_index(self, field: str) -> dict[str, set[int]]:
@@ -357,6 +362,22 @@ def item_from_event(event: Event, tz: ZoneInfo) -> Item | None:
     return next(_items_from_events([event], tz), None)
 
 
+def _items_from_facts(found: Iterable[EventFacts], tz: ZoneInfo) -> Iterator[Item]:
+    wall = _Offsets.get(tz).wall
+    for (id_, uid, source, external_uid, level, actor, kind, title, description, url,
+         location, tags, attrs, all_day, start, end, timezone, status) in found:
+        if all_day:
+            s = (start.date().toordinal() - _EPOCH_ORD) * DAY
+            e = (end.date().toordinal() - _EPOCH_ORD) * DAY if end is not None else s + DAY
+        else:
+            s = wall(start)
+            e = wall(end) if end is not None else s
+        yield Item(id=id_, uid=uid, source=source, external_uid=external_uid, level=level,
+                   actor=actor, kind=kind, title=title, description=description, url=url,
+                   location=location, tags=tags, attrs=attrs, all_day=all_day, s=s, e=e,
+                   timezone=timezone, status=status)
+
+
 def _items_from_events(found: Iterable[Event], tz: ZoneInfo) -> Iterator[Item]:
     wall = _Offsets.get(tz).wall
     cancelled = Status.CANCELLED
@@ -380,59 +401,3 @@ def _items_from_events(found: Iterable[Event], tz: ZoneInfo) -> Iterator[Item]:
                    description=data.description, url=data.url, location=data.location,
                    tags=data.tags, attrs=attrs, all_day=all_day, s=s, e=e,
                    timezone=data.timezone, status=str(data.status))
-
-
-def load_timeline(conn: Connection, tz: str | ZoneInfo) -> Timeline:
-    """Every non-cancelled event in the store, read as raw driver rows (fast).
-
-    SQLAlchemy's per-row processing of the two timestamps and the JSON attributes costs
-    more than evaluating the rules, so rows come straight from the driver: SQLite gives
-    naive UTC text and JSON text, PostgreSQL aware datetimes and dicts.
-    """
-    zone = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
-    c = events_table.c
-    stmt = select(c.id, c.uid, c.source, c.external_uid, c.level, c.actor, c.kind, c.title,
-                  c.description, c.url, c.location, c.tags, c.attrs, c.all_day, c.start_at,
-                  c.end_at, c.timezone, c.status).where(c.status != str(Status.CANCELLED))
-    compiled = stmt.compile(dialect=conn.dialect)
-    params = compiled.construct_params()
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        sql = str(compiled)
-        if conn.dialect.paramstyle == "qmark":
-            cursor.execute(sql, [params[k] for k in compiled.positiontup or ()])
-        else:
-            cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    finally:
-        cursor.close()
-    with no_gc_pauses():
-        return Timeline(_rows_to_items(rows, zone), zone)
-
-
-def _utc(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    return datetime.fromisoformat(value).replace(tzinfo=UTC)
-
-
-def _rows_to_items(rows: Iterable[Any], tz: ZoneInfo) -> Iterator[Item]:
-    wall = _Offsets.get(tz).wall
-    loads = json.loads
-    for (id_, uid, source, external_uid, level, actor, kind, title, description, url,
-         location, tags, attrs, all_day, start_at, end_at, timezone, status) in rows:
-        start = _utc(start_at)
-        end = _utc(end_at) if end_at is not None else None
-        if all_day:
-            s = (start.date().toordinal() - _EPOCH_ORD) * DAY
-            e = (end.date().toordinal() - _EPOCH_ORD) * DAY if end is not None else s + DAY
-        else:
-            s = wall(start)
-            e = wall(end) if end is not None else s
-        if isinstance(attrs, str):
-            attrs = loads(attrs)
-        yield Item(id=id_, uid=uid, source=source, external_uid=external_uid, level=level,
-                   actor=actor, kind=kind, title=title, description=description, url=url,
-                   location=location, tags=tuple(tags.strip(",").split(",")) if tags else (),
-                   attrs=attrs or {}, all_day=bool(all_day), s=s, e=e, timezone=timezone,
-                   status=status)

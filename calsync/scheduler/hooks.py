@@ -1,13 +1,12 @@
 """What the singleton jobs call: rule evaluation, the outbox, alerts for abandoned runs.
 
-The scheduler only guarantees *when* and *once*; the work itself belongs to the rules,
-notify and alerts packages. `default_hooks()` wires whichever of them this calsync has;
-a missing one leaves its job recorded as skipped (and says why), never failing.
+The scheduler only guarantees *when* and *once*; the work itself belongs to the alerts
+package (`alerts.evaluate`, `alerts.notify.deliver`, `alerts.system`). `default_hooks()`
+wires them; a `Hooks` without one (tests) leaves that job out of the plan.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +15,9 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from calsync.alerts.evaluate import evaluate_and_update
+from calsync.alerts.notify import deliver
+from calsync.alerts.system import raise_system_alert
 from calsync.clock import Clock
 from calsync.config.schema import Config
 
@@ -51,50 +53,31 @@ def default_hooks() -> Hooks:
     return Hooks(evaluate=evaluate_changes, outbox=drain_outbox, alert=raise_abandoned_alert)
 
 
-def _find(module: str, *names: str) -> Callable[..., Any] | None:
-    try:
-        found = importlib.import_module(module)
-    except ImportError:
-        return None
-    for name in names:
-        func = getattr(found, name, None)
-        if callable(func):
-            return func  # type: ignore[no-any-return]
-    return None
-
-
 def evaluate_changes(ctx: HookContext) -> dict[str, Any]:
     """Re-evaluate the misalignment rules after syncs changed events, once per batch:
-    `calsync.rules.evaluate_and_update` (it updates alerts and enqueues notifications)."""
-    func = _find("calsync.alerts.evaluate", "evaluate_and_update")
-    if func is None:
-        return {"skipped": "this calsync has no rule evaluation (calsync.alerts.evaluate)"}
+    `calsync.alerts.evaluate.evaluate_and_update` (it updates alerts and enqueues
+    notifications)."""
     ids = None if ctx.changed_event_ids is None else sorted(ctx.changed_event_ids)
-    return _summary(func(engine=ctx.engine, config=ctx.config, clock=ctx.clock,
-                         changed_event_ids=ids))
+    return _summary(evaluate_and_update(engine=ctx.engine, config=ctx.config,
+                                        clock=ctx.clock, changed_event_ids=ids))
 
 
 def drain_outbox(ctx: HookContext) -> dict[str, Any]:
-    """Send what the notification outbox holds: `calsync.alerts.notify.drain_outbox` (it claims
+    """Send what the notification outbox holds: `calsync.alerts.notify.deliver` (it claims
     each notification under its own lease, so a takeover never sends one twice)."""
-    func = _find("calsync.alerts.notify", "drain_outbox")
-    if func is None:
-        return {"skipped": "this calsync has no notification outbox (calsync.alerts.notify)"}
-    return _summary(func(engine=ctx.engine, config=ctx.config, clock=ctx.clock,
-                         owner=ctx.owner))
+    return _summary(deliver.drain_outbox(engine=ctx.engine, config=ctx.config,
+                                         clock=ctx.clock, owner=ctx.owner))
 
 
 def raise_abandoned_alert(ctx: HookContext, job: str, tick: datetime, error: str) -> None:
-    """A run gave up after its retries: a system alert (`calsync.alerts`, through the same
-    store, workflow and receivers as misalignments), and the log."""
+    """A run gave up after its retries: a system alert (`calsync.alerts.system`, through
+    the same store, workflow and receivers as misalignments), and the log."""
     log.error("%s: the run for %s was abandoned: %s", job, tick.isoformat(), error)
-    func = _find("calsync.alerts", "raise_system_alert")
-    if func is None:
-        return
     where = {"job": job} if job.startswith("__") else {"job": job, "source": job}
-    func(engine=ctx.engine, clock=ctx.clock, name="ScheduledRunAbandoned",
-         summary=f"{job}: the scheduled run of {tick.isoformat()} was abandoned after "
-                 f"its retries", description=error, tick=tick, instance=ctx.owner, **where)
+    raise_system_alert(engine=ctx.engine, clock=ctx.clock, name="ScheduledRunAbandoned",
+                       summary=f"{job}: the scheduled run of {tick.isoformat()} was "
+                               f"abandoned after its retries", description=error, tick=tick,
+                       instance=ctx.owner, **where)
 
 
 def _summary(result: Any) -> dict[str, Any]:

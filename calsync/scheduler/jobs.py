@@ -14,18 +14,24 @@ every instance and are taken over if an instance dies:
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Connection, Engine
+
 from calsync.config.schema import Config
 from calsync.errors import ConfigError, Problem
-from calsync.scheduler.triggers import Trigger, build_trigger, every_seconds
+from calsync.scheduler.ledger import Ledger
+from calsync.triggers import Trigger, build_trigger, every_seconds
 
-__all__ = ["EVALUATE", "OUTBOX", "SINGLETONS", "Job", "plan_jobs"]
+__all__ = ["EVALUATE", "OUTBOX", "SINGLETONS", "Job", "merge_requests", "plan_jobs",
+           "request_evaluation", "request_sync"]
 
 EVALUATE = "__evaluate__"
 OUTBOX = "__outbox__"
 SINGLETONS = (EVALUATE, OUTBOX)
+_MAX_CHANGED_IDS = 5000  # more changed events than this: evaluate everything
 
 
 @dataclass(frozen=True)
@@ -68,3 +74,46 @@ def plan_jobs(config: Config, *, evaluate: bool = True, outbox: bool = True
         jobs[OUTBOX] = Job(OUTBOX, "outbox", every_seconds(settings.outbox_every),
                            settings.max_runtime, misfire_grace=settings.outbox_every)
     return jobs
+
+
+def request_sync(engine: Engine, connector: str, *, accept_removals: bool = False,
+                 by: str | None = None) -> int:
+    """Ask the scheduler to sync `connector` now (at most one sync of it runs at a time,
+    across every instance). Returns the ledger row's id; `status()` shows the outcome.
+
+    The run waits in the ledger until a worker claims it (within its dispatch interval),
+    exactly like a retry, so a request made while a sync of the connector runs is served
+    after it, and requests that pile up meanwhile merge into one run.
+    """
+    detail: dict[str, Any] = {"requested_by": by or "api"}
+    if accept_removals:
+        detail["accept_removals"] = True
+    with engine.begin() as conn:
+        return Ledger(engine, "request", lease=1, max_attempts=1).request(conn, connector,
+                                                                            detail)
+
+
+def request_evaluation(ledger: Ledger, conn: Connection, source: str, touched: Sequence[int]
+                       ) -> None:
+    """Inside a sync's transaction: ask for one evaluation of the events it added, changed
+    or cancelled (`apply_plan` returned their ids); too many means "evaluate everything"."""
+    ledger.request(conn, EVALUATE, {
+        "sources": [source],
+        "event_ids": list(touched) if len(touched) <= _MAX_CHANGED_IDS else None})
+
+
+def merge_requests(details: Iterable[dict[str, Any] | None]
+                   ) -> tuple[frozenset[str], frozenset[int] | None]:
+    """The sources and event ids of evaluation requests merged into one run (None: some
+    request asked to evaluate everything)."""
+    ids: set[int] | None = set()
+    names: set[str] = set()
+    for detail in details:
+        if not detail:
+            continue
+        names.update(detail.get("sources") or ())
+        if detail.get("event_ids") is None and "event_ids" in detail:
+            ids = None
+        elif ids is not None:
+            ids.update(detail.get("event_ids") or ())
+    return frozenset(names), None if ids is None else frozenset(ids)

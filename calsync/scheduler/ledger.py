@@ -40,20 +40,20 @@ from sqlalchemy import (
     case,
     delete,
     func,
-    literal_column,
     or_,
     select,
-    type_coerce,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
-from calsync.store.tables import UTCDateTime, scheduler_runs
+from calsync.durations import backoff
+from calsync.store.clock import db_now, db_time
+from calsync.store.tables import scheduler_runs
 
 __all__ = ["ABANDONED", "FINAL", "MISSED", "RUNNING", "SKIPPED", "SUCCEEDED", "WAITING",
-           "Claim", "JobState", "Ledger", "db_time"]
+           "Claim", "JobState", "Ledger"]
 
 WAITING = "waiting"
 RUNNING = "running"
@@ -93,19 +93,6 @@ class JobState:
     expired: bool = False  # its running run's lease has lapsed: take over or abandon
 
 
-def db_time(dialect: str, offset: float = 0.0) -> ColumnElement[datetime]:
-    """The database's clock (plus `offset` seconds) as an SQL expression."""
-    if dialect == "postgresql":
-        expr: ColumnElement[Any] = func.statement_timestamp()
-        if offset:
-            expr = expr + literal_column(f"interval '{offset:.6f} seconds'")
-        return type_coerce(expr, UTCDateTime)
-    # SQLite stores instants as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC): produce exactly that,
-    # so comparisons with stored values are plain text comparisons.
-    text_now = func.strftime("%Y-%m-%d %H:%M:%f", "now", f"{offset:+.6f} seconds")
-    return type_coerce(text_now.concat("000"), UTCDateTime)
-
-
 class Ledger:
     """The ledger as seen by one instance (`owner`)."""
 
@@ -130,8 +117,7 @@ class Ledger:
     def now(self, conn: Connection | None = None) -> datetime:
         """The database's current time."""
         if conn is not None:
-            value: datetime = conn.execute(select(self.time())).scalar_one()
-            return value
+            return db_now(conn)
         with self.reader.connect() as own:
             return self.now(own)
 
@@ -266,18 +252,20 @@ class Ledger:
             return "done"
         return "lost"
 
-    def fence(self, claim: Claim, then: Callable[[Connection], None] | None = None
-              ) -> Callable[[Connection], bool]:
+    def fence(self, claim: Claim,
+              then: Callable[[Connection, Sequence[int]], None] | None = None
+              ) -> Callable[[Connection, Sequence[int]], bool]:
         """A check for `Syncer.sync(fence=...)`: completes the run in the caller's
-        transaction if (and only if) this instance still holds it."""
+        transaction if (and only if) this instance still holds it, then calls `then` with
+        the ids of the events the sync touched."""
 
-        def check(conn: Connection) -> bool:
+        def check(conn: Connection, touched: Sequence[int] = ()) -> bool:
             done = conn.execute(self._mine(claim).values(
                 state=SUCCEEDED, finished_at=self.time(), lease_until=None)).rowcount
             if done != 1:
                 return False
             if then is not None:
-                then(conn)
+                then(conn, touched)
             return True
 
         return check
@@ -305,7 +293,7 @@ class Ledger:
         """A failed attempt: back to 'waiting' until `retry_at` (default: a backoff of
         retry_base × 4^failures, at most an hour), or 'abandoned' after max_attempts.
         Returns the new state, or None if the run was no longer ours."""
-        delay = min(self.retry_base * 4 ** claim.failures, 3600.0)
+        delay = backoff(claim.failures + 1, base=self.retry_base, ceiling=3600.0, factor=4.0)
         with self.engine.begin() as conn:
             row = conn.execute(self._mine(claim).values(
                 failures=runs.c.failures + 1,

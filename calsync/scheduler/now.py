@@ -16,8 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from calsync.runtime import Runtime
-from calsync.scheduler import request_sync
-from calsync.scheduler.jobs import EVALUATE, SINGLETONS
+from calsync.scheduler.jobs import EVALUATE, SINGLETONS, request_sync
 from calsync.scheduler.worker import Scheduler
 from calsync.sdk.contract import Connector
 from calsync.sync import Progress, SyncReport

@@ -26,8 +26,8 @@ from calsync.config.schema import Config
 from calsync.errors import ConfigError
 from calsync.scheduler.jobs import Job, plan_jobs
 from calsync.scheduler.ledger import ABANDONED, RUNNING, WAITING
+from calsync.store.sources import list_source_states
 from calsync.store.tables import scheduler_runs as runs
-from calsync.store.tables import sources
 
 __all__ = ["status"]
 
@@ -50,8 +50,7 @@ def status(engine: Engine, config: Config, clock: Clock) -> dict[str, dict[str, 
         waiting = dict(conn.execute(
             select(runs.c.job, func.min(runs.c.not_before)).where(runs.c.state == WAITING)
             .group_by(runs.c.job)).all())
-        health = {row.name: row for row in conn.execute(
-            select(sources.c.name, sources.c.last_success_at))}
+        health = list_source_states(conn)
     out: dict[str, dict[str, Any]] = {}
     for name, connector in config.connectors.items():
         job = jobs.get(name)

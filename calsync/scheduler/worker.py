@@ -29,9 +29,8 @@ import logging
 import os
 import random
 import socket
-import threading
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -41,46 +40,35 @@ from typing import Any, TypeVar
 import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import Connection, Engine, event, select
+from sqlalchemy import Connection, Engine
 
 from calsync.runtime import Runtime
 from calsync.scheduler.hooks import HookContext, Hooks, default_hooks
-from calsync.scheduler.jobs import EVALUATE, OUTBOX, Job, plan_jobs
+from calsync.scheduler.jobs import (
+    EVALUATE,
+    OUTBOX,
+    Job,
+    merge_requests,
+    plan_jobs,
+    request_evaluation,
+)
 from calsync.scheduler.ledger import ABANDONED, Claim, JobState, Ledger
-from calsync.scheduler.triggers import due_ticks
 from calsync.sdk.http import make_client
 from calsync.store.engine import make_engine
-from calsync.store.tables import events, sources
+from calsync.store.sources import retry_times
 from calsync.sync import FencedOut, Progress, Syncer, SyncReport
+from calsync.triggers import due_ticks
 
-__all__ = ["Scheduler", "SchedulerThread", "default_instance_id", "scheduler_engine"]
+__all__ = ["Scheduler", "default_instance_id"]
 
 log = logging.getLogger("calsync.scheduler")
 T = TypeVar("T")
 
-_MAX_CHANGED_IDS = 5000  # more changed events than this: evaluate everything
 _PRUNE_EVERY = 3600.0
 
 
 def default_instance_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def scheduler_engine(url: str) -> Engine:
-    """An engine for the scheduler; on SQLite every transaction is BEGIN IMMEDIATE."""
-    engine = make_engine(url)
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _driver_autocommit)
-        event.listen(engine, "begin", _begin_immediate)
-    return engine
-
-
-def _driver_autocommit(dbapi_connection: Any, _record: Any) -> None:
-    dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" event issues BEGIN
-
-
-def _begin_immediate(conn: Connection) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class Scheduler:
@@ -96,8 +84,8 @@ class Scheduler:
         self.runtime = runtime
         self.settings = config.scheduler
         self.clock = runtime.clock
-        self.engine = engine or scheduler_engine(config.database_url())
-        # Reads of a pass without the write lock (see scheduler_engine).
+        self.engine = engine or make_engine(config.database_url(), immediate=True)
+        # Reads of a pass without the write lock (see make_engine's `immediate`).
         self.reader = (make_engine(config.database_url()) if engine is None
                        and self.engine.dialect.name == "sqlite" else self.engine)
         self.owner = instance_id or self.settings.instance_id or default_instance_id()
@@ -206,7 +194,7 @@ class Scheduler:
             capacity -= len(taken)
             for took in taken:  # running here now
                 overview[took.job] = replace(overview[took.job], expired=False)
-        backoff = await self._db(self._backoff)
+        backoff = await self._db(self._read, retry_times)
         order = list(self.jobs.values())
         self._random.shuffle(order)  # instances contend less when they start elsewhere
         for job in order:
@@ -273,12 +261,6 @@ class Scheduler:
             self._last[job.name] = due.run
         return claim
 
-    def _backoff(self) -> dict[str, datetime]:
-        with self.reader.connect() as conn:
-            rows = conn.execute(select(sources.c.name, sources.c.retry_at)
-                                .where(sources.c.retry_at.is_not(None)))
-            return {name: retry for name, retry in rows}
-
     # -- running ------------------------------------------------------------------------
 
     def _start(self, claim: Claim) -> None:
@@ -299,7 +281,9 @@ class Scheduler:
         assert me is not None
         beat = asyncio.create_task(self._heartbeat(claim, me))
         try:
-            await asyncio.wait_for(self._run(job, claim), timeout=job.max_runtime)
+            run = self._sync(job, claim) if job.kind == "connector" \
+                else self._singleton(job, claim)
+            await asyncio.wait_for(run, timeout=job.max_runtime)
         except FencedOut:
             log.warning("%s: %s lost its lease while syncing; its writes were rolled back",
                         self.owner, claim.job)
@@ -335,20 +319,13 @@ class Scheduler:
                 task.cancel()
                 return
 
-    async def _run(self, job: Job, claim: Claim) -> None:
-        if job.kind == "connector":
-            await self._sync(job, claim)
-        else:
-            await self._singleton(job, claim)
-
     async def _sync(self, job: Job, claim: Claim) -> None:
         connector = self.runtime.connectors[job.name]
-        since = self.clock.now()
         evaluate = EVALUATE in self.jobs
 
-        def after_commit(conn: Connection) -> None:
-            if evaluate:
-                self._request_evaluation(conn, job.name, since)
+        def after_commit(conn: Connection, touched: Sequence[int]) -> None:
+            if evaluate and touched:
+                request_evaluation(self.ledger, conn, job.name, touched)
 
         if self.http is None:  # one client per worker, shared by every sync
             self.http, self._own_http = make_client(), True
@@ -358,7 +335,7 @@ class Scheduler:
                                         progress=self.progress)
         self.reports.append(report)
         if report.outcome == "failed":
-            retry_at = await self._db(self._retry_at, job.name)
+            retry_at = (await self._db(self._read, retry_times, job.name)).get(job.name)
             await self._failed(claim, report.error or "the sync failed", outcome="failed",
                                retry_at=retry_at, sync_run_id=report.run_id)
             return
@@ -369,43 +346,12 @@ class Scheduler:
         log.info("%s: %s %s (+%d ~%d -%d)", self.owner, job.name, report.outcome,
                  report.added, report.changed, report.cancelled)
 
-    def _request_evaluation(self, conn: Connection, source: str, since: datetime) -> None:
-        """Inside the sync's transaction: if it changed events, ask for one evaluation.
-
-        The sync stamps what it adds, changes or cancels with its start time, which is at
-        or after `since`; no other sync of this source runs meanwhile. An earlier sync by
-        an instance whose clock runs ahead can add ids here: more to evaluate, never less.
-        """
-        ids = list(conn.execute(select(events.c.id).where(
-            events.c.source == source, events.c.updated_at >= since)
-            .limit(_MAX_CHANGED_IDS + 1)).scalars())
-        if ids:
-            self.ledger.request(conn, EVALUATE, {
-                "sources": [source],
-                "event_ids": ids if len(ids) <= _MAX_CHANGED_IDS else None})
-
-    def _retry_at(self, source: str) -> datetime | None:
-        with self.reader.connect() as conn:
-            value: datetime | None = conn.execute(
-                select(sources.c.retry_at).where(sources.c.name == source)).scalar()
-            return value
-
     async def _singleton(self, job: Job, claim: Claim) -> None:
         hook = self.hooks.evaluate if job.kind == "evaluate" else self.hooks.outbox
         assert hook is not None
-        ids: set[int] | None = set()
-        names: set[str] = set()
-        for detail in [claim.detail, *claim.merged]:
-            if not detail:
-                continue
-            names.update(detail.get("sources") or ())
-            if detail.get("event_ids") is None and "event_ids" in detail:
-                ids = None
-            elif ids is not None:
-                ids.update(detail.get("event_ids") or ())
+        names, ids = merge_requests([claim.detail, *claim.merged])
         ctx = HookContext(engine=self.engine, config=self.runtime.config, clock=self.clock,
-                          owner=self.owner, sources=frozenset(names),
-                          changed_event_ids=None if ids is None else frozenset(ids))
+                          owner=self.owner, sources=names, changed_event_ids=ids)
         result = await asyncio.to_thread(hook, ctx)
         outcome = "skipped" if "skipped" in result else "ok"
         if not await self._db(self.ledger.complete, claim, outcome=outcome,
@@ -441,39 +387,12 @@ class Scheduler:
         except Exception:
             log.exception("%s: raising the alert for abandoned %s failed", self.owner, job)
 
+    def _read(self, query: Callable[..., T], *args: Any) -> T:
+        with self.reader.connect() as conn:
+            return query(conn, *args)
+
     async def _db(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Ledger work on the scheduler's own threads, so a long sync never starves a
         heartbeat of a worker thread."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, partial(func, *args, **kwargs))
-
-
-class SchedulerThread:
-    """The scheduler on a thread of its own (`calsync serve` runs the API beside it)."""
-
-    def __init__(self, runtime: Runtime, **kwargs: Any) -> None:
-        self.scheduler = Scheduler(runtime, **kwargs)
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._main, name="calsync-scheduler",
-                                        daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-        self._ready.wait(timeout=30)
-
-    def stop(self, timeout: float | None = None) -> None:
-        if self._loop is not None and self._stop is not None:
-            self._loop.call_soon_threadsafe(self._stop.set)
-        grace = self.scheduler.settings.shutdown_grace + 15
-        self._thread.join(timeout if timeout is not None else grace)
-
-    def _main(self) -> None:
-        asyncio.run(self._amain())
-
-    async def _amain(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stop = asyncio.Event()
-        self._ready.set()
-        await self.scheduler.run(self._stop)

@@ -10,7 +10,10 @@ A connector is a class with
   the previous `Bookmark` and the expansion horizon. It never opens a client of its
   own, sleeps or reads the environment;
 - `to_events(record, horizon)`: a pure function from one record to the events it
-  describes, so mapping is testable from fixture files with no server at all.
+  describes, so mapping is testable from fixture files with no server at all;
+- `check(levels, kinds)`: problems only the whole config reveals (a level or kind the
+  connector's local files use that config.yaml does not define); `BaseConnector`'s
+  finds none.
 
 Each record carries a `key`: a hash of its raw content. When a record's key is one the
 store already holds for this source (and the connector's config is unchanged), the sync
@@ -23,7 +26,7 @@ from __future__ import annotations
 import builtins
 import hashlib
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -33,8 +36,9 @@ import httpx
 from pydantic import BaseModel, ConfigDict
 
 from calsync.clock import Clock
-from calsync.config.schema import ConnectorConfig
+from calsync.errors import Problem
 from calsync.model import EventData
+from calsync.sdk.settings import ConnectorConfig
 
 __all__ = [
     "BaseConnector",
@@ -149,6 +153,8 @@ class Connector(Protocol):
 
     def to_events(self, record: Record, horizon: Horizon) -> Iterable[EventData]: ...
 
+    def check(self, levels: Collection[str], kinds: Collection[str]) -> list[Problem]: ...
+
 
 class BaseConnector:
     """Holds what every connector is built with; subclasses add `fetch` and `to_events`.
@@ -178,3 +184,7 @@ class BaseConnector:
     def resolve(self, path: str | Path) -> Path:
         path = Path(path)
         return path if path.is_absolute() else self.base_dir / path
+
+    def check(self, levels: Collection[str], kinds: Collection[str]) -> list[Problem]:
+        """Problems that need the whole config (see the module docstring); none here."""
+        return []

@@ -15,8 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from calsync.config.schema import ConnectorConfig
 from calsync.sdk.contract import Connector
+from calsync.sdk.settings import ConnectorConfig
 
 __all__ = ["BUILTIN_CONNECTORS", "UnknownConnectorType", "build_connector", "connector_class",
            "known_types"]
@@ -34,10 +34,16 @@ ENTRY_POINT_GROUP = "calsync.connectors"
 
 
 class UnknownConnectorType(LookupError):
-    def __init__(self, name: str, known: list[str]) -> None:
+    """No usable connector class for a `type`; `reason` says why when the type is known
+    but its class failed to load (an ImportError inside a plugin, a wrong `type`)."""
+
+    def __init__(self, name: str, known: list[str], reason: str | None = None) -> None:
         self.name = name
         self.known = known
-        super().__init__(f"unknown connector type {name!r}; known types: {', '.join(known)}")
+        self.reason = reason
+        super().__init__(
+            f"connector type {name!r} could not be loaded: {reason}" if reason else
+            f"unknown connector type {name!r}; known types: {', '.join(known)}")
 
 
 def _entry_points() -> dict[str, str]:
@@ -56,14 +62,21 @@ def connector_class(type_name: str) -> type[Connector]:
         raise UnknownConnectorType(type_name, known_types())
     module_name, _, attr = target.partition(":")
     try:
-        cls: Any = getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError) as exc:
-        raise UnknownConnectorType(type_name, known_types()) from exc
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise UnknownConnectorType(type_name, known_types(), (
+            f"importing {module_name} failed ({type(exc).__name__}: {exc}); is the package "
+            "installed in calsync's environment?")) from exc
+    cls: Any = getattr(module, attr, None)
+    if cls is None:
+        raise UnknownConnectorType(type_name, known_types(),
+                                   f"{module_name} has no {attr!r}")
     expected = type_name if type_name in BUILTIN_CONNECTORS or ":" not in type_name \
         else getattr(cls, "type", None)
     if getattr(cls, "type", None) != expected:
-        raise TypeError(f"{target} declares type {getattr(cls, 'type', None)!r}, "
-                        f"but is registered as {type_name!r}")
+        raise UnknownConnectorType(type_name, known_types(), (
+            f"{target} declares type {getattr(cls, 'type', None)!r}, but is registered "
+            f"as {type_name!r}"))
     return cls  # type: ignore[no-any-return]
 
 

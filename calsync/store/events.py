@@ -8,15 +8,16 @@ Cheap filters (time range, level, kind, status, source) run in SQL; the rest of 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import json
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, exists, func, or_, select, update
 
-from calsync.model import Event, EventData, Status
+from calsync.model import Event, EventData, EventFacts, Status
 from calsync.selectors import Selector
 from calsync.steps import ACTUAL, EXPECTED, step_key, step_role
 from calsync.store.tables import event_revisions, events
@@ -24,16 +25,21 @@ from calsync.store.tables import event_revisions, events
 __all__ = [
     "Revision",
     "changes_since",
+    "count_by_level_status",
     "count_events",
+    "event_counts_by_source",
     "event_values",
+    "events_by_ids",
     "filtered",
     "get_event",
     "iter_events",
+    "iter_facts",
     "list_events",
     "not_superseded",
     "revisions_of",
     "row_to_event",
     "step_columns",
+    "touch_source",
 ]
 
 
@@ -103,12 +109,11 @@ def row_to_data(row: Mapping[Any, Any]) -> EventData:
         zone = ZoneInfo(row["timezone"])
         start = start_at.astimezone(zone)
         end = end_at.astimezone(zone) if end_at is not None else None
-    tags = row["tags"]
     return EventData(
         external_uid=row["external_uid"], title=row["title"], start=start, end=end,
         timezone=row["timezone"], level=row["level"], actor=row["actor"], kind=row["kind"],
         description=row["description"], url=row["url"], location=row["location"],
-        tags=tuple(tags.strip(",").split(",")) if tags else (),
+        tags=_tags(row["tags"]),
         status=Status(row["status"]), attrs=row["attrs"] or {},
     )
 
@@ -119,6 +124,52 @@ def row_to_event(row: Mapping[Any, Any]) -> Event:
         sequence=row["sequence"], content_hash=row["content_hash"],
         first_seen=row["first_seen"], last_seen=row["last_seen"], updated_at=row["updated_at"],
     )
+
+
+def _tags(encoded: str | None) -> tuple[str, ...]:
+    """Tags are stored as `,a,b,` so that SQL can match one with LIKE '%,a,%'."""
+    return tuple(encoded.strip(",").split(",")) if encoded else ()
+
+
+def _utc(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def iter_facts(conn: Connection) -> Iterator[EventFacts]:
+    """Every non-cancelled event as `EventFacts`, read as raw driver rows (fast).
+
+    SQLAlchemy's per-row processing of the two timestamps and the JSON attributes costs
+    more than evaluating the rules, so rows come straight from the driver (SQLite gives
+    naive UTC text and JSON text, PostgreSQL aware datetimes and dicts) and are decoded
+    here, where the table's encoding is known.
+    """
+    c = events.c
+    stmt = select(c.id, c.uid, c.source, c.external_uid, c.level, c.actor, c.kind, c.title,
+                  c.description, c.url, c.location, c.tags, c.attrs, c.all_day, c.start_at,
+                  c.end_at, c.timezone, c.status).where(c.status != str(Status.CANCELLED))
+    compiled = stmt.compile(dialect=conn.dialect)
+    params = compiled.construct_params()
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        sql = str(compiled)
+        if conn.dialect.paramstyle == "qmark":
+            cursor.execute(sql, [params[k] for k in compiled.positiontup or ()])
+        else:
+            cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    loads = json.loads
+    for (id_, uid, source, external_uid, level, actor, kind, title, description, url,
+         location, tags, attrs, all_day, start_at, end_at, timezone, status) in rows:
+        if isinstance(attrs, str):
+            attrs = loads(attrs)
+        yield EventFacts(id_, uid, source, external_uid, level, actor, kind, title,
+                         description, url, location, _tags(tags), attrs or {},
+                         bool(all_day), _utc(start_at),
+                         _utc(end_at) if end_at is not None else None, timezone, status)
 
 
 def filtered(stmt: Select[Any], *, start: datetime | None, end: datetime | None,
@@ -230,3 +281,42 @@ def _revision(row: Mapping[Any, Any]) -> Revision:
     return Revision(event_uid=row["uid"], at=row["at"], change=row["change"],
                     sequence=row["sequence"], changes=row["changes"], reason=row["reason"],
                     sync_id=row["sync_id"])
+
+
+def events_by_ids(conn: Connection, ids: Iterable[int]) -> list[Event]:
+    """The events with these ids (those that exist), in id order."""
+    wanted = sorted(set(ids))
+    found: list[Event] = []
+    for i in range(0, len(wanted), 500):
+        rows = conn.execute(select(events).where(events.c.id.in_(wanted[i:i + 500]))
+                            .order_by(events.c.id))
+        found += [row_to_event(r) for r in rows.mappings()]
+    return found
+
+
+def touch_source(conn: Connection, source: str, *, seen_since: datetime | None,
+                 now: datetime) -> int:
+    """Mark `source`'s events seen (again) at `now` (those seen since `seen_since`, the
+    last good sync: an upstream that answered "not modified" still has them)."""
+    stmt = update(events).where(events.c.source == source)
+    if seen_since is not None:
+        stmt = stmt.where(events.c.last_seen >= seen_since)
+    return int(conn.execute(stmt.values(last_seen=now)).rowcount)
+
+
+def count_by_level_status(conn: Connection) -> list[tuple[str, str, int]]:
+    """(level, status, count) of the stored events, for /metrics."""
+    return [(level, status, count) for level, status, count in conn.execute(
+        select(events.c.level, events.c.status, func.count())
+        .group_by(events.c.level, events.c.status)
+        .order_by(events.c.level, events.c.status))]
+
+
+def event_counts_by_source(conn: Connection) -> dict[str, dict[str, int]]:
+    """source -> {status: count}."""
+    out: dict[str, dict[str, int]] = {}
+    stmt = select(events.c.source, events.c.status, func.count()).group_by(
+        events.c.source, events.c.status)
+    for source, status, count in conn.execute(stmt):
+        out.setdefault(source, {})[status] = count
+    return out

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, update
 
 from calsync.sdk.contract import Bookmark
-from calsync.store.tables import events, sources, sync_runs
+from calsync.store.tables import sources, sync_runs
 
 __all__ = [
     "SourceState",
@@ -19,8 +19,11 @@ __all__ = [
     "get_source_state",
     "list_source_states",
     "recent_sync_runs",
+    "retry_times",
     "save_source_state",
     "start_sync_run",
+    "sync_error_counts",
+    "sync_run_counts",
 ]
 
 
@@ -144,11 +147,26 @@ def recent_sync_runs(conn: Connection, source: str | None = None, limit: int = 2
     return [SyncRun(**row) for row in conn.execute(stmt.limit(limit)).mappings()]
 
 
-def event_counts_by_source(conn: Connection) -> dict[str, dict[str, int]]:
-    """source -> {status: count}."""
-    out: dict[str, dict[str, int]] = {}
-    stmt = select(events.c.source, events.c.status, func.count()).group_by(
-        events.c.source, events.c.status)
-    for source, status, count in conn.execute(stmt):
-        out.setdefault(source, {})[status] = count
-    return out
+def sync_run_counts(conn: Connection) -> list[tuple[str, str, int]]:
+    """(source, outcome, count) of the recorded sync runs, for /metrics."""
+    return [(source, outcome, count) for source, outcome, count in conn.execute(
+        select(sync_runs.c.source, sync_runs.c.outcome, func.count())
+        .group_by(sync_runs.c.source, sync_runs.c.outcome)
+        .order_by(sync_runs.c.source, sync_runs.c.outcome))]
+
+
+def sync_error_counts(conn: Connection) -> list[tuple[str, str, int]]:
+    """(source, error kind, count) of the failed sync runs, for /metrics."""
+    return [(source, kind or "error", count) for source, kind, count in conn.execute(
+        select(sync_runs.c.source, sync_runs.c.error_kind, func.count())
+        .where(sync_runs.c.outcome == "failed")
+        .group_by(sync_runs.c.source, sync_runs.c.error_kind)
+        .order_by(sync_runs.c.source))]
+
+
+def retry_times(conn: Connection, source: str | None = None) -> dict[str, datetime]:
+    """When each backing-off source (or just `source`) may be synced again."""
+    stmt = select(sources.c.name, sources.c.retry_at).where(sources.c.retry_at.is_not(None))
+    if source is not None:
+        stmt = stmt.where(sources.c.name == source)
+    return {name: retry for name, retry in conn.execute(stmt)}

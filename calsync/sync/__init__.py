@@ -27,13 +27,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import Connection, Engine, update
+from sqlalchemy import Connection, Engine
 
 from calsync.clock import Clock
 from calsync.config.schema import Config
+from calsync.durations import backoff
 from calsync.errors import ConnectorError, RetriableFetchError
 from calsync.sdk.contract import Bookmark, Connector, FetchContext, Horizon, NotModified, Snapshot
 from calsync.sdk.http import make_client
+from calsync.store.events import touch_source
 from calsync.store.sources import (
     SourceState,
     finish_sync_run,
@@ -41,7 +43,6 @@ from calsync.store.sources import (
     save_source_state,
     start_sync_run,
 )
-from calsync.store.tables import events
 from calsync.sync.apply import apply_plan, load_known
 from calsync.sync.plan import Plan, plan_sync
 from calsync.sync.settle import make_settler
@@ -53,11 +54,12 @@ log = logging.getLogger("calsync.sync")
 Progress = Callable[[str, str], None]
 """Called with (source name, stage): fetching, mapping, writing, done, failed, held."""
 
-Fence = Callable[[Connection], bool]
-"""Checked inside the write transaction; False aborts it (a stale scheduler lease)."""
+Fence = Callable[[Connection, Sequence[int]], bool]
+"""Checked inside the write transaction with the ids of the events it added, changed or
+cancelled; False aborts it (a stale scheduler lease)."""
 
-_BACKOFF_BASE = timedelta(minutes=1)
-_BACKOFF_MAX = timedelta(hours=6)
+_BACKOFF_BASE = 60.0  # seconds after the first failure, doubling
+_BACKOFF_MAX = 6 * 3600.0
 _PLAN_VERSION = "1"
 
 
@@ -188,7 +190,7 @@ class Syncer:
                             payload_hash=snapshot.payload_hash,
                             cursor=snapshot.cursor, fingerprint=fingerprint)
         with self.engine.begin() as conn:
-            apply_plan(conn, name, plan, now=now, sync_id=run_id,
+            touched = apply_plan(conn, name, plan, now=now, sync_id=run_id,
                        uid_domain=self.config.server.uid_domain,
                        cancel_reason=f"no longer published by source '{name}' "
                                      f"(sync #{run_id})")
@@ -198,7 +200,7 @@ class Syncer:
                 anomaly=None))
             finish_sync_run(conn, run_id, at=self.clock.now(), outcome="ok",
                             counts=plan.counts())
-            _check_fence(conn, fence)
+            _check_fence(conn, fence, touched)
         if plan.skipped:
             log.warning("%s: skipped %d record(s): %s", name, plan.skipped,
                         "; ".join(plan.skip_reasons))
@@ -213,10 +215,7 @@ class Syncer:
                    fence: Fence | None) -> SyncReport:
         """Nothing changed upstream: confirm what the last sync saw."""
         with self.engine.begin() as conn:
-            stmt = update(events).where(events.c.source == name)
-            if state.last_success_at is not None:
-                stmt = stmt.where(events.c.last_seen >= state.last_success_at)
-            touched = conn.execute(stmt.values(last_seen=now)).rowcount
+            touched = touch_source(conn, name, seen_since=state.last_success_at, now=now)
             save_source_state(conn, replace(
                 state, last_attempt_at=now, last_success_at=now, last_error=None,
                 error_kind=None, consecutive_failures=0, retry_at=None))
@@ -259,7 +258,7 @@ class Syncer:
             message = f"{exc.__class__.__name__}: {exc}"
             log.exception("%s: unexpected error in connector", name, exc_info=exc)
         failures = state.consecutive_failures + 1
-        delay = min(_BACKOFF_BASE * 2 ** min(failures - 1, 12), _BACKOFF_MAX)
+        delay = timedelta(seconds=backoff(failures, base=_BACKOFF_BASE, ceiling=_BACKOFF_MAX))
         hint = getattr(exc, "retry_after", None)
         if hint:
             delay = max(delay, timedelta(seconds=float(hint)))
@@ -282,8 +281,8 @@ class Syncer:
         return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
 
 
-def _check_fence(conn: Connection, fence: Fence | None) -> None:
-    if fence is not None and not fence(conn):
+def _check_fence(conn: Connection, fence: Fence | None, touched: Sequence[int] = ()) -> None:
+    if fence is not None and not fence(conn, touched):
         raise FencedOut("the run's lease was taken over; nothing was written")
 
 

@@ -32,13 +32,17 @@ def load_known(conn: Connection, source: str) -> dict[str, Known]:
 
 
 def apply_plan(conn: Connection, source: str, plan: Plan, *, now: datetime, sync_id: int,
-               uid_domain: str, cancel_reason: str) -> None:
+               uid_domain: str, cancel_reason: str) -> list[int]:
+    """Write `plan`; returns the ids of the events it added, changed or cancelled (what
+    rule evaluation must look at), in that order."""
+    added: list[int] = []
     if plan.added:
-        conn.execute(insert(events), [
-            {**event_values(data), "uid": event_uid(source, data.external_uid, uid_domain),
-             "source": source, "sequence": 0, "content_hash": digest, "record_key": key,
-             "first_seen": now, "last_seen": now, "updated_at": now}
-            for data, digest, key in plan.added])
+        added = list(conn.execute(
+            insert(events).returning(events.c.id, sort_by_parameter_order=True), [
+                {**event_values(data), "uid": event_uid(source, data.external_uid, uid_domain),
+                 "source": source, "sequence": 0, "content_hash": digest, "record_key": key,
+                 "first_seen": now, "last_seen": now, "updated_at": now}
+                for data, digest, key in plan.added]).scalars())
     old_rows = _full_rows(conn, [k.id for k, *_ in plan.changed] +
                           [k.id for k in plan.disappeared])
     revisions: list[dict[str, Any]] = []
@@ -70,6 +74,7 @@ def apply_plan(conn: Connection, source: str, plan: Plan, *, now: datetime, sync
                      .values(record_key=bindparam("key")),
                      [{"event_id": i, "key": k} for i, k in plan.rekeyed])
     touch_seen(conn, plan.unchanged, now)
+    return [*added, *(k.id for k, *_ in plan.changed), *(k.id for k in plan.disappeared)]
 
 
 def touch_seen(conn: Connection, ids: Sequence[int], now: datetime) -> None:

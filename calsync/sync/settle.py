@@ -14,11 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from calsync.config.mapping import Capture, MappingRule, convert, fill, template_names
-from calsync.config.schema import ConnectorConfig
 from calsync.errors import SkippableRecordError
 from calsync.model import EventData
 from calsync.sdk.ingest.fields import get_path
+from calsync.sdk.mapping import Capture, convert, fill, template_names
+from calsync.sdk.settings import ConnectorConfig, MappingRule
 
 __all__ = ["Settler", "field_value", "make_settler"]
 

@@ -17,12 +17,11 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
-from calsync.alerts import store
-from calsync.feeds.ics import CalendarMeta, calendar_header, content, escape_text, format_utc
+from calsync.alerts import silences, store
+from calsync.alerts.evaluate import evaluate_and_update
+from calsync.feeds.alerts import alerts_calendar
 from calsync.model import day_start
-from calsync.store.tables import alert_transitions
 from calsync.web.auth import AlertsUser
 from calsync.web.deps import Conn, RuntimeDep
 
@@ -124,7 +123,7 @@ class SilenceIn(BaseModel):
 @router.get("/api/silences")
 def list_silences(runtime: RuntimeDep, conn: Conn, all: bool = False) -> dict[str, Any]:
     now = runtime.clock.now()
-    found = [s for s in store.list_silences(conn) if all or s.state(now) != "expired"]
+    found = [s for s in silences.list_silences(conn) if all or s.state(now) != "expired"]
     return {"count": len(found), "silences": [s.as_dict(now) for s in found]}
 
 
@@ -132,9 +131,9 @@ def list_silences(runtime: RuntimeDep, conn: Conn, all: bool = False) -> dict[st
 def create_silence(body: SilenceIn, runtime: RuntimeDep, user: AlertsUser) -> dict[str, Any]:
     now = runtime.clock.now()
     try:
-        matchers = [store.Matcher.parse(m.model_dump(by_alias=True)) for m in body.matchers]
+        matchers = [silences.Matcher.parse(m.model_dump(by_alias=True)) for m in body.matchers]
         with runtime.engine.begin() as conn:
-            silence = store.create_silence(
+            silence = silences.create_silence(
                 conn, matchers, starts_at=body.starts_at or now, ends_at=body.ends_at,
                 created_by=user, comment=body.comment, now=now)
     except (ValueError, TypeError) as exc:
@@ -144,22 +143,21 @@ def create_silence(body: SilenceIn, runtime: RuntimeDep, user: AlertsUser) -> di
 
 @router.get("/api/silences/{silence_id}")
 def get_silence(silence_id: int, runtime: RuntimeDep, conn: Conn) -> dict[str, Any]:
-    return store.get_silence(conn, silence_id).as_dict(runtime.clock.now())
+    return silences.get_silence(conn, silence_id).as_dict(runtime.clock.now())
 
 
 @router.delete("/api/silences/{silence_id}")
 def expire_silence(silence_id: int, runtime: RuntimeDep, user: AlertsUser) -> dict[str, Any]:
     now = runtime.clock.now()
     with runtime.engine.begin() as conn:
-        silence = store.expire_silence(conn, silence_id, now)
+        silence = silences.expire_silence(conn, silence_id, now)
     return {**silence.as_dict(now), "expiredBy": user}
 
 
 @router.post("/api/evaluate")
 def evaluate(runtime: RuntimeDep, user: AlertsUser) -> dict[str, Any]:
-    from calsync.alerts.evaluate import evaluate_and_update
-
-    summary = evaluate_and_update(runtime)
+    summary = evaluate_and_update(engine=runtime.engine, config=runtime.config,
+                                  clock=runtime.clock)
     return {**summary.as_dict(), "requestedBy": user}
 
 
@@ -169,34 +167,5 @@ ICS_TYPE = "text/calendar; charset=utf-8"
 @router.get("/feeds/alerts.ics", response_class=Response)
 def alerts_feed(runtime: RuntimeDep, conn: Conn) -> Response:
     """Each firing alert as an all-day event on its due date (UID stable per alert)."""
-    config = runtime.config
-    now = runtime.clock.now()
-    base = config.server.base_url
-    found = store.list_alerts(conn, state="firing", now=now)
-    last = conn.execute(select(alert_transitions.c.at).order_by(
-        alert_transitions.c.at.desc()).limit(1)).scalar()
-    meta = CalendarMeta(name="calsync: misalignment alerts",
-                        description="Firing misalignment alerts on their due dates.",
-                        url=f"{base}/feeds/alerts.ics", last_modified=last)
-    parts = [calendar_header(meta)]
-    for alert in found:
-        due = (alert.due_at or alert.starts_at).astimezone(
-            day_start(now.date(), config.timezone).tzinfo)
-        day = due.date()
-        workflow = alert.effective_workflow(now)
-        what = alert.annotations.get("rule_title") or alert.summary
-        title = f"[{alert.severity}] {alert.rule_id}: {what}"
-        if workflow != "open":
-            title += f" ({workflow.replace('_', ' ')})"
-        lines = ["BEGIN:VEVENT", f"UID:alert-{alert.fingerprint}@{config.server.uid_domain}",
-                 f"DTSTAMP:{format_utc(alert.updated_at)}",
-                 f"LAST-MODIFIED:{format_utc(alert.updated_at)}",
-                 f"DTSTART;VALUE=DATE:{day.strftime('%Y%m%d')}",
-                 f"SUMMARY:{escape_text(title)}",
-                 f"DESCRIPTION:{escape_text(alert.annotations.get('description', alert.summary))}",
-                 f"URL:{base}/api/alerts/{alert.id}",
-                 f"CATEGORIES:calsync-alert,{escape_text(alert.severity)}",
-                 "TRANSP:TRANSPARENT", "STATUS:CONFIRMED", "END:VEVENT"]
-        parts.append(content(lines))
-    parts.append("END:VCALENDAR\r\n")
-    return Response("".join(parts).encode(), media_type=ICS_TYPE)
+    return Response(alerts_calendar(conn, runtime.config, runtime.clock.now()),
+                    media_type=ICS_TYPE)

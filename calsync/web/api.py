@@ -24,7 +24,7 @@ from calsync.feeds.tokens import list_tokens, rotate_token
 from calsync.health import SourceStatus, source_statuses
 from calsync.model import Event
 from calsync.runtime import Runtime
-from calsync.scheduler import request_sync
+from calsync.scheduler.jobs import request_sync
 from calsync.selectors import Selector
 from calsync.store.events import Revision, changes_since, get_event, iter_events, revisions_of
 from calsync.web.auth import AdminUser, SyncUser

@@ -22,13 +22,14 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from fastapi import APIRouter, Request, Response
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from calsync.alerts.store import alert_counts
 from calsync.health import source_statuses
 from calsync.runtime import Runtime
-from calsync.store import tables
-from calsync.store.tables import events, sync_runs
+from calsync.store.events import count_by_level_status
+from calsync.store.sources import sync_error_counts, sync_run_counts
 from calsync.web.deps import Conn, RuntimeDep
 
 __all__ = ["RequestMetrics", "RequestStats", "router"]
@@ -129,31 +130,14 @@ def _family(name: str, kind: str, help_text: str,
         yield _sample(name, labels, value)
 
 
-def _alert_counts(conn: Connection) -> list[tuple[dict[str, str], float]] | None:
-    """Alerts by status and workflow state, or None while there is no alerts table."""
-    alerts = getattr(tables, "alerts", None)
-    if alerts is None or "status" not in alerts.c or "workflow" not in alerts.c:
-        return None
-    stmt = select(alerts.c.status, alerts.c.workflow, func.count()).group_by(
-        alerts.c.status, alerts.c.workflow)
-    return [({"status": status, "workflow": workflow}, count)
-            for status, workflow, count in conn.execute(stmt)]
-
-
 def _database_lines(conn: Connection, runtime: Runtime) -> Iterable[str]:
-    runs = conn.execute(select(sync_runs.c.source, sync_runs.c.outcome, func.count())
-                        .group_by(sync_runs.c.source, sync_runs.c.outcome)
-                        .order_by(sync_runs.c.source, sync_runs.c.outcome)).all()
+    runs = sync_run_counts(conn)
     yield from _family("calsync_syncs_total", "counter",
                        "Sync runs by source and outcome (ok, not_modified, held, failed).",
                        [({"source": s, "outcome": o}, n) for s, o, n in runs])
-    errors = conn.execute(select(sync_runs.c.source, sync_runs.c.error_kind, func.count())
-                          .where(sync_runs.c.outcome == "failed")
-                          .group_by(sync_runs.c.source, sync_runs.c.error_kind)
-                          .order_by(sync_runs.c.source)).all()
     yield from _family("calsync_sync_errors_total", "counter",
                        "Failed sync runs by source and error kind.",
-                       [({"source": s, "kind": k or "error"}, n) for s, k, n in errors])
+                       [({"source": s, "kind": k}, n) for s, k, n in sync_error_counts(conn)])
     statuses = source_statuses(runtime, conn)
     yield from _family("calsync_source_last_success_timestamp_seconds", "gauge",
                        "When each source last synced successfully (Unix time; 0: never).",
@@ -162,15 +146,12 @@ def _database_lines(conn: Connection, runtime: Runtime) -> Iterable[str]:
     yield from _family("calsync_source_stale", "gauge",
                        "1 if an enabled source has not synced within api.stale_after.",
                        [({"source": s.name}, int(s.stale)) for s in statuses])
-    by_level = conn.execute(select(events.c.level, events.c.status, func.count())
-                            .group_by(events.c.level, events.c.status)
-                            .order_by(events.c.level, events.c.status)).all()
+    by_level = count_by_level_status(conn)
     yield from _family("calsync_events", "gauge", "Events on the timeline by level and status.",
                        [({"level": lv, "status": st}, n) for lv, st, n in by_level])
-    alerts = _alert_counts(conn)
-    if alerts is not None:
-        yield from _family("calsync_alerts", "gauge",
-                           "Alerts by status (firing, resolved) and workflow state.", alerts)
+    yield from _family("calsync_alerts", "gauge",
+                       "Alerts by status (firing, resolved) and workflow state.",
+                       [({"status": s, "workflow": w}, n) for s, w, n in alert_counts(conn)])
 
 
 def _timestamp(iso: str | None) -> float:

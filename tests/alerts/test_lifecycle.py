@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, update
 
-from calsync.alerts import store
+from calsync.alerts import silences, store
+from calsync.alerts.evaluate import evaluate_and_update
 from calsync.alerts.fingerprint import fingerprint
 from calsync.clock import FixedClock
 from calsync.config import load_config_text
 from calsync.config.schema import Config
 from calsync.errors import NotFoundError
-from calsync.rules import evaluate_and_update
 from calsync.runtime import Runtime
 from calsync.store.tables import events
 from tests.rules.timelines import data
@@ -229,22 +229,22 @@ def test_silences_match_labels_in_their_time_range(engine: Engine, config: Confi
     seed(engine)
     evaluate_and_update(engine=engine, config=config, clock=FixedClock(NOW))
     with engine.begin() as conn:
-        regex = store.create_silence(
-            conn, [store.Matcher.parse("alertname=~R[0-9]+"),
-                   store.Matcher.parse({"name": "level", "value": "municipal"})],
+        regex = silences.create_silence(
+            conn, [silences.Matcher.parse("alertname=~R[0-9]+"),
+                   silences.Matcher.parse({"name": "level", "value": "municipal"})],
             starts_at=NOW, ends_at=NOW + timedelta(days=7), created_by="anna",
             comment="known, being fixed", now=NOW)
-        store.create_silence(conn, [store.Matcher.parse("severity!=warning")],
+        silences.create_silence(conn, [silences.Matcher.parse("severity!=warning")],
                              starts_at=NOW, ends_at=NOW + timedelta(days=7),
                              created_by="anna", comment="not this one", now=NOW)
         [alert] = store.list_alerts(conn, state="silenced", now=NOW)
         assert alert.silenced_by == [regex.id]
         assert store.list_alerts(conn, state="silenced", now=NOW + timedelta(days=8)) == []
-        expired = store.expire_silence(conn, regex.id, NOW + timedelta(days=1))
+        expired = silences.expire_silence(conn, regex.id, NOW + timedelta(days=1))
         assert expired.state(NOW + timedelta(days=1)) == "expired"
         assert store.list_alerts(conn, state="silenced", now=NOW + timedelta(days=1)) == []
     with pytest.raises(ValueError, match="not a matcher"):
-        store.Matcher.parse("level")
+        silences.Matcher.parse("level")
 
 
 def test_alert_identity_survives_a_move_through_a_real_sync(
@@ -270,14 +270,15 @@ connectors:
         "cofin": runtime.config.selectors["cofin"],
         "close": runtime.config.selectors["close"].model_copy(update={"kind": None})}})
     asyncio.run(runtime.syncer().sync_many(runtime.select_connectors()))
-    evaluate_and_update(runtime)
+    evaluate_and_update(engine=runtime.engine, config=runtime.config, clock=runtime.clock)
     with engine.connect() as conn:
         [first] = store.list_alerts(conn, state="firing", now=runtime.clock.now())
     write_events(feed, [call, dict(decision, start="2027-06-01")])
     asyncio.run(runtime.syncer().sync_many(runtime.select_connectors()))
     with engine.connect() as conn:
         [row] = conn.execute(events.select().where(events.c.external_uid == "cofin")).all()
-    summary = evaluate_and_update(runtime, changed_event_ids=[row.id])
+    summary = evaluate_and_update(engine=runtime.engine, config=runtime.config,
+                                  clock=runtime.clock, changed_event_ids=[row.id])
     assert summary.alerts.updated and not summary.alerts.opened
     with engine.connect() as conn:
         [second] = store.list_alerts(conn, state="all", now=runtime.clock.now())
@@ -287,7 +288,7 @@ connectors:
 
 def test_system_alerts_are_raised_once_and_survive_rule_evaluation(
         engine: Engine, config: Config) -> None:
-    from calsync.alerts import raise_system_alert
+    from calsync.alerts.system import raise_system_alert
 
     clock = FixedClock(NOW)
     tick = NOW - timedelta(hours=1)

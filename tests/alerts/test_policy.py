@@ -106,6 +106,10 @@ def project(tmp_path: Path, engine: Engine, write_config: Callable[..., Path],
     return rt
 
 
+
+def evaluate(rt: Runtime, **kwargs: Any) -> EvaluationSummary:
+    return evaluate_and_update(engine=rt.engine, config=rt.config, clock=rt.clock, **kwargs)
+
 def sync(rt: Runtime) -> None:
     reports = asyncio.run(rt.syncer().sync_many(rt.select_connectors()))
     assert all(r.ok for r in reports), [r.error for r in reports]
@@ -118,7 +122,7 @@ def by_rule(summary: EvaluationSummary) -> dict[str, list[Any]]:
 
 def test_the_fix_goes_to_the_organisation_that_can_move_with_its_last_meeting(
         project: Runtime) -> None:
-    findings = by_rule(evaluate_and_update(project))["R1"]
+    findings = by_rule(evaluate(project))["R1"]
     [late] = [f for f in findings if f.subject.title == "Medfinansiering Norrsken"]
     assert late.owner == "Skellefteå kommun" and late.labels()["owner"] == "Skellefteå kommun"
     assert late.fix is not None
@@ -131,7 +135,7 @@ def test_the_fix_goes_to_the_organisation_that_can_move_with_its_last_meeting(
 
 def test_when_only_the_other_side_can_move_the_fix_is_addressed_to_it(
         project: Runtime) -> None:
-    [f] = by_rule(evaluate_and_update(project))["R6"]
+    [f] = by_rule(evaluate(project))["R6"]
     assert f.subject.actor == "Regeringen" and f.owner == "Skellefteå kommun"
     assert f.fix is not None and f.fix.text == (
         "Skellefteå kommun: move it to 1 March 2027 or later; your first meeting from then "
@@ -139,7 +143,7 @@ def test_when_only_the_other_side_can_move_the_fix_is_addressed_to_it(
 
 
 def test_when_nobody_can_move_it_is_a_planning_note_never_move_it(project: Runtime) -> None:
-    [f] = by_rule(evaluate_and_update(project))["R10"]
+    [f] = by_rule(evaluate(project))["R10"]
     assert f.subject.title == "Interreg call closes" and f.owner == ""
     assert f.fix is not None and f.fix.direction == "note"
     assert f.fix.text == ("planning note: European Commission sets this date; the effective "
@@ -148,7 +152,7 @@ def test_when_nobody_can_move_it_is_a_planning_note_never_move_it(project: Runti
 
 
 def test_findings_already_past_are_history_not_new_alerts(project: Runtime) -> None:
-    summary = evaluate_and_update(project)
+    summary = evaluate(project)
     past = [f for f in by_rule(summary)["R1"] if f.subject.title.endswith("Polstjärnan")]
     assert len(past) == 1 and past[0].due_day.isoformat() == "2026-05-15"
     assert len(summary.alerts.history) == 1
@@ -163,18 +167,18 @@ def test_past_due_alert_raises_them(tmp_path: Path, engine: Engine,
                                     make_runtime: Callable[..., Runtime]) -> None:
     rt = setup(tmp_path, engine, write_config, make_runtime, past_due="alert")
     sync(rt)
-    summary = evaluate_and_update(rt)
+    summary = evaluate(rt)
     assert summary.alerts.history == [] and len(summary.alerts.opened) == 4
 
 
 def test_a_disabled_rule_resolves_at_the_next_incremental_evaluation(
         project: Runtime, tmp_path: Path, engine: Engine,
         write_config: Callable[..., Path], make_runtime: Callable[..., Runtime]) -> None:
-    evaluate_and_update(project)
+    evaluate(project)
     disabled = setup(tmp_path, engine, write_config, make_runtime, r6_enabled=False)
     with engine.connect() as conn:
         cofin = next(e.id for e in list_events(conn) if e.external_uid == "cofin")
-    summary = evaluate_and_update(disabled, changed_event_ids=[cofin])  # after a sync
+    summary = evaluate(disabled, changed_event_ids=[cofin])  # after a sync
     assert summary.incremental and "R6" not in summary.rules
     assert len(summary.alerts.resolved) == 1
     with engine.connect() as conn:
@@ -194,13 +198,13 @@ def test_a_rule_that_hits_its_cap_keeps_the_first_and_warns(
     write_events(tmp_path / "stat.json", STAT)
     rt = make_runtime(path, engine)
     sync(rt)
-    summary = evaluate_and_update(rt)
+    summary = evaluate(rt)
     assert len(by_rule(summary)["R1"]) == 2  # the default cap (100) is far away
     assert summary.warnings == [] and summary.as_dict()["warnings"] == []
     capped = make_runtime(write_config(
         CONFIG.format(past_due="alert", r6_enabled="true").replace(
             "    join: nearest\n", "    join: nearest\n    max_findings: 1\n", 1)), engine)
-    summary = evaluate_and_update(capped)
+    summary = evaluate(capped)
     assert len(by_rule(summary)["R1"]) == 1
     assert summary.warnings == ["rule R1 found more than 1 misalignments; only the first 1 "
                                 "are shown. Narrow the rule's events or raise its "

@@ -154,3 +154,26 @@ cycles:
     assert found[1].startswith("s/a.yaml:9: cycles[1].level: unknown level 'county'")
     assert found[2].startswith("s/a.yaml:12: cycles[2].kind: cycle 'a.three' has no kind")
     assert len(found) == 3
+
+
+def test_a_plugin_that_fails_to_import_says_why(write_config: Callable[..., Path],
+                                                 tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "brokenplugin.py").write_text("import no_such_dependency_xyz\n")
+    monkeypatch.syspath_prepend(str(plugins))
+    path = write_config("connectors:\n  mine:\n    type: brokenplugin:Connector\n")
+    assert problems(path) == [
+        "config.yaml:3: connectors.mine.type: connector type 'brokenplugin:Connector' could "
+        "not be loaded: importing brokenplugin failed (ModuleNotFoundError: No module named "
+        "'no_such_dependency_xyz'); is the package installed in calsync's environment?"]
+
+
+def test_errors_building_a_connector_keep_file_and_line(
+        write_config: Callable[..., Path]) -> None:
+    path = write_config("timezone: Europe/Stockholm\nconnectors:\n  eu:\n    type: schedules\n"
+                        "    level: eu\n    paths: [schedules/missing.yaml]\n")
+    [found] = problems(path)
+    assert found.startswith("config.yaml:6: connectors.eu.paths: no schedule file matches "
+                            "'schedules/missing.yaml'")

@@ -17,13 +17,13 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import Engine, func, select
 
-from calsync.alerts import store
-from calsync.alerts.notify import drain_outbox
+from calsync.alerts import silences, store
+from calsync.alerts.evaluate import evaluate_and_update
+from calsync.alerts.notify.deliver import drain_outbox
 from calsync.alerts.notify.outbox import list_outbox
 from calsync.clock import FixedClock
 from calsync.config import load_config_text
 from calsync.config.schema import Config
-from calsync.rules import evaluate_and_update
 from calsync.store.tables import notification_outbox
 from tests.rules.timelines import data
 from tests.rules.timelines import store as store_events
@@ -230,7 +230,7 @@ def test_silenced_alerts_are_not_notified(engine: Engine, receiver: ReceiverServ
     config = webhook_config(f"http://127.0.0.1:{receiver.server_port}/hook")
     seed(engine)
     with engine.begin() as conn:
-        store.create_silence(conn, [store.Matcher.parse("alertname=R1")], starts_at=NOW,
+        silences.create_silence(conn, [silences.Matcher.parse("alertname=R1")], starts_at=NOW,
                              ends_at=NOW + timedelta(days=1), created_by="anna",
                              comment="quiet", now=NOW)
     clock = FixedClock(NOW)

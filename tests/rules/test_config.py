@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from calsync.config import load_config_text
+from calsync.config.rules import KNOWN_KINDS, BlackoutRule, PrecedesRule
 from calsync.errors import ConfigError
-from calsync.rules.config import KNOWN_KINDS, BlackoutRule, PrecedesRule
 
 
 def problems(text: str) -> list[str]:

@@ -211,9 +211,10 @@ def test_shipped_rules_over_the_pilot_schedules(
     runtime.connectors = {n: c for n, c in runtime.connectors.items() if c.config.enabled}
     reports = asyncio.run(runtime.syncer().sync_many(runtime.select_connectors()))
     assert all(r.ok for r in reports), [r.error for r in reports]
-    from calsync.rules import evaluate_and_update
+    from calsync.alerts.evaluate import evaluate_and_update
 
-    summary = evaluate_and_update(runtime, notify=False)
+    summary = evaluate_and_update(engine=runtime.engine, config=runtime.config,
+                                  clock=runtime.clock, notify=False)
     assert summary.evaluation is not None
     by_rule: dict[str, list[Any]] = {}
     for f in summary.evaluation.findings:

@@ -7,13 +7,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from calsync.alerts.evaluate import evaluate_and_update
-from calsync.rules.timeline import load_timeline
+from calsync.alerts.evaluate import EvaluationSummary, evaluate_and_update, load_timeline
 from calsync.runtime import Runtime
 from calsync.store.events import list_events
 from calsync.web.app import create_app
@@ -93,6 +93,10 @@ def project(tmp_path: Path, engine: Engine, write_config: Callable[..., Path],
     return make_runtime(path, engine)
 
 
+
+def evaluate(rt: Runtime, **kwargs: Any) -> EvaluationSummary:
+    return evaluate_and_update(engine=rt.engine, config=rt.config, clock=rt.clock, **kwargs)
+
 def sync(rt: Runtime) -> None:
     reports = asyncio.run(rt.syncer().sync_many(rt.select_connectors()))
     assert all(r.ok for r in reports), [r.error for r in reports]
@@ -106,7 +110,7 @@ def titles(rt: Runtime) -> list[str]:
 def test_expectations_alone_never_satisfy_nor_break_the_rule_but_the_gap_is_reported(
         project: Runtime) -> None:
     sync(project)
-    summary = evaluate_and_update(project)
+    summary = evaluate(project)
     assert summary.evaluation is not None
     found = summary.evaluation.findings
     # 2027's deadline is tomorrow (the clock says 29 November 2026) and no date is known;
@@ -126,7 +130,7 @@ def test_an_actual_step_supersedes_the_expectation_and_is_checked_against_the_de
     assert june_2028 in titles(project)
     write_events(tmp_path / "kf.json", ACTUAL_LATE)
     sync(project)
-    summary = evaluate_and_update(project)
+    summary = evaluate(project)
     assert summary.evaluation is not None
     late = [f for f in summary.evaluation.findings if f.identity["year"] == "2027"]
     assert [(f.severity, f.subject.title) for f in late] == [
@@ -156,6 +160,6 @@ def test_an_actual_on_time_satisfies_the_rule(project: Runtime, tmp_path: Path) 
     write_events(tmp_path / "kf.json", [{"id": "kf-2028", "title": "KF: Budget 2028",
                                          "start": "2027-06-14"}])
     sync(project)
-    summary = evaluate_and_update(project)
+    summary = evaluate(project)
     assert summary.evaluation is not None
     assert [f.identity["year"] for f in summary.evaluation.findings] == ["2026"]  # the gap

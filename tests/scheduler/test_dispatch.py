@@ -20,9 +20,10 @@ from sqlalchemy import Engine, select, update
 from calsync.clock import FixedClock
 from calsync.config import load_config
 from calsync.runtime import Runtime
-from calsync.scheduler import request_sync, status
 from calsync.scheduler.hooks import HookContext, Hooks, raise_abandoned_alert
+from calsync.scheduler.jobs import request_sync
 from calsync.scheduler.ledger import Ledger
+from calsync.scheduler.status import status
 from calsync.scheduler.worker import Scheduler
 from calsync.store.tables import alerts, events, sync_runs
 from calsync.store.tables import scheduler_runs as runs

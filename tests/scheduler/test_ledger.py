@@ -88,7 +88,7 @@ def test_heartbeat_fence_and_takeover(engine: Engine, tick: datetime) -> None:
         assert a.fence(first)(conn) is False  # the stale attempt cannot complete
     seen: list[str] = []
     with engine.begin() as conn:
-        assert b.fence(second, then=lambda _c: seen.append("then"))(conn) is True
+        assert b.fence(second, then=lambda _c, _ids: seen.append("then"))(conn) is True
     assert seen == ["then"]
     [row] = rows(engine, "job")
     assert (row["state"], row["owner"], row["attempt"], row["failures"]) == (

@@ -16,7 +16,7 @@ from calsync.clock import FixedClock
 from calsync.config import load_config
 from calsync.durations import parse_duration
 from calsync.errors import ConfigError
-from calsync.scheduler.triggers import Trigger, build_trigger, due_ticks
+from calsync.triggers import Trigger, build_trigger, due_ticks
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from calsync.clock import FixedClock
 from calsync.model import EventData, Status
 from calsync.runtime import Runtime
+from calsync.sdk.http import make_client
 from calsync.selectors import Selector
 from calsync.store.engine import current_revision, head_revision
 from calsync.store.events import changes_since, get_event, list_events, revisions_of
@@ -274,3 +275,27 @@ def test_a_sync_left_running_by_a_dead_process_is_closed_as_interrupted(
         runs = recent_sync_runs(conn, "upstream")
     assert [r.outcome for r in runs] == ["ok", "interrupted"]
     assert "stopped" in (runs[1].error or "") and runs[1].finished_at is not None
+
+
+def test_a_sync_hands_its_fence_exactly_the_events_it_touched(
+        setup: tuple[Runtime, Path]) -> None:
+    """`apply_plan` returns the ids it added, changed or cancelled; the scheduler asks for
+    rule evaluation of exactly those (no re-query by timestamp)."""
+    runtime, feed = setup
+    seen: list[list[int]] = []
+
+    def fence(_conn: Any, touched: Any) -> bool:
+        seen.append(sorted(touched))
+        return True
+
+    async def once() -> SyncReport:
+        async with make_client() as http:
+            [connector] = runtime.select_connectors()
+            return await runtime.syncer().sync(connector, http, fence=fence)
+
+    asyncio.run(once())
+    ids = {e.external_uid: e.id for e in stored(runtime).values()}
+    assert seen == [sorted(ids.values())]
+    write_events(feed, [dict(FUTURE[0], title="KS (moved)"), FUTURE[1], FUTURE[3]])
+    asyncio.run(once())
+    assert seen[1] == sorted([ids["a"], ids["c"]])  # changed, cancelled; b and d untouched

@@ -23,12 +23,12 @@ from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from calsync.alerts.fingerprint import fingerprint
-from calsync.alerts.notify.config import RouteConfig
 from calsync.alerts.notify.outbox import enqueue
 from calsync.alerts.notify.payload import group_key, webhook_v4
-from calsync.alerts.store import Alert, get_alert, list_alerts, list_silences
+from calsync.alerts.silences import list_silences
+from calsync.alerts.store import Alert, get_alert, ids_of, list_alerts
+from calsync.config.notify import RouteConfig
 from calsync.config.schema import Config
-from calsync.store.tables import alerts as alerts_table
 from calsync.store.tables import notification_groups as groups
 
 __all__ = ["dispatch", "external_url"]
@@ -54,9 +54,8 @@ def dispatch(engine: Engine, config: Config, now: datetime) -> int:
         wanted = {fp for r in rows for fp in r["notified"]} - firing_fps
         gone: dict[str, Alert] = {}
         if wanted:
-            ids = conn.execute(select(alerts_table.c.id).where(
-                alerts_table.c.fingerprint.in_(sorted(wanted)))).scalars().all()
-            gone = {a.fingerprint: a for a in (get_alert(conn, i) for i in ids)}
+            gone = {a.fingerprint: a for a in (get_alert(conn, i)
+                                               for i in ids_of(conn, wanted))}
         silences = list_silences(conn, active_at=now)
     notifiable = [a for a in firing if a.effective_workflow(now) == "open" and not a.silenced_by]
     enqueued = 0

@@ -17,16 +17,19 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, or_, select, text, update
+from sqlalchemy import Connection, Engine, insert, or_, select, update
 
 from calsync.alerts.notify.senders import SendError, send
 from calsync.config.schema import Config
+from calsync.durations import backoff, seconds_of
+from calsync.store.clock import db_now
+from calsync.store.engine import inserted_id
 from calsync.store.tables import notification_outbox as outbox
 
-__all__ = ["DrainReport", "db_now", "default_owner", "enqueue", "list_outbox", "send_due"]
+__all__ = ["DrainReport", "default_owner", "enqueue", "list_outbox", "send_due"]
 
 log = logging.getLogger("calsync.notify")
 
@@ -36,25 +39,12 @@ def default_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
-def db_now(conn: Connection) -> datetime:
-    """The database server's clock, as an aware UTC datetime."""
-    if conn.dialect.name == "sqlite":
-        value = conn.execute(text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')")).scalar_one()
-        return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
-    found = conn.execute(text("SELECT clock_timestamp()")).scalar_one()
-    assert isinstance(found, datetime)
-    return found.astimezone(UTC)
-
-
 def enqueue(conn: Connection, *, receiver: str, group_key: str, reason: str,
             payload: dict[str, Any]) -> int:
     now = db_now(conn)
-    key = conn.execute(insert(outbox).values(
+    return inserted_id(conn.execute(insert(outbox).values(
         receiver=receiver, group_key=group_key, reason=reason, payload=payload,
-        status="pending", attempts=0, created_at=now, next_attempt_at=now)
-    ).inserted_primary_key
-    assert key is not None
-    return int(key[0])
+        status="pending", attempts=0, created_at=now, next_attempt_at=now)))
 
 
 @dataclass
@@ -70,9 +60,7 @@ class DrainReport:
 
 
 def _seconds(config: Config, which: str) -> float:
-    anchor = datetime(2000, 1, 1, tzinfo=UTC)
-    delta = getattr(config.alerts.outbox, which)
-    return float(((anchor + delta) - anchor).total_seconds())
+    return seconds_of(getattr(config.alerts.outbox, which))
 
 
 def _due_ids(conn: Connection, now: datetime, limit: int) -> list[int]:
@@ -137,7 +125,7 @@ def send_due(engine: Engine, config: Config, *, owner: str | None = None,
                 report.sent.append(row_id)
                 continue
             if error.retriable and attempt < config.alerts.outbox.max_attempts:
-                wait = min(base * 2 ** (attempt - 1), ceiling)
+                wait = backoff(attempt, base=base, ceiling=ceiling)
                 conn.execute(update(outbox).where(*fence).values(
                     next_attempt_at=now + timedelta(seconds=wait), lease_until=None,
                     last_error=str(error), last_status=error.status))

@@ -17,8 +17,9 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import NamedTuple
 
+from calsync.config.rulebase import MonthDay
+from calsync.config.rules import BlackoutRule, WindowSpec
 from calsync.rules import texts
-from calsync.rules.config import BlackoutRule, MonthDay, WindowSpec
 from calsync.rules.findings import Context, EventRef, Finding, Fix, days_text, plural_days
 from calsync.rules.timeline import DAY, Item, Shift, key_fn, tuple_key, wall_date, wall_of_date
 from calsync.workdays import holiday_names, is_working_day

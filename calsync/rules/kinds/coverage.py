@@ -12,8 +12,8 @@ from collections.abc import Iterator
 
 from dateutil.relativedelta import relativedelta
 
+from calsync.config.rules import CoverageRule
 from calsync.rules import texts
-from calsync.rules.config import CoverageRule
 from calsync.rules.findings import Context, EventRef, Finding, days_text
 from calsync.rules.timeline import DAY, Item, Shift, key_fn, tuple_key, wall_date, wall_of_date
 

@@ -18,8 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
+from calsync.config.rulebase import MonthDay
+from calsync.config.rules import DeadlineRule
 from calsync.rules import texts
-from calsync.rules.config import DeadlineRule, MonthDay
 from calsync.rules.findings import Context, EventRef, Finding, days_text, plural_days
 from calsync.rules.timeline import Item, Shift, key_fn, tuple_key, wall_of_date
 from calsync.steps import ACTUAL, DEADLINE, step_role

@@ -10,8 +10,8 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterator
 
+from calsync.config.rules import NoOverlapRule
 from calsync.rules import texts
-from calsync.rules.config import NoOverlapRule
 from calsync.rules.findings import Context, EventRef, Finding, days_text, plural_days
 from calsync.rules.timeline import Item, Shift, key_fn, tuple_key
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterator
 
-from calsync.rules.config import Join
+from calsync.config.rulebase import Join
 from calsync.rules.timeline import Item, key_fn, tuple_key
 
 __all__ = ["pairs"]

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from calsync.config.rules import PrecedesRule
 from calsync.rules import texts
-from calsync.rules.config import PrecedesRule
 from calsync.rules.findings import Context, EventRef, Finding, days_text, plural_days
 from calsync.rules.kinds.pairing import pairs
 from calsync.rules.timeline import Shift

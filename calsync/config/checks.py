@@ -1,15 +1,14 @@
 """Checks across sections for the rule language, reported with file and line.
 
-Registered with `calsync.config.register_cross_check` when `calsync.config` loads:
-a rule naming a selector that `selectors:` does not define, a selector using a level
-or kind the config does not know, a rule id unfit for an alert label.
+`calsync.config` runs `check_rules` once every section has validated on its own: a rule
+naming a selector that `selectors:` does not define, a selector using a level or kind the
+config does not know, a rule id unfit for an alert label.
 """
 
 from __future__ import annotations
 
 import re
 
-from calsync.config import register_cross_check
 from calsync.config.schema import Config
 from calsync.config.yamlfile import Located, PathKey
 from calsync.errors import Problem
@@ -32,7 +31,6 @@ def _selector_problems(selector: Selector, config: Config, located: Located,
     return problems
 
 
-@register_cross_check
 def check_rules(config: Config, located: Located) -> list[Problem]:
     problems: list[Problem] = []
     names = set(config.selectors)

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from calsync.alerts.notify.config import OutboxConfig, Receiver, RouteConfig
+from calsync.config.notify import OutboxConfig, Receiver, RouteConfig
 from calsync.durations import Duration, parse_duration
 from calsync.selectors import Selector
 

@@ -32,6 +32,8 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from dateutil.relativedelta import relativedelta
 
+from calsync.durations import format_duration, seconds_of
+
 __all__ = ["Due", "ScheduleLike", "Trigger", "build_trigger", "check_cron", "due_ticks",
            "every_seconds"]
 
@@ -192,11 +194,11 @@ def build_trigger(schedule: ScheduleLike, default_zone: str) -> Trigger:
         if every.years or every.months:
             raise ValueError(f"'every: {_iso(every)}' mixes months or years with hours; "
                              "use whole days/months/years, or hours/minutes/seconds")
-        anchor = datetime(2000, 1, 1, tzinfo=zone)
-        seconds = ((anchor + every) - anchor).total_seconds()
+        seconds = seconds_of(every)
         if seconds <= 0:
             raise ValueError(f"'every' must be positive, got {_iso(every)}")
-        return Trigger(IntervalTrigger(seconds=seconds, start_date=anchor, timezone=zone),
+        start = datetime(2000, 1, 1, tzinfo=zone)
+        return Trigger(IntervalTrigger(seconds=seconds, start_date=start, timezone=zone),
                        zone, text)
     months = every.years * 12 + every.months
     if months < 0 or every.days < 0 or not (months or every.days):
@@ -272,6 +274,4 @@ def _utc(when: datetime) -> datetime:
 
 
 def _iso(delta: relativedelta) -> str:
-    from calsync.durations import format_duration
-
     return format_duration(delta)

@@ -1,69 +1,21 @@
-"""The `scheduler:` section of config.yaml, and the `Seconds` type its knobs use.
+"""The `scheduler:` section of config.yaml (its knobs are `calsync.durations.Seconds`).
 
 Every knob has a default that suits one small instance; nothing needs setting to run.
 Durations are ISO-8601 like everywhere else in config (`PT30S`, `PT10M`, `P14D`); a
 plain number is read as seconds, so sub-second values (useful in tests) can be written.
-
-This module imports nothing from the rest of the scheduler, so `calsync.config.schema`
-can import it without a cycle.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Annotated, Any
-
 from pydantic import (
     Field,
-    PlainSerializer,
-    PlainValidator,
-    WithJsonSchema,
     model_validator,
 )
 
 from calsync.configtypes import Schedule, StrictModel, check_timezone
-from calsync.durations import parse_duration
+from calsync.durations import Seconds, parse_duration
 
-__all__ = ["DefaultSchedule", "SchedulerConfig", "Seconds", "to_seconds"]
-
-_EPOCH = datetime(2000, 1, 1)
-
-
-def to_seconds(value: Any) -> float:
-    """Seconds from a number or an ISO-8601 duration without years or months."""
-    if isinstance(value, bool):
-        raise ValueError(f"expected a duration such as 'PT30S' or a number of seconds, "
-                         f"got {value!r}")
-    if isinstance(value, int | float):
-        seconds = float(value)
-    elif isinstance(value, timedelta):
-        seconds = value.total_seconds()
-    elif isinstance(value, str):
-        delta = parse_duration(value)
-        if delta.years or delta.months:
-            raise ValueError(f"use days, hours, minutes or seconds here, not years or "
-                             f"months: {value!r}")
-        seconds = ((_EPOCH + delta) - _EPOCH).total_seconds()
-    else:
-        raise ValueError(f"expected a duration such as 'PT30S' or a number of seconds, "
-                         f"got {value!r}")
-    if seconds <= 0:
-        raise ValueError(f"must be longer than zero, got {value!r}")
-    return seconds
-
-
-def _format(seconds: float) -> str | float:
-    return f"PT{int(seconds)}S" if float(seconds).is_integer() else seconds
-
-
-Seconds = Annotated[
-    float,
-    PlainValidator(to_seconds),
-    PlainSerializer(_format),
-    WithJsonSchema({"type": "string", "format": "duration", "examples": ["PT30S", "PT10M"]}),
-]
-"""A positive length of time, in seconds (config: ISO-8601 or a number of seconds)."""
-
+__all__ = ["DefaultSchedule", "SchedulerConfig"]
 
 class DefaultSchedule(Schedule):
     """The schedule of connectors whose entry has no `schedule:` (same keys as there)."""

@@ -5,30 +5,37 @@
 - `selectors:` named `calsync.selectors.Selector`s, reusable across rules (and silences);
 - `rules:` a mapping from rule id (the alert's `alertname`) to one rule, whose `kind`
   picks the model: `precedes`, `within`, `no_overlap`, `blackout`, `coverage`, `deadline`;
-- `alerts:` (in `calsync.alerts.config`) grouping, receivers and the outbox.
+- `alerts:` (in `calsync.config.alerts`) grouping, receivers and the outbox.
 
 Wherever a rule takes events (`a`, `b`, `relative_to.selector`, ...) it accepts either
-the name of a selector or an inline selector. Names are checked across sections by a
-cross-check registered in `calsync.rules.checks`, so an unknown name is reported with
+the name of a selector or an inline selector (what kinds share is in
+`calsync.config.rulebase`). Names are checked across sections by
+`calsync.config.checks`, so an unknown name is reported with
 its file and line. Durations are ISO-8601 (`P14D`, `P1Y6M`), calendar-aware; dates are
 `YYYY-MM-DD`; yearly dates are `--MM-DD`.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import (
-    BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     PlainValidator,
     model_validator,
 )
 
+from calsync.config.rulebase import (
+    Join,
+    JoinSpec,
+    MonthDay,
+    Point,
+    RuleBase,
+    SelectorRef,
+    Strict,
+)
 from calsync.configtypes import tagged_union
 from calsync.durations import Duration, parse_duration
 from calsync.selectors import Selector
@@ -39,131 +46,13 @@ __all__ = [
     "BlackoutRule",
     "CoverageRule",
     "DeadlineRule",
-    "Escalation",
-    "Join",
-    "MonthDay",
     "NoOverlapRule",
     "PrecedesRule",
     "RelativeWindow",
     "Rule",
-    "RuleBase",
-    "SelectorRef",
-    "Severity",
     "WindowSpec",
     "WithinRule",
-    "severity_rank",
 ]
-
-Severity = Literal["info", "warning", "critical"]
-_RANK = {"info": 0, "warning": 1, "critical": 2}
-
-
-def severity_rank(severity: str) -> int:
-    return _RANK.get(severity, 0)
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-SelectorRef = str | Selector
-"""The name of a selector under `selectors:`, or a selector written inline."""
-
-Point = Literal["start", "end"]
-_MONTH_DAY = re.compile(r"^--(\d\d)-(\d\d)$")
-
-
-def _month_day(value: Any) -> Any:
-    if isinstance(value, tuple):
-        return value
-    if isinstance(value, str):
-        match = _MONTH_DAY.match(value.strip())
-        if match:
-            month, day = int(match.group(1)), int(match.group(2))
-            try:
-                date(2024, month, day)  # a leap year accepts --02-29
-            except ValueError:
-                raise ValueError(f"not a day of the year: {value!r}") from None
-            return (month, day)
-    raise ValueError(f"expected a yearly date such as '--11-30' (month and day), got {value!r}")
-
-
-MonthDay = Annotated[tuple[int, int], BeforeValidator(_month_day)]
-"""A day of every year, written `--MM-DD` (ISO 8601 without the year)."""
-
-
-class Escalation(_Strict):
-    """Raise the severity to `severity` once the due date is at most `before_due` away."""
-
-    before_due: Duration
-    severity: Severity
-
-
-class Join(_Strict):
-    """How events of two selectors are paired.
-
-    `keys` names keys both sides share (an attribute such as `programme`, or a field:
-    `actor`, `level`, `kind`, `source`; `@year` is the event's year and `@year+1`,
-    `@year-1` its neighbours). `a`/`b` give different keys per side, position by
-    position. `pick` chooses among the paired events: `all`, the `nearest` in time,
-    the `next` one at or after A, or the `previous` one at or before A.
-    """
-
-    keys: list[str] = Field(default_factory=list)
-    a: list[str] = Field(default_factory=list)
-    b: list[str] = Field(default_factory=list)
-    pick: Literal["all", "nearest", "next", "previous"] = "all"
-
-    @model_validator(mode="after")
-    def _sides(self) -> Join:
-        if self.keys and (self.a or self.b):
-            raise ValueError("give either 'keys' (the same on both sides) or 'a' and 'b'")
-        if len(self.a) != len(self.b):
-            raise ValueError(f"'a' and 'b' need the same number of keys "
-                             f"({len(self.a)} vs {len(self.b)})")
-        return self
-
-    def sides(self) -> tuple[list[str], list[str]]:
-        return (self.keys, self.keys) if self.keys else (self.a, self.b)
-
-
-def _join(value: Any) -> Any:
-    if isinstance(value, str):
-        if value in ("nearest", "next", "previous", "all"):
-            return {"pick": value}
-        return {"keys": [value]}
-    if isinstance(value, list):
-        return {"keys": value}
-    return value
-
-
-JoinSpec = Annotated[Join, BeforeValidator(_join)]
-
-
-class RuleBase(_Strict):
-    """What every rule has: a title, why it exists, how bad a finding is."""
-
-    title: str = ""
-    rationale: str = ""
-    severity: Severity = "warning"
-    escalate: list[Escalation] = Field(
-        default_factory=list,
-        description="Steps such as [{before_due: P90D, severity: warning}, "
-                    "{before_due: P30D, severity: critical}].")
-    labels: dict[str, str] = Field(default_factory=dict,
-                                   description="Extra alert labels (routing, grouping).")
-    enabled: bool = True
-    horizon: Duration | None = Field(
-        None, description="Only findings due at most this far ahead (e.g. P1Y); "
-                          "default: no limit.")
-    max_findings: int | None = Field(
-        None, ge=1, description="Cap per evaluation (default: alerts.max_findings); "
-                                "hitting it is a warning.")
-
-    def selector_refs(self) -> list[tuple[tuple[str | int, ...], SelectorRef]]:
-        """(path inside the rule, reference) for every selector the rule uses."""
-        raise NotImplementedError
-
 
 class PrecedesRule(RuleBase):
     """A's `a_point` + `min_lead` <= B's `b_point` (and <= A + `max_lead` when given).
@@ -185,7 +74,7 @@ class PrecedesRule(RuleBase):
         return [(("a",), self.a), (("b",), self.b)]
 
 
-class AbsoluteWindow(_Strict):
+class AbsoluteWindow(Strict):
     """Dates, both inclusive; either may be left open."""
 
     from_: date | None = Field(None, alias="from")
@@ -202,7 +91,7 @@ class AbsoluteWindow(_Strict):
         return self
 
 
-class RelativeWindow(_Strict):
+class RelativeWindow(Strict):
     """A window around each paired event of `selector`: [anchor + from, anchor + to]."""
 
     selector: SelectorRef
@@ -256,7 +145,7 @@ class NoOverlapRule(RuleBase):
         return refs
 
 
-class WindowSpec(_Strict):
+class WindowSpec(Strict):
     """One source of blackout windows; give exactly one of `selector`, `yearly`,
     `non_working_days`.
 
@@ -287,7 +176,7 @@ class WindowSpec(_Strict):
         return self
 
 
-class AbsoluteYearly(_Strict):
+class AbsoluteYearly(Strict):
     from_: MonthDay = Field(alias="from")
     to: MonthDay
 
@@ -321,7 +210,7 @@ class BlackoutRule(RuleBase):
         return refs
 
 
-class SpanSpec(_Strict):
+class SpanSpec(Strict):
     """What must be covered: dates (`from`/`to`, inclusive) or each event of `selector`."""
 
     from_: date | None = Field(None, alias="from")
@@ -358,7 +247,7 @@ class CoverageRule(RuleBase):
         return refs
 
 
-class YearSpec(_Strict):
+class YearSpec(Strict):
     """Which year a deadline belongs to: an attribute's value plus `offset`, or (no
     `attr`) the event's own year plus `offset`."""
 
@@ -366,7 +255,7 @@ class YearSpec(_Strict):
     offset: int = 0
 
 
-class NotBefore(_Strict):
+class NotBefore(Strict):
     """Valid events must be on or after the event of `selector` in the same year
     (with `match`: the one whose keys equal the group's)."""
 
@@ -375,7 +264,7 @@ class NotBefore(_Strict):
     anchor: Point = "start"
 
 
-class DeadlineVariant(_Strict):
+class DeadlineVariant(Strict):
     """Another deadline for events matching `when` (e.g. the deferred December track)."""
 
     when: Selector

@@ -112,8 +112,11 @@ def make_store(folder: Path, count: int) -> str:
 
 def write_config(folder: Path) -> Path:
     path = folder / "config.yaml"
+    # The whole 2024-2034 store in one feed (window: null), as before subscription windows.
     path.write_text("timezone: Europe/Stockholm\nserver: {public_url: "
-                    "'https://cal.example.org'}\n", encoding="utf-8")
+                    "'https://cal.example.org'}\n"
+                    "feeds: {all: {title: 'calsync: all levels', window: null}}\n",
+                    encoding="utf-8")
     return path
 
 
@@ -287,7 +290,7 @@ def generation(store_url: str, config: Path, repeats: int) -> dict[str, Any]:
 
     from calsync.clock import FixedClock
     from calsync.feeds.publish import fingerprint
-    from calsync.feeds.service import ALL, FeedService, feed_spec
+    from calsync.feeds.service import FeedService, feed_config, feed_spec
     from calsync.runtime import Runtime
     from calsync.store.tables import events
 
@@ -296,7 +299,9 @@ def generation(store_url: str, config: Path, repeats: int) -> dict[str, Any]:
     os.environ["CALSYNC_DATABASE_URL"] = store_url
     clock = FixedClock(NOW)
     runtime = Runtime.load(config, clock=clock)
-    spec = feed_spec(runtime.config, "all", ALL)
+    settings = feed_config(runtime.config, "all")
+    assert settings is not None
+    spec = feed_spec(runtime.config, "all", settings)
     service = FeedService()
 
     def render() -> bytes:

@@ -29,8 +29,8 @@ class FileOptions(Options):
 
 
 class FileConnector(BaseConnector):
-    """Events from a JSON file: a list of {id, title, start, end?, status?, tags?}, or
-    {"fail": "retriable" | "fatal"} to make the fetch fail."""
+    """Events from a JSON file: a list of {id, title, start, end?, status?, tags?, attrs?,
+    url?}, or {"fail": "retriable" | "fatal"} to make the fetch fail."""
 
     type = "tests.support:FileConnector"
     title = "JSON file (tests)"
@@ -55,7 +55,7 @@ class FileConnector(BaseConnector):
             end=_when(item["end"]) if item.get("end") else None,
             timezone=item.get("timezone", "Europe/Stockholm"),
             status=Status(item.get("status", "confirmed")), tags=tuple(item.get("tags", ())),
-            attrs=item.get("attrs", {}), source_fields=item)]
+            attrs=item.get("attrs", {}), url=item.get("url"), source_fields=item)]
 
 
 def _when(value: str) -> date | datetime:

@@ -9,7 +9,7 @@ import click
 import uvicorn
 
 from calsync.cli.common import console, pass_runtime, require_schema
-from calsync.feeds.service import feed_urls
+from calsync.feeds.service import feed_names, feed_urls
 from calsync.runtime import Runtime
 from calsync.scheduler.thread import SchedulerThread
 from calsync.web.app import create_app
@@ -34,7 +34,7 @@ def serve_command(runtime: Runtime, host: str | None, port: int | None,
     console.print(f"[bold]calsync[/] serving on {base}")
     console.print("Feeds: add the webcal:// address as a subscription in Outlook, Google, "
                   f"Apple or Thunderbird (all of them with links: {base}/feeds/):")
-    for name in ["all", *runtime.config.feeds]:
+    for name in feed_names(runtime.config):
         spec = runtime.config.feeds.get(name)
         if spec is not None and spec.private:
             console.print(f"  {name:<16} private: `calsync feeds` shows its secret address")

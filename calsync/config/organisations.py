@@ -14,50 +14,42 @@ bodies counts too.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from calsync.configtypes import StrictModel
 
-__all__ = ["Organisation", "Organisations", "check_unambiguous"]
+__all__ = ["Organisation", "OrganisationConfig", "Organisations", "check_unambiguous"]
 
 
 class Organisation(StrictModel):
-    """One organisation calsync works for."""
+    """One organisation calsync works for (its name is the key under `organisations:`)."""
 
-    name: str = Field(description="The official name, as events name their actor.")
+    url: str | None = Field(None, description="The organisation's page (default link).")
+    pages: dict[str, str] = Field(
+        default_factory=dict,
+        description="Its page per event kind: {budget: https://..., meeting: https://...}.")
     bodies: list[str] = Field(default_factory=list,
                               description="Its decision bodies (council, board, committees).")
     actors: list[str] = Field(default_factory=list,
                               description="Other actor names (globs) that are this "
                                           "organisation.")
 
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("an organisation needs a name")
-        return value.strip()
 
-
-def check_unambiguous(organisations: list[Organisation]) -> list[Organisation]:
+def check_unambiguous(organisations: dict[str, Organisation]) -> dict[str, Organisation]:
     """A name or body listed by two organisations would address fixes at random."""
     owner: dict[str, str] = {}
-    for org in organisations:
-        for name in (org.name, *org.bodies, *(a for a in org.actors
-                                               if not any(ch in a for ch in "*?["))):
-            first = owner.setdefault(name, org.name)
-            if first != org.name:
-                raise ValueError(f"{name!r} is listed for both {first!r} and {org.name!r}; "
+    for key, org in organisations.items():
+        for name in (key, *org.bodies, *(a for a in org.actors
+                                         if not any(ch in a for ch in "*?["))):
+            first = owner.setdefault(name, key)
+            if first != key:
+                raise ValueError(f"{name!r} is listed for both {first!r} and {key!r}; "
                                  "give bodies their full names (e.g. 'Kommunfullmäktige i "
                                  "Skellefteå')")
-    names = [org.name for org in organisations]
-    dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes:
-        raise ValueError(f"organisation {dupes[0]!r} is listed twice")
     return organisations
 
 
@@ -69,18 +61,18 @@ class Organisations:
     globs: tuple[tuple[str, str], ...]
 
     @classmethod
-    def of(cls, organisations: Iterable[Organisation]) -> Organisations:
+    def of(cls, organisations: Mapping[str, Organisation]) -> Organisations:
         exact: dict[str, str] = {}
         globs: list[tuple[str, str]] = []
-        for org in organisations:
-            exact.setdefault(org.name, org.name)
+        for name, org in organisations.items():
+            exact.setdefault(name, name)
             for body in org.bodies:
-                exact.setdefault(body, org.name)
+                exact.setdefault(body, name)
             for pattern in org.actors:
                 if any(ch in pattern for ch in "*?["):
-                    globs.append((pattern, org.name))
+                    globs.append((pattern, name))
                 else:
-                    exact.setdefault(pattern, org.name)
+                    exact.setdefault(pattern, name)
         return cls(exact, tuple(globs))
 
     def owner(self, actor: str, body: str | None = None) -> str | None:
@@ -95,3 +87,7 @@ class Organisations:
 
     def __bool__(self) -> bool:
         return bool(self.exact or self.globs)
+
+
+OrganisationConfig = Organisation
+"""The name the feeds use for it (pages its events link to)."""

@@ -11,7 +11,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -23,7 +23,12 @@ from pydantic import (
 )
 
 from calsync.config.alerts import AlertsConfig
-from calsync.config.organisations import Organisation, Organisations, check_unambiguous
+from calsync.config.organisations import (
+    Organisation,
+    OrganisationConfig,
+    Organisations,
+    check_unambiguous,
+)
 from calsync.config.rules import Rule
 from calsync.config.scheduler import SchedulerConfig
 from calsync.config.yamlfile import format_path
@@ -41,9 +46,11 @@ __all__ = [
     "Config",
     "DatabaseConfig",
     "FeedConfig",
+    "FeedWindow",
     "HorizonConfig",
     "LevelConfig",
     "Organisation",
+    "OrganisationConfig",
     "ServerConfig",
     "StrictModel",
 ]
@@ -81,6 +88,24 @@ class HorizonConfig(StrictModel):
 class LevelConfig(StrictModel):
     title: str
     color: str = "#666666"
+    color_name: str | None = Field(
+        None, description="RFC 7986 COLOR of this level's events in feeds: a CSS3 colour "
+                          "name (seagreen, royalblue).")
+
+    @field_validator("color_name")
+    @classmethod
+    def _css_name(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[a-z]+", value):
+            raise ValueError("expected a CSS3 colour name in lowercase letters, such as "
+                             "seagreen or royalblue")
+        return value
+
+
+class FeedWindow(StrictModel):
+    """How far back and ahead a subscribed feed reaches (null: no limit that way)."""
+
+    past: Duration | None = Field(default_factory=lambda: parse_duration("P1Y"))
+    future: Duration | None = Field(default_factory=lambda: parse_duration("P3Y"))
 
 
 class ApiTokenConfig(StrictModel):
@@ -141,6 +166,12 @@ class FeedConfig(StrictModel):
         default_factory=dict,
         description="Reminders per event kind, before the start: {deadline: [P7D, P1D]}.")
     color: str | None = Field(None, description="Calendar colour (#rrggbb) for Apple clients.")
+    spans: Literal["milestones", "full"] = Field(
+        "milestones", description="Long all-day spans as a period's first and last day and "
+                                  "a 'no later than' window's deadline day, or in full.")
+    window: FeedWindow | None = Field(
+        default_factory=FeedWindow,
+        description="Events within this far back and ahead of today (null: everything).")
 
     @field_validator("alarms", mode="before")
     @classmethod
@@ -169,19 +200,23 @@ class Config(StrictModel):
     server: ServerConfig = Field(default_factory=ServerConfig)
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     levels: dict[str, LevelConfig] = Field(default_factory=lambda: {
-        "eu": LevelConfig(title="EU", color="#1f4e9c"),
-        "national": LevelConfig(title="National", color="#b8860b"),
-        "regional": LevelConfig(title="Regional", color="#2e8b57"),
-        "municipal": LevelConfig(title="Municipal", color="#8b3a62"),
+        "eu": LevelConfig(title="EU", color="#1f4e9c", color_name="royalblue"),
+        "national": LevelConfig(title="National", color="#b8860b",
+                                color_name="darkgoldenrod"),
+        "regional": LevelConfig(title="Regional", color="#2e8b57", color_name="seagreen"),
+        "municipal": LevelConfig(title="Municipal", color="#8b3a62",
+                                 color_name="mediumvioletred"),
     })
     kinds: list[str] = Field(default_factory=lambda: list(DEFAULT_KINDS))
     connectors: dict[str, ConnectorConfig] = Field(default_factory=dict)
     feeds: dict[str, FeedConfig] = Field(default_factory=dict)
+    organisations: dict[str, OrganisationConfig] = Field(
+        default_factory=dict,
+        description="The organisations calsync works for, by name (every other actor is "
+                    "external): their bodies, other actor names and the pages their events "
+                    "link to.")
     scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
     api: ApiConfig = Field(default_factory=ApiConfig)
-    organisations: list[Organisation] = Field(
-        default_factory=list,
-        description="The organisations calsync works for; every other actor is external.")
     selectors: dict[str, Selector] = Field(default_factory=dict)
     rules: dict[str, Rule] = Field(default_factory=dict)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
@@ -216,7 +251,7 @@ class Config(StrictModel):
 
     @field_validator("organisations")
     @classmethod
-    def _organisations(cls, value: list[Organisation]) -> list[Organisation]:
+    def _organisations(cls, value: dict[str, Organisation]) -> dict[str, Organisation]:
         return check_unambiguous(value)
 
     def resolve(self, path: str | Path) -> Path:

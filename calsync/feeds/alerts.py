@@ -13,28 +13,33 @@ from sqlalchemy import Connection
 
 from calsync.alerts.store import Alert, last_change, list_alerts
 from calsync.config.schema import Config
+from calsync.durations import format_duration
 from calsync.feeds.ics import CalendarMeta, render_calendar
+from calsync.feeds.service import feed_config
 from calsync.model import Event, EventData, day_start
 
 __all__ = ["alerts_calendar"]
 
 
-def alerts_calendar(conn: Connection, config: Config, now: datetime) -> bytes:
-    """The feed's body: firing alerts, as of `now`."""
+def alerts_calendar(conn: Connection, config: Config, now: datetime
+                    ) -> tuple[bytes, datetime | None]:
+    """The feed's body (firing alerts, as of `now`) and when the alerts last changed."""
     base = config.server.base_url
-    meta = CalendarMeta(name="calsync: misalignment alerts",
-                        description="Firing misalignment alerts on their due dates.",
-                        url=f"{base}/feeds/alerts.ics", last_modified=last_change(conn))
+    settings = feed_config(config, "alerts")
+    assert settings is not None
+    changed = last_change(conn)
+    meta = CalendarMeta(name=settings.title, description=settings.description,
+                        url=f"{base}/feeds/alerts.ics", last_modified=changed,
+                        refresh=format_duration(settings.refresh))
     found = list_alerts(conn, state="firing", now=now)
-    return render_calendar([_as_event(alert, config, now) for alert in found], meta)
+    return render_calendar([_as_event(alert, config, now) for alert in found], meta), changed
 
 
 def _as_event(alert: Alert, config: Config, now: datetime) -> Event:
     zone = day_start(now.date(), config.timezone).tzinfo
     day = (alert.due_at or alert.starts_at).astimezone(zone).date()
     workflow = alert.effective_workflow(now)
-    what = alert.annotations.get("rule_title") or alert.summary
-    title = f"[{alert.severity}] {alert.rule_id}: {what}"
+    title = f"[{alert.severity}] {alert.rule_id}: {alert.summary}"  # which misalignment
     if workflow != "open":
         title += f" ({workflow.replace('_', ' ')})"
     data = EventData(external_uid=alert.fingerprint, title=title, start=day,

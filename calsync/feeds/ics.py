@@ -130,9 +130,10 @@ def _when(name: str, value: date | datetime, zone: str) -> str:
 
 
 def render_event(event: Event, *, alarms: AlarmSpec | None = None,
-                 fallback_url: str | None = None) -> str:
+                 fallback_url: str | None = None, color: str | None = None) -> str:
     """One VEVENT. It depends only on the stored event (and the feed's alarm settings),
-    so it can be cached by (uid, sequence, content hash)."""
+    so it can be cached by (uid, sequence, content hash). `color` is an RFC 7986 COLOR
+    (a CSS3 colour name: the event's level's `color_name`)."""
     data = event.data
     lines = [
         "BEGIN:VEVENT",
@@ -143,7 +144,7 @@ def render_event(event: Event, *, alarms: AlarmSpec | None = None,
         f"SEQUENCE:{event.sequence}",
         _when("DTSTART", data.start, data.timezone),
     ]
-    if data.end is not None:
+    if data.end is not None and data.end != data.start:  # RFC 5545: DTEND > DTSTART
         lines.append(_when("DTEND", data.end, data.timezone))
     cancelled = data.status == Status.CANCELLED
     summary = f"Cancelled: {data.title}" if cancelled else data.title
@@ -165,6 +166,8 @@ def render_event(event: Event, *, alarms: AlarmSpec | None = None,
         lines.append("CATEGORIES:" + ",".join(escape_text(c) for c in dict.fromkeys(categories)))
     lines.append(f"STATUS:{str(data.status).upper()}")
     lines.append("TRANSP:TRANSPARENT")
+    if color:
+        lines.append(f"COLOR:{color}")
     if data.all_day:
         lines.append("X-MICROSOFT-CDO-ALLDAYEVENT:TRUE")
     if data.actor:

@@ -4,10 +4,13 @@ A feed is (selector, calendar properties, alarm and retention settings) applied 
 store. Three things make serving it cheap:
 
 - **Fingerprint.** One aggregate query over the feed's rows (count, newest
-  `updated_at`, sum of sequences, newest id) and the retention cutoff day identify the
-  version of the data. Every material change bumps `sequence` and `updated_at`, a new
-  event bumps the count, so equal fingerprints mean equal bytes. The strong ETag is a
-  hash of the feed's settings and its fingerprint. The aggregate scans the feed's rows,
+  `updated_at`, sum of sequences, newest id, sums of the ids) identifies the version of
+  the data. The rows are those the day's bounds select (retention of cancelled events,
+  the subscription window); the bounds themselves are not part of it, so a body that
+  stays the same keeps its ETag across days. Every material change bumps `sequence` and
+  `updated_at`, a row entering or leaving changes the count and id sums, so equal
+  fingerprints mean equal bytes. The strong ETag is a hash of the feed's settings and
+  its fingerprint. The aggregate scans the feed's rows,
   so it is remembered per `store_version` (three index lookups): a 304 costs one tiny
   query and no rendering.
 - **Per-event cache.** Each VEVENT's bytes are cached by (uid, sequence, content hash,
@@ -29,8 +32,8 @@ import hashlib
 import json
 import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -42,26 +45,29 @@ from calsync.feeds.ics import (
     AlarmSpec,
     CalendarMeta,
     calendar_header,
+    event_zones,
     render_event,
     render_timezones,
 )
-from calsync.model import Status
+from calsync.feeds.links import OrgLinks, linked
+from calsync.feeds.spans import SpanMode, published
+from calsync.feeds.window import EPOCH, Bounds, Window, aware, bounds_for, moved_at
+from calsync.model import Event, Status
 from calsync.selectors import Selector
-from calsync.store.events import filtered, not_superseded, row_to_event
+from calsync.store.events import filtered, row_to_event
 from calsync.store.tables import events, sync_runs
 
 __all__ = [
     "EventCache",
     "FeedSpec",
     "Fingerprint",
-    "cutoff_for",
     "fingerprint",
     "iter_feed",
     "python_only",
     "store_version",
 ]
 
-RENDER_VERSION = "3"  # bump when the bytes for the same data change (invalidates ETags)
+RENDER_VERSION = "4"  # bump when the bytes for the same data change (invalidates ETags)
 _KEY_COLUMNS = (events.c.id, events.c.uid, events.c.sequence, events.c.content_hash)
 _BATCH = 1000
 
@@ -78,6 +84,10 @@ class FeedSpec:
     alarms: tuple[tuple[str, tuple[str, ...]], ...] = ()
     event_url: str | None = None  # fallback URL per event: event_url + uid
     private: bool = False
+    spans: SpanMode = SpanMode.MILESTONES
+    window: Window = field(default_factory=lambda: Window())
+    colors: tuple[tuple[str, str], ...] = ()  # level -> RFC 7986 COLOR
+    organisations: tuple[tuple[str, OrgLinks], ...] = ()  # actor -> its pages
     _key: str = field(init=False, repr=False, compare=False, default="")
 
     def __post_init__(self) -> None:
@@ -100,7 +110,8 @@ class FeedSpec:
             "extra": self.extra.model_dump(mode="json", exclude_none=True)
             if self.extra else None,
             "keep": format_duration(self.keep_cancelled), "alarms": self.alarms,
-            "url": self.event_url,
+            "url": self.event_url, "content": _content_settings(self),
+            "window": self.window.key(),
         }, sort_keys=True)
 
     def selectors(self) -> list[Selector]:
@@ -109,16 +120,22 @@ class FeedSpec:
 
 @dataclass(frozen=True, slots=True)
 class Fingerprint:
+    """The version of a feed's rows. The ETag hashes the rows (which ones, and their
+    versions), not the day's bounds: a body that stays the same keeps its ETag across
+    days, so subscribers get 304s instead of a daily full download."""
+
     count: int
     newest: datetime | None
     sequences: int
     max_id: int
-    cutoff: datetime
+    bounds: Bounds
+    ids: tuple[int, int] = (0, 0)  # sum and sum of squares of the rows' ids
+    modified: datetime = EPOCH  # Last-Modified: newest, or when the bounds last moved a row
 
     def etag(self, spec: FeedSpec) -> str:
         text = "\x1f".join([spec.key(), str(self.count), self.newest.isoformat()
                             if self.newest else "", str(self.sequences), str(self.max_id),
-                            self.cutoff.isoformat()])
+                            str(self.ids)])
         return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
@@ -127,34 +144,34 @@ def python_only(selector: Selector) -> bool:
     return bool(selector.actor or selector.where or (selector.tags and selector.tags.none))
 
 
-def cutoff_for(spec: FeedSpec, now: datetime) -> datetime:
-    """Cancelled events updated before this instant are dropped; a whole UTC day, so
-    the feed's bytes change at most once a day because of retention."""
-    moment = now.astimezone(UTC) - spec.keep_cancelled
-    return datetime.combine(moment.date(), time(0), UTC)
-
-
-def _where(stmt: Select[Any], spec: FeedSpec, cutoff: datetime) -> Select[Any]:
+def _where(stmt: Select[Any], spec: FeedSpec, bounds: Bounds) -> Select[Any]:
     for selector in spec.selectors():
         stmt = filtered(stmt, start=None, end=None, selector=selector, q=None,
-                        superseded=True)
-    # An expectation whose actual step exists is not published (calsync.steps).
+                        superseded=True)  # the window's filter below leaves them out
+    stmt = filtered(stmt, start=bounds.start, end=bounds.end, selector=None, q=None)
     return stmt.where(or_(events.c.status != str(Status.CANCELLED),
-                          events.c.updated_at >= cutoff), not_superseded())
+                          events.c.updated_at >= bounds.cutoff))
 
 
 def fingerprint(conn: Connection, spec: FeedSpec, now: datetime) -> Fingerprint:
-    cutoff = cutoff_for(spec, now)
+    bounds = bounds_for(spec.window, spec.keep_cancelled, now)
     stmt = _where(select(func.count(), func.max(events.c.updated_at),
                          func.coalesce(func.sum(events.c.sequence), 0),
-                         func.coalesce(func.max(events.c.id), 0)).select_from(events),
-                  spec, cutoff)
-    count, newest, sequences, max_id = conn.execute(stmt).one()
-    if isinstance(newest, str):  # aggregate over a TypeDecorator comes back raw on SQLite
-        newest = datetime.fromisoformat(newest)
-    if newest is not None and newest.tzinfo is None:
-        newest = newest.replace(tzinfo=UTC)
-    return Fingerprint(int(count), newest, int(sequences), int(max_id), cutoff)
+                         func.coalesce(func.max(events.c.id), 0),
+                         func.coalesce(func.sum(events.c.id), 0),
+                         func.coalesce(func.sum(events.c.id * events.c.id), 0),
+                         func.max(events.c.start_at))
+                  .select_from(events), spec, bounds)
+    count, newest, sequences, max_id, id_sum, id_squares, latest_start = \
+        conn.execute(stmt).one()
+    if not count:  # an empty feed still says when its selection last changed
+        newest = conn.execute(_where(select(func.max(events.c.updated_at)), spec,
+                                     Bounds(EPOCH, None, None))).scalar()
+    newest = aware(newest) if newest is not None else EPOCH
+    moved = moved_at(conn, spec.selectors(), spec.window, spec.keep_cancelled, bounds,
+                     latest_start, now) if count or newest > EPOCH else EPOCH
+    return Fingerprint(int(count), newest, int(sequences), int(max_id), bounds,
+                       (int(id_sum), int(id_squares)), max(newest, moved))
 
 
 def store_version(conn: Connection) -> tuple[Any, ...]:
@@ -171,13 +188,21 @@ _STORE_VERSION = select(select(func.max(events.c.updated_at)).scalar_subquery(),
                         select(func.max(sync_runs.c.id)).scalar_subquery())
 
 
-def _zones(conn: Connection, spec: FeedSpec, cutoff: datetime) -> dict[str, tuple[int, int]]:
-    """Zones of the feed's timed events with the years they span (for VTIMEZONEs)."""
+def _zones(conn: Connection, spec: FeedSpec, bounds: Bounds) -> dict[str, tuple[int, int]]:
+    """Zones of the feed's timed events with the years they span (for VTIMEZONEs).
+
+    With a selector SQL cannot fully apply (actor globs), the candidate rows are checked
+    in Python, so the feed carries only the VTIMEZONEs its events use."""
+    timed = and_(events.c.all_day.is_(False), events.c.timezone != "UTC")
+    check = [s for s in spec.selectors() if python_only(s)]
+    if check:
+        rows = conn.execute(_where(select(events).where(timed), spec, bounds)).mappings()
+        return event_zones(e for e in map(row_to_event, rows)
+                           if all(s.matches(e.data, e.source) for s in check))
     last = func.max(case((events.c.end_at.is_(None), events.c.start_at),
                          else_=events.c.end_at))
     stmt = _where(select(events.c.timezone, func.min(events.c.start_at), last)
-                  .where(and_(events.c.all_day.is_(False), events.c.timezone != "UTC"))
-                  .group_by(events.c.timezone), spec, cutoff)
+                  .where(timed).group_by(events.c.timezone), spec, bounds)
     out: dict[str, tuple[int, int]] = {}
     for zone, first, final in conn.execute(stmt):
         out[zone] = (_year(first), _year(final))
@@ -223,7 +248,15 @@ class EventCache:
 
 
 def _variant(spec: FeedSpec) -> str:
-    return json.dumps([spec.alarms, spec.event_url])
+    return json.dumps([spec.alarms, spec.event_url, _content_settings(spec)])
+
+
+def _content_settings(spec: FeedSpec) -> str:
+    """The settings that shape each VEVENT beyond alarms (a digest: organisations may
+    be many)."""
+    text = json.dumps([str(spec.spans), spec.colors,
+                       [(a, o.url, sorted(o.pages.items())) for a, o in spec.organisations]])
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 def iter_feed(conn: Connection, spec: FeedSpec, fp: Fingerprint, cache: EventCache
@@ -232,28 +265,48 @@ def iter_feed(conn: Connection, spec: FeedSpec, fp: Fingerprint, cache: EventCac
     meta = spec.meta
     header = CalendarMeta(name=meta.name, description=meta.description, url=meta.url,
                           refresh=meta.refresh, color=meta.color, last_modified=fp.newest)
-    yield (calendar_header(header) + render_timezones(_zones(conn, spec, fp.cutoff))).encode()
-    variant = _variant(spec)
-    alarms = spec.alarm_spec
+    yield (calendar_header(header) + render_timezones(_zones(conn, spec, fp.bounds))).encode()
+    render = _Renderer(spec)
     check = [s for s in spec.selectors() if python_only(s)]
     order = (events.c.start_at, events.c.id)
-    keys = _where(select(*_KEY_COLUMNS), spec, fp.cutoff).order_by(*order)
+    keys = _where(select(*_KEY_COLUMNS), spec, fp.bounds).order_by(*order)
     batch: list[tuple[int, str, int, str]] = []
     for row in conn.execute(keys.execution_options(yield_per=5 * _BATCH)):
         batch.append((row[0], row[1], row[2], row[3]))
         if len(batch) >= _BATCH:
-            yield _render_batch(conn, batch, variant, alarms, spec, check, cache)
+            yield _render_batch(conn, batch, render, check, cache)
             batch = []
     if batch:
-        yield _render_batch(conn, batch, variant, alarms, spec, check, cache)
+        yield _render_batch(conn, batch, render, check, cache)
     yield CALENDAR_END.encode()
 
 
-def _render_batch(conn: Connection, batch: Sequence[tuple[int, str, int, str]], variant: str,
-                  alarms: AlarmSpec, spec: FeedSpec, check: list[Selector],
-                  cache: EventCache) -> bytes:
+class _Renderer:
+    """One stored event to the VEVENTs the feed publishes for it: its link
+    (`links.py`), its spans (`spans.py`), its level's COLOR and the alarms."""
+
+    def __init__(self, spec: FeedSpec) -> None:
+        self.spec = spec
+        self.variant = _variant(spec)
+        self.alarms = spec.alarm_spec
+        self.colors = dict(spec.colors)
+        self.organisations = dict(spec.organisations)
+
+    def __call__(self, event: Event) -> str:
+        spec = self.spec
+        fallback = f"{spec.event_url}{event.uid}" if spec.event_url else None
+        event = replace(event, data=linked(event.data, self.organisations, fallback))
+        color = self.colors.get(event.level)
+        return "".join(render_event(piece, alarms=self.alarms, fallback_url=fallback,
+                                    color=color)
+                       for piece in published(event, spec.spans))
+
+
+def _render_batch(conn: Connection, batch: Sequence[tuple[int, str, int, str]],
+                  render: _Renderer, check: list[Selector], cache: EventCache) -> bytes:
     parts: list[bytes | None] = []
     missing: dict[int, int] = {}  # event id -> position in parts
+    variant = render.variant
     for event_id, uid, sequence, digest in batch:
         chunk = None if check else cache.get((uid, sequence, digest, variant))
         if chunk is None:
@@ -271,8 +324,7 @@ def _render_batch(conn: Connection, batch: Sequence[tuple[int, str, int, str]], 
             chunk = cache.get(key)
             if chunk is None:
                 cache.misses += 1
-                url = f"{spec.event_url}{event.uid}" if spec.event_url else None
-                chunk = render_event(event, alarms=alarms, fallback_url=url).encode()
+                chunk = render(event).encode()
                 cache.put(key, chunk)
             parts[position] = chunk
     return b"".join(p for p in parts if p is not None)

@@ -1,10 +1,10 @@
 """Feed selection, settings and the per-process render cache, apart from HTTP.
 
-`feed_config` finds a feed by name (the implicit `all` included), `feed_spec` turns its
-config into the `FeedSpec` that `calsync.feeds.publish` renders, `feed_urls` gives its
-subscribe addresses, and `FeedService` keeps the event cache, the last few whole bodies and
-the fingerprints per store version, so that `calsync.web.feeds` (HTTP only), the CLI and the
-benchmarks share one implementation.
+`feed_config` finds a feed by name (the implicit `all` and `alerts` included), `feed_spec`
+turns its config into the `FeedSpec` that `calsync.feeds.publish` renders, `feed_urls`
+gives its subscribe addresses, and `FeedService` keeps the event cache, the last few whole
+bodies and the fingerprints per store version, so that `calsync.web.feeds` (HTTP only),
+the CLI and the benchmarks share one implementation.
 """
 
 from __future__ import annotations
@@ -19,24 +19,32 @@ from typing import Any
 from sqlalchemy import Connection
 
 from calsync.config.schema import Config, FeedConfig
-from calsync.durations import format_duration
+from calsync.durations import format_duration, parse_duration
+from calsync.errors import NotFoundError
 from calsync.feeds.ics import CalendarMeta
+from calsync.feeds.links import OrgLinks
 from calsync.feeds.publish import (
     EventCache,
     FeedSpec,
     Fingerprint,
-    cutoff_for,
     fingerprint,
     iter_feed,
     store_version,
 )
+from calsync.feeds.spans import SpanMode
+from calsync.feeds.window import Window, bounds_for
 from calsync.selectors import Selector
 
-__all__ = ["ALL", "Body", "FeedService", "feed_config", "feed_spec", "feed_urls"]
+__all__ = ["ALERTS", "ALL", "Body", "FeedService", "feed_config", "feed_names", "feed_spec",
+           "feed_urls", "private_feed_config"]
 
 ALL = FeedConfig(title="calsync: all levels",
                  description="Every cycle on the unified timeline: EU, national, regional "
                              "and municipal.")
+ALERTS = FeedConfig(title="calsync: misalignment alerts",
+                    description="Firing misalignment alerts on their due dates, with the "
+                                "explanation and the fix.",
+                    refresh=parse_duration("PT1H"))
 _BODIES = 16
 
 
@@ -84,7 +92,9 @@ class FeedService:
                           ) -> Fingerprint | None:
         with self._lock:
             found = self._fingerprints.get((spec.key(), version))
-        return found if found is not None and found.cutoff == cutoff_for(spec, now) else None
+        if found is None or found.bounds != bounds_for(spec.window, spec.keep_cancelled, now):
+            return None
+        return found
 
     def fingerprint(self, conn: Connection, spec: FeedSpec, now: datetime
                     ) -> tuple[Fingerprint, tuple[Any, ...]]:
@@ -107,9 +117,25 @@ class FeedService:
 
 
 def feed_config(config: Config, name: str) -> FeedConfig | None:
+    """A feed's settings: from config, or the built-in `all` and `alerts` feeds."""
     if name in config.feeds:
         return config.feeds[name]
-    return ALL if name == "all" else None
+    return {"all": ALL, "alerts": ALERTS}.get(name)
+
+
+def private_feed_config(config: Config, name: str) -> FeedConfig:
+    """A private feed's settings, or a NotFoundError that names the private feeds."""
+    spec = feed_config(config, name)
+    if spec is None or not spec.private:
+        private = [n for n, f in config.feeds.items() if f.private]
+        raise NotFoundError(f"no private feed named {name!r} (private feeds: "
+                            f"{', '.join(private) or 'none; set private: true on a feed'})")
+    return spec
+
+
+def feed_names(config: Config) -> list[str]:
+    """Every feed, in the order they are listed (`/feeds/`, `/api/feeds`, the CLI)."""
+    return ["all", *[n for n in config.feeds if n != "all"], "alerts"]
 
 
 def feed_urls(config: Config, name: str, token: str | None = None) -> dict[str, str]:
@@ -119,14 +145,24 @@ def feed_urls(config: Config, name: str, token: str | None = None) -> dict[str, 
     return {"url": http, "webcal": "webcal://" + http.split("://", 1)[1]}
 
 
-def feed_spec(config: Config, name: str, spec: FeedConfig, extra: Selector | None = None
-              ) -> FeedSpec:
+def feed_spec(config: Config, name: str, spec: FeedConfig, extra: Selector | None = None,
+              spans: str | None = None) -> FeedSpec:
+    """The feed's rendering settings; `spans` overrides the feed's (`?spans=`)."""
     meta = CalendarMeta(name=spec.title, description=spec.description,
                         url=f"{config.server.base_url}/feeds/{name}.ics" if not spec.private
                         else None,
                         refresh=format_duration(spec.refresh), color=spec.color)
     alarms = tuple(sorted((kind, tuple(f"-{format_duration(b)}" for b in befores))
                           for kind, befores in spec.alarms.items()))
+    window = spec.window
     return FeedSpec(name=name, meta=meta, selector=spec.select, extra=extra,
                     keep_cancelled=spec.keep_cancelled, alarms=alarms,
-                    event_url=f"{config.server.base_url}/api/events/", private=spec.private)
+                    event_url=f"{config.server.base_url}/api/events/", private=spec.private,
+                    spans=SpanMode(spans or spec.spans),
+                    window=Window(window.past, window.future) if window else Window(),
+                    colors=tuple(sorted((name, level.color_name)
+                                        for name, level in config.levels.items()
+                                        if level.color_name)),
+                    organisations=tuple(sorted(
+                        (actor, OrgLinks(org.url, org.pages))
+                        for actor, org in config.organisations.items())))

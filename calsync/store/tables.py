@@ -149,10 +149,12 @@ sources = Table(
     Column("anomaly", JSON),
 )
 
-# Secret tokens of private feeds (`/feeds/{name}/{token}.ics`); one current token a feed.
+# Secret tokens of private feeds (`/feeds/{name}/{token}.ics`): one per subscriber of a
+# feed ("" is the feed's shared address, `calsync feeds rotate-token`).
 feed_tokens = Table(
     "feed_tokens", metadata,
     Column("feed", String(100), primary_key=True),
+    Column("subscriber", String(100), primary_key=True, server_default=""),
     Column("token", String(64), nullable=False, unique=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("created_by", String(100), nullable=False),  # "cli" or an admin token's name

@@ -16,6 +16,7 @@ from typing import Any, TypedDict
 from calsync.errors import SkippableRecordError
 from calsync.model import EventData, Status
 from calsync.sdk.contract import Horizon, Record
+from calsync.sync.series import pair_retimed
 
 __all__ = ["Counts", "Known", "Plan", "plan_sync"]
 
@@ -120,12 +121,32 @@ def plan_sync(records: Sequence[Record], to_events: ToEvents, settle: Settle,
                     plan.rekeyed.append((old.id, record.key))
             else:
                 plan.changed.append((old, data, digest, record.key))
+    _retimed(plan, known, seen)
     for item in known.values():
         active = item.status != Status.CANCELLED and item.upcoming(now)
         plan.upcoming_active += active
         if complete and active and item.external_uid not in seen:
             plan.disappeared.append(item)
     return plan
+
+
+def _retimed(plan: Plan, known: dict[str, Known], seen: set[str]) -> None:
+    """New occurrences that are vanished ones retimed (`calsync.sync.series`) become
+    changes of the stored events, which keeps their UIDs."""
+    vanished = [uid for uid, item in known.items()
+                if uid not in seen and item.status != Status.CANCELLED]
+    pairs = pair_retimed((data for data, _, _ in plan.added), vanished)
+    if not pairs:
+        return
+    added = []
+    for data, digest, key in plan.added:
+        old_uid = pairs.get(data.external_uid)
+        if old_uid is None:
+            added.append((data, digest, key))
+        else:
+            plan.changed.append((known[old_uid], data, digest, key))
+            seen.add(old_uid)
+    plan.added = added
 
 
 def _skip(plan: Plan, reason: str) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from calsync.alerts import silences, store
@@ -24,6 +24,7 @@ from calsync.feeds.alerts import alerts_calendar
 from calsync.model import day_start
 from calsync.web.auth import AlertsUser
 from calsync.web.deps import Conn, RuntimeDep
+from calsync.web.feeds import serve_body
 
 __all__ = ["router"]
 
@@ -161,11 +162,12 @@ def evaluate(runtime: RuntimeDep, user: AlertsUser) -> dict[str, Any]:
     return {**summary.as_dict(), "requestedBy": user}
 
 
-ICS_TYPE = "text/calendar; charset=utf-8"
-
-
-@router.get("/feeds/alerts.ics", response_class=Response)
-def alerts_feed(runtime: RuntimeDep, conn: Conn) -> Response:
-    """Each firing alert as an all-day event on its due date (UID stable per alert)."""
-    return Response(alerts_calendar(conn, runtime.config, runtime.clock.now()),
-                    media_type=ICS_TYPE)
+@router.head("/feeds/alerts.ics", include_in_schema=False)
+@router.get("/feeds/alerts.ics", response_class=Response, responses={
+    200: {"content": {"text/calendar": {}}, "description": "The firing alerts (RFC 5545)."},
+    304: {"description": "Not modified (If-None-Match / If-Modified-Since)."}})
+def alerts_feed(request: Request, runtime: RuntimeDep, conn: Conn) -> Response:
+    """Each firing alert as an all-day event on its due date (UID stable per alert),
+    titled with the misalignment it is; validators, 304 and gzip as every feed."""
+    body, last_modified = alerts_calendar(conn, runtime.config, runtime.clock.now())
+    return serve_body(request, body, last_modified)

@@ -2,6 +2,7 @@
 
 Read endpoints are open (the same data the public feeds carry). Admin endpoints need a
 named bearer token (`calsync.web.auth`); the token's name is recorded with the action.
+The private feeds' addresses have their own router (`calsync.web.tokens`).
 Filters are the feeds' filters (`calsync.web.filters`): comma lists mean "any of", and a
 bad value is a 422 that says which parameter was wrong and what is accepted.
 """
@@ -19,15 +20,14 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 
 from calsync.errors import NotFoundError
-from calsync.feeds.service import feed_config, feed_urls
-from calsync.feeds.tokens import list_tokens, rotate_token
+from calsync.feeds.service import feed_config, feed_names, feed_urls
 from calsync.health import SourceStatus, source_statuses
 from calsync.model import Event
 from calsync.runtime import Runtime
 from calsync.scheduler.jobs import request_sync
 from calsync.selectors import Selector
 from calsync.store.events import Revision, changes_since, get_event, iter_events, revisions_of
-from calsync.web.auth import AdminUser, SyncUser
+from calsync.web.auth import SyncUser
 from calsync.web.deps import Conn, RuntimeDep
 from calsync.web.filters import Multi, adhoc_selector, parse_when
 
@@ -127,14 +127,6 @@ class FeedOut(BaseModel):
     private: bool
     url: str | None = Field(description="https address; private feeds: see the admin call.")
     webcal: str | None
-
-
-class TokenOut(BaseModel):
-    feed: str
-    url: str
-    webcal: str
-    created_at: str
-    created_by: str
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -276,7 +268,7 @@ def feeds_endpoint(runtime: RuntimeDep) -> list[FeedOut]:
     """The feeds with their subscribe addresses (private feeds without theirs)."""
     config = runtime.config
     out = []
-    for name in ["all", *[n for n in config.feeds if n != "all"]]:
+    for name in feed_names(config):
         spec = feed_config(config, name)
         assert spec is not None
         urls = {} if spec.private else feed_urls(config, name)
@@ -308,35 +300,3 @@ def sync_endpoint(name: str, runtime: RuntimeDep, user: SyncUser,
              accept_removals, request_id)
     return SyncRequested(source=name, request_id=request_id, accept_removals=accept_removals,
                          by=user, status_url=f"{runtime.config.server.base_url}/api/sources")
-
-
-@router.post("/feeds/{name}/rotate-token", response_model=TokenOut, tags=["admin"],
-             responses={404: {"description": "No such private feed."}})
-def rotate_token_endpoint(name: str, runtime: RuntimeDep, user: AdminUser) -> TokenOut:
-    """A new secret URL for a private feed; the old one stops working at once."""
-    spec = feed_config(runtime.config, name)
-    if spec is None or not spec.private:
-        raise NotFoundError(f"no private feed named {name!r}")
-    with runtime.engine.begin() as conn:
-        token = rotate_token(conn, name, now=runtime.clock.now(), by=user)
-    log.info("token of feed %s rotated by %s", name, user)
-    urls = feed_urls(runtime.config, name, token.token)
-    return TokenOut(feed=name, url=urls["url"], webcal=urls["webcal"],
-                    created_at=token.created_at.isoformat(), created_by=user)
-
-
-@router.get("/feeds/private", response_model=list[TokenOut], tags=["admin"])
-def private_feeds_endpoint(runtime: RuntimeDep, conn: Conn, user: AdminUser
-                           ) -> list[TokenOut]:
-    """The secret addresses of the private feeds that have a token."""
-    del user
-    out = []
-    for name, token in sorted(list_tokens(conn).items()):
-        spec = feed_config(runtime.config, name)
-        if spec is None or not spec.private:
-            continue
-        urls = feed_urls(runtime.config, name, token.token)
-        out.append(TokenOut(feed=name, url=urls["url"], webcal=urls["webcal"],
-                            created_at=token.created_at.isoformat(),
-                            created_by=token.created_by))
-    return out

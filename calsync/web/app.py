@@ -21,7 +21,7 @@ from calsync import __version__
 from calsync.errors import CalsyncError, ConfigError, NotFoundError, StoreError, explain
 from calsync.feeds.service import FeedService
 from calsync.runtime import Runtime
-from calsync.web import alerts, api, feeds, metrics, probes
+from calsync.web import alerts, api, feeds, metrics, probes, tokens
 
 __all__ = ["create_app"]
 
@@ -49,6 +49,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(alerts.router)
     app.include_router(feeds.router)
     app.include_router(api.router)
+    app.include_router(tokens.router)
 
     @app.exception_handler(CalsyncError)
     async def _calsync_error(_request: Request, exc: CalsyncError) -> JSONResponse:

@@ -17,14 +17,18 @@ If-None-Match (or, without one, If-Modified-Since), gzip when the client accepts
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import zlib
 from collections.abc import Generator
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from html import escape
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, StreamingResponse
 from sqlalchemy import Connection
 from starlette.background import BackgroundTask
@@ -33,13 +37,22 @@ from starlette.concurrency import run_in_threadpool
 from calsync.config.schema import FeedConfig
 from calsync.errors import NotFoundError
 from calsync.feeds.publish import FeedSpec, Fingerprint, iter_feed, store_version
-from calsync.feeds.service import Body, FeedService, feed_config, feed_spec, feed_urls
+from calsync.feeds.service import (
+    Body,
+    FeedService,
+    feed_config,
+    feed_names,
+    feed_spec,
+    feed_urls,
+)
+from calsync.feeds.spans import SpanMode
 from calsync.feeds.tokens import check_token
+from calsync.feeds.window import EPOCH, Window
 from calsync.runtime import Runtime
 from calsync.web.deps import RuntimeDep
-from calsync.web.filters import adhoc_selector
+from calsync.web.filters import adhoc_selector, parse_when
 
-__all__ = ["router", "serve_feed"]
+__all__ = ["router", "serve_body", "serve_feed"]
 
 router = APIRouter(tags=["feeds"])
 
@@ -95,16 +108,32 @@ def _headers(request: Request, spec: FeedSpec, fp: Fingerprint) -> tuple[str, di
         "Vary": "Accept-Encoding",
         "ETag": f'"{etag}.gz"' if _accepts_gzip(request) else f'"{etag}"',
     }
-    if fp.newest is not None:
-        headers["Last-Modified"] = _http_date(fp.newest)
+    headers["Last-Modified"] = _http_date(fp.modified)
     return etag, headers
+
+
+def serve_body(request: Request, data: bytes, last_modified: datetime | None) -> Response:
+    """A small feed rendered whole (the alerts): its ETag is the body's hash, so it has
+    the same validators, 304s and gzip as the event feeds."""
+    etag = hashlib.blake2b(data, digest_size=16).hexdigest()
+    modified = last_modified or EPOCH
+    headers = {"Cache-Control": "public, no-cache", "Vary": "Accept-Encoding",
+               "Last-Modified": _http_date(modified)}
+    use_gzip = _accepts_gzip(request)
+    headers["ETag"] = f'"{etag}.gz"' if use_gzip else f'"{etag}"'
+    if _not_modified(request, etag, modified):
+        return Response(status_code=304, headers=headers)
+    if use_gzip:
+        headers["Content-Encoding"] = "gzip"
+        data = gzip.compress(data, compresslevel=6, mtime=0)
+    return Response(data, media_type=ICS_TYPE, headers=headers)
 
 
 def _cached(request: Request, service: FeedService, spec: FeedSpec, fp: Fingerprint
             ) -> Response | None:
     """A 304, or the kept body, when no rendering is needed."""
     etag, headers = _headers(request, spec, fp)
-    if _not_modified(request, etag, fp.newest):
+    if _not_modified(request, etag, fp.modified):
         return Response(status_code=304, headers=headers)
     body = service.body(etag)
     if body is None:
@@ -140,7 +169,7 @@ def _serve(request: Request, runtime: Runtime, service: FeedService, spec: FeedS
         fp, version = service.fingerprint(conn, spec, runtime.clock.now())
         etag, headers = _headers(request, spec, fp)
         use_gzip = _accepts_gzip(request)
-        if _not_modified(request, etag, fp.newest):
+        if _not_modified(request, etag, fp.modified):
             return Response(status_code=304, headers=headers)
         body = service.body(etag)
         if body is None and fp.count <= WHOLE_BODY_EVENTS:
@@ -209,7 +238,14 @@ _FILTER_DOCS: dict[str, Any] = {"parameters": [
      "description": f"Only events with any of these {name} values (repeat the parameter or "
                     "give a comma list)" + ("; globs such as '* kommun'" if name == "actor"
                                             else "")}
-    for name in FILTERS]}
+    for name in FILTERS] + [
+    {"name": "from", "in": "query", "required": False, "schema": {"type": "string"},
+     "description": "Events from this date (2026-01-01) instead of the feed's window"},
+    {"name": "to", "in": "query", "required": False, "schema": {"type": "string"},
+     "description": "Events up to this date (inclusive) instead of the feed's window"},
+    {"name": "spans", "in": "query", "required": False,
+     "schema": {"type": "string", "enum": list(SpanMode)},
+     "description": "Long spans as milestones and deadline days, or in full"}]}
 
 
 def _spec(request: Request, runtime: Runtime, name: str, config: FeedConfig) -> FeedSpec:
@@ -222,11 +258,25 @@ def _spec(request: Request, runtime: Runtime, name: str, config: FeedConfig) -> 
         return found
     params = request.query_params
     extra = adhoc_selector(runtime.config, **{f: params.getlist(f) or None for f in FILTERS})
-    spec = feed_spec(runtime.config, name, config, extra)
+    spec = feed_spec(runtime.config, name, config, extra, _spans(params.get("spans")))
+    start = parse_when("from", params.get("from"), runtime.config.timezone)
+    end = parse_when("to", params.get("to"), runtime.config.timezone, end_of_day=True)
+    if start is not None or end is not None:
+        window = spec.window
+        spec = replace(spec, window=Window(None if start else window.past,
+                                           None if end else window.future, start, end))
     if len(service.specs) >= 1000:
         service.specs.clear()
     service.specs[key] = spec
     return spec
+
+
+def _spans(value: str | None) -> str | None:
+    if value is None or value in tuple(SpanMode):
+        return value
+    raise RequestValidationError([{
+        "loc": ("query", "spans"), "input": value, "type": "value_error",
+        "msg": f"expected one of {', '.join(SpanMode)}"}])
 
 
 @router.head("/feeds/{name}.ics", include_in_schema=False)
@@ -261,9 +311,8 @@ async def private_feed(name: str, token: str, request: Request, runtime: Runtime
 def feed_index(runtime: RuntimeDep) -> HTMLResponse:
     """Subscribe links for every public feed (webcal:// opens the calendar app)."""
     config = runtime.config
-    names = ["all", *[n for n in config.feeds if n != "all"]]
     rows = []
-    for name in names:
+    for name in feed_names(config):
         spec = feed_config(config, name)
         if spec is None or spec.private:
             continue

@@ -21,7 +21,7 @@ from tests.support import write_events
 CONFIG = """\
 timezone: Europe/Stockholm
 organisations:
-  - name: Skellefteå kommun
+  Skellefteå kommun:
     bodies: [Kommunfullmäktige i Skellefteå]
 connectors:
   kommun:

@@ -79,7 +79,7 @@ def test_served_feed_and_health(project: Path) -> None:
     body = response.text
     assert body.startswith("BEGIN:VCALENDAR\r\n") and body.endswith("END:VCALENDAR\r\n")
     assert "X-WR-CALNAME:calsync: all levels" in body
-    assert "SUMMARY:General election 2026" in body and "SUMMARY:MFF 2021-2027" in body
+    assert "SUMMARY:General election 2026" in body and "SUMMARY:Ends: MFF 2021-2027" in body
     national = client.get("/feeds/national.ics").text
     assert "General election 2026" in national and "MFF 2021-2027" not in national
     missing = client.get("/feeds/nope.ics")

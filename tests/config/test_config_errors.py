@@ -177,3 +177,18 @@ def test_errors_building_a_connector_keep_file_and_line(
     [found] = problems(path)
     assert found.startswith("config.yaml:6: connectors.eu.paths: no schedule file matches "
                             "'schedules/missing.yaml'")
+
+
+def test_feed_content_settings_are_checked_with_their_lines(
+        write_config: Callable[..., Path]) -> None:
+    path = write_config("feeds:\n  x:\n    title: X\n    spans: banner\n"
+                        "    window: {past: P1Y, futur: P2Y}\n"
+                        "levels:\n  eu: {title: EU, color_name: Royal Blue}\n"
+                        "organisations:\n  Umeå kommun: {page: {}}\n")
+    found = problems(path)
+    assert any(p.startswith("config.yaml:4: feeds.x.spans") and "'milestones' or 'full'" in p
+               for p in found), found
+    assert any(p.startswith("config.yaml:5: feeds.x.window.futur") for p in found), found
+    assert any(p.startswith("config.yaml:7: levels.eu.color_name") and "seagreen" in p
+               for p in found), found
+    assert any(p.startswith("config.yaml:9: organisations.Umeå kommun.page") for p in found)

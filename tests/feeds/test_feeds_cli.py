@@ -1,4 +1,5 @@
-"""`calsync feeds` and `calsync feeds rotate-token` against a real database."""
+"""`calsync feeds`, `calsync feeds rotate-token` and `calsync feeds token ...` against a
+real database."""
 
 from __future__ import annotations
 
@@ -64,3 +65,22 @@ def test_rotate_token_gives_a_working_secret_address(project: Path) -> None:
 def test_rotate_token_of_a_public_feed_is_a_clear_error(project: Path) -> None:
     code, out = run("feeds", "rotate-token", "eu")
     assert code == 1 and "no private feed named 'eu' (private feeds: board)" in out
+
+
+def test_token_per_subscriber_create_list_revoke(project: Path) -> None:
+    code, out = run("feeds", "token", "create", "board", "--for", "Anna")
+    assert code == 0 and "for Anna" in out
+    anna = next(w for w in out.split() if w.startswith("https://"))
+    bo = next(w for w in run("feeds", "token", "create", "board", "--for", "Bo")[1].split()
+              if w.startswith("https://"))
+    code, out = run("feeds", "token", "list", "board")
+    assert code == 0 and "Anna" in out and "Bo" in out
+    code, out = run("feeds", "token", "revoke", "board", "Anna")
+    assert code == 0 and "404" in out
+    client = TestClient(create_app(Runtime.load(project)))
+    assert client.get(anna.removeprefix("https://cal.example.org")).status_code == 404
+    assert client.get(bo.removeprefix("https://cal.example.org")).status_code == 200
+    code, out = run("feeds", "token", "revoke", "board", "Anna")
+    assert code == 1 and "no subscriber 'Anna'" in out
+    code, out = run("feeds", "token", "create", "eu", "--for", "Anna")
+    assert code == 1 and "no private feed named 'eu'" in out

@@ -77,16 +77,16 @@ def test_organisations_load_and_ambiguous_bodies_are_file_line_errors(
         write_config: Callable[..., Path]) -> None:
     config = load_config(write_config(
         "organisations:\n"
-        "  - {name: Region Västerbotten, bodies: [Regionstyrelsen]}\n"
-        "  - {name: Umeå kommun, actors: ['Umeå kommun*']}\n"))
+        "  Region Västerbotten: {bodies: [Regionstyrelsen]}\n"
+        "  Umeå kommun: {actors: ['Umeå kommun*']}\n"))
     owners = config.owners
     assert owners.owner("Regionstyrelsen") == "Region Västerbotten"
     assert owners.owner("Umeå kommun, Kommunstyrelsen") == "Umeå kommun"
     assert owners.owner("European Commission") is None
     found = problems(write_config(
         "organisations:\n"
-        "  - {name: Umeå kommun, bodies: [Kommunfullmäktige]}\n"
-        "  - {name: Vindelns kommun, bodies: [Kommunfullmäktige]}\n"))
+        "  Umeå kommun: {bodies: [Kommunfullmäktige]}\n"
+        "  Vindelns kommun: {bodies: [Kommunfullmäktige]}\n"))
     assert len(found) == 1 and found[0].startswith("config.yaml:1: organisations:")
     assert "'Kommunfullmäktige' is listed for both 'Umeå kommun' and 'Vindelns kommun'" \
         in found[0]

@@ -1,7 +1,7 @@
 """events: step identity (step_key, step_role) for expected-vs-actual supersede
 
-Revision ID: 0005
-Revises: 0002
+Revision ID: 0014
+Revises: 0013
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from alembic import op
 
 from calsync.steps import step_key, step_role
 
-revision = '0005'
-down_revision = '0002'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine
 
@@ -45,7 +46,13 @@ class EvaluationSummary:
         return {"at": self.at.isoformat(), "incremental": self.incremental,
                 "rules": self.rules, "findings": self.findings,
                 "alerts": self.alerts.as_dict(), "enqueued": self.enqueued,
-                "events": self.events, "seconds": round(self.seconds, 3)}
+                "events": self.events, "seconds": round(self.seconds, 3),
+                "warnings": list(self.warnings)}
+
+    @property
+    def warnings(self) -> list[str]:
+        """Rules that hit their findings cap, in words."""
+        return self.evaluation.warnings if self.evaluation is not None else []
 
 
 def load_timeline(conn: Connection, tz: str) -> Timeline:
@@ -68,9 +75,10 @@ def evaluate_and_update(*, engine: Engine, config: Config, clock: Clock,
     Call it after a sync with the ids of the events the sync added, changed or
     cancelled (`changed_event_ids`): only the rules whose selectors contain one of them
     (or that have a firing alert about one of them) run, and only their alerts change.
-    Without ids every enabled rule runs, and alerts of rules no longer configured
-    resolve. Sending is separate: `calsync.alerts.notify.deliver.drain_outbox` delivers
-    what this enqueued.
+    Without ids every enabled rule runs. Either way, alerts of rules disabled or no
+    longer configured resolve, and findings already due before today that have no
+    alert yet are history, not new alerts (`alerts.past_due`). Sending is separate:
+    `calsync.alerts.notify.deliver.drain_outbox` delivers what this enqueued.
     """
     started = time.perf_counter()
     now = clock.now()
@@ -84,12 +92,14 @@ def evaluate_and_update(*, engine: Engine, config: Config, clock: Clock,
             rule_ids = [r for r in config.rules if r in touched]
     evaluation = evaluate(config, timeline, now, rule_ids)
     with engine.begin() as conn:
-        stale: list[str] = []
-        if rule_ids is None:
-            configured = {r for r, rule in config.rules.items() if rule.enabled}
-            stale = sorted(firing_rule_ids(conn) - configured)
+        # Rules disabled or removed since: their alerts resolve now, whatever evaluation
+        # (full or incremental, from any command or job) comes first.
+        configured = {r for r, rule in config.rules.items() if rule.enabled}
+        stale = sorted(firing_rule_ids(conn) - configured)
+        history_before = now.astimezone(ZoneInfo(config.timezone)).date() \
+            if config.alerts.past_due == "history" else None
         result = apply_findings(conn, evaluation.findings, evaluation.rules, now,
-                                resolve_other_rules=stale)
+                                resolve_other_rules=stale, history_before=history_before)
         wake_snoozed(conn, now)
     enqueued = 0
     if notify:

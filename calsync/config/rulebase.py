@@ -121,8 +121,9 @@ class RuleBase(Strict):
     horizon: Duration | None = Field(
         None, description="Only findings due at most this far ahead (e.g. P1Y); "
                           "default: no limit.")
-    max_findings: int = Field(1000, ge=1, description="Cap per evaluation (clashes can be "
-                                                      "quadratic).")
+    max_findings: int | None = Field(
+        None, ge=1, description="Cap per evaluation (default: alerts.max_findings); "
+                                "hitting it is a warning.")
 
     def selector_refs(self) -> list[tuple[tuple[str | int, ...], SelectorRef]]:
         """(path inside the rule, reference) for every selector the rule uses."""

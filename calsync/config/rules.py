@@ -37,7 +37,7 @@ from calsync.config.rulebase import (
     Strict,
 )
 from calsync.configtypes import tagged_union
-from calsync.durations import Duration
+from calsync.durations import Duration, parse_duration
 from calsync.selectors import Selector
 
 __all__ = [
@@ -289,6 +289,10 @@ class DeadlineRule(RuleBase):
     variants: list[DeadlineVariant] = Field(default_factory=list)
     shift: Literal["next_working_day"] | None = None
     country: str = "SE"
+    gap_notice: Duration | None = Field(
+        default_factory=lambda: parse_duration("P60D"),
+        description="When only expectations (no actual step) exist this close to the "
+                    "deadline, report the missing date once, as info; null: never.")
 
     def selector_refs(self) -> list[tuple[tuple[str | int, ...], SelectorRef]]:
         refs: list[tuple[tuple[str | int, ...], SelectorRef]] = [(("a",), self.a)]

@@ -23,10 +23,18 @@ from pydantic import (
 )
 
 from calsync.config.alerts import AlertsConfig
+from calsync.config.organisations import (
+    Organisation,
+    OrganisationConfig,
+    Organisations,
+    check_unambiguous,
+)
 from calsync.config.rules import Rule
 from calsync.config.scheduler import SchedulerConfig
+from calsync.config.yamlfile import format_path
 from calsync.configtypes import StrictModel, check_timezone
 from calsync.durations import Duration, parse_duration
+from calsync.errors import Problem
 from calsync.model import DEFAULT_KINDS
 from calsync.sdk.settings import ConnectorConfig
 from calsync.selectors import Selector
@@ -41,6 +49,7 @@ __all__ = [
     "FeedWindow",
     "HorizonConfig",
     "LevelConfig",
+    "Organisation",
     "OrganisationConfig",
     "ServerConfig",
     "StrictModel",
@@ -97,15 +106,6 @@ class FeedWindow(StrictModel):
 
     past: Duration | None = Field(default_factory=lambda: parse_duration("P1Y"))
     future: Duration | None = Field(default_factory=lambda: parse_duration("P3Y"))
-
-
-class OrganisationConfig(StrictModel):
-    """An organisation's own web pages, which its events in feeds link to."""
-
-    url: str | None = Field(None, description="The organisation's page (default link).")
-    pages: dict[str, str] = Field(
-        default_factory=dict,
-        description="Its page per event kind: {budget: https://..., meeting: https://...}.")
 
 
 class ApiTokenConfig(StrictModel):
@@ -211,7 +211,10 @@ class Config(StrictModel):
     connectors: dict[str, ConnectorConfig] = Field(default_factory=dict)
     feeds: dict[str, FeedConfig] = Field(default_factory=dict)
     organisations: dict[str, OrganisationConfig] = Field(
-        default_factory=dict, description="Per actor name: the pages its events link to.")
+        default_factory=dict,
+        description="The organisations calsync works for, by name (every other actor is "
+                    "external): their bodies, other actor names and the pages their events "
+                    "link to.")
     scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
     api: ApiConfig = Field(default_factory=ApiConfig)
     selectors: dict[str, Selector] = Field(default_factory=dict)
@@ -232,6 +235,11 @@ class Config(StrictModel):
             path = path.rpartition(".")[0]
         return None
 
+    def problem(self, path: tuple[str | int, ...], message: str) -> Problem:
+        """A problem (or warning) at `path` in the config file, with its line."""
+        dotted = format_path(path)
+        return Problem(self.source_file, self.line_of(dotted), dotted, message)
+
     def connector_options(self, name: str) -> BaseModel:
         """The validated options of connector `name` (set by `load_config`)."""
         return self._options[name]
@@ -240,6 +248,11 @@ class Config(StrictModel):
     @classmethod
     def _tz(cls, value: str) -> str:
         return check_timezone(value)
+
+    @field_validator("organisations")
+    @classmethod
+    def _organisations(cls, value: dict[str, Organisation]) -> dict[str, Organisation]:
+        return check_unambiguous(value)
 
     def resolve(self, path: str | Path) -> Path:
         """A path from the config, relative to the config file's folder."""
@@ -253,6 +266,11 @@ class Config(StrictModel):
         if self.database.url:
             return self.database.url
         return f"sqlite:///{self.resolve(self.data_dir) / 'calsync.db'}"
+
+    @property
+    def owners(self) -> Organisations:
+        """Who can move what: the configured organisations, by actor."""
+        return Organisations.of(self.organisations)
 
     def level_color(self, level: str) -> str:
         found = self.levels.get(level)

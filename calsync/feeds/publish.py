@@ -149,7 +149,8 @@ def python_only(selector: Selector) -> bool:
 
 def _where(stmt: Select[Any], spec: FeedSpec, bounds: Bounds) -> Select[Any]:
     for selector in spec.selectors():
-        stmt = filtered(stmt, start=None, end=None, selector=selector, q=None)
+        stmt = filtered(stmt, start=None, end=None, selector=selector, q=None,
+                        superseded=True)  # the window's filter below leaves them out
     stmt = filtered(stmt, start=bounds.start, end=bounds.end, selector=None, q=None)
     return stmt.where(or_(events.c.status != str(Status.CANCELLED),
                           events.c.updated_at >= bounds.cutoff))

@@ -9,14 +9,13 @@ connector is built with them; `calsync.config.schema` only collects them under
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from calsync.configtypes import Schedule, StrictModel, check_timezone
+from calsync.configtypes import Schedule, check_timezone
 from calsync.durations import Seconds
-from calsync.model import Status
+from calsync.sdk.mapping import AttrMap, MappingRule
 
 __all__ = ["ConnectorConfig", "MappingRule", "ScheduleConfig"]
 
@@ -29,34 +28,6 @@ class ScheduleConfig(Schedule):
     misfire_grace: Seconds | None = Field(
         None, description="A tick later than this is recorded as missed, not run "
                           "(default: scheduler.misfire_grace).")
-
-
-class MappingRule(StrictModel):
-    """Maps an upstream category or field to calsync's kind, tags, level or status.
-
-    Matches when attribute `field` of the record (default: `category`) equals `equals`
-    or matches the regular expression `matches`.
-    """
-
-    field: str = "category"
-    equals: str | None = None
-    matches: str | None = None
-    kind: str | None = None
-    tags: list[str] = Field(default_factory=list)
-    level: str | None = None
-    actor: str | None = None
-    status: Status | None = None
-
-    @model_validator(mode="after")
-    def _has_condition(self) -> MappingRule:
-        if (self.equals is None) == (self.matches is None):
-            raise ValueError("give exactly one of 'equals' or 'matches'")
-        if self.matches is not None:
-            try:
-                re.compile(self.matches)
-            except re.error as exc:
-                raise ValueError(f"'matches' is not a valid regular expression: {exc}") from None
-        return self
 
 
 class ConnectorConfig(BaseModel):
@@ -72,6 +43,9 @@ class ConnectorConfig(BaseModel):
     kind: str | None = None
     tags: list[str] = Field(default_factory=list)
     timezone: str | None = None
+    attrs: AttrMap = Field(
+        default_factory=dict,
+        description="Attributes every event of the connector gets unless it sets its own.")
     mapping: list[MappingRule] = Field(default_factory=list)
     schedule: ScheduleConfig | None = None
     timeout: float = Field(30.0, gt=0, le=600, description="Seconds per HTTP request.")

@@ -87,6 +87,8 @@ class SyncReport:
     warnings: list[str] = field(default_factory=list)
     """What a person should know about an ok sync: records skipped (with the reason),
     bounds reached, data kept that could not be read."""
+    capture_failed: int = 0
+    capture_reasons: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -99,7 +101,7 @@ class SyncReport:
     def as_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in (
             "source", "outcome", "added", "changed", "cancelled", "unchanged", "skipped",
-            "error", "error_kind", "run_id", "seconds", "held_removals")}
+            "error", "error_kind", "run_id", "seconds", "held_removals", "capture_failed")}
 
 
 def horizon_for(config: Config, now: datetime) -> Horizon:
@@ -180,8 +182,9 @@ class Syncer:
         name = connector.name
         with self.engine.connect() as conn:
             known = load_known(conn, name)
+        settler = make_settler(name, connector.config)
         plan = plan_sync(snapshot.records, connector.to_events,
-                         make_settler(name, connector.config), known, horizon=horizon,
+                         settler, known, horizon=horizon,
                          now=now, reuse_keys=fingerprint == state.bookmark.fingerprint,
                          complete=snapshot.complete,
                          limits=Limits(connector.config.max_events,
@@ -209,8 +212,12 @@ class Syncer:
             _check_fence(conn, fence, touched)
         if warnings:
             log.warning("%s: %s", name, "; ".join(warnings))
+        if settler.capture_failed:
+            log.warning("%s: %d capture(s) failed, events kept without the attribute: %s",
+                        name, settler.capture_failed, "; ".join(settler.capture_reasons))
         return SyncReport(name, "ok", run_id=run_id, skip_reasons=plan.skip_reasons,
-                          warnings=warnings, **plan.counts())
+                          warnings=warnings, capture_failed=settler.capture_failed,
+                          capture_reasons=settler.capture_reasons, **plan.counts())
 
     def _touch_all(self, name: str, state: SourceState, run_id: int, now: datetime,
                    fence: Fence | None) -> SyncReport:

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from calsync.errors import PartialRecordError, SkippableRecordError
 from calsync.model import EventData, Status
@@ -22,7 +22,8 @@ from calsync.sync.series import pair_retimed
 __all__ = ["Counts", "Known", "Limits", "Plan", "plan_sync"]
 
 ToEvents = Callable[[Record, Horizon], Iterable[EventData]]
-Settle = Callable[[EventData], EventData]
+Settle = Callable[[EventData, Any], EventData]
+"""(draft, the record's raw data) -> the event to store."""
 
 
 class Counts(TypedDict):
@@ -138,7 +139,7 @@ def plan_sync(records: Sequence[Record], to_events: ToEvents, settle: Settle,
         produced += len(drafts)
         for draft in drafts:
             try:
-                data = settle(draft)
+                data = settle(draft, record.data)
             except SkippableRecordError as exc:
                 _skip(plan, str(exc))
                 continue

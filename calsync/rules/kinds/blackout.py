@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 from calsync.config.rulebase import MonthDay
 from calsync.config.rules import BlackoutRule, WindowSpec
-from calsync.durations import format_duration
+from calsync.rules import texts
 from calsync.rules.findings import Context, EventRef, Finding, Fix, days_text, plural_days
 from calsync.rules.timeline import DAY, Item, Shift, key_fn, tuple_key, wall_date, wall_of_date
 from calsync.workdays import holiday_names, is_working_day
@@ -39,7 +39,9 @@ class Window(NamedTuple):
     def text(self) -> str:
         if self.item is None:
             return self.label
-        return f"{self.label or self.item.title + ' ' + self.item.when()}{self.suffix}"
+        shown = self.label or (f"{self.item.title} "
+                               f"({texts.when(self.item.day(), self.item.when())})")
+        return f"{shown}{self.suffix}"
 
 
 class Merged(NamedTuple):
@@ -146,7 +148,7 @@ def _spec_windows(spec: WindowSpec, ctx: Context, a_items: list[Item]
         after = Shift.of(spec.after)
         key = tuple_key([key_fn(k) for k in spec.match]) if spec.match else None
         widen = "".join(
-            f" {sign}{format_duration(d)}" for sign, d in (("−", spec.before), ("+", spec.after))
+            f" {sign}{texts.duration(d)}" for sign, d in (("−", spec.before), ("+", spec.after))
             if d is not None)
         for w in ctx.select(spec.selector):
             k = key(w) if key is not None else None
@@ -164,8 +166,8 @@ def _spec_windows(spec: WindowSpec, ctx: Context, a_items: list[Item]
         for year in years:
             opens = _day_of(year, first)
             closes = _day_of(year + (1 if last < first else 0), last)
-            label = (f"{spec.name} ({opens} – {closes})" if spec.name
-                     else f"{opens} – {closes}")
+            shown = f"{texts.day(opens)} – {texts.day(closes)}"
+            label = f"{spec.name} ({shown})" if spec.name else shown
             out.setdefault(None, []).append(
                 Window(wall_of_date(opens), wall_of_date(closes) + DAY, label))
         return out
@@ -176,7 +178,7 @@ def _spec_windows(spec: WindowSpec, ctx: Context, a_items: list[Item]
         while day.year == year:
             if not is_working_day(day, country):
                 name = names.get(day) or day.strftime("%A")
-                label = f"{spec.name + ': ' if spec.name else ''}{day} ({name})"
+                label = f"{spec.name + ': ' if spec.name else ''}{texts.day(day)} ({name})"
                 out.setdefault(None, []).append(
                     Window(wall_of_date(day), wall_of_date(day) + DAY, label))
             day += timedelta(days=1)
@@ -231,7 +233,7 @@ def evaluate(rule_id: str, rule: BlackoutRule, ctx: Context) -> Iterator[Finding
         if finding is not None:
             yield finding
             count += 1
-            if count >= rule.max_findings:
+            if count >= ctx.cap(rule):
                 return
 
 
@@ -247,11 +249,11 @@ def _touching(rule_id: str, rule: BlackoutRule, ctx: Context, a: Item, hits: lis
     last = max(w.end for w in hits)
     latest = first - DAY if a.all_day or first % DAY == 0 else first - 1
     fix = ctx.fix_by(a.actor, latest - latest % DAY, verb="hold it")
-    if latest < ctx.today:
+    if latest < ctx.today and ctx.owner_of(a.actor) is not None:  # someone can move it
         fix = ctx.fix_from(a.actor, last, verb="move it")
     elif rule.point == "span":
         fix = Fix(fix.direction, fix.date, fix.meeting,
-                  f"{fix.text}, or from {wall_date(last)} on")
+                  f"{fix.text}, or from {texts.day(wall_date(last))} on", fix.owner)
     return ctx.finish(rule_id, rule, Finding(
         rule_id, rule.kind, {"subject_uid": a.uid}, summary, a_ref, None, due=a.sd,
         required="outside blackout windows",
@@ -275,8 +277,9 @@ def _effective(rule_id: str, rule: BlackoutRule, ctx: Context, a: Item,
     summary = (f"{a_ref.label()} has only {effective} of {total} working days outside "
                f"blackouts ({shown or 'none'}); rule {rule_id} requires at least {need}")
     day = wall_date(reach) if reach is not None else wall_date(a.ed)
-    fix = Fix("by", day, None, f"extend it to {day} ({need} effective working days) or "
-                               "move it clear of the blackout")
+    fix = Fix("by", day, None, f"extend it to {texts.day(day)} ({need} effective working "
+                               "days) or move it clear of the blackout",
+              ctx.owner_of(a.actor) or "")
     return ctx.finish(rule_id, rule, Finding(
         rule_id, rule.kind, {"subject_uid": a.uid}, summary, a_ref, None, due=a.sd,
         required=f"≥ {need} working days outside blackouts",

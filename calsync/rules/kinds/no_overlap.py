@@ -11,7 +11,7 @@ import heapq
 from collections.abc import Iterator
 
 from calsync.config.rules import NoOverlapRule
-from calsync.durations import format_duration
+from calsync.rules import texts
 from calsync.rules.findings import Context, EventRef, Finding, days_text, plural_days
 from calsync.rules.timeline import Item, Shift, key_fn, tuple_key
 
@@ -53,7 +53,7 @@ def evaluate(rule_id: str, rule: NoOverlapRule, ctx: Context) -> Iterator[Findin
                 seen.add(pair)
                 yield _finding(rule_id, rule, ctx, other, item, _reach(other, sep))
                 count += 1
-                if count >= rule.max_findings:
+                if count >= ctx.cap(rule):
                     return
             heapq.heappush(active, (_reach(item, sep), item.idx, item, side))
 
@@ -68,7 +68,7 @@ def _finding(rule_id: str, rule: NoOverlapRule, ctx: Context, first: Item, later
     first_ref, later_ref = EventRef.of(first), EventRef.of(later)
     overlap = reach - later.s
     clash = later.s < (first.e if first.e > first.s else first.s + 1)
-    sep_text = format_duration(rule.min_separation) if rule.min_separation else "P0D"
+    sep_text = texts.duration(rule.min_separation)
     how = "clashes with" if clash else f"is less than {sep_text} after"
     summary = (f"{later_ref.label()} {how} {first_ref.label()}; rule {rule_id} requires "
                + ("them not to overlap" if not rule.min_separation

@@ -15,7 +15,6 @@ from rich.text import Text
 from calsync.alerts.states import STATES
 from calsync.cli.common import console, lazy_import, pass_runtime, require_schema
 from calsync.cli.evaluate import SEVERITY_STYLE
-from calsync.durations import parse_duration
 from calsync.rules import texts
 
 if TYPE_CHECKING:

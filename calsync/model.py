@@ -75,6 +75,9 @@ class EventData:
     tags: tuple[str, ...] = ()
     status: Status = Status.CONFIRMED
     attrs: Mapping[str, str] = field(default_factory=dict)
+    source_fields: Any = field(default=None, compare=False, repr=False)
+    """The raw upstream record (a JSON object, a CSV row, chosen iCal properties) for
+    mapping rules to read fields from; never stored, never part of the content."""
 
     def __post_init__(self) -> None:
         if not self.external_uid:

@@ -55,7 +55,7 @@ class FileConnector(BaseConnector):
             end=_when(item["end"]) if item.get("end") else None,
             timezone=item.get("timezone", "Europe/Stockholm"),
             status=Status(item.get("status", "confirmed")), tags=tuple(item.get("tags", ())),
-            attrs=item.get("attrs", {}))]
+            attrs=item.get("attrs", {}), source_fields=item)]
 
 
 def _when(value: str) -> date | datetime:

@@ -66,13 +66,19 @@ def summary_table(reports: list[SyncReport]) -> Table:
     table.add_column("outcome")
     for column in ("added", "changed", "cancelled", "unchanged", "skipped"):
         table.add_column(column, justify="right")
+    captures = any(r.capture_failed for r in reports)
+    if captures:
+        table.add_column("capture failed", justify="right")
     table.add_column("errors")
     table.add_column("time", justify="right")
     colour = {"ok": "green", "not_modified": "green", "failed": "red", "held": "yellow"}
     for r in reports:
-        table.add_row(r.source, f"[{colour.get(r.outcome, 'white')}]{r.outcome}",
-                      str(r.added), str(r.changed), str(r.cancelled), str(r.unchanged),
-                      str(r.skipped), "1" if r.error else "0", f"{r.seconds:.2f}s")
+        cells = [r.source, f"[{colour.get(r.outcome, 'white')}]{r.outcome}",
+                 str(r.added), str(r.changed), str(r.cancelled), str(r.unchanged),
+                 str(r.skipped)]
+        if captures:
+            cells.append(str(r.capture_failed))
+        table.add_row(*cells, "1" if r.error else "0", f"{r.seconds:.2f}s")
     return table
 
 

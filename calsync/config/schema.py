@@ -24,9 +24,11 @@ from pydantic import (
 )
 
 from calsync.alerts.config import AlertsConfig
+from calsync.config.mapping import MappingRule
+from calsync.config.organisations import Organisation, Organisations
 from calsync.configtypes import Schedule, StrictModel, check_timezone
 from calsync.durations import Duration, parse_duration
-from calsync.model import DEFAULT_KINDS, Status
+from calsync.model import DEFAULT_KINDS
 from calsync.rules.config import Rule
 from calsync.scheduler.settings import SchedulerConfig, Seconds
 from calsync.selectors import Selector
@@ -42,6 +44,7 @@ __all__ = [
     "HorizonConfig",
     "LevelConfig",
     "MappingRule",
+    "Organisation",
     "ScheduleConfig",
     "ServerConfig",
     "StrictModel",
@@ -92,34 +95,6 @@ class ScheduleConfig(Schedule):
                           "(default: scheduler.misfire_grace).")
 
 
-class MappingRule(StrictModel):
-    """Maps an upstream category or field to calsync's kind, tags, level or status.
-
-    Matches when attribute `field` of the record (default: `category`) equals `equals`
-    or matches the regular expression `matches`.
-    """
-
-    field: str = "category"
-    equals: str | None = None
-    matches: str | None = None
-    kind: str | None = None
-    tags: list[str] = Field(default_factory=list)
-    level: str | None = None
-    actor: str | None = None
-    status: Status | None = None
-
-    @model_validator(mode="after")
-    def _has_condition(self) -> MappingRule:
-        if (self.equals is None) == (self.matches is None):
-            raise ValueError("give exactly one of 'equals' or 'matches'")
-        if self.matches is not None:
-            try:
-                re.compile(self.matches)
-            except re.error as exc:
-                raise ValueError(f"'matches' is not a valid regular expression: {exc}") from None
-        return self
-
-
 class ConnectorConfig(BaseModel):
     """Keys shared by every connector; the remaining keys are the connector's options."""
 
@@ -133,6 +108,9 @@ class ConnectorConfig(BaseModel):
     kind: str | None = None
     tags: list[str] = Field(default_factory=list)
     timezone: str | None = None
+    attrs: dict[str, str] = Field(
+        default_factory=dict,
+        description="Attributes every event of the connector gets unless it sets its own.")
     mapping: list[MappingRule] = Field(default_factory=list)
     schedule: ScheduleConfig | None = None
     timeout: float = Field(30.0, gt=0, le=600, description="Seconds per HTTP request.")
@@ -145,6 +123,13 @@ class ConnectorConfig(BaseModel):
     @classmethod
     def _tz(cls, value: str | None) -> str | None:
         return None if value is None else check_timezone(value)
+
+    @field_validator("attrs", mode="before")
+    @classmethod
+    def _attr_strings(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {str(k): v if isinstance(v, str) else str(v) for k, v in value.items()}
+        return value
 
     @property
     def options(self) -> dict[str, Any]:
@@ -248,6 +233,9 @@ class Config(StrictModel):
     feeds: dict[str, FeedConfig] = Field(default_factory=dict)
     scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
     api: ApiConfig = Field(default_factory=ApiConfig)
+    organisations: list[Organisation] = Field(
+        default_factory=list,
+        description="The organisations calsync works for; every other actor is external.")
     selectors: dict[str, Selector] = Field(default_factory=dict)
     rules: dict[str, Rule] = Field(default_factory=dict)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
@@ -277,6 +265,11 @@ class Config(StrictModel):
         if self.database.url:
             return self.database.url
         return f"sqlite:///{self.resolve(self.data_dir) / 'calsync.db'}"
+
+    @property
+    def owners(self) -> Organisations:
+        """Who can move what: the configured organisations, by actor."""
+        return Organisations.of(self.organisations)
 
     def level_color(self, level: str) -> str:
         found = self.levels.get(level)

@@ -63,9 +63,10 @@ def expand_entry(catalog: Catalog, cycle_id: str, first: date, last: date,
     entry, defaults = item.entry, item.defaults
     tz = entry.timezone or defaults.timezone or default_tz
     description = _description(item)
+    own = {**entry.attrs, **entry.step_attrs()}
     attrs = {"cycle": entry.id, "precision": entry.precision, "certainty": entry.certainty,
-             "legal_status": entry.legal_status, **entry.attrs}
-    dated_attrs = any("{" in v for v in entry.attrs.values())  # e.g. budget_year: "{next_year}"
+             "legal_status": entry.legal_status, **own}
+    dated_attrs = any("{" in v for v in own.values())  # e.g. budget_year: "{next_year}"
     url = entry.url or next((s.url for s in entry.sources if s.url), None)
     tags = tuple(dict.fromkeys([*defaults.tags, *entry.tags]))
     for occ in occurrences(catalog, cycle_id, first - _MARGIN, last, default_tz):

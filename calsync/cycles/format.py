@@ -30,6 +30,7 @@ __all__ = [
     "Instance",
     "RelativeSpec",
     "SourceRef",
+    "StepSpec",
     "Template",
     "TemplateDefaults",
     "When",
@@ -211,6 +212,36 @@ class CycleDefaults(StrictModel):
         return None if value is None else check_timezone(value)
 
 
+StepRole = Literal["expected", "deadline"]
+
+
+class StepSpec(StrictModel):
+    """Which step of whose process a cycle is an expectation about.
+
+    The organisation is the cycle's actor; with `process`, `step` and `period` it names
+    one step (Umeå kommun · budget · council-adoption · 2028). An event from a connector
+    with the same four values (set by mapping) is the *actual* step and supersedes an
+    `expected` cycle (a typical date or window); a `deadline` (a statutory limit) is a
+    constraint the actual step is checked against, never superseded and never a
+    substitute for it. Default role: `deadline` when `precision: no_later_than`.
+    """
+
+    process: str
+    step: str
+    period: str
+    role: StepRole | None = None
+
+    @field_validator("period")
+    @classmethod
+    def _period(cls, value: str, info: ValidationInfo) -> str:
+        if not (info.context or {}).get("template"):
+            unknown = sorted(set(PLACEHOLDER.findall(value)) - YEAR_PLACEHOLDERS)
+            if unknown:
+                raise ValueError(f"unknown placeholder {{{unknown[0]}}}: a period may use "
+                                 "{year}, {next_year} and {prev_year}")
+        return value
+
+
 class CycleEntry(StrictModel):
     """One cycle: a dated thing that recurs or happened, with its provenance."""
 
@@ -232,6 +263,7 @@ class CycleEntry(StrictModel):
     url: str | None = None
     location: str | None = None
     attrs: dict[str, str] = Field(default_factory=dict)
+    step: StepSpec | None = Field(None, description="The process step this cycle expects.")
     sources: list[SourceRef] = Field(default_factory=list)
     verify: str | None = Field(None, description="What must still be checked in a source.")
     timezone: str | None = None
@@ -266,6 +298,15 @@ class CycleEntry(StrictModel):
     @classmethod
     def _tz(cls, value: str | None) -> str | None:
         return None if value is None else check_timezone(value)
+
+    def step_attrs(self) -> dict[str, str]:
+        """The step identity as attributes (`process`, `step`, `period`, `role`)."""
+        if self.step is None:
+            return {}
+        role = self.step.role or ("deadline" if self.precision == "no_later_than"
+                                  else "expected")
+        return {"process": self.step.process, "step": self.step.step,
+                "period": self.step.period, "role": role}
 
     def effective_status(self) -> Status:
         if self.status is not None:

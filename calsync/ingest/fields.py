@@ -138,7 +138,7 @@ def map_record(item: Any, fields: FieldMap, *, formats: list[str], tz: str,
         tags=tags,
         status=status_of(get_path(item, fields.status) if fields.status else None,
                          status_map),
-        attrs={"category": category} if category else {})
+        attrs={"category": category} if category else {}, source_fields=item)
 
 
 def valid_end(start: datetime | date, end: datetime | date | None) -> bool:

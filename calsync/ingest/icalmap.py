@@ -134,7 +134,16 @@ def _map(event: Any, uid: str, rid: Any, ctx: CalendarContext, floating: tzinfo,
         timezone=timezone,
         description=str(event.get("DESCRIPTION", "")).strip(),
         url=str(url) if url else None, location=location or None, status=status,
-        attrs=attrs)
+        attrs=attrs, source_fields=_organizer(event.get("ORGANIZER")))
+
+
+def _organizer(prop: Any) -> dict[str, str] | None:
+    """ORGANIZER for mapping rules: `organizer` is its name (CN) or else its address."""
+    if prop is None:
+        return None
+    address = str(prop).removeprefix("mailto:").removeprefix("MAILTO:")
+    name = str(getattr(prop, "params", {}).get("CN", "")).strip()
+    return {"organizer": name or address, "organizer_email": address}
 
 
 def _instant(prop: Any, ctx: CalendarContext, floating: tzinfo

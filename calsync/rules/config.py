@@ -30,7 +30,7 @@ from pydantic import (
 )
 
 from calsync.configtypes import tagged_union
-from calsync.durations import Duration
+from calsync.durations import Duration, parse_duration
 from calsync.selectors import Selector
 
 __all__ = [
@@ -156,8 +156,9 @@ class RuleBase(_Strict):
     horizon: Duration | None = Field(
         None, description="Only findings due at most this far ahead (e.g. P1Y); "
                           "default: no limit.")
-    max_findings: int = Field(1000, ge=1, description="Cap per evaluation (clashes can be "
-                                                      "quadratic).")
+    max_findings: int | None = Field(
+        None, ge=1, description="Cap per evaluation (default: alerts.max_findings); "
+                                "hitting it is a warning.")
 
     def selector_refs(self) -> list[tuple[tuple[str | int, ...], SelectorRef]]:
         """(path inside the rule, reference) for every selector the rule uses."""
@@ -399,6 +400,10 @@ class DeadlineRule(RuleBase):
     variants: list[DeadlineVariant] = Field(default_factory=list)
     shift: Literal["next_working_day"] | None = None
     country: str = "SE"
+    gap_notice: Duration | None = Field(
+        default_factory=lambda: parse_duration("P60D"),
+        description="When only expectations (no actual step) exist this close to the "
+                    "deadline, report the missing date once, as info; null: never.")
 
     def selector_refs(self) -> list[tuple[tuple[str | int, ...], SelectorRef]]:
         refs: list[tuple[tuple[str | int, ...], SelectorRef]] = [(("a",), self.a)]

@@ -9,6 +9,7 @@ moved one council meeting re-runs the few rules that can see it.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from typing import Any
 from calsync.config.schema import Config
 from calsync.model import Event, Status
 from calsync.perf import no_gc_pauses
+from calsync.rules import texts
 from calsync.rules.config import RuleBase
 from calsync.rules.findings import Context, Finding
 from calsync.rules.kinds import blackout, coverage, deadline, no_overlap, precedes, within
@@ -25,6 +27,8 @@ from calsync.rules.timeline import Shift, Timeline
 from calsync.selectors import Selector
 
 __all__ = ["Evaluation", "evaluate", "rules_touched", "selectors_of"]
+
+log = logging.getLogger("calsync.rules")
 
 _KINDS: dict[str, Callable[[str, Any, Context], Iterator[Finding]]] = {
     "precedes": precedes.evaluate,
@@ -42,6 +46,7 @@ class Evaluation:
     rules: list[str]
     seconds: dict[str, float] = field(default_factory=dict)
     events: int = 0
+    warnings: list[str] = field(default_factory=list)
 
     def by_rule(self) -> dict[str, list[Finding]]:
         out: dict[str, list[Finding]] = {rule: [] for rule in self.rules}
@@ -76,19 +81,26 @@ def _evaluate(config: Config, timeline: Timeline, now: datetime,
     findings: list[Finding] = []
     seconds: dict[str, float] = {}
     ran: list[str] = []
+    warnings: list[str] = []
     for rule_id in wanted:
         rule = config.rules[rule_id]
         if not rule.enabled:
             continue
         started = time.perf_counter()
         ahead = Shift.of(rule.horizon)(ctx.today) if rule.horizon is not None else None
-        for finding in _KINDS[rule.kind](rule_id, rule, ctx):
+        cap = ctx.cap(rule) - 1
+        for n, finding in enumerate(_KINDS[rule.kind](rule_id, rule, ctx)):
+            if n >= cap:
+                warnings.append(texts.cap_reached(rule_id, cap))
+                break
             if (cutoff is None or finding.due >= cutoff) and (ahead is None
                                                               or finding.due <= ahead):
                 findings.append(finding)
         seconds[rule_id] = time.perf_counter() - started
         ran.append(rule_id)
-    return Evaluation(findings, ran, seconds, len(timeline))
+    for warning in warnings:
+        log.warning("%s", warning)
+    return Evaluation(findings, ran, seconds, len(timeline), warnings)
 
 
 def rules_touched(config: Config, timeline: Timeline, changed: Iterable[Event]) -> list[str]:

@@ -221,6 +221,11 @@ class Context:
         self.base_url = (config.alerts.external_url or config.server.base_url).rstrip("/")
         self._meetings: _Meetings | None = None
 
+    def cap(self, rule: RuleBase) -> int:
+        """How many findings a rule may yield: its cap plus one, so the engine can tell
+        that the cap was hit (and say so) without computing the rest."""
+        return (rule.max_findings or self.config.alerts.max_findings) + 1
+
     def resolve(self, ref: SelectorRef) -> Selector:
         return self.config.selectors[ref] if isinstance(ref, str) else ref
 

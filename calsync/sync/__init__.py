@@ -80,6 +80,8 @@ class SyncReport:
     seconds: float = 0.0
     skip_reasons: list[str] = field(default_factory=list)
     held_removals: int = 0
+    capture_failed: int = 0
+    capture_reasons: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -92,7 +94,7 @@ class SyncReport:
     def as_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in (
             "source", "outcome", "added", "changed", "cancelled", "unchanged", "skipped",
-            "error", "error_kind", "run_id", "seconds", "held_removals")}
+            "error", "error_kind", "run_id", "seconds", "held_removals", "capture_failed")}
 
 
 def horizon_for(config: Config, now: datetime) -> Horizon:
@@ -173,8 +175,9 @@ class Syncer:
         name = connector.name
         with self.engine.connect() as conn:
             known = load_known(conn, name)
+        settler = make_settler(name, connector.config)
         plan = plan_sync(snapshot.records, connector.to_events,
-                         make_settler(name, connector.config), known, horizon=horizon,
+                         settler, known, horizon=horizon,
                          now=now, reuse_keys=fingerprint == state.bookmark.fingerprint,
                          complete=snapshot.complete)
         share = plan.removal_share()
@@ -199,8 +202,12 @@ class Syncer:
         if plan.skipped:
             log.warning("%s: skipped %d record(s): %s", name, plan.skipped,
                         "; ".join(plan.skip_reasons))
+        if settler.capture_failed:
+            log.warning("%s: %d capture(s) failed, events kept without the attribute: %s",
+                        name, settler.capture_failed, "; ".join(settler.capture_reasons))
         return SyncReport(name, "ok", run_id=run_id, skip_reasons=plan.skip_reasons,
-                          **plan.counts())
+                          capture_failed=settler.capture_failed,
+                          capture_reasons=settler.capture_reasons, **plan.counts())
 
     def _touch_all(self, name: str, state: SourceState, run_id: int, now: datetime,
                    fence: Fence | None) -> SyncReport:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from calsync.connector import Horizon, Record
 from calsync.errors import SkippableRecordError
@@ -20,7 +20,8 @@ from calsync.model import EventData, Status
 __all__ = ["Counts", "Known", "Plan", "plan_sync"]
 
 ToEvents = Callable[[Record, Horizon], Iterable[EventData]]
-Settle = Callable[[EventData], EventData]
+Settle = Callable[[EventData, Any], EventData]
+"""(draft, the record's raw data) -> the event to store."""
 
 
 class Counts(TypedDict):
@@ -101,7 +102,7 @@ def plan_sync(records: Sequence[Record], to_events: ToEvents, settle: Settle,
             continue
         for draft in drafts:
             try:
-                data = settle(draft)
+                data = settle(draft, record.data)
             except SkippableRecordError as exc:
                 _skip(plan, str(exc))
                 continue

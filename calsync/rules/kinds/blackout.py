@@ -230,7 +230,7 @@ def evaluate(rule_id: str, rule: BlackoutRule, ctx: Context) -> Iterator[Finding
         if finding is not None:
             yield finding
             count += 1
-            if count >= rule.max_findings:
+            if count >= ctx.cap(rule):
                 return
 
 

@@ -65,7 +65,7 @@ def evaluate(rule_id: str, rule: CoverageRule, ctx: Context) -> Iterator[Finding
                                  allowed):
                 yield finding
                 count += 1
-                if count >= rule.max_findings:
+                if count >= ctx.cap(rule):
                     return
 
 

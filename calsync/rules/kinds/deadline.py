@@ -82,7 +82,7 @@ def evaluate(rule_id: str, rule: DeadlineRule, ctx: Context) -> Iterator[Finding
         subject, deadline = max(members, key=lambda pair: (pair[0].s, pair[0].id))
         yield _finding(rule_id, rule, ctx, subject, deadline, year, pk, anchor, floor)
         count += 1
-        if count >= rule.max_findings:
+        if count >= ctx.cap(rule):
             return
 
 

@@ -53,7 +53,7 @@ def evaluate(rule_id: str, rule: NoOverlapRule, ctx: Context) -> Iterator[Findin
                 seen.add(pair)
                 yield _finding(rule_id, rule, ctx, other, item, _reach(other, sep))
                 count += 1
-                if count >= rule.max_findings:
+                if count >= ctx.cap(rule):
                     return
             heapq.heappush(active, (_reach(item, sep), item.idx, item, side))
 

@@ -68,5 +68,5 @@ def evaluate(rule_id: str, rule: PrecedesRule, ctx: Context) -> Iterator[Finding
                 continue
             yield ctx.finish(rule_id, rule, finding)
             count += 1
-            if count >= rule.max_findings:
+            if count >= ctx.cap(rule):
                 return

@@ -48,7 +48,7 @@ def evaluate(rule_id: str, rule: WithinRule, ctx: Context) -> Iterator[Finding]:
                 continue
             yield _finding(rule_id, rule, ctx, a, None, lo, hi, off, text, what)
             count += 1
-            if count >= rule.max_findings:
+            if count >= ctx.cap(rule):
                 return
         return
     rel = rule.relative_to
@@ -85,7 +85,7 @@ def evaluate(rule_id: str, rule: WithinRule, ctx: Context) -> Iterator[Finding]:
         text = f"{' '.join(parts)} around the {rel.anchor} of {b.title}".strip()
         yield _finding(rule_id, rule, ctx, a, b, lo, hi, off, text, what)
         count += 1
-        if count >= rule.max_findings:
+        if count >= ctx.cap(rule):
             return
 
 

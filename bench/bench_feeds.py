@@ -287,9 +287,9 @@ def generation(store_url: str, config: Path, repeats: int) -> dict[str, Any]:
 
     from calsync.clock import FixedClock
     from calsync.feeds.publish import fingerprint
+    from calsync.feeds.service import ALL, FeedService, feed_spec
     from calsync.runtime import Runtime
     from calsync.store.tables import events
-    from calsync.web.feeds import ALL, FeedService, feed_spec
 
     calendar = icalendar_calendar(store_url)
     baseline = time_median(calendar.to_ical, repeats)
@@ -297,7 +297,7 @@ def generation(store_url: str, config: Path, repeats: int) -> dict[str, Any]:
     clock = FixedClock(NOW)
     runtime = Runtime.load(config, clock=clock)
     spec = feed_spec(runtime.config, "all", ALL)
-    service = FeedService(runtime)
+    service = FeedService()
 
     def render() -> bytes:
         with runtime.engine.connect() as conn:

@@ -11,9 +11,9 @@ from sqlalchemy import Engine
 from calsync.clock import Clock, SystemClock
 from calsync.config import load_config
 from calsync.config.schema import Config
-from calsync.connector import Connector
 from calsync.errors import ConfigError, NotFoundError, Problem
-from calsync.registry import build_connector
+from calsync.sdk.contract import Connector
+from calsync.sdk.registry import build_connector
 from calsync.store.engine import make_engine
 from calsync.sync import Syncer
 

@@ -1,1 +1,1 @@
-"""Connector plugins: one module per source or platform, behind calsync.connector's contract."""
+"""Connector plugins: one module per source or platform, behind calsync.sdk.contract's contract."""

@@ -27,10 +27,10 @@ from typing import Any
 
 from pydantic import Field
 
-from calsync.connector import FetchContext, Horizon, NotModified, Record, Snapshot, record_key
 from calsync.errors import ConnectorError, FatalFetchError, SkippableRecordError
-from calsync.httpconnector import HttpConnector, HttpOptions
 from calsync.model import EventData
+from calsync.sdk.contract import FetchContext, Horizon, NotModified, Record, Snapshot, record_key
+from calsync.sdk.httpbase import HttpConnector, HttpOptions
 
 __all__ = ["EuFundingTendersConnector", "EuFundingTendersOptions"]
 

@@ -4,7 +4,7 @@ Real feeds are messy, and this connector takes them as they come: RRULE/RDATE/EX
 RECURRENCE-ID overrides expanded within the horizon (recurring-ical-events), X-WR-TIMEZONE
 repair, Windows and home-made TZIDs, floating times in the connector's `timezone`, all-day
 events, missing UID/DTSTAMP (a stable id is derived from source, start and title),
-STATUS:CANCELLED, and several VCALENDARs in one file. See `calsync.ingest` for how.
+STATUS:CANCELLED, and several VCALENDARs in one file. See `calsync.sdk.ingest` for how.
 
 A sync only parses what changed: the payload is split into per-UID groups of raw text,
 and a group whose hash the store already holds is not parsed again. An unchanged feed
@@ -19,12 +19,12 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from calsync.connector import FetchContext, Horizon, NotModified, Record, Snapshot, record_key
 from calsync.errors import FatalFetchError
-from calsync.httpconnector import HttpConnector, HttpOptions
-from calsync.ingest.icalmap import group_to_events
-from calsync.ingest.icalsplit import IcalGroup, split_records
 from calsync.model import EventData
+from calsync.sdk.contract import FetchContext, Horizon, NotModified, Record, Snapshot, record_key
+from calsync.sdk.httpbase import HttpConnector, HttpOptions
+from calsync.sdk.ingest.icalmap import group_to_events
+from calsync.sdk.ingest.icalsplit import IcalGroup, split_records
 
 __all__ = ["IcalConnector", "IcalOptions"]
 

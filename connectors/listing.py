@@ -2,7 +2,7 @@
 
 The admin declares where the records are (`records:` for JSON), where each event field is
 (`fields:`), which date formats to try and how pages follow each other (`pagination:` by
-page number, offset or next link). Mapping is `calsync.ingest.fields.map_record`, pure.
+page number, offset or next link). Mapping is `calsync.sdk.ingest.fields.map_record`, pure.
 
 A single-page source is fetched conditionally (ETag/Last-Modified). A paged source is read
 in full every sync; if it has more pages than `max_pages` the snapshot is marked
@@ -21,7 +21,9 @@ from urllib.parse import urljoin
 
 from pydantic import Field, model_validator
 
-from calsync.connector import (
+from calsync.errors import FatalFetchError
+from calsync.model import EventData, Status
+from calsync.sdk.contract import (
     FetchContext,
     Horizon,
     NotModified,
@@ -30,11 +32,9 @@ from calsync.connector import (
     Snapshot,
     record_key,
 )
-from calsync.errors import FatalFetchError
-from calsync.http import Fetched
-from calsync.httpconnector import HttpConnector, HttpOptions
-from calsync.ingest.fields import FieldMap, get_path, map_record
-from calsync.model import EventData, Status
+from calsync.sdk.http import Fetched
+from calsync.sdk.httpbase import HttpConnector, HttpOptions
+from calsync.sdk.ingest.fields import FieldMap, get_path, map_record
 
 __all__ = ["CsvConnector", "CsvOptions", "JsonConnector", "JsonOptions", "Pagination"]
 

@@ -27,13 +27,13 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
-from calsync.connector import FetchContext, Horizon, NotModified, Record, Snapshot, record_key
 from calsync.errors import FatalFetchError, SkippableRecordError
-from calsync.httpconnector import HttpConnector, HttpOptions
-from calsync.ingest.fields import parse_when, valid_end
-from calsync.ingest.icalmap import group_to_events
-from calsync.ingest.icalsplit import IcalGroup, split_records
 from calsync.model import EventData, Status
+from calsync.sdk.contract import FetchContext, Horizon, NotModified, Record, Snapshot, record_key
+from calsync.sdk.httpbase import HttpConnector, HttpOptions
+from calsync.sdk.ingest.fields import parse_when, valid_end
+from calsync.sdk.ingest.icalmap import group_to_events
+from calsync.sdk.ingest.icalsplit import IcalGroup, split_records
 
 __all__ = ["RiksdagenConnector", "RiksdagenOptions"]
 

@@ -15,7 +15,11 @@ from pydantic import BaseModel, Field
 
 from calsync.config import display_path
 from calsync.config.schema import ConnectorConfig
-from calsync.connector import (
+from calsync.cycles.catalog import Catalog, load_catalog
+from calsync.cycles.expand import expand_entry
+from calsync.errors import ConfigError, FatalFetchError, Problem
+from calsync.model import EventData
+from calsync.sdk.contract import (
     BaseConnector,
     FetchContext,
     Horizon,
@@ -25,10 +29,6 @@ from calsync.connector import (
     Snapshot,
     record_key,
 )
-from calsync.cycles.catalog import Catalog, load_catalog
-from calsync.cycles.expand import expand_entry
-from calsync.errors import ConfigError, FatalFetchError, Problem
-from calsync.model import EventData
 
 __all__ = ["SchedulesConnector", "SchedulesOptions"]
 

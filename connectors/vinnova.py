@@ -24,11 +24,11 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from calsync.connector import FetchContext, Horizon, NotModified, Record, Snapshot, record_key
 from calsync.errors import FatalFetchError, SkippableRecordError
-from calsync.httpconnector import HttpConnector, HttpOptions
-from calsync.ingest.fields import parse_when
 from calsync.model import EventData, Status
+from calsync.sdk.contract import FetchContext, Horizon, NotModified, Record, Snapshot, record_key
+from calsync.sdk.httpbase import HttpConnector, HttpOptions
+from calsync.sdk.ingest.fields import parse_when
 
 __all__ = ["VinnovaConnector", "VinnovaOptions"]
 

@@ -10,7 +10,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from calsync.connector import (
+from calsync.errors import FatalFetchError, RetriableFetchError
+from calsync.model import EventData, Status
+from calsync.sdk.contract import (
     BaseConnector,
     FetchContext,
     Horizon,
@@ -20,8 +22,6 @@ from calsync.connector import (
     Snapshot,
     record_key,
 )
-from calsync.errors import FatalFetchError, RetriableFetchError
-from calsync.model import EventData, Status
 
 
 class FileOptions(Options):

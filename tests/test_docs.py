@@ -9,7 +9,7 @@ import pytest
 from pydantic import BaseModel
 
 from calsync.config.schema import ConnectorConfig
-from calsync.registry import BUILTIN_CONNECTORS, connector_class
+from calsync.sdk.registry import BUILTIN_CONNECTORS, connector_class
 from tests.conftest import REPO
 
 

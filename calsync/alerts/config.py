@@ -6,8 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from calsync.alerts.notify.config import OutboxConfig, Receiver, RouteConfig
 from calsync.durations import Duration, parse_duration
-from calsync.notify.config import OutboxConfig, Receiver, RouteConfig
 from calsync.selectors import Selector
 
 __all__ = ["AlertsConfig"]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, CursorResult, and_, delete, insert, or_, select, update
@@ -152,11 +152,12 @@ class ApplyResult:
     updated: list[str] = field(default_factory=list)
     unchanged: int = 0
     resolved: list[str] = field(default_factory=list)
+    history: list[str] = field(default_factory=list)  # past due: recorded, not raised
 
     def as_dict(self) -> dict[str, Any]:
         return {"opened": len(self.opened), "refired": len(self.refired),
                 "updated": len(self.updated), "unchanged": self.unchanged,
-                "resolved": len(self.resolved)}
+                "resolved": len(self.resolved), "history": len(self.history)}
 
 
 def _moved(old: Mapping[str, Any], new: Any) -> str | None:
@@ -169,12 +170,14 @@ def _moved(old: Mapping[str, Any], new: Any) -> str | None:
 
 
 def apply_findings(conn: Connection, findings: Sequence[Finding], rules_run: Iterable[str],
-                   now: datetime, *, resolve_other_rules: Iterable[str] = ()) -> ApplyResult:
+                   now: datetime, *, resolve_other_rules: Iterable[str] = (),
+                   history_before: date | None = None) -> ApplyResult:
     """Bring stored alerts in line with the findings of the rules in `rules_run`.
 
     Alerts of other rules are left alone (an incremental evaluation did not look at
     them), except those of `resolve_other_rules` (rules removed or disabled), which
-    resolve.
+    resolve. A finding due before `history_before` that has no alert yet is history:
+    counted, never opened (`alerts.past_due: history`).
     """
     result = ApplyResult()
     ran = set(rules_run)
@@ -202,6 +205,9 @@ def apply_findings(conn: Connection, findings: Sequence[Finding], rules_run: Ite
             "object_uid": finding.object.uid if finding.object else None,
         }
         old = existing.get(fp)
+        if old is None and history_before is not None and finding.due_day < history_before:
+            result.history.append(fp)
+            continue
         if old is None:
             alert_id = _pk(conn.execute(insert(alerts).values(
                 fingerprint=fp, status="firing", workflow="open", starts_at=now,
@@ -241,7 +247,7 @@ def apply_findings(conn: Connection, findings: Sequence[Finding], rules_run: Ite
         if fp in by_fp or old.status != "firing" or old.rule_id not in closing:
             continue
         reason = ("the misalignment is gone" if old.rule_id in ran
-                  else f"rule {old.rule_id} is no longer configured")
+                  else f"rule {old.rule_id} is disabled or no longer configured")
         conn.execute(update(alerts).where(alerts.c.id == old.id).values(
             status="resolved", ends_at=now, updated_at=now))
         _transition(conn, old.id, now, "status", "firing", "resolved", reason=reason)

@@ -261,7 +261,7 @@ def silence_expire(runtime: Runtime, silence_id: int) -> None:
 def send_command(runtime: Runtime) -> None:
     """Deliver due notifications now (what the scheduler does every half minute)."""
     require_schema(runtime)
-    from calsync.notify import drain_outbox
+    from calsync.alerts.notify import drain_outbox
 
     report = drain_outbox(runtime)
     console.print(f"Queued {report.enqueued}, sent {len(report.sent)}, retrying "
@@ -274,7 +274,7 @@ def send_command(runtime: Runtime) -> None:
 def outbox_command(runtime: Runtime, status: str | None) -> None:
     """Recent notifications and their delivery state."""
     require_schema(runtime)
-    from calsync.notify.outbox import list_outbox
+    from calsync.alerts.notify.outbox import list_outbox
 
     with runtime.engine.connect() as conn:
         rows = list_outbox(conn, status=status)

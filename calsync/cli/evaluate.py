@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from zoneinfo import ZoneInfo
 
 import click
@@ -10,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from calsync.cli.common import console, pass_runtime, require_schema
+from calsync.rules import texts
 from calsync.rules.findings import Finding
 from calsync.runtime import Runtime
 
@@ -18,19 +20,21 @@ __all__ = ["finding_table", "register"]
 SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
 
 
-def finding_table(findings: list[Finding], title: str, tz: str = "UTC") -> Table:
+def finding_table(findings: list[Finding], title: str, tz: str = "UTC",
+                  history_before: date | None = None) -> Table:
     table = Table(title=title, title_justify="left", show_lines=True)
     table.add_column("rule", no_wrap=True)
     table.add_column("severity", no_wrap=True)
     table.add_column("due", no_wrap=True)
     table.add_column("finding", overflow="fold", ratio=3)
-    table.add_column("slack", justify="right", no_wrap=True)
+    table.add_column("owner", overflow="fold")
     table.add_column("fix", overflow="fold", ratio=2)
     for f in sorted(findings, key=lambda f: (f.due_at, f.rule_id)):
-        slack = "" if f.slack_days is None else f"{f.slack_days:g} d"
-        table.add_row(f.rule_id, Text(f.severity, style=SEVERITY_STYLE.get(f.severity, "")),
-                      f.due_at.astimezone(ZoneInfo(tz)).date().isoformat(), f.summary, slack,
-                      f.fix.text if f.fix else "")
+        due = f.due_at.astimezone(ZoneInfo(tz)).date()
+        past = history_before is not None and due < history_before
+        table.add_row(f.rule_id, Text("history" if past else f.severity,
+                                      style="dim" if past else SEVERITY_STYLE.get(f.severity, "")),
+                      texts.day(due), f.summary, f.owner or "-", f.fix.text if f.fix else "")
     return table
 
 
@@ -58,14 +62,14 @@ def evaluate_command(runtime: Runtime, rules: tuple[str, ...], dry_run: bool, fm
             timeline = load_timeline(conn, runtime.config.timezone)
         evaluation = evaluate(runtime.config, timeline, runtime.clock.now())
         findings, summary = evaluation.findings, None
-        events, ran = evaluation.events, evaluation.rules
+        events, ran, warnings = evaluation.events, evaluation.rules, evaluation.warnings
     else:
-        from calsync.rules.service import evaluate_and_update
+        from calsync.alerts.evaluate import evaluate_and_update
 
         result = evaluate_and_update(runtime)
         assert result.evaluation is not None
         findings, summary = result.evaluation.findings, result
-        events, ran = result.events, result.rules
+        events, ran, warnings = result.events, result.rules, result.evaluation.warnings
     shown = [f for f in findings if not rules or f.rule_id in rules]
     if fmt == "json":
         click.echo(json.dumps({
@@ -79,12 +83,18 @@ def evaluate_command(runtime: Runtime, rules: tuple[str, ...], dry_run: bool, fm
         console.print("No rules configured: add a 'rules:' section to the config "
                       "(see README, \"Rules and alerts\").")
         return
+    config = runtime.config
+    today = runtime.clock.now().astimezone(ZoneInfo(config.timezone)).date()
     console.print(finding_table(shown, f"Findings ({len(shown)}) from {len(ran)} rules over "
-                                       f"{events} events", runtime.config.timezone))
+                                       f"{events} events", config.timezone,
+                                today if config.alerts.past_due == "history" else None))
+    for warning in warnings:
+        console.print(f"[yellow]![/] {warning}", soft_wrap=True)
     if summary is not None:
         a = summary.alerts
         console.print(f"Alerts: {len(a.opened)} new, {len(a.refired)} firing again, "
                       f"{len(a.updated)} updated, {len(a.resolved)} resolved; "
+                      f"{len(a.history)} already past (history, not raised); "
                       f"{summary.enqueued} notification(s) queued. "
                       f"Took {summary.seconds:.2f}s. See `calsync alerts`.")
     elif not shown:

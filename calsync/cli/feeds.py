@@ -7,9 +7,9 @@ from rich.table import Table
 
 from calsync.cli.common import console, pass_runtime, require_schema
 from calsync.errors import NotFoundError
+from calsync.feeds.service import feed_config, feed_urls
 from calsync.feeds.tokens import list_tokens, rotate_token
 from calsync.runtime import Runtime
-from calsync.web.feeds import feed_config, feed_urls
 
 
 @click.group("feeds", invoke_without_command=True)

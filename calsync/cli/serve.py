@@ -9,10 +9,10 @@ import click
 import uvicorn
 
 from calsync.cli.common import console, pass_runtime, require_schema
+from calsync.feeds.service import feed_urls
 from calsync.runtime import Runtime
 from calsync.scheduler.worker import SchedulerThread
 from calsync.web.app import create_app
-from calsync.web.feeds import feed_urls
 
 
 @click.command("serve")

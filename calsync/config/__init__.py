@@ -19,7 +19,7 @@ from calsync.config.schema import NAME_PATTERN as _NAME
 from calsync.config.schema import Config, ConnectorConfig
 from calsync.config.yamlfile import Located, load_yaml, parse_yaml
 from calsync.errors import ConfigError, Problem
-from calsync.registry import UnknownConnectorType, connector_class
+from calsync.sdk.registry import UnknownConnectorType, connector_class
 
 __all__ = ["CrossCheck", "default_config_path", "display_path", "load_config",
            "load_config_text", "register_cross_check"]

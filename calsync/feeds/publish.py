@@ -47,7 +47,7 @@ from calsync.feeds.ics import (
 )
 from calsync.model import Status
 from calsync.selectors import Selector
-from calsync.store.events import filtered, row_to_event
+from calsync.store.events import filtered, not_superseded, row_to_event
 from calsync.store.tables import events, sync_runs
 
 __all__ = [
@@ -136,9 +136,11 @@ def cutoff_for(spec: FeedSpec, now: datetime) -> datetime:
 
 def _where(stmt: Select[Any], spec: FeedSpec, cutoff: datetime) -> Select[Any]:
     for selector in spec.selectors():
-        stmt = filtered(stmt, start=None, end=None, selector=selector, q=None)
+        stmt = filtered(stmt, start=None, end=None, selector=selector, q=None,
+                        superseded=True)
+    # An expectation whose actual step exists is not published (calsync.steps).
     return stmt.where(or_(events.c.status != str(Status.CANCELLED),
-                          events.c.updated_at >= cutoff))
+                          events.c.updated_at >= cutoff), not_superseded())
 
 
 def fingerprint(conn: Connection, spec: FeedSpec, now: datetime) -> Fingerprint:

@@ -15,14 +15,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from calsync.rules.service import EvaluationSummary
+    from calsync.alerts.evaluate import EvaluationSummary
 
 __all__ = ["evaluate_and_update"]
 
 
 def evaluate_and_update(*args: Any, **kwargs: Any) -> EvaluationSummary:
-    """See `calsync.rules.service.evaluate_and_update`."""
-    from calsync.rules.service import evaluate_and_update as run
+    """See `calsync.alerts.evaluate.evaluate_and_update`."""
+    from calsync.alerts.evaluate import evaluate_and_update as run
 
     return run(*args, **kwargs)
 
@@ -34,5 +34,5 @@ evaluate_and_update.__doc__ = """Run the misalignment rules, update alerts, enqu
 
 With `changed_event_ids` (the events a sync added, changed or cancelled) only the rules
 that can see one of them run; without, every enabled rule runs. Delivery is separate:
-`calsync.notify.drain_outbox`. Full details: `calsync.rules.service`.
+`calsync.alerts.notify.drain_outbox`. Full details: `calsync.alerts.evaluate`.
 """

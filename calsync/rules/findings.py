@@ -19,7 +19,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from calsync.config.organisations import Organisations
 from calsync.config.schema import Config
+from calsync.rules import texts
 from calsync.rules.config import RuleBase, SelectorRef, severity_rank
 from calsync.rules.timeline import (
     DAY,
@@ -58,8 +60,8 @@ class EventRef:
                 "level": self.level, "kind": self.kind, "when": self.when, "url": self.url}
 
     def label(self) -> str:
-        who = f"{self.actor}: " if self.actor else ""
-        return f"{who}{self.title} {self.when}"
+        """`Vindelns kommun: Co-financing decision (9 June 2026)`, the owner never twice."""
+        return f"{texts.with_owner(self.title, self.actor)} ({texts.when(self.day, self.when)})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,15 +69,16 @@ class Fix:
     """A date that would satisfy the rule (`by`: at the latest, `from`: at the earliest)
     and, if the actor meets in time, that meeting."""
 
-    direction: str  # by | from
+    direction: str  # by | from | note (nobody calsync works for can move it)
     date: date
     meeting: EventRef | None
     text: str
+    owner: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {"direction": self.direction, "date": self.date.isoformat(),
                 "meeting": self.meeting.as_dict() if self.meeting else None,
-                "text": self.text}
+                "text": self.text, "owner": self.owner or None}
 
 
 @dataclass(slots=True)
@@ -92,6 +95,8 @@ class Finding:
     actual: str | None = None
     slack_days: float | None = None
     fix: Fix | None = None
+    object_fix: Fix | None = None  # what the object's owner could do instead
+    owner: str = ""                # the organisation addressed (empty: nobody can move)
     details: dict[str, str] = field(default_factory=dict)
     rule_title: str = ""
     rationale: str = ""
@@ -111,6 +116,8 @@ class Finding:
             out.setdefault("level", self.subject.level)
         if self.subject.actor:
             out.setdefault("actor", self.subject.actor)
+        if self.owner:
+            out.setdefault("owner", self.owner)
         return out
 
     def description(self) -> str:
@@ -180,12 +187,14 @@ def days_text(seconds: int) -> float:
 
 
 class _Meetings:
-    """Meetings per actor, for "the council meets 2026-04-27: decide then"."""
+    """Meetings per organisation (or per actor for actors of no configured organisation),
+    for "your last meeting before then is Kommunfullmäktige on 26 April 2027"."""
 
-    def __init__(self, items: list[Item]) -> None:
+    def __init__(self, items: list[Item], owners: Organisations) -> None:
         self.by_actor: dict[str, list[Item]] = {}
         for item in items:
-            self.by_actor.setdefault(item.actor, []).append(item)
+            key = owners.owner(item.actor, item.attrs.get("body")) or item.actor
+            self.by_actor.setdefault(key, []).append(item)
         self.starts = {actor: [i.sd for i in found] for actor, found in self.by_actor.items()}
 
     def last_between(self, actor: str, earliest: int, latest: int) -> Item | None:
@@ -219,6 +228,7 @@ class Context:
         self.now = int(now.timestamp()) + (int(offset.total_seconds()) if offset else 0)
         self.today = self.now - self.now % DAY
         self.base_url = (config.alerts.external_url or config.server.base_url).rstrip("/")
+        self.owners = config.owners
         self._meetings: _Meetings | None = None
 
     def cap(self, rule: RuleBase) -> int:
@@ -235,35 +245,42 @@ class Context:
     @property
     def meetings(self) -> _Meetings:
         if self._meetings is None:
-            self._meetings = _Meetings(self.timeline.select(self.config.alerts.meetings))
+            self._meetings = _Meetings(self.timeline.select(self.config.alerts.meetings),
+                                       self.owners)
         return self._meetings
+
+    def owner_of(self, actor: str) -> str | None:
+        """The organisation that can move `actor`'s dates; with no `organisations:`
+        configured, every actor is its own owner (nothing is known to be external)."""
+        if not self.owners:
+            return actor or None
+        return self.owners.owner(actor)
 
     def fix_by(self, actor: str, latest: int, *, verb: str = "decide",
                earliest: int | None = None) -> Fix:
-        """At the latest on `latest`: and the actor's last meeting in time for it."""
+        """At the latest on `latest`: and the owner's last meeting in time for it."""
         day = wall_date(latest)
+        owner = self.owner_of(actor) or ""
         if latest < self.today:
-            return Fix("by", day, None, f"the latest date that satisfies the rule, {day}, "
-                                        "has passed; reschedule or record an exception")
+            return Fix("by", day, None, texts.fix_passed(day), owner)
         lower = max(self.today, earliest if earliest is not None else self.today)
-        meeting = self.meetings.last_between(actor, lower, latest) if actor else None
-        text = f"{verb} by {day}"
-        if earliest is not None and earliest > self.today:
-            text = f"{verb} between {wall_date(earliest)} and {day}"
-        if meeting is not None:
-            text += f"; {meeting.actor} meets {meeting.day()} ({meeting.title}): {verb} then"
-        return Fix("by", day, EventRef.of(meeting) if meeting else None, text)
+        meeting = self.meetings.last_between(owner, lower, latest) if owner else None
+        start = wall_date(earliest) if earliest is not None and earliest > self.today \
+            else None
+        text = texts.fix_by(verb, day, start, meeting.title if meeting else None,
+                            meeting.day() if meeting else None)
+        return Fix("by", day, EventRef.of(meeting) if meeting else None, text, owner)
 
     def fix_from(self, actor: str, earliest: int, *, verb: str = "move it",
                  latest: int | None = None) -> Fix:
-        """At the earliest on `earliest`: and the actor's first meeting from then."""
+        """At the earliest on `earliest`: and the owner's first meeting from then."""
         day = wall_date(earliest)
-        meeting = self.meetings.first_between(actor, max(earliest, self.today), latest) \
-            if actor else None
-        text = f"{verb} to {day} or later"
-        if meeting is not None:
-            text += f"; {meeting.actor} meets {meeting.day()} ({meeting.title})"
-        return Fix("from", day, EventRef.of(meeting) if meeting else None, text)
+        owner = self.owner_of(actor) or ""
+        meeting = self.meetings.first_between(owner, max(earliest, self.today), latest) \
+            if owner else None
+        text = texts.fix_from(verb, day, meeting.title if meeting else None,
+                              meeting.day() if meeting else None)
+        return Fix("from", day, EventRef.of(meeting) if meeting else None, text, owner)
 
     def finish(self, rule_id: str, rule: RuleBase, finding: Finding) -> Finding:
         """Fill in what every finding shares: severity (escalated), rule text, due_at."""
@@ -279,7 +296,27 @@ class Context:
         finding.due_day = wall_date(finding.due)
         finding.extra_labels = dict(rule.labels)
         finding.base_url = self.base_url
+        address(finding, self.owners)
         return finding
+
+
+def address(finding: Finding, owners: Organisations) -> None:
+    """Address the fix to whoever can move: the subject's owner, else the object's (with
+    the object's own fix), else nobody, and the fix becomes a planning note."""
+    if finding.fix is None:
+        return
+    fix = finding.fix
+    if not fix.owner and finding.object_fix is not None and finding.object_fix.owner:
+        fix = finding.object_fix
+    if fix.owner:
+        finding.owner = fix.owner
+        finding.fix = Fix(fix.direction, fix.date, fix.meeting,
+                          texts.addressed(fix.owner, fix.text), fix.owner)
+        return
+    if not owners:
+        return  # nothing is known to be external: leave the fix as the rule wrote it
+    actor = finding.subject.actor or (finding.object.actor if finding.object else "")
+    finding.fix = Fix("note", fix.date, None, texts.planning_note(actor, fix.date))
 
 
 def date_wall(d: date) -> int:

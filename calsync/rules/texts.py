@@ -9,23 +9,30 @@ catalogs (Swedish and English) without hunting through the rule kinds.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
 
 __all__ = [
+    "addressed",
     "cap_reached",
     "day",
     "days",
     "duration",
+    "fix_by",
+    "fix_from",
+    "fix_passed",
     "info_gap",
     "planning_note",
     "weekday_day",
+    "when",
     "with_owner",
 ]
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -78,6 +85,39 @@ def info_gap(owner: str, what: str, deadline: date) -> str:
     return f"No date is known for {owner}'s {what}; the deadline is {day(deadline)}."
 
 
-def planning_note(actor: str, effective: date, reason: str) -> str:
-    return (f"Planning note: {actor} sets this date ({reason}); the effective deadline is "
-            f"{weekday_day(effective)}.")
+def planning_note(actor: str, effective: date) -> str:
+    who = f"{actor} sets this date" if actor else "this date is set elsewhere"
+    return (f"planning note: {who}; the effective deadline is {weekday_day(effective)}, "
+            "plan to be ready by then")
+
+
+def when(first: date, text: str) -> str:
+    """An event's time as people read it: ISO dates in `text` written out."""
+    out = _ISO_DATE.sub(lambda m: day(date.fromisoformat(m.group(0))), text)
+    return out or day(first)
+
+
+def fix_passed(latest: date) -> str:
+    return (f"the latest date that satisfies the rule, {day(latest)}, has passed; "
+            "reschedule or record an exception")
+
+
+def fix_by(verb: str, latest: date, earliest: date | None, meeting: str | None,
+           meeting_day: date | None) -> str:
+    text = (f"{verb} between {day(earliest)} and {day(latest)}" if earliest is not None
+            else f"{verb} by {day(latest)}")
+    if meeting is not None and meeting_day is not None:
+        text += f"; your last meeting before then is {meeting} on {day(meeting_day)}"
+    return text
+
+
+def fix_from(verb: str, earliest: date, meeting: str | None, meeting_day: date | None) -> str:
+    text = f"{verb} to {day(earliest)} or later"
+    if meeting is not None and meeting_day is not None:
+        text += f"; your first meeting from then is {meeting} on {day(meeting_day)}"
+    return text
+
+
+def addressed(owner: str, text: str) -> str:
+    """A fix addressed to the organisation that can act on it."""
+    return f"{owner}: {text}"

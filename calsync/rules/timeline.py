@@ -11,7 +11,7 @@ Evaluating 50 rules over 100,000 events in well under two seconds needs three th
 
 `Selector.matches` stays the reference semantics; `Timeline.select` gives the same
 answer (a property test checks it). Cancelled events are not on this timeline:
-rules never see them.
+rules never see them; nor are expectations an actual step supersedes (`calsync.steps`).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from sqlalchemy import Connection, select
 from calsync.model import Event, Status
 from calsync.perf import no_gc_pauses
 from calsync.selectors import Selector
+from calsync.steps import superseded
 from calsync.store.tables import events as events_table
 
 __all__ = [
@@ -238,7 +239,11 @@ class Timeline:
 
     def __init__(self, items: Iterable[Item], tz: ZoneInfo) -> None:
         self.tz = tz
-        self.items: list[Item] = sorted(items, key=lambda i: (i.s, i.id))
+        found = list(items)
+        gone = superseded((i.id, i.actor, i.attrs) for i in found)
+        if gone:  # expectations whose actual step is on the timeline
+            found = [i for i in found if i.id not in gone]
+        self.items: list[Item] = sorted(found, key=lambda i: (i.s, i.id))
         for idx, item in enumerate(self.items):
             item.idx = idx
         self._index: dict[str, dict[str, set[int]]] = {}

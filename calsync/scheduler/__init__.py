@@ -26,8 +26,8 @@ __all__ = ["request_sync", "status"]
 
 def status(engine: Engine, config: Config, clock: Clock) -> dict[str, dict[str, Any]]:
     """Each configured connector's schedule health: next run, last run, its outcome,
-    whether the source is stale, and any alert (see `calsync.scheduler.health`)."""
-    from calsync.scheduler.health import status as _status
+    whether the source is stale, and any alert (see `calsync.scheduler.status`)."""
+    from calsync.scheduler.status import status as _status
 
     return _status(engine, config, clock)
 

@@ -66,20 +66,20 @@ def _find(module: str, *names: str) -> Callable[..., Any] | None:
 def evaluate_changes(ctx: HookContext) -> dict[str, Any]:
     """Re-evaluate the misalignment rules after syncs changed events, once per batch:
     `calsync.rules.evaluate_and_update` (it updates alerts and enqueues notifications)."""
-    func = _find("calsync.rules.service", "evaluate_and_update")
+    func = _find("calsync.alerts.evaluate", "evaluate_and_update")
     if func is None:
-        return {"skipped": "this calsync has no rule evaluation (calsync.rules.service)"}
+        return {"skipped": "this calsync has no rule evaluation (calsync.alerts.evaluate)"}
     ids = None if ctx.changed_event_ids is None else sorted(ctx.changed_event_ids)
     return _summary(func(engine=ctx.engine, config=ctx.config, clock=ctx.clock,
                          changed_event_ids=ids))
 
 
 def drain_outbox(ctx: HookContext) -> dict[str, Any]:
-    """Send what the notification outbox holds: `calsync.notify.drain_outbox` (it claims
+    """Send what the notification outbox holds: `calsync.alerts.notify.drain_outbox` (it claims
     each notification under its own lease, so a takeover never sends one twice)."""
-    func = _find("calsync.notify", "drain_outbox")
+    func = _find("calsync.alerts.notify", "drain_outbox")
     if func is None:
-        return {"skipped": "this calsync has no notification outbox (calsync.notify)"}
+        return {"skipped": "this calsync has no notification outbox (calsync.alerts.notify)"}
     return _summary(func(engine=ctx.engine, config=ctx.config, clock=ctx.clock,
                          owner=ctx.owner))
 

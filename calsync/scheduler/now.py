@@ -15,11 +15,11 @@ import socket
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from calsync.connector import Connector
 from calsync.runtime import Runtime
 from calsync.scheduler import request_sync
 from calsync.scheduler.jobs import EVALUATE, SINGLETONS
 from calsync.scheduler.worker import Scheduler
+from calsync.sdk.contract import Connector
 from calsync.sync import Progress, SyncReport
 
 __all__ = ["ManualRun", "sync_now"]

@@ -43,12 +43,12 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Connection, Engine, event, select
 
-from calsync.http import make_client
 from calsync.runtime import Runtime
 from calsync.scheduler.hooks import HookContext, Hooks, default_hooks
 from calsync.scheduler.jobs import EVALUATE, OUTBOX, Job, plan_jobs
 from calsync.scheduler.ledger import ABANDONED, Claim, JobState, Ledger
 from calsync.scheduler.triggers import due_ticks
+from calsync.sdk.http import make_client
 from calsync.store.engine import make_engine
 from calsync.store.tables import events, sources
 from calsync.sync import FencedOut, Progress, Syncer, SyncReport

@@ -14,10 +14,11 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, exists, func, or_, select
 
 from calsync.model import Event, EventData, Status
 from calsync.selectors import Selector
+from calsync.steps import ACTUAL, EXPECTED, step_key, step_role
 from calsync.store.tables import event_revisions, events
 
 __all__ = [
@@ -29,8 +30,10 @@ __all__ = [
     "get_event",
     "iter_events",
     "list_events",
+    "not_superseded",
     "revisions_of",
     "row_to_event",
+    "step_columns",
 ]
 
 
@@ -70,7 +73,22 @@ def event_values(data: EventData) -> dict[str, Any]:
         "end_at": data.end_utc,
         "timezone": data.timezone,
         "status": str(data.status),
+        **step_columns(data),
     }
+
+
+def step_columns(data: EventData) -> dict[str, str | None]:
+    key = step_key(data.actor, data.attrs)
+    return {"step_key": key, "step_role": step_role(data.attrs) if key else None}
+
+
+def not_superseded() -> ColumnElement[bool]:
+    """Rows that are not an expectation superseded by an actual (not cancelled) event."""
+    actual = events.alias("actual")
+    return or_(events.c.step_role.is_(None), events.c.step_role != EXPECTED,
+               ~exists().where(actual.c.step_key == events.c.step_key,
+                               actual.c.step_role == ACTUAL,
+                               actual.c.status != str(Status.CANCELLED)))
 
 
 def row_to_data(row: Mapping[Any, Any]) -> EventData:
@@ -104,9 +122,13 @@ def row_to_event(row: Mapping[Any, Any]) -> Event:
 
 
 def filtered(stmt: Select[Any], *, start: datetime | None, end: datetime | None,
-             selector: Selector | None, q: str | None) -> Select[Any]:
+             selector: Selector | None, q: str | None,
+             superseded: bool = False) -> Select[Any]:
     """Add the SQL-side filters to a select over `events` (the rest of the selector is
-    checked in Python by `Selector.matches`; callers that stream rows must apply it)."""
+    checked in Python by `Selector.matches`; callers that stream rows must apply it).
+    Expectations an actual event supersedes are left out unless `superseded`."""
+    if not superseded:
+        stmt = stmt.where(not_superseded())
     if start is not None:
         start = start.astimezone(UTC)
         stmt = stmt.where(or_(events.c.end_at > start,

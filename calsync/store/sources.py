@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from calsync.connector import Bookmark
+from calsync.sdk.contract import Bookmark
 from calsync.store.tables import events, sources, sync_runs
 
 __all__ = [

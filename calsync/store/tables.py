@@ -90,7 +90,12 @@ events = Table(
     Column("first_seen", UTCDateTime, nullable=False),
     Column("last_seen", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # Step identity (calsync.steps): actor|process|step|period and expected/deadline/actual,
+    # so feeds and listings leave out expectations an actual event supersedes, in SQL.
+    Column("step_key", String(700)),
+    Column("step_role", String(20)),
     UniqueConstraint("source", "external_uid"),
+    Index(None, "step_key"),
     Index(None, "start_at"),
     Index(None, "level", "start_at"),
     Index(None, "updated_at"),

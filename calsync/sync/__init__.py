@@ -31,9 +31,9 @@ from sqlalchemy import Connection, Engine, update
 
 from calsync.clock import Clock
 from calsync.config.schema import Config
-from calsync.connector import Bookmark, Connector, FetchContext, Horizon, NotModified, Snapshot
 from calsync.errors import ConnectorError, RetriableFetchError
-from calsync.http import make_client
+from calsync.sdk.contract import Bookmark, Connector, FetchContext, Horizon, NotModified, Snapshot
+from calsync.sdk.http import make_client
 from calsync.store.sources import (
     SourceState,
     finish_sync_run,

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypedDict
 
-from calsync.connector import Horizon, Record
 from calsync.errors import SkippableRecordError
 from calsync.model import EventData, Status
+from calsync.sdk.contract import Horizon, Record
 
 __all__ = ["Counts", "Known", "Plan", "plan_sync"]
 

@@ -17,8 +17,8 @@ from typing import Any
 from calsync.config.mapping import Capture, MappingRule, convert, fill, template_names
 from calsync.config.schema import ConnectorConfig
 from calsync.errors import SkippableRecordError
-from calsync.ingest.fields import get_path
 from calsync.model import EventData
+from calsync.sdk.ingest.fields import get_path
 
 __all__ = ["Settler", "field_value", "make_settler"]
 

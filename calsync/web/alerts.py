@@ -157,7 +157,7 @@ def expire_silence(silence_id: int, runtime: RuntimeDep, user: AlertsUser) -> di
 
 @router.post("/api/evaluate")
 def evaluate(runtime: RuntimeDep, user: AlertsUser) -> dict[str, Any]:
-    from calsync.rules.service import evaluate_and_update
+    from calsync.alerts.evaluate import evaluate_and_update
 
     summary = evaluate_and_update(runtime)
     return {**summary.as_dict(), "requestedBy": user}

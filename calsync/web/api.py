@@ -19,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 
 from calsync.errors import NotFoundError
+from calsync.feeds.service import feed_config, feed_urls
 from calsync.feeds.tokens import list_tokens, rotate_token
 from calsync.health import SourceStatus, source_statuses
 from calsync.model import Event
@@ -28,7 +29,6 @@ from calsync.selectors import Selector
 from calsync.store.events import Revision, changes_since, get_event, iter_events, revisions_of
 from calsync.web.auth import AdminUser, SyncUser
 from calsync.web.deps import Conn, RuntimeDep
-from calsync.web.feeds import feed_config, feed_urls
 from calsync.web.filters import Multi, adhoc_selector, parse_when
 
 __all__ = ["router"]

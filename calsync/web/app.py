@@ -19,8 +19,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from calsync import __version__
 from calsync.errors import CalsyncError, ConfigError, NotFoundError, StoreError, explain
+from calsync.feeds.service import FeedService
 from calsync.runtime import Runtime
-from calsync.web import alerts, api, feeds, health, metrics
+from calsync.web import alerts, api, feeds, metrics, probes
 
 __all__ = ["create_app"]
 
@@ -38,10 +39,10 @@ def create_app(runtime: Runtime) -> FastAPI:
                     "timeline: iCal feeds, JSON API and misalignment alerts.",
     )
     app.state.runtime = runtime
-    app.state.feeds = feeds.FeedService(runtime)
+    app.state.feeds = FeedService()
     app.state.request_stats = metrics.RequestStats()
     app.add_middleware(metrics.RequestMetrics, stats=app.state.request_stats)
-    app.include_router(health.router)
+    app.include_router(probes.router)
     app.include_router(metrics.router)
     # Routers with fixed paths under /feeds/ (the alerts feed) go before feeds.router,
     # whose /feeds/{name}.ics would otherwise answer for them.

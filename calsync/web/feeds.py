@@ -17,12 +17,8 @@ If-None-Match (or, without one, If-Modified-Since), gzip when the client accepts
 
 from __future__ import annotations
 
-import gzip
-import threading
 import zlib
-from collections import OrderedDict
 from collections.abc import Generator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from html import escape
@@ -34,138 +30,31 @@ from sqlalchemy import Connection
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
-from calsync.config.schema import Config, FeedConfig
-from calsync.durations import format_duration
+from calsync.config.schema import FeedConfig
 from calsync.errors import NotFoundError
-from calsync.feeds.ics import CalendarMeta
-from calsync.feeds.publish import (
-    EventCache,
-    FeedSpec,
-    Fingerprint,
-    cutoff_for,
-    fingerprint,
-    iter_feed,
-    store_version,
-)
+from calsync.feeds.publish import FeedSpec, Fingerprint, iter_feed, store_version
+from calsync.feeds.service import Body, FeedService, feed_config, feed_spec, feed_urls
 from calsync.feeds.tokens import check_token
 from calsync.runtime import Runtime
-from calsync.selectors import Selector
 from calsync.web.deps import RuntimeDep
 from calsync.web.filters import adhoc_selector
 
-__all__ = ["FeedService", "feed_spec", "feed_urls", "router"]
+__all__ = ["router", "serve_feed"]
 
 router = APIRouter(tags=["feeds"])
 
 ICS_TYPE = "text/calendar; charset=utf-8"
-ALL = FeedConfig(title="calsync: all levels",
-                 description="Every cycle on the unified timeline: EU, national, regional "
-                             "and municipal.")
 # Feeds up to this many events are rendered whole and kept for repeated requests; larger
 # ones stream from the per-event cache on every request.
 WHOLE_BODY_EVENTS = 25_000
-_BODIES = 16
-
-
-@dataclass(frozen=True, slots=True)
-class Body:
-    etag: str
-    data: bytes
-    gzipped: bytes | None = None
-
-
-class FeedService:
-    """Per-process state of the feeds: the event cache and the last few whole bodies."""
-
-    def __init__(self, runtime: Runtime, *, cache_capacity: int = 250_000) -> None:
-        self.runtime = runtime
-        self.cache = EventCache(cache_capacity)
-        self._bodies: OrderedDict[str, Body] = OrderedDict()
-        self._fingerprints: dict[tuple[str, tuple[Any, ...]], Fingerprint] = {}
-        self.specs: dict[tuple[str, str], FeedSpec] = {}
-        self._lock = threading.Lock()
-        self.generated = 0  # bodies rendered (cold or after a change), for /metrics
-
-    def body(self, etag: str) -> Body | None:
-        with self._lock:
-            found = self._bodies.get(etag)
-            if found is not None:
-                self._bodies.move_to_end(etag)
-            return found
-
-    def keep(self, body: Body) -> None:
-        with self._lock:
-            self._bodies[body.etag] = body
-            self._bodies.move_to_end(body.etag)
-            while len(self._bodies) > _BODIES:
-                self._bodies.popitem(last=False)
-
-    def gzipped(self, body: Body) -> bytes:
-        if body.gzipped is None:
-            packed = gzip.compress(body.data, compresslevel=6, mtime=0)
-            body = Body(body.etag, body.data, packed)
-            self.keep(body)
-            return packed
-        return body.gzipped
-
-    def known_fingerprint(self, spec: FeedSpec, version: tuple[Any, ...], now: datetime
-                          ) -> Fingerprint | None:
-        with self._lock:
-            found = self._fingerprints.get((spec.key(), version))
-        return found if found is not None and found.cutoff == cutoff_for(spec, now) else None
-
-    def fingerprint(self, conn: Connection, spec: FeedSpec, now: datetime
-                    ) -> tuple[Fingerprint, tuple[Any, ...]]:
-        """The feed's fingerprint, recomputed only when the store version moved."""
-        version = store_version(conn)
-        found = self.known_fingerprint(spec, version, now)
-        if found is not None:
-            return found, version
-        key = (spec.key(), version)
-        fp = fingerprint(conn, spec, now)
-        with self._lock:
-            if len(self._fingerprints) > 1000:
-                self._fingerprints.clear()
-            self._fingerprints[key] = fp
-        return fp, version
-
-    def render(self, conn: Connection, spec: FeedSpec, fp: Fingerprint) -> bytes:
-        self.generated += 1
-        return b"".join(iter_feed(conn, spec, fp, self.cache))
 
 
 def get_service(request: Request) -> FeedService:
     service = getattr(request.app.state, "feeds", None)
     if service is None:
-        service = request.app.state.feeds = FeedService(request.app.state.runtime)
+        service = request.app.state.feeds = FeedService()
     assert isinstance(service, FeedService)
     return service
-
-
-def feed_config(config: Config, name: str) -> FeedConfig | None:
-    if name in config.feeds:
-        return config.feeds[name]
-    return ALL if name == "all" else None
-
-
-def feed_urls(config: Config, name: str, token: str | None = None) -> dict[str, str]:
-    """The https (or http) and webcal addresses of a feed."""
-    path = f"/feeds/{name}/{token}.ics" if token else f"/feeds/{name}.ics"
-    http = f"{config.server.base_url}{path}"
-    return {"url": http, "webcal": "webcal://" + http.split("://", 1)[1]}
-
-
-def feed_spec(config: Config, name: str, spec: FeedConfig, extra: Selector | None = None
-              ) -> FeedSpec:
-    meta = CalendarMeta(name=spec.title, description=spec.description,
-                        url=f"{config.server.base_url}/feeds/{name}.ics" if not spec.private
-                        else None,
-                        refresh=format_duration(spec.refresh), color=spec.color)
-    alarms = tuple(sorted((kind, tuple(f"-{format_duration(b)}" for b in befores))
-                          for kind, befores in spec.alarms.items()))
-    return FeedSpec(name=name, meta=meta, selector=spec.select, extra=extra,
-                    keep_cancelled=spec.keep_cancelled, alarms=alarms,
-                    event_url=f"{config.server.base_url}/api/events/", private=spec.private)
 
 
 def _http_date(value: datetime) -> str:

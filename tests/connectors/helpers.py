@@ -9,10 +9,10 @@ from typing import Any
 
 from calsync.clock import FixedClock
 from calsync.config import load_config
-from calsync.connector import Bookmark, Connector, FetchContext, Horizon, NotModified, Snapshot
-from calsync.http import make_client
 from calsync.model import EventData
 from calsync.runtime import build_connectors
+from calsync.sdk.contract import Bookmark, Connector, FetchContext, Horizon, NotModified, Snapshot
+from calsync.sdk.http import make_client
 from tests.conftest import NOW
 
 HORIZON = Horizon(datetime(2021, 11, 29, tzinfo=UTC), datetime(2036, 11, 29, tzinfo=UTC))

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from calsync.connector import Connector
 from calsync.model import Status
+from calsync.sdk.contract import Connector
 from tests.connectors.helpers import by_uid, connector, events
 from tests.server import RecordingServer
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from calsync.connector import Bookmark, Connector, NotModified, Snapshot
 from calsync.errors import FatalFetchError, FeedParseError, RetriableFetchError
-from calsync.http import USER_AGENT, parse_retry_after
-from calsync.httpconnector import normalise_url
+from calsync.sdk.contract import Bookmark, Connector, NotModified, Snapshot
+from calsync.sdk.http import USER_AGENT, parse_retry_after
+from calsync.sdk.httpbase import normalise_url
 from tests.connectors.helpers import connector, events, fetch
 from tests.server import RecordingServer
 

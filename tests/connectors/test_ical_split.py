@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from calsync.ingest.icalsplit import split_calendar, split_records
+from calsync.sdk.ingest.icalsplit import split_calendar, split_records
 
 CAL = """BEGIN:VCALENDAR\r
 PRODID:-//t//EN\r

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from calsync.connector import Snapshot
 from calsync.errors import SkippableRecordError
-from calsync.ingest.fields import FieldMap, get_path, map_record, parse_when
 from calsync.model import Status
+from calsync.sdk.contract import Snapshot
+from calsync.sdk.ingest.fields import FieldMap, get_path, map_record, parse_when
 from tests.connectors.helpers import by_uid, connector, events, fetch
 from tests.server import RecordingServer
 

@@ -20,8 +20,8 @@ from calsync.clock import FixedClock
 from calsync.config import load_config
 from calsync.errors import ConfigError
 from calsync.model import Status
-from calsync.registry import BUILTIN_CONNECTORS
 from calsync.runtime import Runtime
+from calsync.sdk.registry import BUILTIN_CONNECTORS
 from calsync.store.events import list_events
 from calsync.sync import SyncReport
 from tests.server import RecordingServer

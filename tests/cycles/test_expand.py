@@ -11,10 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from calsync.config.yamlfile import parse_yaml
-from calsync.connector import Horizon
 from calsync.cycles.catalog import load_catalog
 from calsync.cycles.expand import expand_entry
 from calsync.model import EventData, Status
+from calsync.sdk.contract import Horizon
 from calsync.workdays import is_working_day, next_working_day
 
 REPO = Path(__file__).resolve().parents[2]
@@ -91,8 +91,8 @@ def test_horizon_bounds_every_expansion() -> None:
 
 def test_shipped_connectors_sync_through_the_horizon() -> None:
     from calsync.config import load_config
-    from calsync.connector import FetchContext
     from calsync.runtime import build_connectors
+    from calsync.sdk.contract import FetchContext
 
     config = load_config(REPO / "config.yaml")
     connector = build_connectors(config)["national-cycles"]

@@ -15,11 +15,11 @@ import pytest
 
 from calsync.clock import FixedClock
 from calsync.config import load_config
-from calsync.connector import Bookmark, FetchContext, Horizon, Snapshot
 from calsync.errors import FeedParseError
-from calsync.http import make_client
 from calsync.model import EventData, Status
 from calsync.runtime import build_connectors
+from calsync.sdk.contract import Bookmark, FetchContext, Horizon, Snapshot
+from calsync.sdk.http import make_client
 from tests.conftest import NOW
 
 ICS = Path(__file__).resolve().parent / "ics"

@@ -18,11 +18,11 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import Engine, func, select
 
 from calsync.alerts import store
+from calsync.alerts.notify import drain_outbox
+from calsync.alerts.notify.outbox import list_outbox
 from calsync.clock import FixedClock
 from calsync.config import load_config_text
 from calsync.config.schema import Config
-from calsync.notify import drain_outbox
-from calsync.notify.outbox import list_outbox
 from calsync.rules import evaluate_and_update
 from calsync.store.tables import notification_outbox
 from tests.rules.timelines import data
@@ -258,7 +258,7 @@ def test_a_receiver_that_never_answers_gives_up_and_keeps_the_row(engine: Engine
 def test_concurrent_senders_never_send_twice(engine: Engine, receiver: ReceiverServer) -> None:
     receiver.fail = 0
     config = webhook_config(f"http://127.0.0.1:{receiver.server_port}/hook")
-    from calsync.notify.outbox import enqueue
+    from calsync.alerts.notify.outbox import enqueue
 
     with engine.begin() as conn:
         for i in range(30):
@@ -307,6 +307,6 @@ def test_email_over_smtp_with_a_retry(engine: Engine, smtp: tuple[Mailbox, int])
     assert message["To"] == "samordning@example.org"
     assert message["Message-ID"].startswith("<calsync-outbox-")
     body = message.get_payload(decode=True).decode()
-    assert "Vindelns kommun: Co-financing decision 2026-06-09 is 25 days after" in body
-    assert "Fix: decide by 2026-05-15" in body
+    assert "Vindelns kommun: Co-financing decision (9 June 2026) is 25 days after" in body
+    assert "Fix: Vindelns kommun: decide by 15 May 2026" in body
     assert "Why: A decision after the call closes" in body

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from calsync.connector import FetchContext, NotModified, Snapshot
+from calsync.sdk.contract import FetchContext, NotModified, Snapshot
 from tests.support import FileConnector, FileOptions
 
 REPO = Path(__file__).resolve().parents[2]

@@ -368,7 +368,7 @@ def test_the_fence_rolls_back_a_stale_sync(engine: Engine, tmp_path: Path,
 
 
 def _client() -> Any:
-    from calsync.http import make_client
+    from calsync.sdk.http import make_client
 
     return make_client()
 

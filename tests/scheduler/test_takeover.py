@@ -112,7 +112,10 @@ def test_sigkill_mid_sync_is_taken_over_once(db: tuple[str, Engine], tmp_path: P
                                              moment: str) -> None:
     url, engine = db
     n = 3000 if moment == "writing" else 300
-    config = setup_store(tmp_path, write_config, engine, delay=1.0, n=n)
+    # A fetch of 3 s leaves room for the kill 0.3 s after its start was seen, also when a
+    # loaded machine takes a second or more to notice it (1 s was too tight at load 14).
+    delay = 1.0 if moment == "writing" else 3.0
+    config = setup_store(tmp_path, write_config, engine, delay=delay, n=n)
     log = tmp_path / "fetches.jsonl"
     workers = [Worker(config, url, f"w{i}") for i in range(3)]
     try:

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from calsync.durations import format_duration
+from calsync.rules import texts
 from calsync.rules.config import BlackoutRule, MonthDay, WindowSpec
 from calsync.rules.findings import Context, EventRef, Finding, Fix, days_text, plural_days
 from calsync.rules.timeline import DAY, Item, Shift, key_fn, tuple_key, wall_date, wall_of_date
@@ -38,7 +38,9 @@ class Window(NamedTuple):
     def text(self) -> str:
         if self.item is None:
             return self.label
-        return f"{self.label or self.item.title + ' ' + self.item.when()}{self.suffix}"
+        shown = self.label or (f"{self.item.title} "
+                               f"({texts.when(self.item.day(), self.item.when())})")
+        return f"{shown}{self.suffix}"
 
 
 class Merged(NamedTuple):
@@ -145,7 +147,7 @@ def _spec_windows(spec: WindowSpec, ctx: Context, a_items: list[Item]
         after = Shift.of(spec.after)
         key = tuple_key([key_fn(k) for k in spec.match]) if spec.match else None
         widen = "".join(
-            f" {sign}{format_duration(d)}" for sign, d in (("−", spec.before), ("+", spec.after))
+            f" {sign}{texts.duration(d)}" for sign, d in (("−", spec.before), ("+", spec.after))
             if d is not None)
         for w in ctx.select(spec.selector):
             k = key(w) if key is not None else None
@@ -250,7 +252,7 @@ def _touching(rule_id: str, rule: BlackoutRule, ctx: Context, a: Item, hits: lis
         fix = ctx.fix_from(a.actor, last, verb="move it")
     elif rule.point == "span":
         fix = Fix(fix.direction, fix.date, fix.meeting,
-                  f"{fix.text}, or from {wall_date(last)} on")
+                  f"{fix.text}, or from {texts.day(wall_date(last))} on", fix.owner)
     return ctx.finish(rule_id, rule, Finding(
         rule_id, rule.kind, {"subject_uid": a.uid}, summary, a_ref, None, due=a.sd,
         required="outside blackout windows",
@@ -274,8 +276,9 @@ def _effective(rule_id: str, rule: BlackoutRule, ctx: Context, a: Item,
     summary = (f"{a_ref.label()} has only {effective} of {total} working days outside "
                f"blackouts ({shown or 'none'}); rule {rule_id} requires at least {need}")
     day = wall_date(reach) if reach is not None else wall_date(a.ed)
-    fix = Fix("by", day, None, f"extend it to {day} ({need} effective working days) or "
-                               "move it clear of the blackout")
+    fix = Fix("by", day, None, f"extend it to {texts.day(day)} ({need} effective working "
+                               "days) or move it clear of the blackout",
+              ctx.owner_of(a.actor) or "")
     return ctx.finish(rule_id, rule, Finding(
         rule_id, rule.kind, {"subject_uid": a.uid}, summary, a_ref, None, due=a.sd,
         required=f"≥ {need} working days outside blackouts",

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from dateutil.relativedelta import relativedelta
 
-from calsync.durations import format_duration
+from calsync.rules import texts
 from calsync.rules.config import CoverageRule
 from calsync.rules.findings import Context, EventRef, Finding, days_text
 from calsync.rules.timeline import DAY, Item, Shift, key_fn, tuple_key, wall_date, wall_of_date
@@ -107,23 +107,23 @@ def _gaps(rule_id: str, rule: CoverageRule, ctx: Context, union: _Union, start: 
             cursor, before = e0, last
     if cursor < end:
         gaps.append((cursor, end, before, None))
-    span_text = (f"{span.title} ({span.when()})" if span is not None
-                 else f"{wall_date(start)} – {wall_date(end - DAY)}")
+    span_text = (f"{span.title} ({texts.when(span.day(), span.when())})" if span is not None
+                 else f"{texts.day(wall_date(start))} – {texts.day(wall_date(end - DAY))}")
     for g0, g1, prev, nxt in gaps:
         if g1 <= allowed(g0):
             continue
         position = ("start" if g0 == start else f"after {prev.uid}" if prev is not None
                     else "start")
         subject = prev or nxt or span
-        gap_text = f"{wall_date(g0)} – {wall_date(g1 - 1)} ({humanise(g0, g1)})"
-        name = rule.a if isinstance(rule.a, str) else "the selected events"
-        who = f" ({', '.join(pk)})" if pk else ""
+        gap_text = (f"{texts.day(wall_date(g0))} – {texts.day(wall_date(g1 - 1))} "
+                    f"({humanise(g0, g1)})")
+        who = f"{', '.join(pk)}: " if pk else ""
         if g1 == end and prev is not None:
-            summary = (f"{name}{who} does not cover {span_text}: {prev.title} runs out "
-                       f"{humanise(g0, g1)} before it ends; uncovered {gap_text}")
+            summary = (f"{who}{texts.with_owner(prev.title, prev.actor)} runs out "
+                       f"{humanise(g0, g1)} before {span_text} ends; uncovered {gap_text}")
         else:
-            summary = f"{name}{who} does not cover {span_text}: gap {gap_text}"
-        allowed_text = format_duration(rule.max_gap) if rule.max_gap else "no gap"
+            summary = f"{who}nothing covers {span_text}: gap {gap_text}"
+        allowed_text = texts.duration(rule.max_gap) if rule.max_gap else "no gap"
         summary += f"; rule {rule_id} allows {allowed_text}"
         identity = {"span": span.uid if span is not None else span_text,
                     "partition": "|".join(pk), "position": position}
@@ -137,4 +137,4 @@ def _gaps(rule_id: str, rule: CoverageRule, ctx: Context, union: _Union, start: 
             due=g0, required=f"gap ≤ {allowed_text}",
             actual=f"gap {humanise(g0, g1)}", slack_days=-days_text(g1 - allowed(g0)),
             fix=ctx.fix_by(actor, g0 - DAY, verb="adopt a successor in force from "
-                                                  f"{wall_date(g0)}, i.e. decide")))
+                                                  f"{texts.day(wall_date(g0))}, i.e. decide")))

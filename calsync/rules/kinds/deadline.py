@@ -6,6 +6,11 @@ events matching a selector (the deferred December track); `in_years_of` limits t
 rule to election years and `not_before` demands the event after an anchor in that year
 (the newly elected council). A group passes when any of its events passes, so a June
 decision re-adopted in November by the new council is fine.
+
+Built-in expectations and statutory deadlines (`role: expected|deadline`, see
+`calsync.steps`) are constraints, never the step itself: a group with only those is no
+violation, and near the deadline (`gap_notice`) it is reported once, as `info`, that no
+date is known.
 """
 
 from __future__ import annotations
@@ -13,9 +18,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
+from calsync.rules import texts
 from calsync.rules.config import DeadlineRule, MonthDay
 from calsync.rules.findings import Context, EventRef, Finding, days_text, plural_days
-from calsync.rules.timeline import Item, key_fn, tuple_key, wall_of_date
+from calsync.rules.timeline import Item, Shift, key_fn, tuple_key, wall_of_date
+from calsync.steps import ACTUAL, DEADLINE, step_role
 from calsync.workdays import next_working_day
 
 __all__ = ["evaluate"]
@@ -68,7 +75,18 @@ def evaluate(rule_id: str, rule: DeadlineRule, ctx: Context) -> Iterator[Finding
             deadline = next_working_day(deadline, rule.country)
         groups.setdefault((pk, year), []).append((a, deadline))
     count = 0
+    notice = Shift.of(rule.gap_notice, -1) if rule.gap_notice is not None else None
     for (pk, year), members in groups.items():
+        actual = [(a, d) for a, d in members if step_role(a.attrs) == ACTUAL]
+        if not actual:
+            # Only expectations and statutory limits: they never satisfy the rule. Once
+            # the deadline is near and still no date is known, say so (once, as info).
+            gap = _gap(rule_id, rule, ctx, members, year, pk, notice)
+            if gap is not None:
+                yield gap
+                count += 1
+            continue
+        members = actual
         anchor: Item | None = None
         if rule.not_before is not None:
             anchor = next((anchors[(year, k)] for m, _ in members[:1]
@@ -86,6 +104,33 @@ def evaluate(rule_id: str, rule: DeadlineRule, ctx: Context) -> Iterator[Finding
             return
 
 
+def _gap(rule_id: str, rule: DeadlineRule, ctx: Context, members: list[tuple[Item, date]],
+         year: int, pk: tuple[str, ...], notice: Shift | None) -> Finding | None:
+    """The information gap of a group without an actual step, inside `gap_notice`."""
+    if notice is None:
+        return None
+    # The constraint (a statutory deadline) is the finding's subject when there is one.
+    subject, deadline = min(members, key=lambda pair: (step_role(pair[0].attrs) != DEADLINE,
+                                                       pair[1], pair[0].id))
+    due = wall_of_date(deadline)
+    if not notice(due) <= ctx.today <= due:
+        return None
+    attrs = subject.attrs
+    what = " ".join(p for p in (attrs.get("period"), attrs.get("process"),
+                                (attrs.get("step") or "").replace("-", " ")) if p) \
+        or rule.title or "step"
+    owner = ctx.owner_of(subject.actor) or subject.actor
+    finding = ctx.finish(rule_id, rule, Finding(
+        rule_id, rule.kind, {"partition": "|".join(pk), "year": str(year)},
+        texts.info_gap(owner, what, deadline), EventRef.of(subject), None, due=due,
+        required=f"by {deadline}", actual="no date known",
+        fix=ctx.fix_by(subject.actor, due, verb="set the date"),
+        details={"deadline": deadline.isoformat(), "year": str(year),
+                 "information_gap": "true"}))
+    finding.severity = "info"  # the lowest, whatever the rule's severity or escalation
+    return finding
+
+
 def _finding(rule_id: str, rule: DeadlineRule, ctx: Context, a: Item, deadline: date,
              year: int, pk: tuple[str, ...], anchor: Item | None, floor: int | None
              ) -> Finding:
@@ -94,12 +139,15 @@ def _finding(rule_id: str, rule: DeadlineRule, ctx: Context, a: Item, deadline: 
     slack = due - a.sd
     what = rule.title or "the deadline"
     if floor is not None and a.sd < floor and anchor is not None:
-        summary = (f"{a_ref.label()} is before {anchor.title} ({anchor.when()}); in {year} "
-                   f"rule {rule_id} requires it between {anchor.day()} and {deadline} "
+        summary = (f"{a_ref.label()} is before {anchor.title} "
+                   f"({texts.when(anchor.day(), anchor.when())}); in {year} "
+                   f"rule {rule_id} requires it between {texts.day(anchor.day())} and "
+                   f"{texts.day(deadline)} "
                    f"({what}), and no such event is scheduled")
         slack = a.sd - floor
     else:
-        summary = (f"{a_ref.label()} is {plural_days(days_text(-slack))} after {deadline}; "
+        summary = (f"{a_ref.label()} is {plural_days(days_text(-slack))} after "
+                   f"{texts.day(deadline)}; "
                    f"rule {rule_id} requires it by then ({what})")
     fix = ctx.fix_by(a.actor, due, earliest=floor)
     identity = {"partition": "|".join(pk), "year": str(year)}

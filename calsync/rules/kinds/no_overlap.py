@@ -10,7 +10,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterator
 
-from calsync.durations import format_duration
+from calsync.rules import texts
 from calsync.rules.config import NoOverlapRule
 from calsync.rules.findings import Context, EventRef, Finding, days_text, plural_days
 from calsync.rules.timeline import Item, Shift, key_fn, tuple_key
@@ -68,7 +68,7 @@ def _finding(rule_id: str, rule: NoOverlapRule, ctx: Context, first: Item, later
     first_ref, later_ref = EventRef.of(first), EventRef.of(later)
     overlap = reach - later.s
     clash = later.s < (first.e if first.e > first.s else first.s + 1)
-    sep_text = format_duration(rule.min_separation) if rule.min_separation else "P0D"
+    sep_text = texts.duration(rule.min_separation)
     how = "clashes with" if clash else f"is less than {sep_text} after"
     summary = (f"{later_ref.label()} {how} {first_ref.label()}; rule {rule_id} requires "
                + ("them not to overlap" if not rule.min_separation

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from calsync.durations import format_duration
+from calsync.rules import texts
 from calsync.rules.config import PrecedesRule
 from calsync.rules.findings import Context, EventRef, Finding, days_text, plural_days
 from calsync.rules.kinds.pairing import pairs
@@ -23,7 +23,7 @@ def evaluate(rule_id: str, rule: PrecedesRule, ctx: Context) -> Iterator[Finding
     back = Shift.of(rule.min_lead, -1)
     most = Shift.of(rule.max_lead) if rule.max_lead is not None else None
     most_back = Shift.of(rule.max_lead, -1) if rule.max_lead is not None else None
-    min_text = format_duration(rule.min_lead) if rule.min_lead is not None else "P0D"
+    min_text = texts.duration(rule.min_lead)
     a_word = "ends" if rule.a_point == "end" else "starts"
     b_word = "starts" if rule.b_point == "start" else "ends"
     count = 0
@@ -53,9 +53,10 @@ def evaluate(rule_id: str, rule: PrecedesRule, ctx: Context) -> Iterator[Finding
                     rule_id, rule.kind, identity, summary, a_ref, b_ref, due=latest,
                     required=f"lead ≥ {min_text}", actual=f"lead {days_text(actual):g} days",
                     slack_days=days_text(bp - lead(ap)),
-                    fix=ctx.fix_by(a.actor, latest))
+                    fix=ctx.fix_by(a.actor, latest),
+                    object_fix=ctx.fix_from(b.actor, lead(ap), verb="move it"))
             elif most is not None and most_back is not None and bp > most(ap):
-                max_text = format_duration(rule.max_lead) if rule.max_lead else ""
+                max_text = texts.duration(rule.max_lead)
                 summary = (f"{a_ref.label()} is {plural_days(days_text(actual))} before "
                            f"{b_ref.label()}, more than the {max_text} rule {rule_id} allows")
                 earliest = most_back(bp)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from calsync.durations import format_duration
+from calsync.rules import texts
 from calsync.rules.config import WithinRule
 from calsync.rules.findings import Context, EventRef, Finding, days_text, plural_days
 from calsync.rules.kinds.pairing import pairs
@@ -41,7 +41,8 @@ def evaluate(rule_id: str, rule: WithinRule, ctx: Context) -> Iterator[Finding]:
     if rule.window is not None:
         lo = wall_of_date(rule.window.from_) if rule.window.from_ else -_INF
         hi = wall_of_date(rule.window.to) if rule.window.to else _INF
-        text = (f"{rule.window.from_ or '…'} – {rule.window.to or '…'}")
+        text = (f"{texts.day(rule.window.from_) if rule.window.from_ else '…'} – "
+                f"{texts.day(rule.window.to) if rule.window.to else '…'}")
         for a in ctx.select(rule.a):
             ok, off = _inside(a, rule.point, lo, hi, True)
             if ok:
@@ -77,11 +78,11 @@ def evaluate(rule_id: str, rule: WithinRule, ctx: Context) -> Iterator[Finding]:
         _, b, lo, hi, off = best
         parts = []
         if rel.from_ is not None:
-            parts.append(f"from {format_duration(rel.from_)}")
+            parts.append(f"from {texts.duration(rel.from_)}")
         if rel.to_anchor is not None:
             parts.append(f"to its {rel.to_anchor}")
         elif rel.to is not None:
-            parts.append(f"to {format_duration(rel.to)}")
+            parts.append(f"to {texts.duration(rel.to)}")
         text = f"{' '.join(parts)} around the {rel.anchor} of {b.title}".strip()
         yield _finding(rule_id, rule, ctx, a, b, lo, hi, off, text, what)
         count += 1
@@ -95,12 +96,12 @@ def _finding(rule_id: str, rule: WithinRule, ctx: Context, a: Item, b: Item | No
     b_ref = EventRef.of(b) if b is not None else None
     if off > 0:
         edge = wall_date(hi)
-        how = f"{plural_days(days_text(off))} after the window closes ({edge})"
+        how = f"{plural_days(days_text(off))} after the window closes ({texts.day(edge)})"
         fix = ctx.fix_by(a.actor, hi, earliest=lo if lo > -_INF else None)
         due = hi
     else:
         edge = wall_date(lo)
-        how = f"{plural_days(days_text(off))} before the window opens ({edge})"
+        how = f"{plural_days(days_text(off))} before the window opens ({texts.day(edge)})"
         fix = ctx.fix_from(a.actor, lo, latest=hi if hi < _INF else None)
         due = a.s - a.s % DAY
     summary = f"{a_ref.label()}: its {what} is {how}; rule {rule_id} requires it within {text}"

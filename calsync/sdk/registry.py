@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from calsync.config.schema import ConnectorConfig
-from calsync.connector import Connector
+from calsync.sdk.contract import Connector
 
 __all__ = ["BUILTIN_CONNECTORS", "UnknownConnectorType", "build_connector", "connector_class",
            "known_types"]

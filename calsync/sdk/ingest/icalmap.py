@@ -25,12 +25,12 @@ from zoneinfo import ZoneInfo
 import recurring_ical_events
 from icalendar import Calendar, Event
 
-from calsync.connector import Horizon
 from calsync.errors import SkippableRecordError
-from calsync.ingest.compat import apply_fixes
-from calsync.ingest.icalsplit import CalendarContext, IcalGroup, unfold
-from calsync.ingest.timezones import iana_zone, zone_name
 from calsync.model import EventData, Status
+from calsync.sdk.contract import Horizon
+from calsync.sdk.ingest.compat import apply_fixes
+from calsync.sdk.ingest.icalsplit import CalendarContext, IcalGroup, unfold
+from calsync.sdk.ingest.timezones import iana_zone, zone_name
 
 __all__ = ["derived_uid", "group_to_events"]
 

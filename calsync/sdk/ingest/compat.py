@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from calsync.ingest.icalsplit import CalendarContext
+from calsync.sdk.ingest.icalsplit import CalendarContext
 
 __all__ = ["FIXES", "Fix", "apply_fixes"]
 

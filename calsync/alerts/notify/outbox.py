@@ -22,8 +22,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, or_, select, text, update
 
+from calsync.alerts.notify.senders import SendError, send
 from calsync.config.schema import Config
-from calsync.notify.senders import SendError, send
 from calsync.store.tables import notification_outbox as outbox
 
 __all__ = ["DrainReport", "db_now", "default_owner", "enqueue", "list_outbox", "send_due"]

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from calsync.notify.config import EmailReceiver, WebhookReceiver
+from calsync.alerts.notify.config import EmailReceiver, WebhookReceiver
 
 __all__ = ["SendError", "render_email", "send", "send_email", "send_webhook"]
 

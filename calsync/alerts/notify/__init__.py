@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from calsync.alerts.notify.outbox import DrainReport
     from calsync.clock import Clock
     from calsync.config.schema import Config
-    from calsync.notify.outbox import DrainReport
     from calsync.runtime import Runtime
 
 __all__ = ["drain_outbox"]
@@ -33,9 +33,9 @@ def drain_outbox(runtime: Runtime | None = None, *, engine: Engine | None = None
     after `calsync.rules.evaluate_and_update`. Pass a `Runtime`, or `engine` + `config`
     (+ `clock`); `owner` names this instance in the claim (default: host:pid:random).
     """
-    from calsync.notify.dispatch import dispatch
-    from calsync.notify.outbox import send_due
-    from calsync.rules.service import parts
+    from calsync.alerts.evaluate import parts
+    from calsync.alerts.notify.dispatch import dispatch
+    from calsync.alerts.notify.outbox import send_due
 
     engine, config, clock = parts(runtime, engine, config, clock)
     enqueued = dispatch(engine, config, clock.now())

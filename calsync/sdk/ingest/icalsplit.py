@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any
 
-from calsync.connector import Record, record_key
 from calsync.errors import FeedParseError
-from calsync.ingest.timezones import iana_zone, offset_zone
+from calsync.sdk.contract import Record, record_key
+from calsync.sdk.ingest.timezones import iana_zone, offset_zone
 
 __all__ = ["CalendarContext", "IcalGroup", "split_calendar", "split_records", "unfold"]
 

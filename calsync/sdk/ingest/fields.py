@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
-from calsync.connector import Options
 from calsync.errors import SkippableRecordError
 from calsync.model import EventData, Status
+from calsync.sdk.contract import Options
 
 __all__ = ["FieldMap", "get_path", "map_record", "parse_when", "status_of", "valid_end"]
 

@@ -23,11 +23,11 @@ from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from calsync.alerts.fingerprint import fingerprint
+from calsync.alerts.notify.config import RouteConfig
+from calsync.alerts.notify.outbox import enqueue
+from calsync.alerts.notify.payload import group_key, webhook_v4
 from calsync.alerts.store import Alert, get_alert, list_alerts, list_silences
 from calsync.config.schema import Config
-from calsync.notify.config import RouteConfig
-from calsync.notify.outbox import enqueue
-from calsync.notify.payload import group_key, webhook_v4
 from calsync.store.tables import alerts as alerts_table
 from calsync.store.tables import notification_groups as groups
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, or_, select
 
@@ -43,7 +44,13 @@ class EvaluationSummary:
         return {"at": self.at.isoformat(), "incremental": self.incremental,
                 "rules": self.rules, "findings": self.findings,
                 "alerts": self.alerts.as_dict(), "enqueued": self.enqueued,
-                "events": self.events, "seconds": round(self.seconds, 3)}
+                "events": self.events, "seconds": round(self.seconds, 3),
+                "warnings": list(self.warnings)}
+
+    @property
+    def warnings(self) -> list[str]:
+        """Rules that hit their findings cap, in words."""
+        return self.evaluation.warnings if self.evaluation is not None else []
 
 
 def parts(runtime: Runtime | None, engine: Engine | None, config: Config | None,
@@ -65,9 +72,11 @@ def evaluate_and_update(runtime: Runtime | None = None, *, engine: Engine | None
     Call it after a sync with the ids of the events the sync added, changed or
     cancelled (`changed_event_ids`): only the rules whose selectors contain one of them
     (or that have a firing alert about one of them) run, and only their alerts change.
-    Without ids every enabled rule runs, and alerts of rules no longer configured
-    resolve. Pass a `Runtime`, or `engine` + `config` (+ `clock`). Sending is
-    separate: `calsync.notify.drain_outbox` delivers what this enqueued.
+    Without ids every enabled rule runs. Either way, alerts of rules disabled or no
+    longer configured resolve, and findings already due before today that have no
+    alert yet are history, not new alerts (`alerts.past_due`). Pass a `Runtime`, or
+    `engine` + `config` (+ `clock`). Sending is separate: `calsync.alerts.notify.drain_outbox`
+    delivers what this enqueued.
     """
     engine, config, clock = parts(runtime, engine, config, clock)
     started = time.perf_counter()
@@ -92,18 +101,20 @@ def evaluate_and_update(runtime: Runtime | None = None, *, engine: Engine | None
             rule_ids = [r for r in config.rules if r in touched]
     evaluation = evaluate(config, timeline, now, rule_ids)
     with engine.begin() as conn:
-        stale: list[str] = []
-        if rule_ids is None:
-            configured = {r for r, rule in config.rules.items() if rule.enabled}
-            stale = [r for r in conn.execute(select(alerts.c.rule_id).distinct().where(
-                alerts.c.status == "firing", alerts.c.rule_kind != "system")).scalars()
-                     if r not in configured]
+        # Rules disabled or removed since: their alerts resolve now, whatever evaluation
+        # (full or incremental, from any command or job) comes first.
+        configured = {r for r, rule in config.rules.items() if rule.enabled}
+        stale = [r for r in conn.execute(select(alerts.c.rule_id).distinct().where(
+            alerts.c.status == "firing", alerts.c.rule_kind != "system")).scalars()
+                 if r not in configured]
+        history_before = now.astimezone(ZoneInfo(config.timezone)).date() \
+            if config.alerts.past_due == "history" else None
         result = apply_findings(conn, evaluation.findings, evaluation.rules, now,
-                                resolve_other_rules=stale)
+                                resolve_other_rules=stale, history_before=history_before)
         wake_snoozed(conn, now)
     enqueued = 0
     if notify:
-        from calsync.notify.dispatch import dispatch
+        from calsync.alerts.notify.dispatch import dispatch
 
         enqueued = dispatch(engine, config, now)
     return EvaluationSummary(

@@ -28,8 +28,8 @@ import certifi
 import httpx
 
 from calsync import __version__
-from calsync.connector import Bookmark, NotModified
 from calsync.errors import FatalFetchError, RetriableFetchError
+from calsync.sdk.contract import Bookmark, NotModified
 
 __all__ = ["DEFAULT_MAX_BYTES", "MAX_REDIRECTS", "USER_AGENT", "Fetched", "fetch",
            "make_client", "parse_retry_after"]

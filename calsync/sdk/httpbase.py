@@ -15,9 +15,9 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
-from calsync.connector import BaseConnector, FetchContext, NotModified, Options
 from calsync.errors import FatalFetchError
-from calsync.http import DEFAULT_MAX_BYTES, Fetched, fetch
+from calsync.sdk.contract import BaseConnector, FetchContext, NotModified, Options
+from calsync.sdk.http import DEFAULT_MAX_BYTES, Fetched, fetch
 
 __all__ = ["HttpConnector", "HttpOptions", "normalise_url"]
 

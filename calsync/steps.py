@@ -1,0 +1,54 @@
+"""Step identity: which step of whose process an event is, and whether it is the real one.
+
+A built-in cycle is an *expectation* (`role: expected`, a typical date) or a *constraint*
+(`role: deadline`, a statutory limit) about one step of one organisation's process:
+the organisation is the event's actor, the step is the attributes `process`, `step` and
+`period`. An event with the same four values and no `role` is the *actual* step (what a
+connector says is planned or decided); it supersedes the expectations of its step on the
+rules' timeline, in the feeds and in listings. Constraints are never superseded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+__all__ = ["ACTUAL", "DEADLINE", "EXPECTED", "STEP_ATTRS", "step_key", "step_role",
+           "superseded"]
+
+EXPECTED = "expected"
+DEADLINE = "deadline"
+ACTUAL = "actual"
+STEP_ATTRS = ("process", "step", "period")
+
+
+def step_key(actor: str | None, attrs: Mapping[str, str]) -> str | None:
+    """`actor|process|step|period`, or None when the event names no step."""
+    process, step, period = (attrs.get(name) for name in STEP_ATTRS)
+    if not (process and step and period):
+        return None
+    return "\x1f".join((actor or "", process, step, period))
+
+
+def step_role(attrs: Mapping[str, str]) -> str:
+    """`expected`, `deadline` or (no role, or any other word) `actual`."""
+    role = attrs.get("role")
+    return role if role in (EXPECTED, DEADLINE) else ACTUAL
+
+
+def superseded(events: Iterable[tuple[int, str | None, Mapping[str, str]]]) -> set[int]:
+    """Ids of the expected events whose step has an actual event among `events`
+    (id, actor, attrs); pass only events that are not cancelled."""
+    actual: set[str] = set()
+    expected: list[tuple[int, str]] = []
+    for id_, actor, attrs in events:
+        if "process" not in attrs:
+            continue
+        key = step_key(actor, attrs)
+        if key is None:
+            continue
+        role = step_role(attrs)
+        if role == ACTUAL:
+            actual.add(key)
+        elif role == EXPECTED:
+            expected.append((id_, key))
+    return {id_ for id_, key in expected if key in actual}

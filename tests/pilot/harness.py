@@ -18,11 +18,11 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from calsync.alerts.evaluate import EvaluationSummary
 from calsync.alerts.store import Alert, list_alerts
 from calsync.clock import FixedClock
 from calsync.config import load_config
 from calsync.rules import evaluate_and_update
-from calsync.rules.service import EvaluationSummary
 from calsync.runtime import Runtime
 from calsync.store.engine import make_engine, upgrade
 from calsync.sync import SyncReport

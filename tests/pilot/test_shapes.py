@@ -29,5 +29,6 @@ def test_json_api_meetings_have_the_oparl_keys() -> None:
                           "2027-03-26", organizer="RS")], "http://127.0.0.1:1")
     [meeting] = listing["data"]
     assert set(meeting) == shape | {"web"}
-    assert meeting["end"] == "2027-03-27T00:00:00+01:00" and not meeting["cancelled"]
+    assert meeting["start"] == "2027-02-01T09:00:00+01:00" and not meeting["cancelled"]
+    assert meeting["end"] == "2027-03-26T16:00:00+01:00"
     assert set(listing) == {"data", "pagination", "links"}

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 SHAPES = Path(__file__).resolve().parent / "shapes"
 ICS_SHAPE = SHAPES / "simrishamn_budgetprocess_excerpt.ics"
 OPARL_SHAPE = SHAPES / "oparl_meeting_augsburg.json"
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 # Where the example connectors of config.yaml read (their `url:` is rewritten to these).
 PATHS = {"kommun-beslut": "/vasterbotten/beslut.ics",
@@ -93,21 +95,28 @@ def _shape_meeting() -> dict[str, Any]:
     return {k: v for k, v in shape.items() if not k.startswith("_")}
 
 
+def _local(day: date, at: time) -> str:
+    """An OParl date-time: Swedish wall-clock time with its UTC offset."""
+    return datetime.combine(day, at, STOCKHOLM).isoformat()
+
+
 def oparl(items: list[Item], base: str) -> dict[str, Any]:
     """An OParl 1.1 meeting list (`data` plus `pagination` and `links`) whose Meeting
-    objects have exactly the keys of the shape file, plus `web` (a spec property)."""
+    objects have exactly the keys of the shape file, plus `web` (a spec property);
+    meetings run from 09:00 on the first day to 16:00 on the last, Swedish time."""
     shape = _shape_meeting()
     data = []
     for n, item in enumerate(items, start=1):
-        last = date.fromisoformat(item.end or item.start) + timedelta(days=1)
+        first = date.fromisoformat(item.start)
+        last = date.fromisoformat(item.end or item.start)
         meeting = dict(shape)
         meeting.update({
             "id": f"{base}/oparl/meetings?id={n}",
             "name": item.title,
             "meetingState": item.state,
             "cancelled": item.state == "inställt",
-            "start": f"{item.start}T00:00:00+01:00",
-            "end": f"{last.isoformat()}T00:00:00+01:00",
+            "start": _local(first, time(9, 0)),
+            "end": _local(last, time(16, 0)),
             "organization": [f"{base}/oparl/organizations?id={BODIES[item.organizer or 'RS']}"],
             "web": f"{base}/moten/{n}",
         })

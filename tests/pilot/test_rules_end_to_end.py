@@ -202,14 +202,23 @@ CASES = [
     Case("R13", "review decided in April 2027", (
         region("RF", "Översyn av den regionala utvecklingsstrategin (mandatperioden 2026–2030)",
                "2027-04-20"),), None),
-    # R14: election-year budgets after the state's budget bill.
-    Case("R14", "adopted before a new government's bill", (
+    # R14-A: election-year budgets after the state's budget bill.
+    Case("R14-A", "adopted before a new government's bill", (
         kommun("Umeå", "KF fastställer budget 2031", "2030-11-12",
                "De nyvalda fullmäktige fastställer budget för år 2031."),),
         Fires("warning", "Umeå kommun", ("15 November 2030",))),
-    Case("R14", "adopted after the latest bill", (
+    Case("R14-A", "adopted after the latest bill", (
         kommun("Umeå", "KF fastställer budget 2031", "2030-11-26",
                "De nyvalda fullmäktige fastställer budget för år 2031."),), None),
+    # R14-B: ... and the Riksdag's frame decision in December (information).
+    Case("R14-B", "adopted in November, before the frame decision", (
+        kommun("Umeå", "KF fastställer budget 2031", "2030-11-26",
+               "De nyvalda fullmäktige fastställer budget för år 2031."),),
+        Fires("info", "Umeå kommun", ("5 December 2030",))),
+    Case("R14-B", "adopted on the December track", (
+        kommun("Umeå", "KF fastställer budget 2031", "2030-12-16",
+               "De nyvalda fullmäktige fastställer budget för år 2031 (särskilda skäl)."),),
+        None),
     # R15: the committee's 1:1 decisions after the villkorsbeslut.
     Case("R15", "1:1 money allocated in early December", (
         region("RUN", "Regionala utvecklingsmedel (1:1) för år 2028", "2027-12-01"),),

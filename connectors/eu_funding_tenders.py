@@ -65,6 +65,7 @@ class EuFundingTendersConnector(HttpConnector):
     """Opening and deadline dates of EU funding calls and topics (SEDIA search API)."""
 
     type = "eu_funding_tenders"
+    attributes = frozenset({"identifier", "call", "programme", "status", "category"})
     title = "EU Funding & Tenders Portal: calls and topics"
     Options = EuFundingTendersOptions
     accept = ("application/json", "text/json")

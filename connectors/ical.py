@@ -53,6 +53,7 @@ class IcalConnector(HttpConnector):
     """Events from an iCalendar (.ics) feed or file."""
 
     type = "ical"
+    attributes = frozenset({"category", "categories"})
     title = "iCalendar feed or file"
     Options = IcalOptions
     accept = ICAL_TYPES

@@ -171,6 +171,7 @@ class JsonConnector(_ListingConnector):
     """Events from a JSON list (an agency's API or export) with a declared field mapping."""
 
     type = "json"
+    attributes = frozenset({"category"})
     title = "JSON list with a field mapping"
     Options = JsonOptions
     accept = ("application/json", "text/json", "application/ld+json", "text/plain",
@@ -208,6 +209,7 @@ class CsvConnector(_ListingConnector):
     """Events from a CSV file or URL (one row an event) with a declared column mapping."""
 
     type = "csv"
+    attributes = frozenset({"category"})
     title = "CSV table with a column mapping"
     Options = CsvOptions
     accept = ("text/csv", "text/plain", "application/csv", "application/octet-stream",

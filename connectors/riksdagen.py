@@ -64,6 +64,7 @@ class RiksdagenConnector(HttpConnector):
     """Events from the Riksdag's calendar (data.riksdagen.se/kalender)."""
 
     type = "riksdagen"
+    attributes = frozenset({"category", "dok_id", "riksmote", "start_status"})
     title = "Sveriges riksdag: calendar"
     Options = RiksdagenOptions
     accept = ("application/json", "text/json", "text/plain", "text/calendar")

@@ -79,6 +79,16 @@ class SchedulesConnector(BaseConnector):
         return load_catalog(sorted(library), display={p.resolve(): display_path(p)
                                                       for p in library})
 
+    def provided_attrs(self) -> frozenset[str]:
+        """What the published cycles carry: their `attrs`, their step identity and the
+        provenance every cycle has."""
+        found = {"cycle", "precision", "certainty", "legal_status"}
+        for path in self.files:
+            for cycle_id in self.catalog.ids_in(path):
+                entry = self.catalog.entries[cycle_id].entry
+                found |= set(entry.attrs) | set(entry.step_attrs())
+        return frozenset(found)
+
     def check(self, levels: Collection[str], kinds: Collection[str]) -> list[Problem]:
         """Levels and kinds the cycles use must be defined in the config: a typo such as
         `kind: holidy` would otherwise reach the timeline unnoticed."""

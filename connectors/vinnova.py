@@ -51,6 +51,7 @@ class VinnovaConnector(HttpConnector):
     """Opening, closing and estimated decision dates of Vinnova's application rounds."""
 
     type = "vinnova"
+    attributes = frozenset({"diarienummer", "call", "category"})
     title = "Vinnova: calls and application rounds"
     Options = VinnovaOptions
     accept = ("application/json", "text/json", "text/plain")

@@ -16,6 +16,7 @@ from calsync.alerts import store
 from calsync.cli.common import console, pass_runtime, require_schema
 from calsync.cli.evaluate import SEVERITY_STYLE
 from calsync.durations import parse_duration
+from calsync.rules import texts
 from calsync.runtime import Runtime
 
 __all__ = ["register"]
@@ -130,8 +131,12 @@ def show_command(runtime: Runtime, ref: str, fmt: str) -> None:
                                 f"  {alert.rule_id} ({alert.rule_kind}) ",
                                 (alert.severity, SEVERITY_STYLE.get(alert.severity, ""))))
     console.print(alert.annotations.get("description", alert.summary), soft_wrap=True)
-    details = [(k, alert.annotations.get(k)) for k in (
-        "required", "actual", "slack_days", "due_at", "subject_url", "object_url")]
+    due = alert.due_at.astimezone(ZoneInfo(runtime.config.timezone)).date() \
+        if alert.due_at else None
+    details = [("due", texts.day(due) if due else None),
+               ("owner", alert.labels.get("owner"))]
+    details += [(k, alert.annotations.get(k)) for k in (
+        "required", "actual", "subject_url", "object_url")]
     for key, value in details:
         if value:
             console.print(f"  {key}: {value}", soft_wrap=True)

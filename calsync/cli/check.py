@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from calsync.cli.common import console, pass_runtime
+from calsync.rules.needs import attribute_warnings
 from calsync.runtime import Runtime
 
 
@@ -17,6 +18,12 @@ def check_command(runtime: Runtime) -> None:
     console.print(f"[green]✓[/] {config.source_file} is valid: "
                   f"{len(runtime.connectors)} connector(s) ({len(enabled)} enabled), "
                   f"{len(config.feeds)} feed(s), levels {', '.join(config.levels)}.")
+    warnings = attribute_warnings(config, runtime.connectors)
+    for warning in warnings:
+        console.print(f"[yellow]warning[/] {warning}", soft_wrap=True)
+    if warnings:
+        console.print(f"{len(warnings)} warning(s): the configuration loads, but these rules "
+                      "cannot see the events they are about.")
 
 
 def register(group: click.Group) -> None:

@@ -81,6 +81,7 @@ def _from_located(located: Located, *, base_dir: Path) -> Config:
     if problems:
         raise ConfigError(problems)
     config._options = options
+    config._located = located
     return config
 
 

@@ -20,17 +20,29 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from calsync.configtypes import StrictModel
 from calsync.model import Status
 
-__all__ = ["CAPTURE_TYPES", "Capture", "MappingRule", "convert", "fill", "template_names"]
+__all__ = ["CAPTURE_TYPES", "AttrMap", "Capture", "MappingRule", "convert", "fill",
+           "template_names"]
 
 CAPTURE_TYPES = ("str", "int", "date")
 _TEMPLATE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _strings(value: Any) -> Any:
+    """YAML reads `budget_year: 2028` as a number; attributes are text (typed by rules)."""
+    if isinstance(value, dict):
+        return {str(k): v if isinstance(v, str) else str(v) for k, v in value.items()}
+    return value
+
+
+AttrMap = Annotated[dict[str, str], BeforeValidator(_strings)]
+"""Attribute name -> value, numbers and dates in YAML taken as their text."""
 
 
 def _compile(pattern: str, what: str) -> re.Pattern[str]:
@@ -108,18 +120,11 @@ class MappingRule(StrictModel):
     level: str | None = None
     actor: str | None = None
     status: Status | None = None
-    attrs: dict[str, str] = Field(
+    attrs: AttrMap = Field(
         default_factory=dict,
         description="Constant attributes; '{name}' inserts a captured attribute.")
     capture: dict[str, Capture] = Field(
         default_factory=dict, description="Attributes captured from fields with a regex.")
-
-    @field_validator("attrs", mode="before")
-    @classmethod
-    def _attr_strings(cls, value: object) -> object:
-        if isinstance(value, dict):
-            return {str(k): v if isinstance(v, str) else str(v) for k, v in value.items()}
-        return value
 
     @field_validator("capture", mode="before")
     @classmethod

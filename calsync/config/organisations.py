@@ -22,7 +22,7 @@ from pydantic import Field, field_validator
 
 from calsync.configtypes import StrictModel
 
-__all__ = ["Organisation", "Organisations"]
+__all__ = ["Organisation", "Organisations", "check_unambiguous"]
 
 
 class Organisation(StrictModel):
@@ -41,6 +41,24 @@ class Organisation(StrictModel):
         if not value.strip():
             raise ValueError("an organisation needs a name")
         return value.strip()
+
+
+def check_unambiguous(organisations: list[Organisation]) -> list[Organisation]:
+    """A name or body listed by two organisations would address fixes at random."""
+    owner: dict[str, str] = {}
+    for org in organisations:
+        for name in (org.name, *org.bodies, *(a for a in org.actors
+                                               if not any(ch in a for ch in "*?["))):
+            first = owner.setdefault(name, org.name)
+            if first != org.name:
+                raise ValueError(f"{name!r} is listed for both {first!r} and {org.name!r}; "
+                                 "give bodies their full names (e.g. 'Kommunfullmäktige i "
+                                 "Skellefteå')")
+    names = [org.name for org in organisations]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ValueError(f"organisation {dupes[0]!r} is listed twice")
+    return organisations
 
 
 @dataclass(frozen=True)

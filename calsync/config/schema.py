@@ -24,10 +24,11 @@ from pydantic import (
 )
 
 from calsync.alerts.config import AlertsConfig
-from calsync.config.mapping import MappingRule
-from calsync.config.organisations import Organisation, Organisations
+from calsync.config.mapping import AttrMap, MappingRule
+from calsync.config.organisations import Organisation, Organisations, check_unambiguous
 from calsync.configtypes import Schedule, StrictModel, check_timezone
 from calsync.durations import Duration, parse_duration
+from calsync.errors import Problem
 from calsync.model import DEFAULT_KINDS
 from calsync.rules.config import Rule
 from calsync.scheduler.settings import SchedulerConfig, Seconds
@@ -108,7 +109,7 @@ class ConnectorConfig(BaseModel):
     kind: str | None = None
     tags: list[str] = Field(default_factory=list)
     timezone: str | None = None
-    attrs: dict[str, str] = Field(
+    attrs: AttrMap = Field(
         default_factory=dict,
         description="Attributes every event of the connector gets unless it sets its own.")
     mapping: list[MappingRule] = Field(default_factory=list)
@@ -123,13 +124,6 @@ class ConnectorConfig(BaseModel):
     @classmethod
     def _tz(cls, value: str | None) -> str | None:
         return None if value is None else check_timezone(value)
-
-    @field_validator("attrs", mode="before")
-    @classmethod
-    def _attr_strings(cls, value: Any) -> Any:
-        if isinstance(value, dict):
-            return {str(k): v if isinstance(v, str) else str(v) for k, v in value.items()}
-        return value
 
     @property
     def options(self) -> dict[str, Any]:
@@ -243,6 +237,14 @@ class Config(StrictModel):
     base_dir: Path = Field(default=Path(), exclude=True)
     source_file: str = Field(default="config.yaml", exclude=True)
     _options: dict[str, BaseModel] = PrivateAttr(default_factory=dict)
+    _located: Any = PrivateAttr(None)  # the loaded file with its lines, for warnings
+
+    def problem(self, path: tuple[str | int, ...], message: str) -> Problem:
+        """A problem (or warning) at `path` in the config file, with its line."""
+        if self._located is not None:
+            found: Problem = self._located.problem(path, message)
+            return found
+        return Problem(self.source_file, None, ".".join(map(str, path)), message)
 
     def connector_options(self, name: str) -> BaseModel:
         """The validated options of connector `name` (set by `load_config`)."""
@@ -252,6 +254,11 @@ class Config(StrictModel):
     @classmethod
     def _tz(cls, value: str) -> str:
         return check_timezone(value)
+
+    @field_validator("organisations")
+    @classmethod
+    def _organisations(cls, value: list[Organisation]) -> list[Organisation]:
+        return check_unambiguous(value)
 
     def resolve(self, path: str | Path) -> Path:
         """A path from the config, relative to the config file's folder."""

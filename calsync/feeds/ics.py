@@ -15,6 +15,8 @@ What real clients need (../shared/design/feeds-and-clients.md):
 - all-day events are `VALUE=DATE` with an exclusive DTEND (and Outlook's all-day flag);
 - cancelled events stay as `STATUS:CANCELLED` with "Cancelled:" in the summary (Outlook
   shows cancelled events as active otherwise), for as long as the feed keeps them;
+- an expected step (`calsync.steps`) says "Expected:" in its summary; once the actual
+  step exists the expectation is not in the feed at all;
 - deadlines (or any kinds the feed names) may carry a VALARM reminder.
 
 The helpers (`fold`, `escape_text`, `content`, `calendar_header`, `CALENDAR_END`,
@@ -31,6 +33,7 @@ from zoneinfo import ZoneInfo
 from calsync import __version__
 from calsync.feeds.vtimezone import vtimezone
 from calsync.model import Event, Status
+from calsync.steps import EXPECTED
 
 __all__ = [
     "CALENDAR_END",
@@ -144,6 +147,8 @@ def render_event(event: Event, *, alarms: AlarmSpec | None = None,
         lines.append(_when("DTEND", data.end, data.timezone))
     cancelled = data.status == Status.CANCELLED
     summary = f"Cancelled: {data.title}" if cancelled else data.title
+    if not cancelled and data.attrs.get("role") == EXPECTED:
+        summary = f"Expected: {data.title}"  # a built-in expectation no actual step replaced
     lines.append(f"SUMMARY:{escape_text(summary)}")
     description = data.description
     if data.actor:

@@ -160,6 +160,13 @@ class BaseConnector:
     type: ClassVar[str]
     title: ClassVar[str]
     Options: ClassVar[builtins.type[BaseModel]] = Options
+    attributes: ClassVar[frozenset[str] | None] = None
+    """The attributes this type's events may carry before mapping (`calsync check` warns
+    about rules needing an attribute no source sets); None: not known."""
+
+    def provided_attrs(self) -> frozenset[str] | None:
+        """Attributes this connector's events may carry before its `attrs:`/`mapping:`."""
+        return self.attributes
 
     def __init__(self, name: str, config: ConnectorConfig, options: BaseModel,
                  base_dir: Path) -> None:

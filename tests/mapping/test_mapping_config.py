@@ -71,3 +71,22 @@ def test_mistakes_are_reported_with_file_and_line(write_config: Callable[..., Pa
     assert len(found) == 1
     assert found[0].startswith(f"config.yaml:{line}: connectors.kf.mapping[0]"), found[0]
     assert message.lower() in found[0].lower(), found[0]
+
+
+def test_organisations_load_and_ambiguous_bodies_are_file_line_errors(
+        write_config: Callable[..., Path]) -> None:
+    config = load_config(write_config(
+        "organisations:\n"
+        "  - {name: Region Västerbotten, bodies: [Regionstyrelsen]}\n"
+        "  - {name: Umeå kommun, actors: ['Umeå kommun*']}\n"))
+    owners = config.owners
+    assert owners.owner("Regionstyrelsen") == "Region Västerbotten"
+    assert owners.owner("Umeå kommun, Kommunstyrelsen") == "Umeå kommun"
+    assert owners.owner("European Commission") is None
+    found = problems(write_config(
+        "organisations:\n"
+        "  - {name: Umeå kommun, bodies: [Kommunfullmäktige]}\n"
+        "  - {name: Vindelns kommun, bodies: [Kommunfullmäktige]}\n"))
+    assert len(found) == 1 and found[0].startswith("config.yaml:1: organisations:")
+    assert "'Kommunfullmäktige' is listed for both 'Umeå kommun' and 'Vindelns kommun'" \
+        in found[0]

@@ -177,3 +177,31 @@ def test_check_accepts_the_documented_example(tmp_path: Path) -> None:
     path.write_text(JSON_CONFIG, encoding="utf-8")
     result = CliRunner().invoke(cli, ["-c", str(path), "check"])
     assert result.exit_code == 0, result.output
+
+
+CSV_CONFIG = """\
+connectors:
+  kommun-plan:
+    type: csv
+    path: plan.csv
+    delimiter: ";"
+    fields: {title: Organ, start: Datum}
+    level: municipal
+    actor: Vindelns kommun
+    kind: meeting
+    mapping:
+      - {field: Ärende, matches: '(?i)budget', kind: budget,
+         capture: {budget_year: {field: Ärende, regex: '(\\d{4})', type: int}}}
+"""
+
+
+def test_csv_columns_are_fields_for_conditions_and_captures(
+        tmp_path: Path, sqlite_engine: Engine, clock: FixedClock) -> None:
+    (tmp_path / "plan.csv").write_text(
+        "Organ;Datum;Ärende\nKF;2027-06-14;Budget 2028\nKS;2027-05-03;Delårsrapport\n"
+        "KF;2027-11-22;Budget för nästa år\n", encoding="utf-8")
+    rt = runtime(tmp_path, sqlite_engine, clock, CSV_CONFIG)
+    report = sync(rt)
+    assert (report.added, report.capture_failed) == (3, 1)
+    kinds = {(e.data.kind, e.data.attrs.get("budget_year")) for e in stored(rt).values()}
+    assert kinds == {("budget", "2028"), ("meeting", None), ("budget", None)}

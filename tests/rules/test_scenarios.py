@@ -195,7 +195,7 @@ def test_extra_r10_deadline_on_christmas_eve(shipped: Config) -> None:
     deadline = ev("d", "Application deadline", "2026-12-24", level="eu", kind="deadline",
                   actor="Interreg Aurora", tags=["call"])
     [f] = found(shipped, [deadline], {"R10"})
-    assert f.severity == "info" and "2026-12-24 (Christmas Eve)" in f.summary
+    assert f.severity == "info" and "24 December 2026 (Christmas Eve)" in f.summary
 
 
 def test_the_shipped_receivers_need_no_network_or_secrets(shipped: Config) -> None:

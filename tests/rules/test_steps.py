@@ -143,7 +143,7 @@ def test_an_actual_step_supersedes_the_expectation_and_is_checked_against_the_de
     assert june_2028 not in on_timeline and "KF: Budget 2028 och plan 2029-2030" in on_timeline
     feed = TestClient(create_app(project)).get("/feeds/all.ics").text
     assert "KF: Budget 2028" in feed and "usually adopts the 2028 budget" not in feed
-    assert "usually adopts the 2027 budget" in feed
+    assert "SUMMARY:Expected: Umeå kommun: the council usually adopts the 2027 budget" in feed
     # the actual step is withdrawn upstream (cancelled): the expectation is back
     write_events(tmp_path / "kf.json", [])
     sync(project)

@@ -165,8 +165,8 @@ def _spec_windows(spec: WindowSpec, ctx: Context, a_items: list[Item]
         for year in years:
             opens = _day_of(year, first)
             closes = _day_of(year + (1 if last < first else 0), last)
-            label = (f"{spec.name} ({opens} – {closes})" if spec.name
-                     else f"{opens} – {closes}")
+            shown = f"{texts.day(opens)} – {texts.day(closes)}"
+            label = f"{spec.name} ({shown})" if spec.name else shown
             out.setdefault(None, []).append(
                 Window(wall_of_date(opens), wall_of_date(closes) + DAY, label))
         return out
@@ -177,7 +177,7 @@ def _spec_windows(spec: WindowSpec, ctx: Context, a_items: list[Item]
         while day.year == year:
             if not is_working_day(day, country):
                 name = names.get(day) or day.strftime("%A")
-                label = f"{spec.name + ': ' if spec.name else ''}{day} ({name})"
+                label = f"{spec.name + ': ' if spec.name else ''}{texts.day(day)} ({name})"
                 out.setdefault(None, []).append(
                     Window(wall_of_date(day), wall_of_date(day) + DAY, label))
             day += timedelta(days=1)
@@ -248,7 +248,7 @@ def _touching(rule_id: str, rule: BlackoutRule, ctx: Context, a: Item, hits: lis
     last = max(w.end for w in hits)
     latest = first - DAY if a.all_day or first % DAY == 0 else first - 1
     fix = ctx.fix_by(a.actor, latest - latest % DAY, verb="hold it")
-    if latest < ctx.today:
+    if latest < ctx.today and ctx.owner_of(a.actor) is not None:  # someone can move it
         fix = ctx.fix_from(a.actor, last, verb="move it")
     elif rule.point == "span":
         fix = Fix(fix.direction, fix.date, fix.meeting,

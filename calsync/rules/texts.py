@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 
@@ -36,8 +37,9 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
+@lru_cache(maxsize=8192)
 def day(d: date) -> str:
-    """`14 May 2027`."""
+    """`14 May 2027` (cached: findings repeat the same few thousand days)."""
     return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
 
 
@@ -93,8 +95,12 @@ def planning_note(actor: str, effective: date) -> str:
 
 def when(first: date, text: str) -> str:
     """An event's time as people read it: ISO dates in `text` written out."""
-    out = _ISO_DATE.sub(lambda m: day(date.fromisoformat(m.group(0))), text)
-    return out or day(first)
+    return _when(text) or day(first)
+
+
+@lru_cache(maxsize=65536)
+def _when(text: str) -> str:
+    return _ISO_DATE.sub(lambda m: day(date.fromisoformat(m.group(0))), text)
 
 
 def fix_passed(latest: date) -> str:

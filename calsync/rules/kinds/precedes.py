@@ -54,7 +54,8 @@ def evaluate(rule_id: str, rule: PrecedesRule, ctx: Context) -> Iterator[Finding
                     required=f"lead ≥ {min_text}", actual=f"lead {days_text(actual):g} days",
                     slack_days=days_text(bp - lead(ap)),
                     fix=ctx.fix_by(a.actor, latest),
-                    object_fix=ctx.fix_from(b.actor, lead(ap), verb="move it"))
+                    object_fix=None if ctx.owner_of(a.actor) is not None
+                    else ctx.fix_from(b.actor, lead(ap), verb="move it"))
             elif most is not None and most_back is not None and bp > most(ap):
                 max_text = texts.duration(rule.max_lead)
                 summary = (f"{a_ref.label()} is {plural_days(days_text(actual))} before "

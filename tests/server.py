@@ -79,6 +79,13 @@ class RecordingServer:
         self.state.case = folder
         return self
 
+    def use_folder(self, folder: Path) -> RecordingServer:
+        """Serve a case folder a test wrote (`meta.json` and bodies) from now on."""
+        if not (folder / "meta.json").is_file():
+            raise FileNotFoundError(f"no meta.json in {folder}")
+        self.state.case = folder
+        return self
+
     def fail(self, mode: str | None) -> None:
         self.state.mode = mode
 

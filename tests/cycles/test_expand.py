@@ -55,8 +55,14 @@ def test_budget_bill_follows_the_election_year_rule() -> None:
     assert starts(normal) == [date(2025, 9, 22), date(2027, 9, 20), date(2028, 9, 20),
                               date(2029, 9, 20), date(2031, 9, 22)]  # 2025/2031: Sat -> Mon
     assert starts(election) == [date(2026, 11, 15), date(2030, 11, 15)]
-    assert election[0].title == "Budget bill for 2027 in an election year (at the latest 15 " \
-                                "November)"
+    assert election[0].title == ("Budget bill for 2027 in an election year, new government "
+                                 "(within three weeks of taking office, at the latest 15 "
+                                 "November)")
+    unchanged = expand("se.budget.budget-bill.election-year.unchanged", date(2025, 1, 1),
+                       date(2031, 12, 31))
+    assert starts(unchanged) == [date(2026, 10, 1), date(2030, 10, 1)]  # both tentative cases
+    assert {e.attrs["case"] for e in [*election, *unchanged]} == {"government-changed",
+                                                                   "government-unchanged"}
 
 
 def test_relative_cycle_follows_its_anchor() -> None:

@@ -18,11 +18,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from calsync.alerts.evaluate import EvaluationSummary
+from calsync.alerts.evaluate import EvaluationSummary, evaluate_and_update
 from calsync.alerts.store import Alert, list_alerts
 from calsync.clock import FixedClock
 from calsync.config import load_config
-from calsync.rules import evaluate_and_update
 from calsync.runtime import Runtime
 from calsync.store.engine import make_engine, upgrade
 from calsync.sync import SyncReport
@@ -101,7 +100,8 @@ class Pilot:
         reports = asyncio.run(runtime.syncer().sync_many(
             runtime.select_connectors(list(EXAMPLES))))
         assert all(r.ok for r in reports), [r.error for r in reports]
-        summary = evaluate_and_update(runtime, notify=False)
+        summary = evaluate_and_update(engine=runtime.engine, config=runtime.config,
+                                      clock=runtime.clock, notify=False)
         with engine.connect() as conn:
             alerts = list_alerts(conn, state="firing", now=now)
         return Outcome(reports, summary, alerts)

@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine
 
+from calsync.alerts.evaluate import evaluate_and_update
 from calsync.alerts.store import list_alerts
 from calsync.clock import FixedClock
 from calsync.config import load_config
-from calsync.rules import evaluate_and_update
 from calsync.runtime import Runtime
 from tests.conftest import REPO
 
@@ -27,7 +27,8 @@ def first_run(engine: Engine, now: datetime) -> Runtime:
     assert all(r.ok for r in reports), [r.error for r in reports]
     assert {r.source for r in reports} == {"eu-cycles", "national-cycles", "calendar",
                                               "regional-cycles", "municipal-cycles"}
-    evaluate_and_update(runtime, notify=False)
+    evaluate_and_update(engine=runtime.engine, config=runtime.config,
+                        clock=runtime.clock, notify=False)
     return runtime
 
 

@@ -47,9 +47,12 @@ class Problem:
     line: int | None
     path: str
     message: str
+    column: int | None = None  # only where the parser knows it (YAML syntax errors)
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
+        if self.line and self.column:
+            where += f":{self.column}"
         return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
 
 

@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 
 import click
 from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
 
 from calsync.errors import CalsyncError, ConfigError, explain
 
@@ -25,13 +27,15 @@ if TYPE_CHECKING:
     from calsync.runtime import Runtime
 
 __all__ = ["EXIT_CONFIG", "EXIT_FAILURE", "console", "err_console", "fail", "lazy_import",
-           "load_runtime", "parse_day", "pass_runtime", "require_schema"]
+           "load_runtime", "parse_day", "pass_runtime", "plain", "require_schema"]
 
 EXIT_FAILURE = 1
 EXIT_CONFIG = 2
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+# No emoji codes: user text such as "config.yaml:100: ..." must not print as an emoji.
+# Text from users (config, upstream data) goes into markup only through `plain`.
+console = Console(highlight=False, emoji=False)
+err_console = Console(stderr=True, highlight=False, emoji=False)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -53,8 +57,13 @@ def lazy_import(name: str) -> ModuleType:
 
 def fail(exc: BaseException) -> None:
     """Print `exc` for a human and exit with the matching code."""
-    err_console.print(f"[bold red]error:[/] {explain(exc)}", soft_wrap=True, markup=True)
+    err_console.print(Text.assemble(("error:", "bold red"), " ", explain(exc)), soft_wrap=True)
     raise SystemExit(EXIT_CONFIG if isinstance(exc, ConfigError) else EXIT_FAILURE)
+
+
+def plain(text: object) -> str:
+    """`text` made safe to put inside rich markup: brackets from users stay brackets."""
+    return escape(str(text))
 
 
 def load_runtime(ctx: click.Context) -> Runtime:

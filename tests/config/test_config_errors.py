@@ -71,7 +71,7 @@ def test_three_mistakes_three_lines_and_exit_code_2(write_config: Callable[..., 
      "config.yaml:2: feeds.alerts: the feed name 'alerts' is taken by calsync's own"),
     ("password: ${CALSYNC_TEST_UNSET_VARIABLE}\n",
      "config.yaml:1: password: environment variable CALSYNC_TEST_UNSET_VARIABLE is not set"),
-    ("connectors:\n  a: [1, 2\nfeeds: {}\n", "config.yaml:3: not valid YAML"),
+    ("connectors:\n  a: [1, 2\nfeeds: {}\n", "config.yaml:3:6: not valid YAML"),
     ("cycles: {when: 2026-02-30}\n", "config.yaml:1: cycles.when: day is out of range"),
 ])
 def test_single_mistakes(write_config: Callable[..., Path], text: str, expected: str) -> None:

@@ -68,7 +68,10 @@ def test_sigkill_mid_sync_is_all_or_nothing(tmp_path: Path) -> None:
     config = tmp_path / "config.yaml"
     config.write_text(f"data_dir: {tmp_path}\nconnectors:\n  kommun:\n    type: ical\n"
                       f"    path: {feed}\n    level: municipal\n    actor: Vindelns kommun\n"
-                      "    kind: meeting\n", encoding="utf-8")
+                      "    kind: meeting\n"
+                      # A killed sync holds its ledger lease until it lapses: a short
+                      # lease lets the next sync take over within the test.
+                      "scheduler: {lease: 6}\n", encoding="utf-8")
     env = {**os.environ, "CALSYNC_CONFIG": str(config)}
     calsync = [sys.executable, "-m", "calsync"]
     subprocess.run([*calsync, "db", "upgrade"], env=env, cwd=REPO, check=True,
@@ -86,6 +89,7 @@ def test_sigkill_mid_sync_is_all_or_nothing(tmp_path: Path) -> None:
         engine.dispose()
         assert count in (0, 8_000), f"a partial sync survived a SIGKILL: {count} events"
         outcomes.append(count)
+    time.sleep(7)  # past the lease of the last killed run
     done = subprocess.run([*calsync, "sync"], env=env, cwd=REPO, capture_output=True,
                           text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr

@@ -36,21 +36,26 @@ def _who(by: str | None) -> str:
         return "cli"
 
 
-def _moment(value: str, tz: str) -> datetime:
-    """A date (end of that day, local), an ISO datetime, or a duration from now (P7D)."""
-    text = value.strip()
-    if text.upper().startswith(("P", "-P")):
-        from calsync.durations import parse_duration
+def _moment(value: str, tz: str, now: datetime) -> datetime:
+    """A date (end of that day, local; `today` too), an ISO datetime, or a duration from
+    now (`P7D`, `+P7D`, `-P1D`)."""
+    from calsync.clock import local_today
+    from calsync.durations import parse_duration
 
-        return datetime.now(UTC) + parse_duration(text)
+    text = value.strip()
     try:
-        if "T" in text:
+        if text.upper().startswith(("P", "+P", "-P")):
+            return now + parse_duration(text.lstrip("+"))
+        if text.lower() == "today":
+            day = local_today(now, tz)
+        elif "T" in text:
             moment = datetime.fromisoformat(text)
             return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(tz))
-        day = datetime.fromisoformat(text).date()
+        else:
+            day = datetime.fromisoformat(text).date()
     except ValueError:
-        raise click.BadParameter(f"expected YYYY-MM-DD, an ISO datetime or a duration such "
-                                 f"as P7D, got {value!r}") from None
+        raise click.BadParameter(f"expected YYYY-MM-DD, today, an ISO datetime or a duration "
+                                 f"from now such as P7D, got {value!r}") from None
     return datetime.combine(day, time.max, ZoneInfo(tz)).astimezone(UTC)
 
 
@@ -190,7 +195,7 @@ def snooze_command(runtime: Runtime, ref: str, until: str, comment: str, by: str
     require_schema(runtime)
     now = runtime.clock.now()
     with runtime.engine.begin() as conn:
-        alert = store.snooze(conn, ref, until=_moment(until, runtime.config.timezone),
+        alert = store.snooze(conn, ref, until=_moment(until, runtime.config.timezone, now),
                              by=_who(by), comment=comment, now=now)
     assert alert.snooze_until is not None
     console.print(f"Alert {alert.id} is snoozed until {alert.snooze_until.isoformat()}.")
@@ -222,10 +227,10 @@ def silence_add(runtime: Runtime, matchers: tuple[str, ...], until: str, from_: 
         parsed = [silences.Matcher.parse(m) for m in matchers]
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--match") from None
-    starts = _moment(from_, runtime.config.timezone) if from_ else now
+    starts = _moment(from_, runtime.config.timezone, now) if from_ else now
     with runtime.engine.begin() as conn:
         silence = silences.create_silence(conn, parsed, starts_at=starts,
-                                       ends_at=_moment(until, runtime.config.timezone),
+                                       ends_at=_moment(until, runtime.config.timezone, now),
                                        created_by=_who(by), comment=comment, now=now)
     console.print(f"Silence {silence.id} until {silence.ends_at.isoformat()}: "
                   + ", ".join(_matcher_text(m) for m in silence.matchers))

@@ -10,7 +10,7 @@ import importlib.util
 import os
 import sys
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
 from functools import wraps
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -91,14 +91,20 @@ def pass_runtime(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def parse_day(value: str | None, tz: str, *, end_of_day: bool = False) -> datetime | None:
-    """A CLI date (YYYY-MM-DD) as an aware instant at the start (or end) of that day."""
+def parse_day(value: str | None, tz: str, now: datetime, *, end_of_day: bool = False,
+              param: str | None = None) -> datetime | None:
+    """A day typed at the CLI (`2027-12-15`, `today`, `+P90D`, `-P1Y`: the one parser,
+    `calsync.durations.parse_day`, anchored on today in `tz`) as an aware instant at the
+    start (or end) of that day. A bad value is a usage error (exit 2) naming it."""
+    from calsync.clock import local_today
+    from calsync.durations import parse_day as parse_typed_day
+
     if value is None:
         return None
     try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"expected a date as YYYY-MM-DD, got {value!r}") from None
+        day = parse_typed_day(value, local_today(now, tz))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint=param) from None
     moment = datetime.combine(day, time.max if end_of_day else time.min, ZoneInfo(tz))
     return moment.astimezone(UTC)
 

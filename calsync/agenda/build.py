@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 
 from calsync.agenda.links import alert_link, event_link
 from calsync.alerts.store import Alert, list_alerts
-from calsync.config.organisations import Organisations
+from calsync.config.organisations import Organisations, unknown_organisation
 from calsync.config.schema import Config
 from calsync.errors import NotFoundError
 from calsync.model import Event, Status, day_start
@@ -27,7 +27,7 @@ from calsync.selectors import Selector
 from calsync.store.events import iter_events
 
 __all__ = ["AGENDA_KINDS", "Agenda", "AgendaItem", "Misalignment", "build_agenda",
-           "organisation_of", "unknown_organisation"]
+           "organisation_of"]
 
 AGENDA_KINDS = ("deadline", "decision", "budget", "meeting")
 """What an agenda lists unless the selector names kinds: the dates people act on."""
@@ -100,14 +100,6 @@ class Agenda:
                 "items": [item.as_dict() for item in self.items]}
 
 
-def unknown_organisation(config: Config, name: str) -> str | None:
-    """Why `name` is not an organisation of the config (None when it is one)."""
-    if name in config.organisations:
-        return None
-    known = ", ".join(config.organisations) or "(none: add an `organisations:` section)"
-    return f"no organisation named {name!r} under `organisations:`; known: {known}"
-
-
 def organisation_of(owners: Organisations, event: Event) -> str | None:
     """The internal organisation `event` belongs to (its actor or its `body`)."""
     return owners.owner(event.actor, event.data.attrs.get("body"))
@@ -129,7 +121,8 @@ def build_agenda(conn: Connection, config: Config, *, start: date, end: date,
     `public_only` leaves out the events only private feeds select (the open API, the
     dashboard: `calsync.privacy`).
     """
-    if organisation is not None and (why := unknown_organisation(config, organisation)):
+    if organisation is not None and (
+            why := unknown_organisation(config.organisations, organisation)):
         raise NotFoundError(why)
     tz = config.timezone
     if selector is None or selector.kind is None:

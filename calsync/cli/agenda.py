@@ -12,7 +12,13 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from calsync.cli.common import console, pass_runtime, require_schema
+from calsync.cli.common import (
+    check_org_and_levels,
+    console,
+    pass_runtime,
+    require_schema,
+    split_values,
+)
 from calsync.cli.evaluate import SEVERITY_STYLE
 
 if TYPE_CHECKING:
@@ -20,11 +26,6 @@ if TYPE_CHECKING:
     from calsync.runtime import Runtime
 
 __all__ = ["register"]
-
-
-def _split(values: tuple[str, ...]) -> list[str] | None:
-    out = [part.strip() for value in values for part in value.split(",") if part.strip()]
-    return out or None
 
 
 def _days(runtime: Runtime, from_: str, to: str | None, upcoming: str) -> tuple[date, date]:
@@ -73,22 +74,17 @@ def agenda_command(runtime: Runtime, organisation: str | None, actor: tuple[str,
                    level: tuple[str, ...], kind: tuple[str, ...], tag: tuple[str, ...],
                    from_: str, to: str | None, upcoming: str, fmt: str) -> None:
     """Show upcoming deadlines, decisions and meetings with their misalignments."""
-    from calsync.agenda.build import build_agenda, unknown_organisation
+    from calsync.agenda.build import build_agenda
     from calsync.agenda.render import agenda_calendar, agenda_markdown
     from calsync.selectors import Selector
 
     require_schema(runtime)
     config = runtime.config
-    if organisation is not None and (why := unknown_organisation(config, organisation)):
-        raise click.BadParameter(why, param_hint="--org")
-    for value in _split(level) or []:
-        if value not in config.levels:
-            raise click.BadParameter(f"unknown level {value!r}; known: "
-                                     f"{', '.join(config.levels)}", param_hint="--level")
+    check_org_and_levels(runtime, [organisation] if organisation else None, split_values(level))
     start, end = _days(runtime, from_, to, upcoming)
-    tags = _split(tag)
+    tags = split_values(tag)
     selector = Selector.model_validate({
-        "level": _split(level), "actor": list(actor) or None, "kind": _split(kind),
+        "level": split_values(level), "actor": list(actor) or None, "kind": split_values(kind),
         "tags": {"any": tags} if tags else None})
     with runtime.engine.connect() as conn:
         agenda = build_agenda(conn, config, start=start, end=end, now=runtime.clock.now(),

@@ -13,7 +13,14 @@ from rich.table import Table
 from rich.text import Text
 
 from calsync.alerts.states import STATES
-from calsync.cli.common import console, lazy_import, pass_runtime, require_schema
+from calsync.cli.common import (
+    check_org_and_levels,
+    console,
+    lazy_import,
+    pass_runtime,
+    require_schema,
+    split_values,
+)
 from calsync.cli.evaluate import SEVERITY_STYLE
 from calsync.rules import texts
 
@@ -86,32 +93,60 @@ def _table(alerts: list[store.Alert], now: datetime, title: str, tz: str) -> Tab
     return table
 
 
+def _filter_options(func: Any) -> Any:
+    """--actor, --org and --level (`calsync.alerts.filters`): the alerts of which the
+    subject or the object event matches."""
+    for option in reversed((
+            click.option("--actor", multiple=True, metavar="GLOB",
+                         help="Only alerts involving these actors ('Skellefteå*')."),
+            click.option("--org", "organisation", multiple=True, metavar="NAME",
+                         help="Only alerts involving this organisation (`organisations:`)."),
+            click.option("--level", multiple=True,
+                         help="Only alerts involving these levels (repeatable or a,b)."))):
+        func = option(func)
+    return func
+
+
 @click.group("alerts", invoke_without_command=True)
 @click.option("--state", type=click.Choice(STATES), default="firing", show_default=True,
               help="firing/resolved (lifecycle), open/acknowledged/snoozed/wont_fix "
                    "(workflow), silenced, or all.")
 @click.option("--rule", default=None, metavar="ID", help="Only this rule's alerts.")
+@_filter_options
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
 @click.pass_context
-def alerts_group(ctx: click.Context, state: str, rule: str | None, fmt: str) -> None:
+def alerts_group(ctx: click.Context, state: str, rule: str | None, actor: tuple[str, ...],
+                 organisation: tuple[str, ...], level: tuple[str, ...], fmt: str) -> None:
     """Misalignment alerts: list them, or work with one (ack, snooze, wontfix, ...)."""
     if ctx.invoked_subcommand is None:
-        ctx.invoke(list_command, state=state, rule=rule, fmt=fmt)
+        ctx.invoke(list_command, state=state, rule=rule, actor=actor,
+                   organisation=organisation, level=level, fmt=fmt)
 
 
 @click.command("list")
 @click.option("--state", type=click.Choice(STATES), default="firing", show_default=True)
 @click.option("--rule", default=None, metavar="ID")
+@_filter_options
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
 @pass_runtime
-def list_command(runtime: Runtime, state: str, rule: str | None, fmt: str) -> None:
+def list_command(runtime: Runtime, state: str, rule: str | None, actor: tuple[str, ...],
+                 organisation: tuple[str, ...], level: tuple[str, ...], fmt: str) -> None:
     """List alerts (the default of `calsync alerts`)."""
+    from calsync.alerts.filters import AlertFilter
+    from calsync.config.organisations import Organisations
+
     require_schema(runtime)
+    orgs, levels = split_values(organisation), split_values(level)
+    check_org_and_levels(runtime, orgs, levels)
+    wanted = AlertFilter(actors=tuple(actor), organisations=tuple(orgs or ()),
+                         levels=tuple(levels or ()))
     now = runtime.clock.now()
     with runtime.engine.connect() as conn:
         found = store.list_alerts(conn, state=state, now=now, rule=rule)
+    if wanted:
+        found = list(wanted.apply(found, Organisations.of(runtime.config.organisations)))
     if fmt == "json":
         click.echo(json.dumps([a.as_dict(now) for a in found], ensure_ascii=False, indent=2))
         return

@@ -26,8 +26,21 @@ from calsync.errors import CalsyncError, ConfigError, explain
 if TYPE_CHECKING:
     from calsync.runtime import Runtime
 
-__all__ = ["EXIT_CONFIG", "EXIT_FAILURE", "console", "err_console", "fail", "lazy_import",
-           "load_runtime", "parse_day", "pass_runtime", "plain", "require_schema"]
+__all__ = [
+    "EXIT_CONFIG",
+    "EXIT_FAILURE",
+    "check_org_and_levels",
+    "console",
+    "err_console",
+    "fail",
+    "lazy_import",
+    "load_runtime",
+    "parse_day",
+    "pass_runtime",
+    "plain",
+    "require_schema",
+    "split_values",
+]
 
 EXIT_FAILURE = 1
 EXIT_CONFIG = 2
@@ -107,6 +120,28 @@ def parse_day(value: str | None, tz: str, now: datetime, *, end_of_day: bool = F
         raise click.BadParameter(str(exc), param_hint=param) from None
     moment = datetime.combine(day, time.max if end_of_day else time.min, ZoneInfo(tz))
     return moment.astimezone(UTC)
+
+
+def split_values(values: tuple[str, ...]) -> list[str] | None:
+    """A repeatable option's values, each also a comma list (`--level eu,state`)."""
+    out = [part.strip() for value in values for part in value.split(",") if part.strip()]
+    return out or None
+
+
+def check_org_and_levels(runtime: Runtime, organisations: list[str] | None,
+                         levels: list[str] | None) -> None:
+    """`--org` names under `organisations:` and `--level` names under `levels:`, else a
+    usage error (exit 2) listing the known ones."""
+    from calsync.config.organisations import unknown_organisation
+
+    config = runtime.config
+    for name in organisations or []:
+        if why := unknown_organisation(config.organisations, name):
+            raise click.BadParameter(why, param_hint="--org")
+    for value in levels or []:
+        if value not in config.levels:
+            raise click.BadParameter(f"unknown level {value!r}; known: "
+                                     f"{', '.join(config.levels)}", param_hint="--level")
 
 
 def env_flag(name: str) -> bool:

@@ -10,9 +10,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from fastapi.exceptions import RequestValidationError
 
-from calsync.agenda.build import build_agenda, unknown_organisation
+from calsync.agenda.build import build_agenda
 from calsync.agenda.render import agenda_calendar, agenda_markdown
 from calsync.clock import local_today
+from calsync.config.organisations import unknown_organisation
 from calsync.durations import parse_day, parse_duration
 from calsync.web.deps import Conn, RuntimeDep
 from calsync.web.filters import Multi, adhoc_selector
@@ -54,7 +55,7 @@ def agenda_endpoint(
     misalignments (firing alerts) that involve it."""
     config = runtime.config
     now = runtime.clock.now()
-    if org is not None and (why := unknown_organisation(config, org)):
+    if org is not None and (why := unknown_organisation(config.organisations, org)):
         raise _bad("org", org, why)
     selector = adhoc_selector(config, level=level, actor=actor, kind=kind, tag=tag)
     today = local_today(now, config.timezone)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from calsync.cli.common import console, pass_runtime
+from calsync.cli.listing import format_option, print_json
 from calsync.rules.needs import attribute_warnings
 
 if TYPE_CHECKING:
@@ -14,15 +15,23 @@ if TYPE_CHECKING:
 
 
 @click.command("check")
+@format_option("text")
 @pass_runtime
-def check_command(runtime: Runtime) -> None:
+def check_command(runtime: Runtime, fmt: str) -> None:
     """Validate the configuration and schedule files; exit 0 if fine, 2 if not."""
     config = runtime.config
     enabled = [c for c in runtime.connectors.values() if c.config.enabled]
+    warnings = attribute_warnings(config, runtime.connectors)
+    if fmt == "json":
+        print_json({"valid": True, "file": config.source_file,
+                    "connectors": len(runtime.connectors), "enabled": len(enabled),
+                    "feeds": len(config.feeds), "levels": list(config.levels),
+                    "warnings": [{"file": w.file, "line": w.line, "path": w.path,
+                                  "message": w.message} for w in warnings]})
+        return
     console.print(f"[green]✓[/] {config.source_file} is valid: "
                   f"{len(runtime.connectors)} connector(s) ({len(enabled)} enabled), "
                   f"{len(config.feeds)} feed(s), levels {', '.join(config.levels)}.")
-    warnings = attribute_warnings(config, runtime.connectors)
     for warning in warnings:
         console.print(f"[yellow]warning[/] {warning}", soft_wrap=True)
     if warnings:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from calsync.cli.common import console, pass_runtime
 from calsync.cli.listing import format_option, print_json
+from calsync.config.actors import actor_warnings, configured_actors
 from calsync.rules.needs import attribute_warnings
 
 if TYPE_CHECKING:
@@ -22,6 +24,8 @@ def check_command(runtime: Runtime, fmt: str) -> None:
     config = runtime.config
     enabled = [c for c in runtime.connectors.values() if c.config.enabled]
     warnings = attribute_warnings(config, runtime.connectors)
+    warnings += actor_warnings(config, configured_actors(config, runtime.connectors)
+                               | _stored_actors(runtime))
     if fmt == "json":
         print_json({"valid": True, "file": config.source_file,
                     "connectors": len(runtime.connectors), "enabled": len(enabled),
@@ -35,8 +39,28 @@ def check_command(runtime: Runtime, fmt: str) -> None:
     for warning in warnings:
         console.print(f"[yellow]warning[/] {warning}", soft_wrap=True)
     if warnings:
-        console.print(f"{len(warnings)} warning(s): the configuration loads, but these rules "
-                      "cannot see the events they are about.")
+        console.print(f"{len(warnings)} warning(s): the configuration loads, but these "
+                      "selectors or rules cannot see the events they are about.")
+
+
+def _stored_actors(runtime: Runtime) -> set[str]:
+    """The actors of stored events, if the database exists and is at the code's schema
+    (check has no side effects: it never creates a database file)."""
+    from sqlalchemy.engine import make_url
+
+    from calsync.store.engine import current_revision, head_revision
+    from calsync.store.events import distinct_actors
+
+    url = make_url(runtime.config.database_url())
+    if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).exists()):
+        return set()
+    try:
+        if current_revision(runtime.engine) != head_revision():
+            return set()
+        with runtime.engine.connect() as conn:
+            return distinct_actors(conn)
+    except Exception:  # an unreachable database: compare with the config's actors only
+        return set()
 
 
 def register(group: click.Group) -> None:

@@ -17,6 +17,7 @@ from calsync.config.checks import check_rules
 from calsync.config.report import validate_located
 from calsync.config.schema import NAME_PATTERN as _NAME
 from calsync.config.schema import Config
+from calsync.config.suggest import did_you_mean, keys_at
 from calsync.config.yamlfile import Located, format_path, load_yaml, parse_yaml
 from calsync.errors import ConfigError, Problem
 from calsync.sdk.registry import UnknownConnectorType, connector_class
@@ -94,9 +95,11 @@ def _connector_problems(section: Any, located: Located) -> tuple[dict[str, BaseM
         try:
             cls = connector_class(shared.type)
         except UnknownConnectorType as exc:
-            problems.append(located.problem((*prefix, "type"), str(exc)))
+            hint = "" if exc.reason else did_you_mean(shared.type, exc.known)
+            problems.append(located.problem((*prefix, "type"), str(exc) + hint))
             continue
-        opts, errs = validate_located(cls.Options, shared.options, located, prefix=prefix)
+        opts, errs = validate_located(cls.Options, shared.options, located, prefix=prefix,
+                                      top_keys=keys_at(ConnectorConfig, ()))
         problems += errs
         if opts is not None:
             options[name] = opts
@@ -112,8 +115,8 @@ def _references(config: Config, located: Located) -> list[Problem]:
               ) -> None:
         if value is not None and value not in known:
             problems.append(located.problem(
-                path, f"unknown {what} {value!r}; known: {', '.join(sorted(known))} "
-                      f"(add it under '{what}s:' to define it)"))
+                path, f"unknown {what} {value!r}{did_you_mean(value, known) or ';'} known: "
+                      f"{', '.join(sorted(known))} (add it under '{what}s:' to define it)"))
 
     for section in ("connectors", "feeds", "levels"):
         for name in getattr(config, section):

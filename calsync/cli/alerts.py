@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import click
 from rich.text import Text
 
+from calsync.alerts.muting import mute_report
 from calsync.alerts.states import STATES
 from calsync.cli.common import console, lazy_import, pass_runtime, require_schema
 from calsync.cli.evaluate import SEVERITY_STYLE
@@ -213,12 +214,19 @@ def silence_add(runtime: Runtime, matchers: tuple[str, ...], until: str, from_: 
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--match") from None
     starts = _moment(from_, runtime.config.timezone) if from_ else now
-    with runtime.engine.begin() as conn:
-        silence = silences.create_silence(conn, parsed, starts_at=starts,
-                                       ends_at=_moment(until, runtime.config.timezone),
-                                       created_by=_who(by), comment=comment, now=now)
+    try:
+        with runtime.engine.begin() as conn:
+            silence = silences.create_silence(conn, parsed, starts_at=starts,
+                                              ends_at=_moment(until, runtime.config.timezone),
+                                              created_by=_who(by), comment=comment, now=now)
+            report = mute_report(conn, silence, now)
+    except ValueError as exc:  # ends before it starts
+        raise click.UsageError(str(exc)) from None
     console.print(f"Silence {silence.id} until {silence.ends_at.isoformat()}: "
-                  + ", ".join(_matcher_text(m) for m in silence.matchers))
+                  + ", ".join(_matcher_text(m) for m in silence.matchers)
+                  + f"; mutes {report['mutes']} firing alert(s).", soft_wrap=True)
+    if report["warning"]:
+        console.print(Text.assemble(("warning: ", "yellow"), report["warning"]), soft_wrap=True)
 
 
 def _matcher_text(m: silences.Matcher) -> str:

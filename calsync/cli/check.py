@@ -10,6 +10,7 @@ import click
 from calsync.cli.common import console, pass_runtime
 from calsync.cli.listing import format_option, print_json
 from calsync.config.actors import actor_warnings, configured_actors
+from calsync.errors import Problem
 from calsync.rules.needs import attribute_warnings
 
 if TYPE_CHECKING:
@@ -24,6 +25,9 @@ def check_command(runtime: Runtime, fmt: str) -> None:
     config = runtime.config
     enabled = [c for c in runtime.connectors.values() if c.config.enabled]
     warnings = attribute_warnings(config, runtime.connectors)
+    warnings += [Problem(p.file, p.line, p.path, f"{p.message}; `calsync serve` refuses to "
+                         "start until it is (other commands do not need it)")
+                 for p in config.missing_secrets]
     warnings += actor_warnings(config, configured_actors(config, runtime.connectors)
                                | _stored_actors(runtime))
     if fmt == "json":

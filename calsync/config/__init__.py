@@ -26,6 +26,8 @@ from calsync.sdk.settings import ConnectorConfig
 __all__ = ["default_config_path", "display_path", "load_config", "load_config_text"]
 
 RESERVED_FEED_NAMES = frozenset({"all", "alerts"})  # built-in feeds at /feeds/<name>.ics
+#: Secrets only the HTTP API uses: commands that do not serve it run without them.
+DEFERRED_SECRETS: tuple[tuple[str | int, ...], ...] = (("api", "tokens"),)
 
 
 def default_config_path() -> Path:
@@ -42,14 +44,15 @@ def display_path(path: Path) -> str:
 
 def load_config(path: Path | str | None = None) -> Config:
     path = Path(path) if path is not None else default_config_path()
-    located = load_yaml(path, display=display_path(path))
+    located = load_yaml(path, display=display_path(path), deferred=DEFERRED_SECRETS)
     return _from_located(located, base_dir=path.resolve().parent)
 
 
 def load_config_text(text: str, *, name: str = "config.yaml", base_dir: Path | None = None
                      ) -> Config:
     """Validate config given as text (tests, the API's config check)."""
-    return _from_located(parse_yaml(text, name), base_dir=base_dir or Path.cwd())
+    return _from_located(parse_yaml(text, name, deferred=DEFERRED_SECRETS),
+                         base_dir=base_dir or Path.cwd())
 
 
 def _from_located(located: Located, *, base_dir: Path) -> Config:
@@ -73,6 +76,7 @@ def _from_located(located: Located, *, base_dir: Path) -> Config:
     if problems:
         raise ConfigError(problems)
     config._options = options
+    config._missing = list(located.missing)
     config._lines = {format_path(key): line for key, line in located.lines.items()
                      if "[" not in format_path(key)}
     return config

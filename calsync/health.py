@@ -67,6 +67,11 @@ class SourceStatus(BaseModel):
         description="What the last sync could not read (skipped records with the reason, "
                     "capped series, bounds reached); its stored events were kept.")
 
+    def needs_attention(self) -> bool:
+        """Enabled and failing, stale, held back or abandoned: what `calsync sources
+        --fail-on-error`, /healthz's detail and the metrics call an unhealthy upstream."""
+        return self.enabled and bool(self.failing or self.stale or self.held or self.alert)
+
 
 def source_statuses(runtime: Runtime, conn: Connection) -> list[SourceStatus]:
     """Each configured connector's health, for /api/sources, /readyz and /metrics."""

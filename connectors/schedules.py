@@ -89,6 +89,15 @@ class SchedulesConnector(BaseConnector):
                 found |= set(entry.attrs) | set(entry.step_attrs())
         return frozenset(found)
 
+    def provided_actors(self) -> frozenset[str]:
+        """The actors of the published cycles (their own, or their file's default)."""
+        found = set(super().provided_actors())
+        for path in self.files:
+            for cycle_id in self.catalog.ids_in(path):
+                item = self.catalog.entries[cycle_id]
+                found.add(item.entry.actor or item.defaults.actor or "")
+        return frozenset(a for a in found if a)
+
     def check(self, levels: Collection[str], kinds: Collection[str]) -> list[Problem]:
         """Levels and kinds the cycles use must be defined in the config: a typo such as
         `kind: holidy` would otherwise reach the timeline unnoticed."""

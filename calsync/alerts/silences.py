@@ -40,15 +40,16 @@ class Matcher:
                 raise ValueError(f"not a matcher (name=value, name!=value, name=~regex, "
                                  f"name!~regex): {data!r}")
             name, op, value = match.groups()
-            return cls(name, value, is_regex="~" in op, is_equal=not op.startswith("!"))
-        matcher = cls(str(data["name"]), str(data["value"]), bool(data.get("isRegex", False)),
-                      bool(data.get("isEqual", True)))
+            matcher = cls(name, value, is_regex="~" in op, is_equal=not op.startswith("!"))
+        else:
+            matcher = cls(str(data["name"]), str(data["value"]),
+                          bool(data.get("isRegex", False)), bool(data.get("isEqual", True)))
         if matcher.is_regex:
             try:
                 re.compile(matcher.value)
             except re.error as exc:
-                raise ValueError(f"matcher {matcher.name}: not a regular expression: "
-                                 f"{exc}") from None
+                raise ValueError(f"matcher {matcher.name}: {matcher.value!r} is not a regular "
+                                 f"expression: {exc}") from None
         return matcher
 
     def matches(self, labels: Mapping[str, str]) -> bool:

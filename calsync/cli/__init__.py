@@ -44,6 +44,24 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+def _set_config(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+    if value is not None:  # given after the subcommand: it wins over the group's
+        ctx.ensure_object(dict)["config_path"] = value
+
+
+def _accept_config_option(command: click.Command) -> None:
+    """Let `-c FILE` follow the subcommand too (`calsync check -c FILE` reads naturally),
+    on every command and subcommand of the tree."""
+    if not any(p.name == "config_after" for p in command.params):
+        command.params.append(click.Option(
+            ["-c", "--config", "config_after"], type=click.Path(path_type=Path),
+            expose_value=False, is_eager=True, callback=_set_config,
+            help="The configuration file (also accepted before the command)."))
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _accept_config_option(sub)
+
+
 class LazyGroup(click.Group):
     """A group whose commands are imported when one of them is used."""
 
@@ -56,6 +74,7 @@ class LazyGroup(click.Group):
         if cmd_name not in self.commands:
             module = importlib.import_module(f"calsync.cli.{COMMANDS[cmd_name][0]}")
             module.register(self)
+            _accept_config_option(self.commands[cmd_name])
         return self.commands.get(cmd_name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import getpass
-import json
 from datetime import UTC, datetime, time
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import click
-from rich.table import Table
 from rich.text import Text
 
+from calsync.alerts.muting import mute_report
 from calsync.alerts.states import STATES
 from calsync.cli.common import (
     check_org_and_levels,
@@ -22,6 +21,7 @@ from calsync.cli.common import (
     split_values,
 )
 from calsync.cli.evaluate import SEVERITY_STYLE
+from calsync.cli.listing import Column, format_option, print_json, print_listing
 from calsync.rules import texts
 
 if TYPE_CHECKING:
@@ -78,19 +78,16 @@ def _state_text(alert: store.Alert, now: datetime) -> Text:
     return text
 
 
-def _table(alerts: list[store.Alert], now: datetime, title: str, tz: str) -> Table:
-    table = Table(title=title, title_justify="left", show_lines=True)
-    for column in ("id", "state", "severity", "rule", "due"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("summary", overflow="fold", ratio=3)
-    table.add_column("fix", overflow="fold", ratio=2)
-    for a in alerts:
-        table.add_row(str(a.id), _state_text(a, now),
-                      Text(a.severity, style=SEVERITY_STYLE.get(a.severity, "")), a.rule_id,
-                      a.due_at.astimezone(ZoneInfo(tz)).date().isoformat() if a.due_at else "",
-                      a.summary,
-                      a.annotations.get("fix", ""))
-    return table
+ALERT_COLUMNS = (Column("id"), Column("state"), Column("severity"), Column("rule"),
+                 Column("due"), Column("summary", wrap=True, min_width=30),
+                 Column("fix", wrap=True, min_width=20))
+
+
+def _rows(alerts: list[store.Alert], now: datetime, tz: str) -> list[list[str | Text]]:
+    return [[str(a.id), _state_text(a, now),
+             Text(a.severity, style=SEVERITY_STYLE.get(a.severity, "")), a.rule_id,
+             a.due_at.astimezone(ZoneInfo(tz)).date().isoformat() if a.due_at else "",
+             Text(a.summary), Text(a.annotations.get("fix", ""))] for a in alerts]
 
 
 def _filter_options(func: Any) -> Any:
@@ -113,8 +110,7 @@ def _filter_options(func: Any) -> Any:
                    "(workflow), silenced, or all.")
 @click.option("--rule", default=None, metavar="ID", help="Only this rule's alerts.")
 @_filter_options
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@format_option("table")
 @click.pass_context
 def alerts_group(ctx: click.Context, state: str, rule: str | None, actor: tuple[str, ...],
                  organisation: tuple[str, ...], level: tuple[str, ...], fmt: str) -> None:
@@ -128,8 +124,7 @@ def alerts_group(ctx: click.Context, state: str, rule: str | None, actor: tuple[
 @click.option("--state", type=click.Choice(STATES), default="firing", show_default=True)
 @click.option("--rule", default=None, metavar="ID")
 @_filter_options
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@format_option("table")
 @pass_runtime
 def list_command(runtime: Runtime, state: str, rule: str | None, actor: tuple[str, ...],
                  organisation: tuple[str, ...], level: tuple[str, ...], fmt: str) -> None:
@@ -148,19 +143,17 @@ def list_command(runtime: Runtime, state: str, rule: str | None, actor: tuple[st
     if wanted:
         found = list(wanted.apply(found, Organisations.of(runtime.config.organisations)))
     if fmt == "json":
-        click.echo(json.dumps([a.as_dict(now) for a in found], ensure_ascii=False, indent=2))
+        print_json([a.as_dict(now) for a in found])
         return
-    console.print(_table(found, now, f"Alerts: {state} ({len(found)})",
-                         runtime.config.timezone))
-    if not found:
-        console.print("None. `calsync evaluate` runs the rules; `--state all` shows every "
-                      "alert.")
+    print_listing(f"Alerts: {state} ({len(found)})", ALERT_COLUMNS,
+                  _rows(found, now, runtime.config.timezone), show_lines=True, heading=3,
+                  empty="None. `calsync evaluate` runs the rules; `--state all` shows every "
+                        "alert.")
 
 
 @click.command("show")
 @click.argument("ref")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@format_option("text")
 @pass_runtime
 def show_command(runtime: Runtime, ref: str, fmt: str) -> None:
     """One alert (by id or fingerprint) with its evidence and full history."""
@@ -170,9 +163,7 @@ def show_command(runtime: Runtime, ref: str, fmt: str) -> None:
         alert = store.get_alert(conn, ref, now)
         transitions = store.history(conn, alert.id)
     if fmt == "json":
-        click.echo(json.dumps({**alert.as_dict(now),
-                               "history": [t.as_dict() for t in transitions]},
-                              ensure_ascii=False, indent=2))
+        print_json({**alert.as_dict(now), "history": [t.as_dict() for t in transitions]})
         return
     console.print(Text.assemble((f"Alert {alert.id} ", "bold"), _state_text(alert, now),
                                 f"  {alert.rule_id} ({alert.rule_kind}) ",
@@ -190,13 +181,12 @@ def show_command(runtime: Runtime, ref: str, fmt: str) -> None:
     console.print(f"  fingerprint: {alert.fingerprint}; labels: "
                   + ", ".join(f"{k}={v}" for k, v in sorted(alert.labels.items())),
                   soft_wrap=True)
-    table = Table(title="History", title_justify="left")
-    for column in ("at", "what", "from", "to", "by", "why"):
-        table.add_column(column, overflow="fold")
-    for t in transitions:
-        table.add_row(t.at.strftime("%Y-%m-%d %H:%M"), t.field, t.from_value or "",
-                      t.to_value or "", t.actor, t.reason or "")
-    console.print(table)
+    columns = (Column("at"), Column("what"), Column("from"), Column("to"), Column("by"),
+               Column("why", wrap=True))
+    print_listing("History", columns, [
+        [t.at.strftime("%Y-%m-%d %H:%M"), t.field, Text(t.from_value or ""),
+         Text(t.to_value or ""), Text(t.actor), Text(t.reason or "")] for t in transitions],
+        heading=2)
 
 
 def _workflow(name: str, helptext: str) -> click.Command:
@@ -237,11 +227,12 @@ def snooze_command(runtime: Runtime, ref: str, until: str, comment: str, by: str
 
 
 @click.group("silence", invoke_without_command=True)
+@format_option("table")
 @click.pass_context
-def silence_group(ctx: click.Context) -> None:
+def silence_group(ctx: click.Context, fmt: str) -> None:
     """Silences: mute alerts whose labels match, for a time range (Alertmanager style)."""
     if ctx.invoked_subcommand is None:
-        ctx.invoke(silence_list)
+        ctx.invoke(silence_list, fmt=fmt)
 
 
 @silence_group.command("add")
@@ -263,12 +254,20 @@ def silence_add(runtime: Runtime, matchers: tuple[str, ...], until: str, from_: 
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--match") from None
     starts = _moment(from_, runtime.config.timezone, now) if from_ else now
-    with runtime.engine.begin() as conn:
-        silence = silences.create_silence(conn, parsed, starts_at=starts,
-                                       ends_at=_moment(until, runtime.config.timezone, now),
-                                       created_by=_who(by), comment=comment, now=now)
+    try:
+        with runtime.engine.begin() as conn:
+            silence = silences.create_silence(conn, parsed, starts_at=starts,
+                                              ends_at=_moment(until, runtime.config.timezone,
+                                                              now),
+                                              created_by=_who(by), comment=comment, now=now)
+            report = mute_report(conn, silence, now)
+    except ValueError as exc:  # ends before it starts
+        raise click.UsageError(str(exc)) from None
     console.print(f"Silence {silence.id} until {silence.ends_at.isoformat()}: "
-                  + ", ".join(_matcher_text(m) for m in silence.matchers))
+                  + ", ".join(_matcher_text(m) for m in silence.matchers)
+                  + f"; mutes {report['mutes']} firing alert(s).", soft_wrap=True)
+    if report["warning"]:
+        console.print(Text.assemble(("warning: ", "yellow"), report["warning"]), soft_wrap=True)
 
 
 def _matcher_text(m: silences.Matcher) -> str:
@@ -279,22 +278,25 @@ def _matcher_text(m: silences.Matcher) -> str:
 
 @silence_group.command("list")
 @click.option("--all", "show_all", is_flag=True, help="Include expired silences.")
+@format_option("table")
 @pass_runtime
-def silence_list(runtime: Runtime, show_all: bool = False) -> None:
+def silence_list(runtime: Runtime, show_all: bool = False, fmt: str = "table") -> None:
     """List silences (active and pending; --all adds expired ones)."""
     require_schema(runtime)
     now = runtime.clock.now()
     with runtime.engine.connect() as conn:
         found = silences.list_silences(conn)
     found = [s for s in found if show_all or s.state(now) != "expired"]
-    table = Table(title=f"Silences ({len(found)})", title_justify="left")
-    for column in ("id", "state", "matchers", "from", "until", "by", "comment"):
-        table.add_column(column, overflow="fold")
-    for s in found:
-        table.add_row(str(s.id), s.state(now), ", ".join(_matcher_text(m) for m in s.matchers),
-                      s.starts_at.strftime("%Y-%m-%d %H:%M"), s.ends_at.strftime("%Y-%m-%d %H:%M"),
-                      s.created_by, s.comment)
-    console.print(table)
+    if fmt == "json":
+        print_json([s.as_dict(now) for s in found])
+        return
+    columns = (Column("id"), Column("state"), Column("matchers", wrap=True), Column("from"),
+               Column("until"), Column("by"), Column("comment", wrap=True))
+    print_listing(f"Silences ({len(found)})", columns, [
+        [str(s.id), s.state(now), Text(", ".join(_matcher_text(m) for m in s.matchers)),
+         s.starts_at.strftime("%Y-%m-%d %H:%M"), s.ends_at.strftime("%Y-%m-%d %H:%M"),
+         Text(s.created_by), Text(s.comment)] for s in found], heading=2,
+        empty="No silences. `calsync alerts silence add --match rule=R7 -m why` adds one.")
 
 
 @silence_group.command("expire")
@@ -322,23 +324,26 @@ def send_command(runtime: Runtime) -> None:
 
 @click.command("outbox")
 @click.option("--status", type=click.Choice(["pending", "sent", "dead"]), default=None)
+@format_option("table")
 @pass_runtime
-def outbox_command(runtime: Runtime, status: str | None) -> None:
+def outbox_command(runtime: Runtime, status: str | None, fmt: str) -> None:
     """Recent notifications and their delivery state."""
     require_schema(runtime)
     from calsync.alerts.notify.outbox import list_outbox
 
     with runtime.engine.connect() as conn:
         rows = list_outbox(conn, status=status)
-    table = Table(title=f"Outbox ({len(rows)})", title_justify="left")
-    for column in ("id", "receiver", "status", "reason", "alerts", "attempts", "created",
-                   "last error"):
-        table.add_column(column, overflow="fold")
-    for r in rows:
-        table.add_row(str(r["id"]), r["receiver"], r["status"], r["reason"],
-                      str(len(r["payload"].get("alerts", []))), str(r["attempts"]),
-                      r["created_at"].strftime("%Y-%m-%d %H:%M"), r["last_error"] or "")
-    console.print(table)
+    if fmt == "json":
+        print_json(rows)
+        return
+    columns = (Column("id"), Column("receiver"), Column("status"), Column("reason", wrap=True),
+               Column("alerts", justify="right"), Column("attempts", justify="right"),
+               Column("created"), Column("last error", wrap=True))
+    print_listing(f"Outbox ({len(rows)})", columns, [
+        [str(r["id"]), Text(r["receiver"]), r["status"], Text(r["reason"]),
+         str(len(r["payload"].get("alerts", []))), str(r["attempts"]),
+         r["created_at"].strftime("%Y-%m-%d %H:%M"), Text(r["last_error"] or "")]
+        for r in rows], heading=3, empty="Nothing in the outbox.")
 
 
 for _command in (list_command, show_command, snooze_command, send_command, outbox_command,

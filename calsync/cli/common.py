@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import click
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 from rich.markup import escape
 from rich.text import Text
 
@@ -40,15 +40,43 @@ __all__ = [
     "plain",
     "require_schema",
     "split_values",
+    "terminal_width",
 ]
 
 EXIT_FAILURE = 1
 EXIT_CONFIG = 2
 
+
+
+def terminal_width() -> int:
+    """The width to lay out for: COLUMNS when set (read now, not when the console was
+    made), else the terminal's, else 80 (a pipe or a file)."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    try:
+        return os.get_terminal_size(sys.stdout.fileno()).columns
+    except (AttributeError, OSError, ValueError):
+        return 80
+
+
+class _Console(Console):
+    """rich's console, but measuring the terminal when it prints, not when it was made
+    (one process may print to a terminal, a pipe, or under a test's COLUMNS)."""
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        return ConsoleDimensions(terminal_width(), super().size.height)
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:  # rich's API; unused by calsync
+        Console.size.fset(self, new_size)  # type: ignore[attr-defined]
+
+
 # No emoji codes: user text such as "config.yaml:100: ..." must not print as an emoji.
 # Text from users (config, upstream data) goes into markup only through `plain`.
-console = Console(highlight=False, emoji=False)
-err_console = Console(stderr=True, highlight=False, emoji=False)
+console = _Console(highlight=False, emoji=False)
+err_console = _Console(stderr=True, highlight=False, emoji=False)
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from calsync.cli.common import console, pass_runtime
+from calsync.cli.listing import format_option, print_json
 
 if TYPE_CHECKING:
     from calsync.runtime import Runtime
@@ -35,12 +36,16 @@ def upgrade_command(runtime: Runtime) -> None:
 
 
 @db_group.command("status")
+@format_option("text")
 @pass_runtime
-def status_command(runtime: Runtime) -> None:
+def status_command(runtime: Runtime, fmt: str) -> None:
     """Show the schema revision of the database and of this calsync."""
     from calsync.store.engine import current_revision, head_revision
 
     current, head = current_revision(runtime.engine), head_revision()
+    if fmt == "json":
+        print_json({"current": current, "head": head, "up_to_date": current == head})
+        return
     state = "up to date" if current == head else "needs `calsync db upgrade`"
     console.print(f"database revision {current or '(empty)'}, code revision {head}: {state}.")
 

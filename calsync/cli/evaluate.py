@@ -2,44 +2,44 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import click
-from rich.table import Table
 from rich.text import Text
 
 from calsync.alerts.evaluate import evaluate_and_update, evaluate_stored
 from calsync.cli.common import console, pass_runtime, require_schema
+from calsync.cli.listing import Column, format_option, print_json, print_listing
 from calsync.rules import texts
 
 if TYPE_CHECKING:
     from calsync.rules.findings import Finding
     from calsync.runtime import Runtime
 
-__all__ = ["finding_table", "register"]
+__all__ = ["print_findings", "register"]
 
 SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
 
 
-def finding_table(findings: list[Finding], title: str, tz: str = "UTC",
-                  history_before: date | None = None) -> Table:
-    table = Table(title=title, title_justify="left", show_lines=True)
-    table.add_column("rule", no_wrap=True)
-    table.add_column("severity", no_wrap=True)
-    table.add_column("due", no_wrap=True)
-    table.add_column("finding", overflow="fold", ratio=3)
-    table.add_column("owner", overflow="fold")
-    table.add_column("fix", overflow="fold", ratio=2)
+FINDING_COLUMNS = (Column("rule"), Column("severity"), Column("due"),
+                   Column("finding", wrap=True), Column("owner", wrap=True),
+                   Column("fix", wrap=True))
+
+
+def print_findings(findings: list[Finding], title: str, tz: str = "UTC",
+                   history_before: date | None = None) -> None:
+    """Findings as a table (records when narrow), soonest due first."""
+    rows: list[list[str | Text]] = []
     for f in sorted(findings, key=lambda f: (f.due_at, f.rule_id)):
         due = f.due_at.astimezone(ZoneInfo(tz)).date()
         past = history_before is not None and due < history_before
-        table.add_row(f.rule_id, Text("history" if past else f.severity,
-                                      style="dim" if past else SEVERITY_STYLE.get(f.severity, "")),
-                      texts.day(due), f.summary, f.owner or "-", f.fix.text if f.fix else "")
-    return table
+        rows.append([f.rule_id, Text("history" if past else f.severity,
+                                     style="dim" if past else SEVERITY_STYLE.get(f.severity, "")),
+                     texts.day(due), Text(f.summary), Text(f.owner or "-"),
+                     Text(f.fix.text if f.fix else "")])
+    print_listing(title, FINDING_COLUMNS, rows, heading=3, show_lines=True)
 
 
 @click.command("evaluate")
@@ -47,8 +47,7 @@ def finding_table(findings: list[Finding], title: str, tz: str = "UTC",
               help="Show only these rules' findings (all rules still update alerts).")
 @click.option("--dry-run", is_flag=True, help="Evaluate only: leave alerts and the outbox "
                                               "as they are.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@format_option("table")
 @pass_runtime
 def evaluate_command(runtime: Runtime, rules: tuple[str, ...], dry_run: bool, fmt: str) -> None:
     """Run the misalignment rules now, update alerts, and print the findings."""
@@ -70,12 +69,11 @@ def evaluate_command(runtime: Runtime, rules: tuple[str, ...], dry_run: bool, fm
         events, ran, warnings = result.events, result.rules, result.evaluation.warnings
     shown = [f for f in findings if not rules or f.rule_id in rules]
     if fmt == "json":
-        click.echo(json.dumps({
+        print_json({
             "summary": summary.as_dict() if summary else None,
             "findings": [{"rule": f.rule_id, "kind": f.kind, "severity": f.severity,
                           "summary": f.summary, "labels": f.labels(),
-                          "evidence": f.evidence()} for f in shown]},
-            ensure_ascii=False, indent=2))
+                          "evidence": f.evidence()} for f in shown]})
         return
     if not runtime.config.rules:
         console.print("No rules configured: add a 'rules:' section to the config "
@@ -83,9 +81,8 @@ def evaluate_command(runtime: Runtime, rules: tuple[str, ...], dry_run: bool, fm
         return
     config = runtime.config
     today = runtime.clock.now().astimezone(ZoneInfo(config.timezone)).date()
-    console.print(finding_table(shown, f"Findings ({len(shown)}) from {len(ran)} rules over "
-                                       f"{events} events", config.timezone,
-                                today if config.alerts.past_due == "history" else None))
+    print_findings(shown, f"Findings ({len(shown)}) from {len(ran)} rules over {events} events",
+                   config.timezone, today if config.alerts.past_due == "history" else None)
     for warning in warnings:
         console.print(f"[yellow]![/] {warning}", soft_wrap=True)
     if summary is not None:

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.table import Table
+from rich.text import Text
 
 from calsync.cli.common import console, pass_runtime, require_schema
+from calsync.cli.listing import Column, format_option, print_json, print_listing
 from calsync.errors import NotFoundError
 from calsync.feeds.service import feed_config, feed_names, feed_urls, private_feed_config
 from calsync.feeds.tokens import feed_subscribers, list_tokens, revoke_token, rotate_token
@@ -18,40 +19,49 @@ if TYPE_CHECKING:
 
 
 @click.group("feeds", invoke_without_command=True)
+@format_option("table")
 @click.pass_context
-def feeds_group(ctx: click.Context) -> None:
+def feeds_group(ctx: click.Context, fmt: str) -> None:
     """List the feeds with their https and webcal:// addresses."""
     if ctx.invoked_subcommand is None:
-        ctx.invoke(list_command)
+        ctx.invoke(list_command, fmt=fmt)
 
 
 @feeds_group.command("list")
+@format_option("table")
 @pass_runtime
-def list_command(runtime: Runtime) -> None:
+def list_command(runtime: Runtime, fmt: str) -> None:
     """List the feeds with their https and webcal:// addresses (private ones with their
     secret address)."""
     require_schema(runtime)
     config = runtime.config
     with runtime.engine.connect() as conn:
         tokens = list_tokens(conn)
-    table = Table(title="Feeds (subscribe with the webcal:// address)", title_justify="left")
-    for column in ("feed", "title", "address", "subscribe"):
-        table.add_column(column, overflow="fold")
+    found: list[dict[str, Any]] = []
     for name in feed_names(config):
         spec = feed_config(config, name)
         assert spec is not None
-        if spec.private:
-            token = tokens.get(name)
-            if token is None:
-                table.add_row(name, f"{spec.title} [yellow](private)", "[dim]no token yet",
-                              f"calsync feeds rotate-token {name}")
-                continue
-            urls = feed_urls(config, name, token.token)
-            title = f"{spec.title} [yellow](private)"
+        token = tokens.get(name) if spec.private else None
+        urls: dict[str, str | None] = {"url": None, "webcal": None}
+        if not spec.private or token is not None:
+            urls = {**feed_urls(config, name, token.token if token else None)}
+        found.append({"name": name, "title": spec.title, "private": spec.private, **urls})
+    if fmt == "json":
+        print_json(found)
+        return
+    rows: list[list[str | Text]] = []
+    for feed in found:
+        title = Text(feed["title"])
+        if feed["private"]:
+            title.append(" (private)", style="yellow")
+        if feed["url"] is None:
+            rows.append([feed["name"], title, "[dim]no token yet",
+                         f"calsync feeds rotate-token {feed['name']}"])
         else:
-            urls, title = feed_urls(config, name), spec.title
-        table.add_row(name, title, urls["url"], urls["webcal"])
-    console.print(table)
+            rows.append([feed["name"], title, feed["url"], feed["webcal"]])
+    columns = (Column("feed"), Column("title", wrap=True), Column("address", wrap=True),
+               Column("subscribe", wrap=True))
+    print_listing("Feeds (subscribe with the webcal:// address)", columns, rows)
     console.print("Narrow any feed ad hoc: ?level=municipal&kind=budget&from=2027-01-01"
                   "&to=2027-12-31")
 
@@ -101,23 +111,26 @@ def token_create(runtime: Runtime, name: str, subscriber: str) -> None:
 
 @token_group.command("list")
 @click.argument("name", required=False)
+@format_option("table")
 @pass_runtime
-def token_list(runtime: Runtime, name: str | None) -> None:
+def token_list(runtime: Runtime, name: str | None, fmt: str) -> None:
     """The subscribers of private feeds (or of feed NAME) with their addresses."""
     require_schema(runtime)
     if name is not None:
         private_feed_config(runtime.config, name)
     with runtime.engine.connect() as conn:
         found = feed_subscribers(conn, name)
-    table = Table(title="Subscribers of private feeds", title_justify="left")
-    for column in ("feed", "subscriber", "created", "by", "subscribe"):
-        table.add_column(column, overflow="fold")
-    for token in found:
-        table.add_row(token.feed, token.subscriber, token.created_at.strftime("%Y-%m-%d %H:%M"),
-                      token.created_by, feed_urls(runtime.config, token.feed,
-                                                  token.token)["webcal"])
-    console.print(table if found else "No subscriber addresses yet: "
-                  "`calsync feeds token create NAME --for PERSON`.")
+    if fmt == "json":
+        print_json([{"feed": t.feed, "subscriber": t.subscriber,
+                     "created_at": t.created_at.isoformat(), "created_by": t.created_by,
+                     **feed_urls(runtime.config, t.feed, t.token)} for t in found])
+        return
+    columns = (Column("feed"), Column("subscriber", wrap=True), Column("created"),
+               Column("by"), Column("subscribe", wrap=True))
+    print_listing("Subscribers of private feeds", columns, [
+        [t.feed, Text(t.subscriber), t.created_at.strftime("%Y-%m-%d %H:%M"), Text(t.created_by),
+         feed_urls(runtime.config, t.feed, t.token)["webcal"]] for t in found], heading=2,
+        empty="No subscriber addresses yet: `calsync feeds token create NAME --for PERSON`.")
 
 
 @token_group.command("revoke")

@@ -33,6 +33,7 @@ def serve_command(runtime: Runtime, host: str | None, port: int | None,
     from calsync.web.app import create_app
 
     require_schema(runtime)
+    runtime.config.require_secrets("`calsync serve` (the HTTP API's tokens)")
     server = runtime.config.server
     host, port = host or server.host, port or server.port
     if not server.public_url:  # the addresses printed and written into feeds

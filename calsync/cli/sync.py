@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 import click
 from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from calsync.cli.common import EXIT_FAILURE, console, pass_runtime, require_schema
+from calsync.cli.common import EXIT_FAILURE, console, err_console, pass_runtime, require_schema
+from calsync.cli.listing import Column, format_option, print_json, print_listing
 
 if TYPE_CHECKING:
     from calsync.runtime import Runtime
@@ -26,19 +26,22 @@ _STAGES = {"fetching": "fetching…", "mapping": "mapping…", "writing": "writi
 @click.option("--accept-removals", is_flag=True,
               help="Apply a sync even if it cancels many upcoming events (after checking "
                    "that the upstream really removed them).")
+@format_option("table")
 @pass_runtime
-def sync_command(runtime: Runtime, names: tuple[str, ...], accept_removals: bool) -> None:
+def sync_command(runtime: Runtime, names: tuple[str, ...], accept_removals: bool,
+                 fmt: str) -> None:
     """Fetch from connectors and update the timeline."""
     from calsync.scheduler.now import sync_now
 
     require_schema(runtime)
+    out = err_console if fmt == "json" else console  # stdout is the JSON's
     connectors = runtime.select_connectors(list(names))
     if not connectors:
-        console.print("No enabled connectors in the config; nothing to sync.")
+        out.print("No enabled connectors in the config; nothing to sync.")
         return
     with Progress(SpinnerColumn(), TextColumn("{task.description:<28}"),
                   TextColumn("{task.fields[stage]}"), TimeElapsedColumn(),
-                  console=console, transient=False) as progress:
+                  console=out, transient=False) as progress:
         tasks = {c.name: progress.add_task(c.name, total=None, stage="waiting")
                  for c in connectors}
 
@@ -52,46 +55,54 @@ def sync_command(runtime: Runtime, names: tuple[str, ...], accept_removals: bool
         for name in run.queued:
             progress.update(tasks[name], stage="[yellow]queued", total=1, completed=1)
     reports = run.reports
-    console.print(summary_table(reports))
+    if fmt == "json":
+        print_json({"reports": [r.as_dict() for r in reports], "queued": run.queued,
+                    "evaluated": run.evaluated})
+    else:
+        print_summary(reports)
     for name in run.queued:
-        console.print(f"[yellow]…[/] {name}: a sync of it is running on another instance; "
+        out.print(f"[yellow]…[/] {name}: a sync of it is running on another instance; "
                       "this request runs right after it (see `calsync sources`).")
     if run.evaluated and runtime.config.rules:
-        console.print("Rules re-evaluated; see `calsync alerts`.")
+        out.print("Rules re-evaluated; see `calsync alerts`.")
     for report in reports:
         for warning in report.warnings:
-            console.print(f"[yellow]⚠[/] {report.source}: {escape(warning)}", soft_wrap=True)
+            out.print(f"[yellow]⚠[/] {report.source}: {escape(warning)}", soft_wrap=True)
     problems = [r for r in reports if not r.ok]
     for report in problems:
-        console.print(f"[red]✗[/] {report.source}: {report.error}", soft_wrap=True)
+        out.print(f"[red]✗[/] {report.source}: {report.error}", soft_wrap=True)
     if problems:
         raise SystemExit(EXIT_FAILURE)
 
 
-def summary_table(reports: list[SyncReport]) -> Table:
-    table = Table(title="Sync summary", title_justify="left")
-    table.add_column("connector")
-    table.add_column("outcome")
-    for column in ("added", "changed", "cancelled", "unchanged", "skipped"):
-        table.add_column(column, justify="right")
+def print_summary(reports: list[SyncReport]) -> None:
+    """One row per connector: outcome, counts, errors, time."""
+    print_listing("Sync summary", *summary_rows(reports), heading=2)
+
+
+def summary_rows(reports: list[SyncReport]) -> tuple[list[Column], list[list[str]]]:
+    """The summary's columns (capture failures only when there are any) and rows."""
     captures = any(r.capture_failed for r in reports)
+    columns = [Column("connector"), Column("outcome")]
+    columns += [Column(c, justify="right") for c in ("added", "changed", "cancelled",
+                                                     "unchanged", "skipped")]
     if captures:
-        table.add_column("capture failed", justify="right")
-    table.add_column("errors")
-    table.add_column("time", justify="right")
+        columns.append(Column("capture failed", justify="right"))
+    columns += [Column("errors", justify="right"), Column("time", justify="right")]
     colour = {"ok": "green", "not_modified": "green", "failed": "red", "held": "yellow"}
+    rows: list[list[str]] = []
     for r in reports:
-        cells = [r.source, f"[{colour.get(r.outcome, 'white')}]{r.outcome}",
+        cells = [escape(r.source), f"[{colour.get(r.outcome, 'white')}]{r.outcome}",
                  str(r.added), str(r.changed), str(r.cancelled), str(r.unchanged),
                  str(r.skipped)]
         if captures:
             cells.append(str(r.capture_failed))
-        table.add_row(*cells, "1" if r.error else "0", f"{r.seconds:.2f}s")
-    return table
+        rows.append([*cells, "1" if r.error else "0", f"{r.seconds:.2f}s"])
+    return columns, rows
 
 
 def register(group: click.Group) -> None:
     group.add_command(sync_command)
 
 
-__all__ = ["register", "summary_table"]
+__all__ = ["print_summary", "register", "summary_rows"]

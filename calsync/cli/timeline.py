@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import click
-from rich.table import Table
 from rich.text import Text
 
-from calsync.cli.common import console, parse_day, pass_runtime, require_schema
+from calsync.cli.common import parse_day, pass_runtime, require_schema
+from calsync.cli.listing import Column, Section, format_option, print_json, print_listing
 from calsync.model import Event, Status
 
 if TYPE_CHECKING:
@@ -28,8 +27,7 @@ if TYPE_CHECKING:
 @click.option("--source", multiple=True, help="Only events from these connectors.")
 @click.option("--cancelled/--no-cancelled", default=True, show_default=True,
               help="Include cancelled events.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "ics"]), default="table",
-              show_default=True)
+@format_option("table", "json", "ics")
 @pass_runtime
 def timeline_command(runtime: Runtime, from_: str | None, to: str | None,
                      level: tuple[str, ...], actor: tuple[str, ...], kind: tuple[str, ...],
@@ -52,15 +50,12 @@ def timeline_command(runtime: Runtime, from_: str | None, to: str | None,
     with runtime.engine.connect() as conn:
         found = list_events(conn, start=start, end=end, selector=selector)
     if fmt == "json":
-        click.echo(json.dumps([e.as_dict() for e in found], ensure_ascii=False, indent=2))
+        print_json([e.as_dict() for e in found])
     elif fmt == "ics":
         meta = CalendarMeta(name="calsync timeline")
         click.echo(render_calendar(found, meta).decode(), nl=False)
     else:
-        console.print(_table(runtime, found))
-        if not found:
-            console.print("No events match. Widen --from/--to or the filters, or run "
-                          "`calsync sync` first.")
+        _print(runtime, found)
 
 
 def _split(values: tuple[str, ...]) -> list[str] | None:
@@ -68,16 +63,13 @@ def _split(values: tuple[str, ...]) -> list[str] | None:
     return out or None
 
 
-def _table(runtime: Runtime, found: list[Event]) -> Table:
+COLUMNS = (Column("when"), Column("level"), Column("actor", wrap=True), Column("kind"),
+           Column("title", wrap=True))
+
+
+def _print(runtime: Runtime, found: list[Event]) -> None:
     tz = ZoneInfo(runtime.config.timezone)
-    table = Table(title=f"Timeline ({len(found)} events)", title_justify="left",
-                  caption="italic: tentative (approximate or proposed)  ·  struck: cancelled",
-                  caption_justify="left", expand=True)
-    table.add_column("when", no_wrap=True)
-    table.add_column("level", no_wrap=True)
-    table.add_column("actor", overflow="fold", ratio=1)
-    table.add_column("kind", no_wrap=True)
-    table.add_column("title", overflow="fold", ratio=3)
+    rows: list[list[str | Text] | Section] = []
     month = None
     for event in found:
         start = event.start
@@ -85,15 +77,17 @@ def _table(runtime: Runtime, found: list[Event]) -> Table:
             "%B %Y")
         if this_month != month:
             month = this_month
-            table.add_section()
-            table.add_row(Text(this_month, style="bold"), "", "", "", "")
+            rows.append(Section(this_month))
         colour = runtime.config.level_color(event.level)
         status = event.status
         style = "strike dim" if status == Status.CANCELLED else (
             "italic" if status == Status.TENTATIVE else "")
-        table.add_row(_when(event, tz), Text(event.level, style=f"bold {colour}"),
-                      event.actor, event.kind, Text(event.title, style=style))
-    return table
+        rows.append([_when(event, tz), Text(event.level, style=f"bold {colour}"),
+                     Text(event.actor), event.kind, Text(event.title, style=style)])
+    print_listing(f"Timeline ({len(found)} events)", COLUMNS, rows, heading=1,
+                  caption="italic: tentative (approximate or proposed)  ·  struck: cancelled",
+                  empty="No events match. Widen --from/--to or the filters, or run "
+                        "`calsync sync` first.")
 
 
 def _when(event: Event, tz: ZoneInfo) -> str:

@@ -12,9 +12,10 @@ import json
 from typing import Any
 
 import click
-from rich.table import Table
+from rich.text import Text
 
 from calsync.cli.common import console, pass_runtime, require_schema
+from calsync.cli.listing import Column, format_option, print_json, print_listing
 from calsync.clock import local_today
 from calsync.errors import NotFoundError
 from calsync.model import Status
@@ -78,19 +79,21 @@ def _table(answer: dict[str, Any]) -> None:
         target = change.get("to") or change.get("start") or ""
         console.print(f"{change['op']}: {change['title']} ({change['uid']}) "
                       f"{change.get('from', '')} → {target}".rstrip(" →"))
-    table = Table(title=f"What would change ({len(answer['rules'])} rules ran over "
-                        f"{answer['events']} events, {answer['seconds']:.2f}s)",
-                  title_justify="left", show_lines=True)
-    for column in ("rule", "effect", "finding", "fix"):
-        table.add_column(column, overflow="fold")
+    rows: list[list[str | Text]] = []
     for rule, diff in answer["per_rule"].items():
         for effect in ("appear", "disappear"):
             for f in diff[effect]:
-                table.add_row(rule, effect + "s", f["summary"], f["fix"] or "")
+                rows.append([rule, effect + "s", Text(f["summary"]), Text(f["fix"] or "")])
         for pair in diff["change"]:
-            table.add_row(rule, "changes", f"{pair['before']['summary']}\n→ "
-                          f"{pair['after']['summary']}", pair["after"]["fix"] or "")
-    console.print(table if table.row_count else "No finding would appear, disappear or change.")
+            rows.append([rule, "changes", Text(f"{pair['before']['summary']}\n→ "
+                                               f"{pair['after']['summary']}"),
+                         Text(pair["after"]["fix"] or "")])
+    columns = (Column("rule"), Column("effect"), Column("finding", wrap=True),
+               Column("fix", wrap=True))
+    print_listing(f"What would change ({len(answer['rules'])} rules ran over "
+                  f"{answer['events']} events, {answer['seconds']:.2f}s)", columns, rows,
+                  heading=2, show_lines=True,
+                  empty="No finding would appear, disappear or change.")
     for found in answer["ranges"]:
         console.print(f"{found['title']}: {found['text']}.")
 
@@ -104,8 +107,7 @@ def _table(answer: dict[str, Any]) -> None:
               help='Add a hypothetical event: {"title": ..., "start": "2027-12-15", "level": '
                    '..., "actor": ..., "kind": ..., "tags": [...], "attrs": {...}}.')
 @click.option("--yes", "-y", is_flag=True, help="Do not ask to confirm an event found by search.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@format_option("table")
 @pass_runtime
 def whatif_command(runtime: Runtime, moves: tuple[str, ...], cancels: tuple[str, ...],
                    adds: tuple[str, ...], yes: bool, fmt: str) -> None:
@@ -120,7 +122,7 @@ def whatif_command(runtime: Runtime, moves: tuple[str, ...], cancels: tuple[str,
     except (WhatIfInputError, NotFoundError) as exc:
         raise click.UsageError(str(exc)) from None
     if fmt == "json":
-        click.echo(json.dumps(answer, ensure_ascii=False, indent=2, default=str))
+        print_json(answer)
     else:
         _table(answer)
 

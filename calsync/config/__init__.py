@@ -17,6 +17,7 @@ from calsync.config.checks import check_rules
 from calsync.config.report import validate_located
 from calsync.config.schema import NAME_PATTERN as _NAME
 from calsync.config.schema import Config
+from calsync.config.suggest import did_you_mean, keys_at
 from calsync.config.yamlfile import Located, format_path, load_yaml, parse_yaml
 from calsync.errors import ConfigError, Problem
 from calsync.sdk.registry import UnknownConnectorType, connector_class
@@ -25,6 +26,8 @@ from calsync.sdk.settings import ConnectorConfig
 __all__ = ["default_config_path", "display_path", "load_config", "load_config_text"]
 
 RESERVED_FEED_NAMES = frozenset({"all", "alerts"})  # built-in feeds at /feeds/<name>.ics
+#: Secrets only the HTTP API uses: commands that do not serve it run without them.
+DEFERRED_SECRETS: tuple[tuple[str | int, ...], ...] = (("api", "tokens"),)
 
 
 def default_config_path() -> Path:
@@ -41,14 +44,15 @@ def display_path(path: Path) -> str:
 
 def load_config(path: Path | str | None = None) -> Config:
     path = Path(path) if path is not None else default_config_path()
-    located = load_yaml(path, display=display_path(path))
+    located = load_yaml(path, display=display_path(path), deferred=DEFERRED_SECRETS)
     return _from_located(located, base_dir=path.resolve().parent)
 
 
 def load_config_text(text: str, *, name: str = "config.yaml", base_dir: Path | None = None
                      ) -> Config:
     """Validate config given as text (tests, the API's config check)."""
-    return _from_located(parse_yaml(text, name), base_dir=base_dir or Path.cwd())
+    return _from_located(parse_yaml(text, name, deferred=DEFERRED_SECRETS),
+                         base_dir=base_dir or Path.cwd())
 
 
 def _from_located(located: Located, *, base_dir: Path) -> Config:
@@ -72,6 +76,7 @@ def _from_located(located: Located, *, base_dir: Path) -> Config:
     if problems:
         raise ConfigError(problems)
     config._options = options
+    config._missing = list(located.missing)
     config._lines = {format_path(key): line for key, line in located.lines.items()
                      if "[" not in format_path(key)}
     return config
@@ -94,9 +99,11 @@ def _connector_problems(section: Any, located: Located) -> tuple[dict[str, BaseM
         try:
             cls = connector_class(shared.type)
         except UnknownConnectorType as exc:
-            problems.append(located.problem((*prefix, "type"), str(exc)))
+            hint = "" if exc.reason else did_you_mean(shared.type, exc.known)
+            problems.append(located.problem((*prefix, "type"), str(exc) + hint))
             continue
-        opts, errs = validate_located(cls.Options, shared.options, located, prefix=prefix)
+        opts, errs = validate_located(cls.Options, shared.options, located, prefix=prefix,
+                                      top_keys=keys_at(ConnectorConfig, ()))
         problems += errs
         if opts is not None:
             options[name] = opts
@@ -112,8 +119,8 @@ def _references(config: Config, located: Located) -> list[Problem]:
               ) -> None:
         if value is not None and value not in known:
             problems.append(located.problem(
-                path, f"unknown {what} {value!r}; known: {', '.join(sorted(known))} "
-                      f"(add it under '{what}s:' to define it)"))
+                path, f"unknown {what} {value!r}{did_you_mean(value, known) or ';'} known: "
+                      f"{', '.join(sorted(known))} (add it under '{what}s:' to define it)"))
 
     for section in ("connectors", "feeds", "levels"):
         for name in getattr(config, section):

@@ -34,7 +34,7 @@ from calsync.config.scheduler import SchedulerConfig
 from calsync.config.yamlfile import format_path
 from calsync.configtypes import StrictModel, check_timezone
 from calsync.durations import Duration, parse_duration
-from calsync.errors import Problem
+from calsync.errors import ConfigError, Problem
 from calsync.i18n.languages import DEFAULT_LANGUAGE, Language
 from calsync.model import DEFAULT_KINDS
 from calsync.sdk.settings import ConnectorConfig
@@ -232,6 +232,19 @@ class Config(StrictModel):
     source_file: str = Field(default="config.yaml", exclude=True)
     _options: dict[str, BaseModel] = PrivateAttr(default_factory=dict)
     _lines: dict[str, int] = PrivateAttr(default_factory=dict)
+    _missing: list[Problem] = PrivateAttr(default_factory=list)
+
+    @property
+    def missing_secrets(self) -> list[Problem]:
+        """Unset `${VAR}`s of secrets only some commands use (api.tokens), at their lines."""
+        return list(self._missing)
+
+    def require_secrets(self, who: str) -> None:
+        """Refuse (ConfigError naming each unset variable) if a deferred secret is unset:
+        for the commands that use them (`calsync serve`: the API's tokens)."""
+        if self._missing:
+            raise ConfigError([Problem(p.file, p.line, p.path, f"{p.message}; {who} needs it")
+                               for p in self._missing])
 
     def line_of(self, path: str) -> int | None:
         """The line in `source_file` of the deepest key along the dotted `path`

@@ -17,6 +17,8 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import secrets
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +45,9 @@ class Located:
     file: str
     data: Any
     lines: dict[PathKey, int] = field(default_factory=dict)
+    missing: list[Problem] = field(default_factory=list)
+    """Unset variables under a deferred path (see `parse_yaml`): the command that uses the
+    value refuses with these; every other command runs."""
 
     def line_of(self, path: PathKey) -> int | None:
         """Line of the deepest node along `path` that exists in the file."""
@@ -67,8 +72,8 @@ def format_path(path: PathKey) -> str:
     return out
 
 
-def load_yaml(path: Path, *, display: str | None = None, env: dict[str, str] | None = None
-              ) -> Located:
+def load_yaml(path: Path, *, display: str | None = None, env: dict[str, str] | None = None,
+              deferred: Collection[PathKey] = ()) -> Located:
     """Read and parse one YAML file; every problem raises one ConfigError."""
     name = display or str(path)
     try:
@@ -77,10 +82,15 @@ def load_yaml(path: Path, *, display: str | None = None, env: dict[str, str] | N
         raise ConfigError.single(name, "file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError.single(name, f"cannot read the file: {exc}") from None
-    return parse_yaml(text, name, env=env)
+    return parse_yaml(text, name, env=env, deferred=deferred)
 
 
-def parse_yaml(text: str, name: str, *, env: dict[str, str] | None = None) -> Located:
+def parse_yaml(text: str, name: str, *, env: dict[str, str] | None = None,
+               deferred: Collection[PathKey] = ()) -> Located:
+    """Parse one YAML document. A `${NAME}` whose variable is unset is a problem, except
+    under a `deferred` path prefix (secrets only some commands use, e.g. api.tokens): there
+    it becomes a random placeholder that matches nothing and is listed in
+    `Located.missing`."""
     loader: _DepthLimitedLoader | None = None
     try:
         loader = _DepthLimitedLoader(text)  # checks the characters at once
@@ -96,7 +106,8 @@ def parse_yaml(text: str, name: str, *, env: dict[str, str] | None = None) -> Lo
     located = Located(name, None)
     problems: list[Problem] = []
     if node is not None:
-        builder = _Builder(located, problems, os.environ if env is None else env)
+        builder = _Builder(located, problems, os.environ if env is None else env,
+                           tuple(deferred))
         with contextlib.suppress(_TooLarge):  # reported once as a problem
             located.data = builder.build(node, ())
     if problems:
@@ -131,10 +142,12 @@ class _TooLarge(Exception):
 
 
 class _Builder:
-    def __init__(self, located: Located, problems: list[Problem], env: Any) -> None:
+    def __init__(self, located: Located, problems: list[Problem], env: Any,
+                 deferred: tuple[PathKey, ...] = ()) -> None:
         self.located = located
         self.problems = problems
         self.env = env
+        self.deferred = deferred
         self.constructor = yaml.SafeLoader("")
         self.active: set[int] = set()  # nodes being built: meeting one again is a cycle
         self.count = 0
@@ -223,9 +236,13 @@ class _Builder:
         def repl(match: re.Match[str]) -> str:
             name = match.group(1)
             if name not in self.env:
-                self.problems.append(Problem(
+                problem = Problem(
                     self.located.file, line, format_path(path),
-                    f"environment variable {name} is not set (referenced as ${{{name}}})"))
+                    f"environment variable {name} is not set (referenced as ${{{name}}})")
+                if any(path[:len(p)] == p for p in self.deferred):
+                    self.located.missing.append(problem)
+                    return secrets.token_hex(32)  # valid, and matches no presented secret
+                self.problems.append(problem)
                 return ""
             return str(self.env[name])
 

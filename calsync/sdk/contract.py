@@ -179,6 +179,13 @@ class BaseConnector:
         """Attributes this connector's events may carry before its `attrs:`/`mapping:`."""
         return self.attributes
 
+    def provided_actors(self) -> frozenset[str]:
+        """Actors this connector's events may have that are known without fetching: its
+        `actor:` default and its mapping rules' (`calsync check` compares selectors'
+        actors with them)."""
+        found = {self.config.actor} | {rule.actor for rule in self.config.mapping}
+        return frozenset(a for a in found if a)
+
     def __init__(self, name: str, config: ConnectorConfig, options: BaseModel,
                  base_dir: Path) -> None:
         self.name = name

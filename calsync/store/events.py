@@ -312,6 +312,11 @@ def count_by_level_status(conn: Connection) -> list[tuple[str, str, int]]:
         .order_by(events.c.level, events.c.status))]
 
 
+def distinct_actors(conn: Connection) -> set[str]:
+    """Every actor some stored event has (for `calsync check`'s "did you mean")."""
+    return {actor for (actor,) in conn.execute(select(events.c.actor).distinct()) if actor}
+
+
 def event_counts_by_source(conn: Connection) -> dict[str, dict[str, int]]:
     """source -> {status: count}."""
     out: dict[str, dict[str, int]] = {}

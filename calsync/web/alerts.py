@@ -22,6 +22,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from calsync.alerts import silences, store
 from calsync.alerts.evaluate import evaluate_and_update
 from calsync.alerts.filters import AlertFilter
+from calsync.alerts.muting import mute_report
 from calsync.config.organisations import Organisations, unknown_organisation
 from calsync.feeds.alerts import alerts_calendar
 from calsync.model import day_start
@@ -155,11 +156,18 @@ class MatcherIn(BaseModel):
 
 
 class SilenceIn(BaseModel):
+    """Alertmanager's PostableSilence: `id` replaces that silence (it is expired and the
+    new one takes its place, as in Alertmanager); `createdBy` defaults to the token's
+    name."""
+
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
+    id: int | None = Field(None, ge=1, le=MAX_ROW_ID,
+                           description="Replace this silence (Alertmanager's update).")
     matchers: list[MatcherIn] = Field(min_length=1)
     starts_at: datetime | None = Field(None, alias="startsAt")
     ends_at: datetime = Field(alias="endsAt")
+    created_by: str | None = Field(None, alias="createdBy", min_length=1, max_length=200)
     comment: str = Field(min_length=1)
 
 
@@ -176,12 +184,15 @@ def create_silence(body: SilenceIn, runtime: RuntimeDep, user: AlertsUser) -> di
     try:
         matchers = [silences.Matcher.parse(m.model_dump(by_alias=True)) for m in body.matchers]
         with runtime.engine.begin() as conn:
+            if body.id is not None:
+                silences.expire_silence(conn, body.id, now)
             silence = silences.create_silence(
                 conn, matchers, starts_at=body.starts_at or now, ends_at=body.ends_at,
-                created_by=user, comment=body.comment, now=now)
+                created_by=body.created_by or user, comment=body.comment, now=now)
+            report = mute_report(conn, silence, now)
     except (ValueError, TypeError) as exc:
         raise HTTPException(422, str(exc)) from None
-    return silence.as_dict(now)
+    return {**silence.as_dict(now), "silenceID": str(silence.id), **report}
 
 
 @router.get("/api/silences/{silence_id}")

@@ -34,6 +34,9 @@ _REASONS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotF
 
 
 def create_app(runtime: Runtime) -> FastAPI:
+    """The web app; refuses (ConfigError) while an api.tokens variable is unset, since the
+    API cannot admit that token."""
+    runtime.config.require_secrets("the HTTP API (`calsync serve`)")
     app = FastAPI(
         title="calsync",
         version=__version__,

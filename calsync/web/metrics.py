@@ -146,6 +146,12 @@ def _database_lines(conn: Connection, runtime: Runtime) -> Iterable[str]:
     yield from _family("calsync_source_stale", "gauge",
                        "1 if an enabled source has not synced within api.stale_after.",
                        [({"source": s.name}, int(s.stale)) for s in statuses])
+    yield from _family("calsync_source_failing", "gauge",
+                       "1 if an enabled source's syncs fail, are held back or were abandoned "
+                       "(its last good data is still served).",
+                       [({"source": s.name},
+                         int(s.enabled and bool(s.failing or s.held or s.alert)))
+                        for s in statuses])
     by_level = count_by_level_status(conn)
     yield from _family("calsync_events", "gauge", "Events on the timeline by level and status.",
                        [({"level": lv, "status": st}, n) for lv, st, n in by_level])

@@ -1,9 +1,13 @@
-"""Liveness and readiness.
+"""Liveness and readiness: what a restart policy and a load balancer ask.
 
-- `/healthz`: the process answers and can run a query (for a restart policy).
-- `/readyz`: worth sending traffic to — the database answers, its schema is the one this
-  code needs, and no enabled source has gone without a successful sync for longer than
-  `api.stale_after` (default one day). 503 with the failing checks otherwise.
+- `/readyz`: this instance can serve — its database answers and its schema is the one
+  this code needs. 503 with the failing check otherwise. Upstreams are deliberately not
+  part of it: feeds and the API serve the last good data while a municipality's site is
+  down, and a load balancer that took every instance out for that would turn one failed
+  upstream into a full outage.
+- `/healthz`: the process answers and can run a query (200), with the upstreams' state as
+  detail (`upstreams`: failing, stale, held back or abandoned sources, the same list as
+  `calsync sources --fail-on-error` and the `calsync_source_*` metrics) for monitoring.
 """
 
 from __future__ import annotations
@@ -17,23 +21,43 @@ from sqlalchemy import text
 
 from calsync import __version__
 from calsync.durations import format_duration
-from calsync.health import source_statuses
+from calsync.health import SourceStatus, source_statuses
 from calsync.store.engine import head_revision
 from calsync.web.deps import Conn, RuntimeDep
 
 router = APIRouter(tags=["health"])
 
 
+def _problem(s: SourceStatus) -> str:
+    if s.alert:
+        return f"scheduled run abandoned: {s.alert}"
+    if s.held:
+        return "held back: a sync would cancel many upcoming events"
+    if s.failing:
+        return f"failing: {s.last_error}"
+    return "stale: no successful sync in time"
+
+
 @router.get("/healthz")
-def healthz(conn: Conn) -> dict[str, Any]:
-    """Liveness: the process answers and its database connection works."""
+def healthz(runtime: RuntimeDep, conn: Conn) -> dict[str, Any]:
+    """Liveness: the process answers and its database connection works; `upstreams` says
+    which sources need attention (detail for monitoring, never a reason to restart)."""
     conn.execute(text("SELECT 1"))
-    return {"status": "ok", "version": __version__}
+    statuses = source_statuses(runtime, conn)
+    attention = {s.name: _problem(s) for s in statuses if s.needs_attention()}
+    return {"status": "ok", "version": __version__,
+            "upstreams": {"ok": not attention, "enabled": sum(s.enabled for s in statuses),
+                          "failing": sorted(n for n in attention
+                                            if not attention[n].startswith("stale")),
+                          "stale": sorted(s.name for s in statuses if s.enabled and s.stale),
+                          "stale_after": format_duration(runtime.config.api.stale_after),
+                          "detail": attention}}
 
 
 @router.get("/readyz", responses={503: {"description": "Not ready; `checks` says why."}})
 def readyz(runtime: RuntimeDep) -> JSONResponse:
-    """Readiness: database reachable and migrated, sources not stale."""
+    """Readiness: this instance can serve — database reachable, schema at the code's
+    revision. Failing upstreams do not make it unready (see /healthz)."""
     checks: dict[str, dict[str, Any]] = {}
     try:
         with runtime.engine.connect() as conn:
@@ -42,15 +66,9 @@ def readyz(runtime: RuntimeDep) -> JSONResponse:
             current = MigrationContext.configure(conn).get_current_revision()
             head = head_revision()
             checks["schema"] = {"ok": current == head, "revision": current, "needs": head}
-            statuses = source_statuses(runtime, conn)
     except Exception as exc:
         checks["database"] = {"ok": False, "error": f"{exc.__class__.__name__}: {exc}"}
         return JSONResponse({"status": "unavailable", "checks": checks}, status_code=503)
-    stale = [s.name for s in statuses if s.stale]
-    checks["sources"] = {
-        "ok": not stale, "stale": stale,
-        "stale_after": format_duration(runtime.config.api.stale_after),
-        "detail": {s.name: s.last_success_at for s in statuses if s.enabled}}
     ready = all(check["ok"] for check in checks.values())
     return JSONResponse({"status": "ready" if ready else "unavailable", "checks": checks},
                         status_code=200 if ready else 503)

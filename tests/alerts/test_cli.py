@@ -81,13 +81,22 @@ def test_alerts_workflow_from_the_command_line(project: Path) -> None:
     assert run("alerts", "reopen", ref)[0] == 0
     code, out = run("alerts", "silence", "add", "-l", "alertname=R1", "--until", "P7D",
                     "-m", "known")
-    assert code == 0 and "alertname=R1" in out
+    assert code == 0 and "alertname=R1" in out and "mutes 1 firing alert(s)" in out
     assert json.loads(run("alerts", "--state", "silenced", "--format", "json")[1])
     code, out = run("alerts", "silence", "list")
     assert code == 0 and "active" in out
     assert run("alerts", "silence", "expire", "1")[0] == 0
     assert json.loads(run("alerts", "--state", "silenced", "--format", "json")[1]) == []
     assert run("alerts", "silence", "add", "-l", "nonsense", "-m", "x")[0] == 2
+    code, out = run("alerts", "silence", "add", "-l", "alertname=~R[1", "-m", "x")
+    assert code == 2 and "'R[1' is not a regular expression" in out
+    assert "Traceback" not in out
+    code, out = run("alerts", "silence", "add", "-l", "alertnme=R1", "-m", "typo")
+    assert code == 0 and "mutes 0 firing alert(s)" in out
+    assert "did you mean 'alertname'?" in out
+    code, out = run("alerts", "silence", "add", "-l", "alertname=R1", "-m", "known",
+                    "--until", "2020-01-01")
+    assert code == 2 and "must end after it starts" in out
     code, out = run("alerts", "send")
     assert code == 0 and "sent 0" in out
     assert run("alerts", "show", "999")[0] == 1

@@ -143,3 +143,33 @@ def test_alerts_feed_behaves_like_every_feed(client: TestClient) -> None:
     assert "/feeds/alerts.ics" in client.get("/feeds/").text
     listed = {f["name"]: f for f in client.get("/api/feeds").json()}
     assert listed["alerts"]["webcal"] == "webcal://cal.example.org/feeds/alerts.ics"
+
+
+def test_silences_speak_alertmanager_and_say_what_they_mute(client: TestClient) -> None:
+    client.post("/api/evaluate", headers=ANNA)
+    body = {"matchers": [{"name": "alertname", "value": "R1", "isRegex": False,
+                          "isEqual": True}],
+            "startsAt": "2026-11-29T12:00:00Z", "endsAt": "2030-01-01T00:00:00Z",
+            "createdBy": "amtool on ops-1", "comment": "known"}
+    created = client.post("/api/silences", json=body, headers=ANNA)
+    assert created.status_code == 201, created.text
+    first = created.json()
+    assert first["createdBy"] == "amtool on ops-1" and first["silenceID"] == str(first["id"])
+    assert first["mutes"] == 1 and first["warning"] is None
+    replaced = client.post("/api/silences", json={**body, "id": first["id"],
+                                                   "comment": "still known"}, headers=ANNA)
+    assert replaced.status_code == 201
+    assert client.get(f"/api/silences/{first['id']}").json()["status"]["state"] == "expired"
+    assert client.get("/api/silences").json()["silences"][0]["comment"] == "still known"
+    typo = client.post("/api/silences", json={**body, "matchers": [
+        {"name": "alertnme", "value": "R1"}]}, headers=ANNA).json()
+    assert typo["mutes"] == 0
+    assert "no firing alert has the label 'alertnme'; did you mean 'alertname'?" in \
+        typo["warning"]
+    wrong = client.post("/api/silences", json={**body, "matchers": [
+        {"name": "alertname", "value": "R11"}]}, headers=ANNA).json()
+    assert wrong["mutes"] == 0 and "did you mean 'R1'?" in wrong["warning"]
+    bad = client.post("/api/silences", json={**body, "matchers": [
+        {"name": "alertname", "value": "R[1", "isRegex": True}]}, headers=ANNA)
+    assert bad.status_code == 422 and "'R[1' is not a regular expression" in bad.text
+    assert "Traceback" not in bad.text

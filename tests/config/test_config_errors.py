@@ -39,7 +39,8 @@ def test_three_mistakes_three_lines_and_exit_code_2(write_config: Callable[..., 
     path = write_config(THREE_MISTAKES, **{"schedules__eu.yaml": "cycles: []\n"})
     found = problems(path)
     assert len(found) == 3
-    assert found[0] == "config.yaml:6: connectors.eu-cycles.levle: unknown key 'levle'"
+    assert found[0] == ("config.yaml:6: connectors.eu-cycles.levle: unknown key 'levle'; "
+                        "did you mean 'level'?")
     assert found[1].startswith("config.yaml:8: connectors.riksdagen.type: unknown connector "
                                "type 'riksdag_api'; known types: ")
     assert "schedules" in found[1]

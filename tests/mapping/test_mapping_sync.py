@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import Engine
 
-from calsync.cli.sync import summary_table
+from calsync.cli.sync import summary_rows
 from calsync.clock import FixedClock
 from calsync.config import load_config
 from calsync.runtime import Runtime
@@ -119,11 +119,10 @@ def test_ical_mapping_sets_attributes_from_constants_captures_and_any_field(
 def test_the_sync_summary_counts_failed_captures(
         ical: Served, tmp_path: Path, sqlite_engine: Engine, clock: FixedClock) -> None:
     rt = runtime(tmp_path, sqlite_engine, clock, ICAL_CONFIG.format(url=ical.url))
-    table = summary_table([sync(rt)])
-    headers = [str(c.header) for c in table.columns]
+    columns, rows = summary_rows([sync(rt)])
+    headers = [c.header for c in columns]
     assert "capture failed" in headers
-    cells = list(table.columns[headers.index("capture failed")].cells)
-    assert cells == ["2"]
+    assert [row[headers.index("capture failed")] for row in rows] == ["2"]
 
 
 JSON_CONFIG = """\

@@ -153,18 +153,34 @@ def test_every_admin_route_refuses_anonymous_calls(project: Project) -> None:
     assert project.client.get("/docs").status_code == 200
 
 
-def test_readyz_checks_database_schema_and_staleness(project: Project) -> None:
+def test_readyz_is_this_instance_and_upstreams_are_healthz_detail(project: Project) -> None:
     client = project.client
-    assert client.get("/healthz").json()["status"] == "ok"
+    health = client.get("/healthz").json()
+    assert health["status"] == "ok" and health["upstreams"]["ok"] is True
     ready = client.get("/readyz")
     assert ready.status_code == 200 and ready.json()["status"] == "ready"
+    assert set(ready.json()["checks"]) == {"database", "schema"}
     project.clock.advance(timedelta(hours=25))  # past api.stale_after (P1D)
     stale = client.get("/readyz")
-    assert stale.status_code == 503
-    assert stale.json()["checks"]["sources"]["stale"] == ["region", "town"]
-    assert stale.json()["checks"]["database"]["ok"] is True
+    assert stale.status_code == 200  # stale upstreams: still serving the last good data
+    health = client.get("/healthz")
+    assert health.status_code == 200
+    assert health.json()["upstreams"]["stale"] == ["region", "town"]
+    assert health.json()["upstreams"]["ok"] is False
+    assert "stale" in health.json()["upstreams"]["detail"]["town"]
+    (project.path / "town.json").write_text("{not json", encoding="utf-8")
     project.sync()
+    health = client.get("/healthz").json()["upstreams"]
+    assert health["failing"] == ["town"] and health["stale"] == ["town"]  # region synced
+    assert health["detail"]["town"].startswith("failing: ")
     assert client.get("/readyz").status_code == 200
+    metrics = client.get("/metrics").text
+    assert 'calsync_source_failing{source="town"} 1' in metrics
+    assert 'calsync_source_failing{source="region"} 0' in metrics
+    with project.runtime.engine.begin() as conn:  # a schema behind the code: not ready
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0001'")
+    behind = client.get("/readyz")
+    assert behind.status_code == 503 and behind.json()["checks"]["schema"]["ok"] is False
 
 
 def test_metrics_in_prometheus_format(project: Project) -> None:

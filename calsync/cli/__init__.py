@@ -41,6 +41,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "whatif": ("whatif", "What breaks if these changes happen? Writes nothing."),
     "agenda": ("agenda", "Show upcoming deadlines, decisions and meetings with their "
                          "misalignments."),
+    "digest": ("digest", "Weekly digests: preview the next one, or send one now."),
 }
 
 

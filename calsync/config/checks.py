@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from calsync.config.notify import DigestReceiver
+from calsync.config.organisations import unknown_organisation
 from calsync.config.schema import Config
 from calsync.config.yamlfile import Located, PathKey
 from calsync.errors import Problem
@@ -51,9 +53,15 @@ def check_rules(config: Config, located: Located) -> list[Problem]:
                               "(define it under 'selectors:')"))
             else:
                 problems += _selector_problems(ref, config, located, full)
-    for name in config.alerts.receivers:
+    for name, receiver in config.alerts.receivers.items():
         if not _RULE_ID.match(name):
             problems.append(located.problem(
                 ("alerts", "receivers", name),
                 f"receiver name {name!r} may use letters, digits, '.', '_' and '-'"))
+        if isinstance(receiver, DigestReceiver):
+            where = ("alerts", "receivers", name)
+            if receiver.organisation is not None and (
+                    why := unknown_organisation(config.organisations, receiver.organisation)):
+                problems.append(located.problem((*where, "organisation"), why))
+            problems += _selector_problems(receiver.select, config, located, (*where, "select"))
     return problems

@@ -1,8 +1,10 @@
 """Receivers (where notifications go) and the outbox's retry policy, as config models.
 
-A receiver is a webhook that gets exactly Alertmanager's webhook format version 4, or
-an email address list reached over SMTP. Secrets come from `${ENV}` references, never
-from the file itself; a bundled receiver is disabled until someone fills it in.
+A receiver is a webhook that gets exactly Alertmanager's webhook format version 4, an
+email address list reached over SMTP, or a digest subscription (a weekly e-mail of what
+is coming and what is out of step, not of alert groups). Secrets come from `${ENV}`
+references, never from the file itself; a bundled receiver is disabled until someone
+fills it in.
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator
 
-from calsync.configtypes import tagged_union
+from calsync.configtypes import Schedule, tagged_union
 from calsync.durations import Duration, parse_duration
 from calsync.i18n.languages import Language
+from calsync.selectors import Selector
 
-__all__ = ["EmailReceiver", "OutboxConfig", "Receiver", "RouteConfig", "WebhookReceiver"]
+__all__ = ["DigestReceiver", "EmailReceiver", "OutboxConfig", "Receiver", "RouteConfig",
+           "WebhookReceiver"]
 
 
 class _Strict(BaseModel):
@@ -54,11 +58,9 @@ class WebhookReceiver(_Strict):
     route: RouteConfig | None = None
 
 
-class EmailReceiver(_Strict):
-    """Sends a plain-text summary of each notification over SMTP."""
+class _Smtp(_Strict):
+    """How to reach an SMTP server (e-mail receivers and digests)."""
 
-    type: Literal["email"]
-    enabled: bool = True
     to: list[str] = Field(min_length=1)
     from_: str = Field(alias="from")
     host: str = "127.0.0.1"
@@ -68,6 +70,13 @@ class EmailReceiver(_Strict):
     username: str | None = None
     password: str | None = None
     timeout: float = Field(30.0, gt=0, le=300)
+
+
+class EmailReceiver(_Smtp):
+    """Sends a plain-text summary of each notification over SMTP."""
+
+    type: Literal["email"]
+    enabled: bool = True
     send_resolved: bool = True
     language: Language | None = Field(
         None, description="sv or en: the texts this receiver gets (default: the top-level "
@@ -75,11 +84,38 @@ class EmailReceiver(_Strict):
     route: RouteConfig | None = None
 
 
-_RECEIVERS: dict[str, type[WebhookReceiver] | type[EmailReceiver]] = {
-    "webhook": WebhookReceiver, "email": EmailReceiver}
+def _weekly() -> Schedule:
+    return Schedule(cron="0 7 * * 1")
 
 
-Receiver = Annotated[WebhookReceiver | EmailReceiver,
+class DigestReceiver(_Smtp):
+    """A subscription to the weekly digest (issue 15): on its own schedule, what is coming
+    in the next `weeks` weeks for the events `organisation` and `select` pick, the open
+    and new misalignments, and what changed since the last digest; one multipart e-mail
+    (text and HTML) in `language`, through the outbox (exactly once). Not an alert
+    receiver: alert groups never go to it."""
+
+    type: Literal["digest"]
+    enabled: bool = True
+    organisation: str | None = Field(
+        None, description="Only this organisation's events (a name under `organisations:`).")
+    select: Selector = Field(default_factory=Selector,
+                             description="Which events: level, actor, kind, tags, ...")
+    schedule: Schedule = Field(default_factory=_weekly,
+                               description="When it is sent (default: Mondays 07:00 in "
+                                           "the config's zone).")
+    weeks: int = Field(4, ge=1, le=52, description="How many weeks ahead it looks.")
+    language: Language | None = Field(
+        None, description="sv or en (default: the top-level language).")
+    include_private: bool = Field(
+        False, description="Also events only private feeds select (for internal readers).")
+
+
+_RECEIVERS: dict[str, type[WebhookReceiver] | type[EmailReceiver] | type[DigestReceiver]] = {
+    "webhook": WebhookReceiver, "email": EmailReceiver, "digest": DigestReceiver}
+
+
+Receiver = Annotated[WebhookReceiver | EmailReceiver | DigestReceiver,
                      PlainValidator(tagged_union(_RECEIVERS, tag="type", what="receiver"))]
 
 

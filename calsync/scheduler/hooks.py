@@ -20,9 +20,10 @@ from calsync.alerts.notify import deliver
 from calsync.alerts.system import raise_system_alert
 from calsync.clock import Clock
 from calsync.config.schema import Config
+from calsync.digest.send import enqueue_digest
 
 __all__ = ["HookContext", "Hooks", "default_hooks", "drain_outbox", "evaluate_changes",
-           "raise_abandoned_alert"]
+           "queue_digest", "raise_abandoned_alert"]
 
 log = logging.getLogger("calsync.scheduler")
 
@@ -36,6 +37,9 @@ class HookContext:
     # Rule evaluation: the events changed since the last evaluation (None: evaluate all).
     changed_event_ids: frozenset[int] | None = None
     sources: frozenset[str] = field(default_factory=frozenset)
+    # A digest job: the receiver's name and the tick being run.
+    digest: str | None = None
+    tick: datetime | None = None
 
 
 Hook = Callable[[HookContext], dict[str, Any]]
@@ -47,10 +51,20 @@ class Hooks:
     evaluate: Hook | None = None
     outbox: Hook | None = None
     alert: AlertHook | None = None
+    digest: Hook | None = None
 
 
 def default_hooks() -> Hooks:
-    return Hooks(evaluate=evaluate_changes, outbox=drain_outbox, alert=raise_abandoned_alert)
+    return Hooks(evaluate=evaluate_changes, outbox=drain_outbox, alert=raise_abandoned_alert,
+                 digest=queue_digest)
+
+
+def queue_digest(ctx: HookContext) -> dict[str, Any]:
+    """Queue one digest for its tick (`calsync.digest.send`: at most once per tick, the
+    outbox sends it)."""
+    assert ctx.digest is not None
+    return _summary(enqueue_digest(ctx.engine, ctx.config, ctx.digest, ctx.clock.now(),
+                                   ctx.tick))
 
 
 def evaluate_changes(ctx: HookContext) -> dict[str, Any]:

@@ -9,7 +9,8 @@ every instance and are taken over if an instance dies:
   run in its own (fenced) transaction, with the changed event ids; requests that pile up
   while an evaluation runs are merged into the next one.
 - `__outbox__`: draining the notification outbox, every `scheduler.outbox_every`, and
-  right after an evaluation that queued notifications.
+  right after an evaluation that queued notifications;
+- `__digest__:NAME`: queueing the digest of the `digest` receiver NAME, on its schedule.
 """
 
 from __future__ import annotations
@@ -20,31 +21,37 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
+from calsync.config.notify import DigestReceiver
 from calsync.config.schema import Config
 from calsync.errors import ConfigError, Problem
 from calsync.scheduler.ledger import Ledger
 from calsync.triggers import Trigger, build_trigger, every_seconds
 
-__all__ = ["EVALUATE", "OUTBOX", "SINGLETONS", "Job", "merge_requests", "plan_jobs",
-           "request_evaluation", "request_sync"]
+__all__ = ["DIGEST", "DIGEST_GRACE", "EVALUATE", "OUTBOX", "SINGLETONS", "Job", "merge_requests",
+           "plan_jobs", "request_evaluation", "request_sync"]
 
 EVALUATE = "__evaluate__"
 OUTBOX = "__outbox__"
 SINGLETONS = (EVALUATE, OUTBOX)
+DIGEST = "__digest__:"
+"""Prefix of the digest jobs, one per `digest` receiver (`__digest__:NAME`), each on the
+receiver's own schedule."""
+DIGEST_GRACE = 12 * 3600.0
+"""A digest tick this late (a scheduler down over Monday morning) still goes out."""
 _MAX_CHANGED_IDS = 5000  # more changed events than this: evaluate everything
 
 
 @dataclass(frozen=True)
 class Job:
     name: str
-    kind: str  # connector | evaluate | outbox
+    kind: str  # connector | evaluate | outbox | digest
     trigger: Trigger | None  # None: runs only when asked (a waiting row)
     max_runtime: float
     misfire_grace: float | None = None
 
 
-def plan_jobs(config: Config, *, evaluate: bool = True, outbox: bool = True
-              ) -> dict[str, Job]:
+def plan_jobs(config: Config, *, evaluate: bool = True, outbox: bool = True,
+              digest: bool = True) -> dict[str, Job]:
     """Every job of this configuration; schedule mistakes are ConfigErrors with a path."""
     settings = config.scheduler
     zone = settings.timezone or config.timezone
@@ -66,6 +73,17 @@ def plan_jobs(config: Config, *, evaluate: bool = True, outbox: bool = True
             name=name, kind="connector", trigger=trigger,
             max_runtime=getattr(own, "max_runtime", None) or settings.max_runtime,
             misfire_grace=getattr(own, "misfire_grace", None) or settings.misfire_grace)
+    for name, receiver in config.alerts.receivers.items():
+        if not digest or not isinstance(receiver, DigestReceiver) or not receiver.enabled:
+            continue
+        try:
+            trigger = build_trigger(receiver.schedule, zone)
+        except ValueError as exc:
+            problems.append(Problem(config.source_file, None,
+                                    f"alerts.receivers.{name}.schedule", str(exc)))
+            continue
+        jobs[DIGEST + name] = Job(DIGEST + name, "digest", trigger, settings.max_runtime,
+                                  misfire_grace=DIGEST_GRACE)
     if problems:
         raise ConfigError(problems)
     if evaluate:

@@ -35,7 +35,7 @@ __all__ = ["status"]
 def status(engine: Engine, config: Config, clock: Clock) -> dict[str, dict[str, Any]]:
     now = clock.now()
     try:
-        jobs = plan_jobs(config, evaluate=False, outbox=False)
+        jobs = plan_jobs(config, evaluate=False, outbox=False, digest=False)
     except ConfigError:
         jobs = {}
     attempted = (select(runs.c.job, func.max(runs.c.tick_at).label("tick"))

@@ -45,6 +45,7 @@ from sqlalchemy import Connection, Engine
 from calsync.runtime import Runtime
 from calsync.scheduler.hooks import HookContext, Hooks, default_hooks
 from calsync.scheduler.jobs import (
+    DIGEST,
     EVALUATE,
     OUTBOX,
     Job,
@@ -92,7 +93,8 @@ class Scheduler:
         self.stable_id = bool(instance_id or self.settings.instance_id)
         self.hooks = hooks or default_hooks()
         self.jobs = plan_jobs(config, evaluate=self.hooks.evaluate is not None,
-                              outbox=self.hooks.outbox is not None)
+                              outbox=self.hooks.outbox is not None,
+                              digest=self.hooks.digest is not None)
         if only is not None:  # `calsync sync`: just these jobs (see calsync.scheduler.now)
             self.jobs = {name: job for name, job in self.jobs.items() if name in only}
         self.progress = progress
@@ -347,11 +349,14 @@ class Scheduler:
                  report.added, report.changed, report.cancelled)
 
     async def _singleton(self, job: Job, claim: Claim) -> None:
-        hook = self.hooks.evaluate if job.kind == "evaluate" else self.hooks.outbox
+        hook = {"evaluate": self.hooks.evaluate, "digest": self.hooks.digest}.get(
+            job.kind, self.hooks.outbox)
         assert hook is not None
         names, ids = merge_requests([claim.detail, *claim.merged])
         ctx = HookContext(engine=self.engine, config=self.runtime.config, clock=self.clock,
-                          owner=self.owner, sources=names, changed_event_ids=ids)
+                          owner=self.owner, sources=names, changed_event_ids=ids,
+                          digest=job.name.removeprefix(DIGEST) if job.kind == "digest"
+                          else None, tick=claim.tick_at)
         result = await asyncio.to_thread(hook, ctx)
         outcome = "skipped" if "skipped" in result else "ok"
         if not await self._db(self.ledger.complete, claim, outcome=outcome,
@@ -359,7 +364,8 @@ class Scheduler:
                                       "merged": len(claim.merged)}):
             log.warning("%s: %s was taken over before it completed", self.owner, job.name)
             return
-        if job.kind == "evaluate" and OUTBOX in self.jobs and result.get("enqueued"):
+        if job.kind in ("evaluate", "digest") and OUTBOX in self.jobs \
+                and result.get("enqueued"):
             await self._db(self._request_outbox)
 
     def _request_outbox(self) -> None:

@@ -27,7 +27,7 @@ from calsync.alerts.notify.outbox import enqueue
 from calsync.alerts.notify.payload import group_key, webhook_v4
 from calsync.alerts.silences import list_silences
 from calsync.alerts.store import Alert, get_alert, ids_of, list_alerts
-from calsync.config.notify import RouteConfig
+from calsync.config.notify import DigestReceiver, RouteConfig
 from calsync.config.schema import Config
 from calsync.store.tables import notification_groups as groups
 
@@ -44,7 +44,8 @@ def _group_labels(alert: Alert, route: RouteConfig) -> dict[str, str]:
 
 def dispatch(engine: Engine, config: Config, now: datetime) -> int:
     """Enqueue every notification that is due at `now`; returns how many."""
-    receivers = {n: r for n, r in config.alerts.receivers.items() if r.enabled}
+    receivers = {n: r for n, r in config.alerts.receivers.items()
+                 if r.enabled and not isinstance(r, DigestReceiver)}  # digests: own schedule
     if not receivers:
         return 0
     with engine.connect() as conn:
@@ -74,6 +75,7 @@ def dispatch(engine: Engine, config: Config, now: datetime) -> int:
             else:
                 assert row is not None
                 labels, members = dict(row["group_labels"]), []
+            assert not isinstance(receiver, DigestReceiver)
             enqueued += _maybe_notify(engine, config, name, receiver.send_resolved,
                                       getattr(receiver, "max_alerts", 0), route, ghash,
                                       labels, members, row, gone, silences, now)

@@ -31,7 +31,8 @@ from calsync.store.engine import inserted_id
 from calsync.store.lease import Held, Leases
 from calsync.store.tables import notification_outbox as outbox
 
-__all__ = ["DrainReport", "default_owner", "enqueue", "list_outbox", "send_due"]
+__all__ = ["DrainReport", "default_owner", "enqueue", "last_payload", "list_outbox", "queued",
+           "send_due"]
 
 log = logging.getLogger("calsync.notify")
 
@@ -135,6 +136,22 @@ def send_due(engine: Engine, config: Config, *, owner: str | None = None,
                 log.error("notification %s to %s given up after %s attempts: %s",
                           row_id, row["receiver"], attempt, error)
     return report
+
+
+def queued(conn: Connection, receiver: str, group_key: str) -> bool:
+    """Whether a notification with this key was ever queued for `receiver` (a digest's
+    key names its tick: the same tick is never queued twice)."""
+    found = conn.execute(select(outbox.c.id).where(
+        outbox.c.receiver == receiver, outbox.c.group_key == group_key).limit(1)).first()
+    return found is not None
+
+
+def last_payload(conn: Connection, receiver: str) -> dict[str, Any] | None:
+    """The payload of the latest notification queued for `receiver` (not a dead one)."""
+    row = conn.execute(select(outbox.c.payload).where(
+        outbox.c.receiver == receiver, outbox.c.status != "dead").order_by(
+        outbox.c.id.desc()).limit(1)).first()
+    return dict(row[0]) if row is not None else None
 
 
 def list_outbox(conn: Connection, *, status: str | None = None, limit: int = 100

@@ -14,9 +14,10 @@ from typing import Any
 
 import httpx
 
-from calsync.config.notify import EmailReceiver, WebhookReceiver
+from calsync.config.notify import DigestReceiver, EmailReceiver, WebhookReceiver
 
-__all__ = ["SendError", "render_email", "send", "send_email", "send_webhook"]
+__all__ = ["SendError", "prepared_email", "render_email", "send", "send_email",
+           "send_webhook"]
 
 
 class SendError(Exception):
@@ -90,6 +91,27 @@ def send_email(receiver: EmailReceiver, payload: dict[str, Any], message_id: str
         message = render_email(receiver, payload, message_id)
     except (ValueError, TypeError) as exc:  # a payload no mail can carry: do not retry
         raise SendError(f"the mail could not be written ({exc})", retriable=False) from exc
+    return _smtp_send(receiver, message)
+
+
+def prepared_email(receiver: DigestReceiver, payload: dict[str, Any], message_id: str
+                   ) -> EmailMessage:
+    """A mail written when it was queued (the digest: `subject`, `text`, `html` in the
+    payload), as multipart/alternative: plain text first, HTML second."""
+    message = EmailMessage()
+    message["Subject"] = _one_line(payload["subject"])
+    message["From"] = receiver.from_
+    message["To"] = ", ".join(receiver.to)
+    message["Message-ID"] = message_id
+    if payload.get("language"):
+        message["Content-Language"] = _one_line(payload["language"])
+    message["X-Calsync-Group-Key"] = _one_line(payload.get("groupKey", ""))
+    message.set_content(payload["text"])
+    message.add_alternative(payload["html"], subtype="html")
+    return message
+
+
+def _smtp_send(receiver: EmailReceiver | DigestReceiver, message: EmailMessage) -> int:
     try:
         smtp: smtplib.SMTP
         if receiver.ssl:
@@ -115,10 +137,16 @@ def send_email(receiver: EmailReceiver, payload: dict[str, Any], message_id: str
     return 250
 
 
-def send(receiver: WebhookReceiver | EmailReceiver, payload: dict[str, Any],
+def send(receiver: WebhookReceiver | EmailReceiver | DigestReceiver, payload: dict[str, Any],
          outbox_id: int) -> int:
+    message_id = f"<calsync-outbox-{outbox_id}@calsync>"
     if isinstance(receiver, WebhookReceiver):
         return send_webhook(receiver, payload)
-    return send_email(receiver, payload, f"<calsync-outbox-{outbox_id}@calsync>")
-
-
+    if isinstance(receiver, DigestReceiver):
+        try:
+            message = prepared_email(receiver, payload, message_id)
+        except (KeyError, ValueError, TypeError) as exc:
+            raise SendError(f"the digest could not be written ({exc})",
+                            retriable=False) from exc
+        return _smtp_send(receiver, message)
+    return send_email(receiver, payload, message_id)

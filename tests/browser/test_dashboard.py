@@ -117,7 +117,8 @@ def test_whatif_shows_a_rule_verdict_change(dashboard: Dashboard, page: Any) -> 
     assert page.locator("#ranges rect.valid-range").count() == 1  # the range on the lane
     page.fill("#whatif-date", "2027-06-20")   # later still: R1 still fires, changed
     page.click("#whatif-try")
-    expect(page.locator("#whatif-verdicts li[data-rule='R1']")).to_contain_text("ändras")
+    expect(page.locator("#whatif-verdicts li[data-rule='R1']")).to_contain_text(
+        "ändras", timeout=60_000)
     assert "försvinner" not in page.locator("#whatif-verdicts").inner_text()
 
 

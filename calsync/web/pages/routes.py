@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 from calsync.alerts import silences, store
 from calsync.config.organisations import Organisations
 from calsync.errors import NotFoundError
+from calsync.i18n.languages import Language
 from calsync.runtime import Runtime
 from calsync.web.auth import authenticate
 from calsync.web.deps import Conn, RuntimeDep, in_thread
@@ -38,7 +39,7 @@ def _today(runtime: Runtime) -> date:
     return runtime.clock.now().astimezone(ZoneInfo(runtime.config.timezone)).date()
 
 
-def _base(request: Request, runtime: Runtime, lang: str) -> dict[str, Any]:
+def _base(request: Request, runtime: Runtime, lang: Language) -> dict[str, Any]:
     """What every page's frame needs: texts, language switch, who is signed in."""
     api = runtime.config.api
     signed = session.read(request, api, runtime.clock.now())
@@ -53,9 +54,9 @@ def _base(request: Request, runtime: Runtime, lang: str) -> dict[str, Any]:
             "can_sign_in": bool(api.tokens)}
 
 
-def _lang(request: Request) -> str:
+def _lang(request: Request, runtime: Runtime) -> Language:
     return choose_lang(request.query_params.get("lang"),
-                       request.headers.get("accept-language"))
+                       request.headers.get("accept-language"), runtime.config.language)
 
 
 @router.get("/")
@@ -64,7 +65,7 @@ def timeline_page(request: Request, runtime: RuntimeDep, conn: Conn) -> Response
     config = runtime.config
     now = runtime.clock.now()
     today = _today(runtime)
-    view = parse_view(request.query_params, config, today, _lang(request))
+    view = parse_view(request.query_params, config, today, _lang(request, runtime))
     first, end = view.span()
     events = view_events(conn, config, view, now)
     cards = alert_cards(conn, now)
@@ -89,10 +90,9 @@ def org_page(name: str, request: Request, runtime: RuntimeDep, conn: Conn) -> Re
     """An organisation's agenda: upcoming deadlines, decisions and meetings, and its
     open misalignments (the page a digest links to)."""
     config = runtime.config
+    lang = _lang(request, runtime)
     if name not in config.organisations:
-        raise NotFoundError(f"no organisation named {name!r} in config.yaml "
-                            "(organisations:)")
-    lang = _lang(request)
+        raise NotFoundError(labels_for(lang)["no_org"].format(name=name))
     groups = org_agenda(conn, config, name, _today(runtime), config.timezone)
     cards = alert_cards(conn, runtime.clock.now(), owner=name)
     return page("org.html", **_base(request, runtime, lang), name=name, groups=groups,
@@ -100,10 +100,10 @@ def org_page(name: str, request: Request, runtime: RuntimeDep, conn: Conn) -> Re
 
 
 @router.get("/static/{name}")
-def static(name: str) -> Response:
+def static(name: str, request: Request, runtime: RuntimeDep) -> Response:
     found = static_file(name)
     if found is None:
-        raise NotFoundError(f"no dashboard file named {name!r}")
+        raise NotFoundError(labels_for(_lang(request, runtime))["no_file"].format(name=name))
     return found
 
 
@@ -123,7 +123,7 @@ async def _form(request: Request) -> dict[str, str]:
 
 @router.get("/signin")
 def signin_page(request: Request, runtime: RuntimeDep) -> Response:
-    return page("signin.html", **_base(request, runtime, _lang(request)),
+    return page("signin.html", **_base(request, runtime, _lang(request, runtime)),
                 target=_safe_next(request.query_params.get("next")), error="")
 
 
@@ -131,7 +131,7 @@ def signin_page(request: Request, runtime: RuntimeDep) -> Response:
 async def signin(request: Request, runtime: RuntimeDep) -> Response:
     form = await _form(request)
     api = runtime.config.api
-    lang = _lang(request)
+    lang = _lang(request, runtime)
     name = authenticate(api, form.get("token", "")) if form.get("token") else None
     target = _safe_next(form.get("next"))
     if name is None:
@@ -153,13 +153,17 @@ async def signout(request: Request, runtime: RuntimeDep) -> Response:
     signed = session.read(request, runtime.config.api, runtime.clock.now())
     if signed is not None and not session.check_csrf(request, signed, runtime.config.api,
                                                      form.get("csrf", "")):
-        return Response("cross-site request refused", status_code=403)
+        return _plain(labels_for(_lang(request, runtime))["csrf_refused"], 403)
     response = RedirectResponse(_safe_next(form.get("next")), status_code=303)
     session.clear(response)
     return response
 
 
 # -- the alert workflow ------------------------------------------------------------------
+
+def _plain(text: str, status: int) -> Response:
+    return Response(text, status_code=status, media_type="text/plain; charset=utf-8")
+
 
 def _end_of(day_text: str, tz: str) -> datetime:
     day = date.fromisoformat(day_text)
@@ -175,21 +179,19 @@ async def alert_action(alert_id: int, action: str, request: Request, runtime: Ru
     now = runtime.clock.now()
     signed = session.read(request, api, now)
     form = await _form(request)
+    texts = labels_for(_lang(request, runtime))
     if signed is None:
-        return Response("sign in to act on alerts (/signin)", status_code=401,
-                        media_type="text/plain; charset=utf-8")
+        return _plain(texts["need_signin"], 401)
     if not session.check_csrf(request, signed, api, form.get("csrf", "")):
-        return Response("cross-site request refused: reload the page and try again",
-                        status_code=403, media_type="text/plain; charset=utf-8")
+        return _plain(texts["csrf_refused"], 403)
     if action not in ACTIONS:
-        raise NotFoundError(f"no alert action {action!r}; known: {', '.join(ACTIONS)}")
+        raise NotFoundError(texts["no_action"].format(action=action, known=", ".join(ACTIONS)))
     comment = form.get("comment", "")[:2000]
     try:
         await in_thread(request, _apply, runtime, alert_id, action, signed.user, comment,
                         form, now)
     except ValueError as exc:
-        return Response(f"could not {action} alert {alert_id}: {exc}", status_code=422,
-                        media_type="text/plain; charset=utf-8")
+        return _plain(texts["action_failed"].format(id=alert_id, reason=exc), 422)
     return RedirectResponse(_safe_next(form.get("next")) + f"#alert-{alert_id}",
                             status_code=303)
 

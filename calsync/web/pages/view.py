@@ -16,6 +16,7 @@ from starlette.datastructures import QueryParams
 
 from calsync.config.schema import Config
 from calsync.feeds.service import feed_urls
+from calsync.i18n.languages import Language
 from calsync.web.filters import split
 
 __all__ = ["ZOOMS", "View", "org_actors", "parse_view"]
@@ -45,7 +46,7 @@ class View:
     end_day: date | None = None    # inclusive
     expand: bool = False
     alerts_org: str = ""
-    lang: str = "sv"
+    lang: Language = "sv"
 
     # -- the time range --------------------------------------------------------------
 
@@ -140,7 +141,7 @@ def org_actors(config: Config, name: str) -> list[str]:
     return [name, *org.bodies, *org.actors]
 
 
-def parse_view(params: QueryParams, config: Config, today: date, lang: str) -> View:
+def parse_view(params: QueryParams, config: Config, today: date, lang: Language) -> View:
     """The view the query asks for. Unknown values are dropped (a page never fails on a
     stale bookmark); known ones are kept in the order given."""
     def many(name: str, known: object) -> tuple[str, ...]:

@@ -62,6 +62,7 @@ __all__ = [
     "EventCache",
     "FeedSpec",
     "Fingerprint",
+    "feed_events",
     "fingerprint",
     "iter_feed",
     "python_only",
@@ -282,6 +283,22 @@ def iter_feed(conn: Connection, spec: FeedSpec, fp: Fingerprint, cache: EventCac
     if batch:
         yield _render_batch(conn, batch, render, check, cache)
     yield CALENDAR_END.encode()
+
+
+def feed_events(conn: Connection, spec: FeedSpec, now: datetime) -> Iterator[Event]:
+    """The stored events the feed publishes today, in time order: the rows `iter_feed`
+    renders (same selection, window, retention of cancelled events and privacy), for
+    pages that show a feed's events (the dashboard's "subscribe to this view")."""
+    bounds = bounds_for(spec.window, spec.keep_cancelled, now)
+    check = [s for s in spec.selectors() if python_only(s)]
+    stmt = _where(select(events), spec, bounds).order_by(events.c.start_at, events.c.id)
+    for row in conn.execute(stmt).mappings():
+        event = row_to_event(row)
+        if check and not all(s.matches(event.data, event.source) for s in check):
+            continue
+        if spec.hide is not None and spec.hide.hides(event.data, event.source):
+            continue
+        yield event
 
 
 class _Renderer:

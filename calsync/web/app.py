@@ -23,6 +23,7 @@ from calsync.feeds.service import FeedService
 from calsync.runtime import Runtime
 from calsync.store.engine import database_problem
 from calsync.web import agenda, alerts, api, feeds, metrics, probes, tokens, whatif
+from calsync.web.pages import routes as pages
 
 __all__ = ["create_app"]
 
@@ -57,6 +58,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(tokens.router)
     app.include_router(whatif.router)
     app.include_router(agenda.router)
+    app.include_router(pages.router)  # the dashboard: / and /org/<name>
 
     @app.exception_handler(CalsyncError)
     async def _calsync_error(_request: Request, exc: CalsyncError) -> JSONResponse:

@@ -1,0 +1,222 @@
+"""The dashboard's pages: the timeline at `/`, an organisation's agenda at
+`/org/<name>`, signing in and out, and the alert workflow's forms. Reading needs no
+sign-in (the same data the open API shows); acting on an alert needs a session
+(`calsync.web.pages.session`) whose token may handle alerts, and a CSRF token."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import parse_qs, quote
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import Connection
+
+from calsync.alerts import silences, store
+from calsync.config.organisations import Organisations
+from calsync.errors import NotFoundError
+from calsync.i18n.languages import Language
+from calsync.runtime import Runtime
+from calsync.web.auth import authenticate
+from calsync.web.deps import Conn, RuntimeDep, in_thread
+from calsync.web.pages import session
+from calsync.web.pages.data import alert_cards, org_agenda, source_rows, view_events
+from calsync.web.pages.labels import choose_lang, labels_for
+from calsync.web.pages.render import page, static_file
+from calsync.web.pages.timeline import layout, when_text
+from calsync.web.pages.view import ZOOMS, parse_view
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+LIST_ROWS = 500  # rows of the event list; past it the page says how to narrow the view
+ACTIONS = ("ack", "snooze", "wontfix", "reopen", "silence")
+
+
+def _today(runtime: Runtime) -> date:
+    return runtime.clock.now().astimezone(ZoneInfo(runtime.config.timezone)).date()
+
+
+def _base(request: Request, runtime: Runtime, lang: Language) -> dict[str, Any]:
+    """What every page's frame needs: texts, language switch, who is signed in."""
+    api = runtime.config.api
+    signed = session.read(request, api, runtime.clock.now())
+    other = "en" if lang == "sv" else "sv"
+    query = dict(request.query_params)
+    query["lang"] = other
+    switch = request.url.path + "?" + "&".join(f"{quote(k)}={quote(v)}"
+                                               for k, v in query.items())
+    return {"t": labels_for(lang), "lang": lang, "switch_url": switch,
+            "session": signed, "csrf": signed.csrf(api) if signed else "",
+            "next": request.url.path + ("?" + request.url.query if request.url.query else ""),
+            "can_sign_in": bool(api.tokens)}
+
+
+def _lang(request: Request, runtime: Runtime) -> Language:
+    return choose_lang(request.query_params.get("lang"),
+                       request.headers.get("accept-language"), runtime.config.language)
+
+
+@router.get("/")
+def timeline_page(request: Request, runtime: RuntimeDep, conn: Conn) -> Response:
+    """Every level's rhythm side by side, what is out of step, the sources' health."""
+    config = runtime.config
+    now = runtime.clock.now()
+    today = _today(runtime)
+    view = parse_view(request.query_params, config, today, _lang(request, runtime))
+    first, end = view.span()
+    events = view_events(conn, config, view, now)
+    cards = alert_cards(conn, now)
+    shapes = layout(events, [c.alert for c in cards], first=first, end=end,
+                    levels={k: (v.title, v.color) for k, v in config.levels.items()},
+                    builtin_sources={n for n, c in runtime.connectors.items()
+                                     if c.type == "schedules"},
+                    organisations=Organisations.of(config.organisations),
+                    expand=view.expand, today=today, tz=config.timezone, lang=view.lang)
+    listed_events = sorted(shapes.marks_by_uid.values(), key=lambda m: (m.start, m.title))
+    listed = [c for c in cards if not view.alerts_org or c.owner == view.alerts_org]
+    return page("timeline.html", **_base(request, runtime, view.lang), view=view,
+                shapes=shapes, events=listed_events[:LIST_ROWS], total=len(listed_events),
+                cards=listed, drawn={line.alert_id for line in shapes.lines},
+                sources=source_rows(runtime, conn), zooms=ZOOMS,
+                subscribe=view.subscribe_urls(config), config=config,
+                period=when_text(first, end - timedelta(days=1)), today=today)
+
+
+@router.get("/org/{name}")
+def org_page(name: str, request: Request, runtime: RuntimeDep, conn: Conn) -> Response:
+    """An organisation's agenda: upcoming deadlines, decisions and meetings, and its
+    open misalignments (the page a digest links to)."""
+    config = runtime.config
+    lang = _lang(request, runtime)
+    if name not in config.organisations:
+        raise NotFoundError(labels_for(lang)["no_org"].format(name=name))
+    groups = org_agenda(conn, config, name, _today(runtime), config.timezone)
+    cards = alert_cards(conn, runtime.clock.now(), owner=name)
+    return page("org.html", **_base(request, runtime, lang), name=name, groups=groups,
+                cards=cards, org=config.organisations[name])
+
+
+@router.get("/static/{name}")
+def static(name: str, request: Request, runtime: RuntimeDep) -> Response:
+    found = static_file(name)
+    if found is None:
+        raise NotFoundError(labels_for(_lang(request, runtime))["no_file"].format(name=name))
+    return found
+
+
+# -- signing in -----------------------------------------------------------------------
+
+def _safe_next(value: str | None) -> str:
+    """Only a path on this site (never //host or a scheme): no open redirect."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return "/"
+    return value
+
+
+async def _form(request: Request) -> dict[str, str]:
+    body = (await request.body()).decode("utf-8", "replace")
+    return {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
+
+
+@router.get("/signin")
+def signin_page(request: Request, runtime: RuntimeDep) -> Response:
+    return page("signin.html", **_base(request, runtime, _lang(request, runtime)),
+                target=_safe_next(request.query_params.get("next")), error="")
+
+
+@router.post("/signin")
+async def signin(request: Request, runtime: RuntimeDep) -> Response:
+    form = await _form(request)
+    api = runtime.config.api
+    lang = _lang(request, runtime)
+    name = authenticate(api, form.get("token", "")) if form.get("token") else None
+    target = _safe_next(form.get("next"))
+    if name is None:
+        return page("signin.html", status_code=401, **_base(request, runtime, lang),
+                    target=target, error=labels_for(lang)["signin_failed"])
+    scopes = api.tokens[name].scopes
+    if "alerts" not in scopes and "admin" not in scopes:
+        return page("signin.html", status_code=403, **_base(request, runtime, lang),
+                    target=target, error=labels_for(lang)["signin_scope"])
+    response = RedirectResponse(target, status_code=303)
+    session.start(response, request, api, name, runtime.clock.now(),
+                  runtime.config.server.public_url)
+    return response
+
+
+@router.post("/signout")
+async def signout(request: Request, runtime: RuntimeDep) -> Response:
+    form = await _form(request)
+    signed = session.read(request, runtime.config.api, runtime.clock.now())
+    if signed is not None and not session.check_csrf(request, signed, runtime.config.api,
+                                                     form.get("csrf", "")):
+        return _plain(labels_for(_lang(request, runtime))["csrf_refused"], 403)
+    response = RedirectResponse(_safe_next(form.get("next")), status_code=303)
+    session.clear(response)
+    return response
+
+
+# -- the alert workflow ------------------------------------------------------------------
+
+def _plain(text: str, status: int) -> Response:
+    return Response(text, status_code=status, media_type="text/plain; charset=utf-8")
+
+
+def _end_of(day_text: str, tz: str) -> datetime:
+    day = date.fromisoformat(day_text)
+    return datetime.combine(day, time(23, 59), ZoneInfo(tz))
+
+
+@router.post("/alerts/{alert_id}/{action}")
+async def alert_action(alert_id: int, action: str, request: Request, runtime: RuntimeDep
+                       ) -> Response:
+    """Acknowledge, snooze, won't fix, reopen or silence an alert from the page; the
+    signed-in token's name is recorded as who did it."""
+    api = runtime.config.api
+    now = runtime.clock.now()
+    signed = session.read(request, api, now)
+    form = await _form(request)
+    texts = labels_for(_lang(request, runtime))
+    if signed is None:
+        return _plain(texts["need_signin"], 401)
+    if not session.check_csrf(request, signed, api, form.get("csrf", "")):
+        return _plain(texts["csrf_refused"], 403)
+    if action not in ACTIONS:
+        raise NotFoundError(texts["no_action"].format(action=action, known=", ".join(ACTIONS)))
+    comment = form.get("comment", "")[:2000]
+    try:
+        await in_thread(request, _apply, runtime, alert_id, action, signed.user, comment,
+                        form, now)
+    except ValueError as exc:
+        return _plain(texts["action_failed"].format(id=alert_id, reason=exc), 422)
+    return RedirectResponse(_safe_next(form.get("next")) + f"#alert-{alert_id}",
+                            status_code=303)
+
+
+def _apply(runtime: Runtime, alert_id: int, action: str, user: str, comment: str,
+           form: dict[str, str], now: datetime) -> None:
+    with runtime.engine.begin() as conn:
+        _change(conn, runtime.config.timezone, alert_id, action, user, comment, form, now)
+
+
+def _change(conn: Connection, tz: str, alert_id: int, action: str, user: str, comment: str,
+            form: dict[str, str], now: datetime) -> None:
+    if action == "snooze":
+        store.snooze(conn, alert_id, until=_end_of(form.get("until", ""), tz), by=user,
+                     comment=comment, now=now)
+    elif action == "silence":
+        alert = store.get_alert(conn, alert_id, now)
+        matchers = [silences.Matcher("alertname", alert.rule_id)]
+        for label in ("subject_uid", "object_uid"):
+            if alert.labels.get(label):
+                matchers.append(silences.Matcher(label, alert.labels[label]))
+        silences.create_silence(conn, matchers, starts_at=now,
+                                ends_at=_end_of(form.get("until", ""), tz), created_by=user,
+                                comment=comment or f"silenced from the dashboard by {user}",
+                                now=now)
+    else:
+        {"ack": store.acknowledge, "wontfix": store.wont_fix,
+         "reopen": store.reopen}[action](conn, alert_id, by=user, comment=comment, now=now)

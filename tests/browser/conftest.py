@@ -38,11 +38,13 @@ class Dashboard:
         return self.live.url(path)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
-    os.environ.setdefault("CALSYNC_TOKEN_COORDINATOR", ADMIN_SECRET)
+    """Module-scoped, like `browser`: the token variable and the server end with the
+    browser tests instead of leaking into the rest of the session."""
     folder = tmp_path_factory.mktemp("dashboard")
-    with RecordingServer() as upstream:
+    with pytest.MonkeyPatch.context() as env, RecordingServer() as upstream:
+        env.setenv("CALSYNC_TOKEN_COORDINATOR", ADMIN_SECRET)
         pilot = Pilot(folder / "pilot", upstream, NOW)
         with (pilot.config_path.open("a", encoding="utf-8")) as extra:
             extra.write("\napi:\n  tokens:\n    coordinator:\n"
@@ -56,8 +58,10 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
         engine.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Module-scoped: Playwright's sync API keeps an event loop running in this thread
+    while it is open, which would break every later test that calls asyncio.run()."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run scripts/bootstrap --test (apt-get install "
                     "chromium)")

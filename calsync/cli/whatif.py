@@ -16,11 +16,12 @@ from rich.text import Text
 
 from calsync.cli.common import console, pass_runtime, require_schema
 from calsync.cli.listing import Column, format_option, print_json, print_listing
+from calsync.clock import local_today
 from calsync.errors import NotFoundError
 from calsync.model import Status
 from calsync.runtime import Runtime
 from calsync.store.events import get_event, list_events
-from calsync.whatif import WhatIfInputError, local_today, parse_changes, run_whatif
+from calsync.whatif import WhatIfInputError, parse_changes, run_whatif
 
 __all__ = ["register"]
 

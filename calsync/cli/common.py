@@ -1,7 +1,8 @@
 """What every command shares: the console, loading the runtime, turning errors into exit codes.
 
-Exit codes: 0 ok, 2 configuration error, 1 any other failure. Errors are printed as one
-clear paragraph with the next step (from `errors.explain`), never as a traceback.
+Exit codes: 0 ok, 2 configuration error, 1 any other failure, 3 `serve` cannot listen.
+Errors are printed as one clear paragraph with the next step (from `errors.explain`), never
+as a traceback.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from calsync.runtime import Runtime
 
 __all__ = [
+    "EXIT_ADDRESS",
     "EXIT_CONFIG",
     "EXIT_FAILURE",
     "check_org_and_levels",
@@ -45,6 +47,7 @@ __all__ = [
 
 EXIT_FAILURE = 1
 EXIT_CONFIG = 2
+EXIT_ADDRESS = 3  # `serve` cannot listen on its address (in use, not permitted)
 
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import signal
+import socket
 from typing import TYPE_CHECKING
 
 import click
 
-from calsync.cli.common import console, pass_runtime, require_schema
+from calsync.cli.common import EXIT_ADDRESS, console, err_console, pass_runtime, require_schema
 
 if TYPE_CHECKING:
     from calsync.runtime import Runtime
@@ -35,8 +37,11 @@ def serve_command(runtime: Runtime, host: str | None, port: int | None,
     require_schema(runtime)
     runtime.config.require_secrets("`calsync serve` (the HTTP API's tokens)")
     server = runtime.config.server
-    host, port = host or server.host, port or server.port
-    if not server.public_url:  # the addresses printed and written into feeds
+    host, port = host or server.host, server.port if port is None else port
+    sock = _bind(host, port)  # first: a busy port is one line, before any banner
+    port = sock.getsockname()[1]  # the port really bound (--port 0 picks a free one)
+    config_base = server.base_url
+    if not server.public_url:  # the addresses printed and written into feeds and alerts
         runtime.config = runtime.config.model_copy(update={"server": server.model_copy(
             update={"host": host, "port": port})})
     base = runtime.config.server.base_url
@@ -50,6 +55,8 @@ def serve_command(runtime: Runtime, host: str | None, port: int | None,
         else:
             console.print(f"  {name:<16} {feed_urls(runtime.config, name)['webcal']}")
     console.print(f"JSON API: {base}/api/events   docs: {base}/docs   health: {base}/healthz")
+    if base != config_base and runtime.config.rules:
+        _refresh_links(runtime, base)
     scheduler = None if no_scheduler else _start_scheduler(runtime)
     # uvicorn re-raises SIGTERM once it has stopped gracefully: catch it, so that
     # the scheduler stops gracefully too (syncs finish or release their lease).
@@ -58,11 +65,46 @@ def serve_command(runtime: Runtime, host: str | None, port: int | None,
     try:
         # Shutdown waits at most this long for open responses (a slow feed download),
         # so SIGTERM always ends the process.
-        uvicorn.run(create_app(runtime), host=host, port=port, log_level="info",
-                    timeout_graceful_shutdown=SHUTDOWN_GRACE)
+        uvicorn.Server(uvicorn.Config(create_app(runtime), log_level="info",
+                                      timeout_graceful_shutdown=SHUTDOWN_GRACE)
+                       ).run(sockets=[sock])
     finally:
         if scheduler is not None:
             scheduler.stop()
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port, or exit EXIT_ADDRESS with one line saying why."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, proto, _name, address = infos[0]
+        sock = socket.socket(family, kind, proto)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+            sock.listen(2048)
+        except OSError:
+            sock.close()
+            raise
+    except OSError as exc:
+        why = ("the address is already in use (another calsync, or another program, listens "
+               "there): stop it or choose another port with --port"
+               if exc.errno == errno.EADDRINUSE else exc.strerror or str(exc))
+        err_console.print(f"error: cannot listen on {host}:{port}: {why}", soft_wrap=True,
+                          markup=False)
+        raise SystemExit(EXIT_ADDRESS) from None
+    return sock
+
+
+def _refresh_links(runtime: Runtime, base: str) -> None:
+    """Alerts evaluated before (a `calsync sync` with the config's port) link to that
+    address; evaluate once now so their links point where this server really listens."""
+    from calsync.alerts.evaluate import evaluate_and_update
+
+    result = evaluate_and_update(engine=runtime.engine, config=runtime.config,
+                                 clock=runtime.clock, notify=False)
+    console.print(f"Alert links now point to {base} ({len(result.alerts.updated)} alert(s) "
+                  "updated).")
 
 
 def _start_scheduler(runtime: Runtime) -> SchedulerThread:

@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parents[2]
 #: view, not a listing. Every other command must take `--format json`.
 ACTIONS = {"db upgrade", "serve", "worker", "alerts ack", "alerts wontfix", "alerts reopen",
            "alerts snooze", "alerts send", "alerts silence add", "alerts silence expire",
-           "feeds rotate-token", "feeds token create", "feeds token revoke", "reload"}
+           "feeds rotate-token", "feeds token create", "feeds token revoke", "reload", "init"}
 
 PRIVATE_FEED = """\
   board:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, ScalarSelect, func, insert, select, update
 
 from calsync.sdk.contract import Bookmark
 from calsync.store.tables import sources, sync_runs
@@ -17,6 +17,7 @@ __all__ = [
     "SyncRun",
     "finish_sync_run",
     "get_source_state",
+    "last_sync_run_id",
     "list_source_states",
     "recent_sync_runs",
     "retry_times",
@@ -170,3 +171,8 @@ def retry_times(conn: Connection, source: str | None = None) -> dict[str, dateti
     if source is not None:
         stmt = stmt.where(sources.c.name == source)
     return {name: retry for name, retry in conn.execute(stmt)}
+
+
+def last_sync_run_id() -> ScalarSelect[Any]:
+    """The highest sync run id, as a scalar subquery (every sync adds a run)."""
+    return select(func.max(sync_runs.c.id)).scalar_subquery()

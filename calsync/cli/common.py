@@ -1,6 +1,8 @@
 """What every command shares: the console, loading the runtime, turning errors into exit codes.
 
-Exit codes: 0 ok, 2 configuration error, 1 any other failure. Errors are printed as one
+Exit codes: 0 ok, 2 configuration error, 3 a sync could not run now (another run holds
+the source's lease, or its upstream asked to wait: the message says until when), 1 any
+other failure. Errors are printed as one
 clear paragraph with the next step (from `errors.explain`), never as a traceback.
 """
 
@@ -26,11 +28,12 @@ from calsync.errors import CalsyncError, ConfigError, explain
 if TYPE_CHECKING:
     from calsync.runtime import Runtime
 
-__all__ = ["EXIT_CONFIG", "EXIT_FAILURE", "console", "err_console", "fail", "lazy_import",
-           "load_runtime", "parse_day", "pass_runtime", "plain", "require_schema"]
+__all__ = ["EXIT_BUSY", "EXIT_CONFIG", "EXIT_FAILURE", "console", "err_console", "fail",
+           "lazy_import", "load_runtime", "parse_day", "pass_runtime", "plain", "require_schema"]
 
 EXIT_FAILURE = 1
 EXIT_CONFIG = 2
+EXIT_BUSY = 3  # not now: another run holds the source, or its upstream said Retry-After
 
 # No emoji codes: user text such as "config.yaml:100: ..." must not print as an emoji.
 # Text from users (config, upstream data) goes into markup only through `plain`.

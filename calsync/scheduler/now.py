@@ -5,7 +5,10 @@
 claims only those runs, runs them fenced, and runs the rule evaluation and the outbox
 they ask for, so alerts are up to date when the command returns. A connector already
 syncing on another instance is left queued: that instance (or the next worker pass)
-serves the request when its run ends.
+serves the request when its run ends. Who holds it, since when and until when is in
+`ManualRun.held`: the holder may also be a process that was killed mid-sync, whose lease
+nobody renews any more; it lapses at `lease_until`, and the next pass after that (of a
+worker, or of `calsync sync`) takes the run over.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import os
 import socket
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from calsync.runtime import Runtime
 from calsync.scheduler.jobs import EVALUATE, SINGLETONS, request_sync
@@ -32,6 +36,7 @@ _MAX_PASSES = 50
 class ManualRun:
     reports: list[SyncReport] = field(default_factory=list)
     queued: list[str] = field(default_factory=list)  # busy elsewhere: served there later
+    held: dict[str, dict[str, Any]] = field(default_factory=dict)  # queued: who holds it
     evaluated: bool = False
 
 
@@ -57,4 +62,8 @@ async def sync_now(runtime: Runtime, connectors: Sequence[Connector], *,
     run.reports = sorted(scheduler.reports, key=lambda r: order.get(r.source, len(order)))
     done = {r.source for r in run.reports}
     run.queued = [n for n in names if n not in done]
+    for name in run.queued:
+        holder = scheduler.ledger.holder(name)
+        if holder is not None:
+            run.held[name] = holder
     return run

@@ -385,9 +385,9 @@ def job_history(conn: Connection) -> JobHistory:
     last_runs = {row["job"]: dict(row) for row in conn.execute(
         select(runs).join(attempted, and_(runs.c.job == attempted.c.job,
                                           runs.c.tick_at == attempted.c.tick))).mappings()}
-    last_ticks = dict(conn.execute(select(runs.c.job, func.max(runs.c.tick_at))
-                                   .group_by(runs.c.job)).tuples().all())
-    waiting = dict(conn.execute(select(runs.c.job, func.min(runs.c.not_before))
-                                .where(runs.c.state == WAITING).group_by(runs.c.job))
-                   .tuples().all())
+    last_ticks = {job: tick for job, tick in conn.execute(
+        select(runs.c.job, func.max(runs.c.tick_at)).group_by(runs.c.job))}
+    waiting = {job: at for job, at in conn.execute(
+        select(runs.c.job, func.min(runs.c.not_before)).where(runs.c.state == WAITING)
+        .group_by(runs.c.job))}
     return JobHistory(last_runs, last_ticks, waiting)

@@ -52,8 +52,18 @@ def sync_command(runtime: Runtime, names: tuple[str, ...], accept_removals: bool
                                    progress=on_stage))
         for name in run.queued:
             progress.update(tasks[name], stage="[yellow]queued", total=1, completed=1)
+        for name in run.deferred:
+            progress.update(tasks[name], stage="[yellow]deferred", total=1, completed=1)
     reports = run.reports
     console.print(summary_table(reports))
+    if run.waited:
+        console.print(f"Waited {run.waited:.0f}s before fetching, as the upstream asked "
+                      "(Retry-After).")
+    for name, after in run.deferred.items():
+        console.print(f"[yellow]✗[/] {name}: not synced now: its upstream asked "
+                      f"(Retry-After) not to be fetched before {_utc(after)}. Run "
+                      f"`calsync sync` again after {_utc(after)}; a running `calsync worker` "
+                      "fetches it then by itself.", soft_wrap=True, highlight=False)
     for name in run.queued:
         console.print(f"[yellow]✗[/] {name}: not synced now: "
                       + held_text(run.held.get(name), runtime.config.scheduler.heartbeat_seconds),
@@ -68,7 +78,7 @@ def sync_command(runtime: Runtime, names: tuple[str, ...], accept_removals: bool
         console.print(f"[red]✗[/] {report.source}: {report.error}", soft_wrap=True)
     if problems:
         raise SystemExit(EXIT_FAILURE)
-    if run.queued:
+    if run.queued or run.deferred:
         raise SystemExit(EXIT_BUSY)
 
 

@@ -6,6 +6,7 @@ lease lapses (or the wait is over) the next `calsync sync` syncs."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -14,9 +15,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from calsync.cli import cli
 from calsync.store.engine import make_engine
+from calsync.store.sources import SourceState, save_source_state
 from calsync.store.tables import events, scheduler_runs
 from tests.conftest import REPO
 from tests.reliability.ingest_support import calendar, vevent
@@ -105,3 +110,57 @@ def test_a_killed_sync_holding_its_lease_is_named_and_exits_3(tmp_path: Path) ->
         assert done.returncode == 0, done.stdout + done.stderr
         assert project.stored() == 5
         assert project.query(select(scheduler_runs).where(running)) == []
+
+
+def _moment(out: str, before: str) -> datetime:
+    found = re.search(re.escape(before) + r" (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC", out)
+    assert found, out
+    return datetime.strptime(found.group(1), "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+
+
+def test_a_manual_sync_honours_the_upstreams_retry_after(tmp_path: Path) -> None:
+    with Upstream() as upstream:
+        upstream.answers["/feed.ics"] = Answer(503, b"busy", {"Retry-After": "120"})
+        project = Project(tmp_path, upstream.url("/feed.ics"), "{}")
+        started = datetime.now(UTC)
+        failed = project.run("sync")
+        assert failed.returncode == 1, failed.stdout + failed.stderr
+        assert len(upstream.seen) == 1
+
+        # Asked again by hand within the two minutes: not fetched, said when, exit 3.
+        upstream.answers["/feed.ics"] = Answer(body=FEED)
+        busy = project.run("sync")
+        out = " ".join((busy.stdout + busy.stderr).split())
+        assert busy.returncode == EXIT_BUSY, out
+        assert "kommun: not synced now: its upstream asked (Retry-After)" in out
+        after = _moment(out, "not to be fetched before")
+        assert started + timedelta(seconds=118) <= after <= datetime.now(UTC) + \
+            timedelta(seconds=121)
+        assert f"Run `calsync sync` again after {after:%Y-%m-%d %H:%M:%S} UTC" in out
+        assert len(upstream.seen) == 1  # the upstream was left alone
+        assert project.stored() == 0
+
+
+def test_a_short_retry_after_is_waited_out(tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    with Upstream() as upstream:
+        upstream.answers["/feed.ics"] = Answer(body=FEED)
+        project = Project(tmp_path, upstream.url("/feed.ics"), "{}")
+        # What a 503 with a short Retry-After leaves behind, set directly: a loaded
+        # machine may take longer than the wait to finish that sync or start a process,
+        # so the command runs in this process (the CLI's own entry point).
+        engine = make_engine(project.db)
+        asked = datetime.now(UTC) + timedelta(seconds=10)
+        with engine.begin() as conn:
+            save_source_state(conn, SourceState(name="kommun", type="ical",
+                                                retry_after=asked))
+        engine.dispose()
+        for name, value in project.env.items():
+            if name.startswith(("CALSYNC_", "COLUMNS")):
+                monkeypatch.setenv(name, value)
+        done = CliRunner().invoke(cli, ["sync"], catch_exceptions=False)
+        out = " ".join(done.output.split())
+        assert done.exit_code == 0, out
+        assert "as the upstream asked (Retry-After)" in out
+        assert project.stored() == 5
+        assert upstream.seen_at[0] >= asked  # not fetched before the time it said

@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 
@@ -25,11 +26,13 @@ class Upstream:
     def __init__(self) -> None:
         self.answers: dict[str, Answer] = {}
         self.seen: list[tuple[str, dict[str, str]]] = []
+        self.seen_at: list[datetime] = []  # when each request came
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 outer.seen.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
+                outer.seen_at.append(datetime.now(UTC))
                 answer = outer.answers.get(self.path, Answer(404, b"not here"))
                 if answer.delay:
                     time.sleep(answer.delay)

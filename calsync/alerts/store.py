@@ -30,26 +30,10 @@ from calsync.rules.findings import Finding
 from calsync.store.engine import inserted_id
 from calsync.store.tables import alert_transitions, alerts
 
-__all__ = [
-    "STATES",
-    "WORKFLOWS",
-    "Alert",
-    "ApplyResult",
-    "Transition",
-    "acknowledge",
-    "alert_counts",
-    "apply_findings",
-    "firing_rule_ids",
-    "get_alert",
-    "history",
-    "ids_of",
-    "last_change",
-    "list_alerts",
-    "reopen",
-    "snooze",
-    "wake_snoozed",
-    "wont_fix",
-]
+__all__ = ["STATES", "WORKFLOWS", "Alert", "ApplyResult", "Transition", "acknowledge",
+           "alert_counts", "apply_findings", "firing_rule_ids", "get_alert", "history",
+           "ids_of", "last_change", "list_alerts", "reopen", "snooze", "upsert_system_alert",
+           "wake_snoozed", "wont_fix"]
 
 WORKFLOWS = ("open", "acknowledged", "snoozed", "wont_fix")
 SYSTEM = "calsync"
@@ -245,6 +229,26 @@ def apply_findings(conn: Connection, findings: Sequence[Finding], rules_run: Ite
         _transition(conn, old.id, now, "status", "firing", "resolved", reason=reason)
         result.resolved.append(fp)
     return result
+
+
+def upsert_system_alert(conn: Connection, fp: str, name: str, values: dict[str, Any],
+                        now: datetime) -> None:
+    """Open the system alert `fp` (named `name`), or refresh it, or bring it back if it
+    had resolved (`calsync.alerts.system` decides the values)."""
+    summary = values["summary"]
+    row = conn.execute(select(alerts.c.id, alerts.c.status).where(
+        alerts.c.fingerprint == fp)).first()
+    if row is None:
+        alert_id = inserted_id(conn.execute(insert(alerts).values(
+            fingerprint=fp, rule_id=name, rule_kind="system", evidence={}, status="firing",
+            workflow="open", starts_at=now, **values)))
+        _transition(conn, alert_id, now, "status", None, "firing", SYSTEM, summary)
+        return
+    changes: dict[str, Any] = dict(values)
+    if row.status == "resolved":
+        changes.update(status="firing", starts_at=now, ends_at=None, workflow="open")
+        _transition(conn, row.id, now, "status", "resolved", "firing", SYSTEM, summary)
+    conn.execute(update(alerts).where(alerts.c.id == row.id).values(**changes))
 
 
 # -- reading ---------------------------------------------------------------------------------

@@ -8,13 +8,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine
 
 from calsync.alerts.fingerprint import fingerprint
-from calsync.alerts.store import SYSTEM, _transition
+from calsync.alerts.store import upsert_system_alert
 from calsync.clock import Clock, SystemClock
-from calsync.store.engine import inserted_id
-from calsync.store.tables import alerts
 
 __all__ = ["raise_system_alert"]
 
@@ -38,20 +36,8 @@ def raise_system_alert(*, engine: Engine, name: str, summary: str, description: 
             annotations[key] = value.isoformat()
         elif isinstance(value, str | int | float):
             annotations[key] = str(value)
+    values = {"labels": {**identity, "severity": severity}, "annotations": annotations,
+              "summary": summary, "severity": severity, "updated_at": now, "due_at": now}
     with engine.begin() as conn:
-        row = conn.execute(select(alerts.c.id, alerts.c.status).where(
-            alerts.c.fingerprint == fp)).first()
-        values = {"labels": {**identity, "severity": severity}, "annotations": annotations,
-                  "summary": summary, "severity": severity, "updated_at": now, "due_at": now}
-        if row is None:
-            alert_id = inserted_id(conn.execute(insert(alerts).values(
-                fingerprint=fp, rule_id=name, rule_kind="system", evidence={},
-                status="firing", workflow="open", starts_at=now, **values)))
-            _transition(conn, alert_id, now, "status", None, "firing", SYSTEM, summary)
-        else:
-            changes: dict[str, Any] = dict(values)
-            if row.status == "resolved":
-                changes.update(status="firing", starts_at=now, ends_at=None, workflow="open")
-                _transition(conn, row.id, now, "status", "resolved", "firing", SYSTEM, summary)
-            conn.execute(update(alerts).where(alerts.c.id == row.id).values(**changes))
+        upsert_system_alert(conn, fp, name, values, now)
     return fp

@@ -1,8 +1,9 @@
 """What every command shares: the console, loading the runtime, turning errors into exit codes.
 
-Exit codes: 0 ok, 2 configuration error, 1 any other failure, 3 `serve` cannot listen.
-Errors are printed as one clear paragraph with the next step (from `errors.explain`), never
-as a traceback.
+Exit codes: 0 ok, 2 configuration error, 1 any other failure, 3 `serve` cannot listen,
+4 a sync could not run now (another run holds the source's lease, or its upstream asked
+to wait: the message says until when). Errors are printed as one clear paragraph with
+the next step (from `errors.explain`), never as a traceback.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EXIT_ADDRESS",
+    "EXIT_BUSY",
     "EXIT_CONFIG",
     "EXIT_FAILURE",
     "check_org_and_levels",
@@ -48,6 +50,7 @@ __all__ = [
 EXIT_FAILURE = 1
 EXIT_CONFIG = 2
 EXIT_ADDRESS = 3  # `serve` cannot listen on its address (in use, not permitted)
+EXIT_BUSY = 4  # not now: another run holds the source, or its upstream said Retry-After
 
 
 

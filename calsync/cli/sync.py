@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from calsync.cli.common import EXIT_FAILURE, console, err_console, pass_runtime, require_schema
+from calsync.cli.common import (
+    EXIT_BUSY,
+    EXIT_FAILURE,
+    console,
+    err_console,
+    pass_runtime,
+    require_schema,
+)
 from calsync.cli.listing import Column, format_option, print_json, print_listing
 
 if TYPE_CHECKING:
@@ -54,15 +62,27 @@ def sync_command(runtime: Runtime, names: tuple[str, ...], accept_removals: bool
                                    progress=on_stage))
         for name in run.queued:
             progress.update(tasks[name], stage="[yellow]queued", total=1, completed=1)
+        for name in run.deferred:
+            progress.update(tasks[name], stage="[yellow]deferred", total=1, completed=1)
     reports = run.reports
     if fmt == "json":
         print_json({"reports": [r.as_dict() for r in reports], "queued": run.queued,
+                    "deferred": {name: after.isoformat() for name, after in run.deferred.items()},
                     "evaluated": run.evaluated})
     else:
         print_summary(reports)
+    if run.waited:
+        out.print(f"Waited {run.waited:.0f}s before fetching, as the upstream asked "
+                  "(Retry-After).")
+    for name, after in run.deferred.items():
+        out.print(f"[yellow]✗[/] {name}: not synced now: its upstream asked "
+                  f"(Retry-After) not to be fetched before {_utc(after)}. Run "
+                  f"`calsync sync` again after {_utc(after)}; a running `calsync worker` "
+                  "fetches it then by itself.", soft_wrap=True, highlight=False)
     for name in run.queued:
-        out.print(f"[yellow]…[/] {name}: a sync of it is running on another instance; "
-                      "this request runs right after it (see `calsync sources`).")
+        out.print(f"[yellow]✗[/] {name}: not synced now: "
+                  + held_text(run.held.get(name), runtime.config.scheduler.heartbeat_seconds),
+                  soft_wrap=True, markup=True, highlight=False)
     if run.evaluated and runtime.config.rules:
         out.print("Rules re-evaluated; see `calsync alerts`.")
     for report in reports:
@@ -73,6 +93,32 @@ def sync_command(runtime: Runtime, names: tuple[str, ...], accept_removals: bool
         out.print(f"[red]✗[/] {report.source}: {report.error}", soft_wrap=True)
     if problems:
         raise SystemExit(EXIT_FAILURE)
+    if run.queued or run.deferred:
+        raise SystemExit(EXIT_BUSY)
+
+
+def held_text(holder: dict[str, Any] | None, heartbeat: float) -> str:
+    """Why a connector did not sync now: who holds its run, until when, what to do."""
+    if holder is None:  # it finished between our pass and this question
+        return "another run of it was busy; run `calsync sync` again."
+    until, now = holder["lease_until"], holder["now"]
+    beat = holder["heartbeat_at"] or holder["started_at"]
+    silent = (now - beat).total_seconds() if beat is not None else None
+    who = (f"a sync of it by instance {escape(str(holder['owner']))} (attempt "
+           f"{holder['attempt']}) holds its lease until {_utc(until)}")
+    if silent is not None and silent > 2 * heartbeat:
+        return (f"{who}, and has not renewed it for {silent:.0f}s: that process has "
+                "probably stopped (killed or crashed). Nothing was lost: an unfinished sync "
+                f"commits nothing. Run `calsync sync` again after {_utc(until)}, when the lease "
+                "has lapsed and this run takes it over (a running `calsync worker` does so "
+                "by itself).")
+    return (f"{who} and is renewing it (last at {_utc(beat)}): it is running. This request "
+            "is queued and runs right after it on that instance or the next worker pass "
+            "(see `calsync sources`).")
+
+
+def _utc(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "?"
 
 
 def print_summary(reports: list[SyncReport]) -> None:
@@ -105,4 +151,4 @@ def register(group: click.Group) -> None:
     group.add_command(sync_command)
 
 
-__all__ = ["print_summary", "register", "summary_rows"]
+__all__ = ["held_text", "print_summary", "register", "summary_rows"]

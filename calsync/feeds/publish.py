@@ -37,7 +37,7 @@ from datetime import datetime
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import Connection, Select, and_, case, func, or_, select
+from sqlalchemy import Connection
 
 from calsync.durations import format_duration
 from calsync.feeds.ics import (
@@ -52,11 +52,11 @@ from calsync.feeds.ics import (
 from calsync.feeds.links import OrgLinks, linked
 from calsync.feeds.spans import SpanMode, published
 from calsync.feeds.window import EPOCH, Bounds, Window, aware, bounds_for, moved_at
-from calsync.model import Event, Status
+from calsync.model import Event
 from calsync.privacy import PrivateEvents
 from calsync.selectors import Selector
-from calsync.store.events import filtered, row_to_event
-from calsync.store.tables import events, sync_runs
+from calsync.store.events import events_by_ids
+from calsync.store.feedrows import FeedRows
 
 __all__ = [
     "EventCache",
@@ -66,11 +66,9 @@ __all__ = [
     "fingerprint",
     "iter_feed",
     "python_only",
-    "store_version",
 ]
 
 RENDER_VERSION = "4"  # bump when the bytes for the same data change (invalidates ETags)
-_KEY_COLUMNS = (events.c.id, events.c.uid, events.c.sequence, events.c.content_hash)
 _BATCH = 1000
 
 
@@ -148,29 +146,16 @@ def python_only(selector: Selector) -> bool:
     return bool(selector.actor or selector.where or (selector.tags and selector.tags.none))
 
 
-def _where(stmt: Select[Any], spec: FeedSpec, bounds: Bounds) -> Select[Any]:
-    for selector in spec.selectors():
-        stmt = filtered(stmt, start=None, end=None, selector=selector, q=None,
-                        superseded=True)  # the window's filter below leaves them out
-    stmt = filtered(stmt, start=bounds.start, end=bounds.end, selector=None, q=None)
-    return stmt.where(or_(events.c.status != str(Status.CANCELLED),
-                          events.c.updated_at >= bounds.cutoff))
+def _rows(spec: FeedSpec, bounds: Bounds) -> FeedRows:
+    return FeedRows(spec.selectors(), bounds.start, bounds.end, bounds.cutoff)
 
 
 def fingerprint(conn: Connection, spec: FeedSpec, now: datetime) -> Fingerprint:
     bounds = bounds_for(spec.window, spec.keep_cancelled, now)
-    stmt = _where(select(func.count(), func.max(events.c.updated_at),
-                         func.coalesce(func.sum(events.c.sequence), 0),
-                         func.coalesce(func.max(events.c.id), 0),
-                         func.coalesce(func.sum(events.c.id), 0),
-                         func.coalesce(func.sum(events.c.id * events.c.id), 0),
-                         func.max(events.c.start_at))
-                  .select_from(events), spec, bounds)
     count, newest, sequences, max_id, id_sum, id_squares, latest_start = \
-        conn.execute(stmt).one()
+        _rows(spec, bounds).summary(conn)
     if not count:  # an empty feed still says when its selection last changed
-        newest = conn.execute(_where(select(func.max(events.c.updated_at)), spec,
-                                     Bounds(EPOCH, None, None))).scalar()
+        newest = _rows(spec, Bounds(EPOCH, None, None)).newest(conn)
     newest = aware(newest) if newest is not None else EPOCH
     moved = moved_at(conn, spec.selectors(), spec.window, spec.keep_cancelled, bounds,
                      latest_start, now) if count or newest > EPOCH else EPOCH
@@ -178,39 +163,18 @@ def fingerprint(conn: Connection, spec: FeedSpec, now: datetime) -> Fingerprint:
                        (int(id_sum), int(id_squares)), max(newest, moved))
 
 
-def store_version(conn: Connection) -> tuple[Any, ...]:
-    """A cheap token that changes whenever any event may have changed: the newest
-    `updated_at`, the highest event id and the highest sync run id (index lookups, no
-    scan). Events are never deleted (they are cancelled), every change sets
-    `updated_at` to the sync's time, and every sync adds a run, so a feed's fingerprint
-    computed under one token holds until the token changes."""
-    return tuple(conn.execute(_STORE_VERSION).one())
-
-
-_STORE_VERSION = select(select(func.max(events.c.updated_at)).scalar_subquery(),
-                        select(func.max(events.c.id)).scalar_subquery(),
-                        select(func.max(sync_runs.c.id)).scalar_subquery())
-
-
 def _zones(conn: Connection, spec: FeedSpec, bounds: Bounds) -> dict[str, tuple[int, int]]:
     """Zones of the feed's timed events with the years they span (for VTIMEZONEs).
 
     With a selector SQL cannot fully apply (actor globs), the candidate rows are checked
     in Python, so the feed carries only the VTIMEZONEs its events use."""
-    timed = and_(events.c.all_day.is_(False), events.c.timezone != "UTC")
+    rows = _rows(spec, bounds)
     check = [s for s in spec.selectors() if python_only(s)]
     if check:
-        rows = conn.execute(_where(select(events).where(timed), spec, bounds)).mappings()
-        return event_zones(e for e in map(row_to_event, rows)
+        return event_zones(e for e in rows.timed_events(conn)
                            if all(s.matches(e.data, e.source) for s in check))
-    last = func.max(case((events.c.end_at.is_(None), events.c.start_at),
-                         else_=events.c.end_at))
-    stmt = _where(select(events.c.timezone, func.min(events.c.start_at), last)
-                  .where(timed).group_by(events.c.timezone), spec, bounds)
-    out: dict[str, tuple[int, int]] = {}
-    for zone, first, final in conn.execute(stmt):
-        out[zone] = (_year(first), _year(final))
-    return out
+    return {zone: (_year(first), _year(final))
+            for zone, first, final in rows.zone_spans(conn)}
 
 
 def _year(value: Any) -> int:
@@ -272,11 +236,9 @@ def iter_feed(conn: Connection, spec: FeedSpec, fp: Fingerprint, cache: EventCac
     yield (calendar_header(header) + render_timezones(_zones(conn, spec, fp.bounds))).encode()
     render = _Renderer(spec)
     check = [s for s in spec.selectors() if python_only(s)]
-    order = (events.c.start_at, events.c.id)
-    keys = _where(select(*_KEY_COLUMNS), spec, fp.bounds).order_by(*order)
     batch: list[tuple[int, str, int, str]] = []
-    for row in conn.execute(keys.execution_options(yield_per=5 * _BATCH)):
-        batch.append((row[0], row[1], row[2], row[3]))
+    for key in _rows(spec, fp.bounds).keys(conn, 5 * _BATCH):
+        batch.append(key)
         if len(batch) >= _BATCH:
             yield _render_batch(conn, batch, render, check, cache)
             batch = []
@@ -291,9 +253,7 @@ def feed_events(conn: Connection, spec: FeedSpec, now: datetime) -> Iterator[Eve
     pages that show a feed's events (the dashboard's "subscribe to this view")."""
     bounds = bounds_for(spec.window, spec.keep_cancelled, now)
     check = [s for s in spec.selectors() if python_only(s)]
-    stmt = _where(select(events), spec, bounds).order_by(events.c.start_at, events.c.id)
-    for row in conn.execute(stmt).mappings():
-        event = row_to_event(row)
+    for event in _rows(spec, bounds).ordered_events(conn):
         if check and not all(s.matches(event.data, event.source) for s in check):
             continue
         if spec.hide is not None and spec.hide.hides(event.data, event.source):
@@ -335,9 +295,7 @@ def _render_batch(conn: Connection, batch: Sequence[tuple[int, str, int, str]],
         parts.append(chunk)
     cache.hits += len(batch) - len(missing)
     if missing:
-        rows = conn.execute(select(events).where(events.c.id.in_(list(missing)))).mappings()
-        for row in rows:
-            event = row_to_event(row)
+        for event in events_by_ids(conn, missing):
             position = missing[event.id]
             if check and not all(s.matches(event.data, event.source) for s in check):
                 continue

@@ -29,12 +29,12 @@ from calsync.feeds.publish import (
     Fingerprint,
     fingerprint,
     iter_feed,
-    store_version,
 )
 from calsync.feeds.spans import SpanMode
 from calsync.feeds.window import Window, bounds_for
 from calsync.privacy import PrivateEvents
 from calsync.selectors import Selector
+from calsync.store.feedrows import store_version
 from calsync.store.watch import Remembered
 
 __all__ = ["ALERTS", "ALL", "Body", "FeedService", "feed_config", "feed_names", "feed_spec",

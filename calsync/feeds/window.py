@@ -15,13 +15,11 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import Connection, and_, case, func, or_, select
+from sqlalchemy import Connection
 
 from calsync.durations import format_duration
-from calsync.model import Status
 from calsync.selectors import Selector
-from calsync.store.events import filtered
-from calsync.store.tables import events
+from calsync.store.feedrows import window_edges
 
 __all__ = ["EPOCH", "Bounds", "Window", "aware", "bounds_for", "moved_at"]
 
@@ -79,20 +77,10 @@ def moved_at(conn: Connection, selectors: list[Selector], window: Window,
     moments = []
     if latest_start is not None and window.future is not None and window.end is None:
         moments.append(_day(aware(latest_start) - window.future) + _ONE_DAY)
-    left = (or_(events.c.end_at <= bounds.start,
-                and_(events.c.end_at.is_(None), events.c.start_at < bounds.start))
-            if bounds.start is not None and window.past is not None and window.start is None
-            else None)
-    gone = and_(events.c.status == str(Status.CANCELLED), events.c.updated_at < bounds.cutoff)
-    columns: list[Any] = [func.max(case((gone, events.c.updated_at)))]
-    if left is not None:
-        columns.append(func.max(case((left, func.coalesce(events.c.end_at,
-                                                          events.c.start_at)))))
-    stmt = select(*columns).select_from(events)
-    for selector in selectors:
-        stmt = filtered(stmt, start=None, end=None, selector=selector, q=None)
-    row = conn.execute(stmt).one()
-    retired, last_left = row[0], row[1] if left is not None else None
+    left_before = (bounds.start if bounds.start is not None and window.past is not None
+                   and window.start is None else None)
+    retired, last_left = window_edges(conn, selectors, cutoff=bounds.cutoff,
+                                      left_before=left_before)
     if retired is not None:
         moments.append(_day(aware(retired) + keep_cancelled) + _ONE_DAY)
     if last_left is not None:

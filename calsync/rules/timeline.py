@@ -31,18 +31,8 @@ from calsync.perf import no_gc_pauses
 from calsync.selectors import Selector
 from calsync.steps import superseded
 
-__all__ = [
-    "DAY",
-    "Item",
-    "KeyFn",
-    "Shift",
-    "Timeline",
-    "key_fn",
-    "wall_date",
-    "wall_datetime",
-    "wall_of_date",
-    "wall_to_utc",
-]
+__all__ = ["DAY", "Item", "KeyFn", "Shift", "Timeline", "key_fn", "wall_date", "wall_datetime",
+           "wall_of_date", "wall_to_utc"]
 
 DAY = 86400
 _EPOCH = datetime(1970, 1, 1)

@@ -29,7 +29,7 @@ what a run is (its states, ticks, retries).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -50,12 +50,23 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
 from calsync.durations import backoff
+from calsync.scheduler.claims import Claim, JobState
 from calsync.store.clock import db_now
-from calsync.store.lease import Held, Leases
+from calsync.store.lease import Leases
 from calsync.store.tables import scheduler_runs
 
-__all__ = ["ABANDONED", "FINAL", "MISSED", "RUNNING", "SKIPPED", "SUCCEEDED", "WAITING",
-           "Claim", "JobState", "Ledger"]
+__all__ = [
+    "ABANDONED",
+    "FINAL",
+    "MISSED",
+    "RUNNING",
+    "SKIPPED",
+    "SUCCEEDED",
+    "WAITING",
+    "JobHistory",
+    "Ledger",
+    "job_history",
+]
 
 WAITING = "waiting"
 RUNNING = "running"
@@ -68,35 +79,6 @@ FINAL = (SUCCEEDED, MISSED, SKIPPED, ABANDONED)
 runs = scheduler_runs
 _RETURNED = (runs.c.id, runs.c.job, runs.c.tick_at, runs.c.attempt, runs.c.failures,
              runs.c.detail)
-
-
-@dataclass(frozen=True)
-class Claim:
-    """A run this instance holds: `(id, attempt)` is what every later write must name."""
-
-    id: int
-    job: str
-    tick_at: datetime
-    attempt: int
-    failures: int
-    owner: str
-    how: str  # new | retry | takeover
-    detail: dict[str, Any] | None = None
-    merged: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def held(self) -> Held:
-        return Held(self.id, self.owner, self.attempt)
-
-
-@dataclass(frozen=True)
-class JobState:
-    """What the dispatcher needs to know of one job, from one query."""
-
-    last_tick: datetime | None = None
-    running: bool = False
-    waiting_since: datetime | None = None  # earliest not_before of its waiting rows
-    expired: bool = False  # its running run's lease has lapsed: take over or abandon
 
 
 class Ledger:
@@ -149,6 +131,16 @@ class Ledger:
                 else:
                     out.setdefault(job, {})["waiting_since"] = not_before
         return {job: JobState(**values) for job, values in out.items()}
+
+    def holder(self, job: str) -> dict[str, Any] | None:
+        """Who holds `job`'s running run (owner, attempt, started_at, heartbeat_at,
+        lease_until) and the database's time `now`; None if nothing runs it."""
+        with self.reader.connect() as conn:
+            row = conn.execute(select(
+                runs.c.owner, runs.c.attempt, runs.c.started_at, runs.c.heartbeat_at,
+                runs.c.lease_until, self.time().label("now"),
+            ).where(runs.c.job == job, runs.c.state == RUNNING)).mappings().first()
+        return None if row is None else dict(row)
 
     # -- claiming -----------------------------------------------------------------------
 
@@ -377,3 +369,25 @@ class Ledger:
                      failures=row.failures, owner=self.owner, how=how, detail=row.detail,
                      merged=merged or [])
 
+
+@dataclass(frozen=True)
+class JobHistory:
+    """What `calsync sources` shows of each job's runs (`calsync.scheduler.status`)."""
+
+    last_runs: dict[str, dict[str, Any]]  # job -> its latest attempted run's row
+    last_ticks: dict[str, datetime]  # job -> its latest tick, attempted or not
+    waiting: dict[str, datetime | None]  # job -> the earliest not_before of its waiting rows
+
+
+def job_history(conn: Connection) -> JobHistory:
+    attempted = (select(runs.c.job, func.max(runs.c.tick_at).label("tick"))
+                 .where(runs.c.attempt > 0).group_by(runs.c.job).subquery())
+    last_runs = {row["job"]: dict(row) for row in conn.execute(
+        select(runs).join(attempted, and_(runs.c.job == attempted.c.job,
+                                          runs.c.tick_at == attempted.c.tick))).mappings()}
+    last_ticks = {job: tick for job, tick in conn.execute(
+        select(runs.c.job, func.max(runs.c.tick_at)).group_by(runs.c.job))}
+    waiting = {job: at for job, at in conn.execute(
+        select(runs.c.job, func.min(runs.c.not_before)).where(runs.c.state == WAITING)
+        .group_by(runs.c.job))}
+    return JobHistory(last_runs, last_ticks, waiting)

@@ -19,15 +19,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, select
+from sqlalchemy import Engine
 
 from calsync.clock import Clock
 from calsync.config.schema import Config
 from calsync.errors import ConfigError
 from calsync.scheduler.jobs import Job, plan_jobs
-from calsync.scheduler.ledger import ABANDONED, RUNNING, WAITING
+from calsync.scheduler.ledger import ABANDONED, RUNNING, job_history
 from calsync.store.sources import list_source_states
-from calsync.store.tables import scheduler_runs as runs
 
 __all__ = ["status"]
 
@@ -38,27 +37,18 @@ def status(engine: Engine, config: Config, clock: Clock) -> dict[str, dict[str, 
         jobs = plan_jobs(config, evaluate=False, outbox=False, digest=False)
     except ConfigError:
         jobs = {}
-    attempted = (select(runs.c.job, func.max(runs.c.tick_at).label("tick"))
-                 .where(runs.c.attempt > 0).group_by(runs.c.job).subquery())
-    newest = (select(runs.c.job, func.max(runs.c.tick_at).label("tick"))
-              .group_by(runs.c.job).subquery())
     with engine.connect() as conn:
-        last_runs = {row["job"]: dict(row) for row in conn.execute(
-            select(runs).join(attempted, and_(runs.c.job == attempted.c.job,
-                                              runs.c.tick_at == attempted.c.tick))).mappings()}
-        last_ticks = dict(conn.execute(select(newest.c.job, newest.c.tick)).all())
-        waiting = dict(conn.execute(
-            select(runs.c.job, func.min(runs.c.not_before)).where(runs.c.state == WAITING)
-            .group_by(runs.c.job)).all())
+        runs = job_history(conn)
         health = list_source_states(conn)
     out: dict[str, dict[str, Any]] = {}
     for name, connector in config.connectors.items():
         job = jobs.get(name)
-        last = last_runs.get(name)
+        last = runs.last_runs.get(name)
         success = health[name].last_success_at if name in health else None
         out[name] = {
             "schedule": job.trigger.text if job and job.trigger else None,
-            "next_run": _iso(_next_run(job, last_ticks.get(name), waiting.get(name), now)),
+            "next_run": _iso(_next_run(job, runs.last_ticks.get(name),
+                                       runs.waiting.get(name), now)),
             "last_run": _run(last),
             "running": bool(last and last["state"] == RUNNING),
             "outcome": (last["outcome"] or last["state"]) if last else None,

@@ -43,6 +43,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Connection, Engine
 
 from calsync.runtime import Runtime
+from calsync.scheduler.claims import Claim, JobState
 from calsync.scheduler.hooks import HookContext, Hooks, default_hooks
 from calsync.scheduler.jobs import (
     DIGEST,
@@ -53,7 +54,7 @@ from calsync.scheduler.jobs import (
     plan_jobs,
     request_evaluation,
 )
-from calsync.scheduler.ledger import ABANDONED, Claim, JobState, Ledger
+from calsync.scheduler.ledger import ABANDONED, Ledger
 from calsync.sdk.http import make_client
 from calsync.store.engine import make_engine
 from calsync.store.sources import retry_times

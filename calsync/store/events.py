@@ -1,4 +1,5 @@
-"""Reading the unified timeline: events, their revisions, and what moved since a date.
+"""The events table's owner: the unified timeline, its revisions, what moved since a date,
+and the writes a sync applies (the sync decides what changes, `calsync.sync.apply`).
 
 Functions take an open SQLAlchemy `Connection` so callers decide the transaction.
 Cheap filters (time range, level, kind, status, source) run in SQL; the rest of a
@@ -9,13 +10,25 @@ Cheap filters (time range, level, kind, status, source) run in SQL; the rest of 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, exists, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from calsync.model import Event, EventData, EventFacts, Status
 from calsync.selectors import Selector
@@ -24,6 +37,8 @@ from calsync.store.tables import event_revisions, events
 
 __all__ = [
     "Revision",
+    "add_events",
+    "add_revisions",
     "changes_since",
     "count_by_level_status",
     "count_events",
@@ -34,12 +49,17 @@ __all__ = [
     "get_event",
     "iter_events",
     "iter_facts",
+    "known_of",
     "list_events",
     "not_superseded",
+    "rekey",
     "revisions_of",
     "row_to_event",
+    "rows_by_ids",
     "step_columns",
+    "touch_seen",
     "touch_source",
+    "update_event",
 ]
 
 
@@ -325,3 +345,61 @@ def event_counts_by_source(conn: Connection) -> dict[str, dict[str, int]]:
     for source, status, count in conn.execute(stmt):
         out.setdefault(source, {})[status] = count
     return out
+
+
+# -- writing (what `calsync.sync.apply` decided) ---------------------------------------------
+
+_CHUNK = 500
+
+
+def known_of(conn: Connection, source: str) -> list[tuple[Any, ...]]:
+    """What a sync compares upstream with: (id, external_uid, record_key, content_hash,
+    status, start_at, end_at) of every stored event of `source`."""
+    c = events.c
+    return [tuple(row) for row in conn.execute(select(
+        c.id, c.external_uid, c.record_key, c.content_hash, c.status, c.start_at, c.end_at,
+    ).where(c.source == source))]
+
+
+def add_events(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert full event rows; their ids, in the order given."""
+    if not rows:
+        return []
+    return list(conn.execute(insert(events).returning(events.c.id, sort_by_parameter_order=True),
+                             rows).scalars())
+
+
+def rows_by_ids(conn: Connection, ids: Sequence[int]) -> dict[int, Any]:
+    """The full rows of these events, by id (the store's row format: `row_to_data`)."""
+    out: dict[int, Any] = {}
+    for chunk in _chunks(ids):
+        for row in conn.execute(select(events).where(events.c.id.in_(chunk))).mappings():
+            out[row["id"]] = row
+    return out
+
+
+def update_event(conn: Connection, event_id: int, **values: Any) -> None:
+    conn.execute(update(events).where(events.c.id == event_id).values(**values))
+
+
+def add_revisions(conn: Connection, revisions: list[dict[str, Any]]) -> None:
+    if revisions:
+        conn.execute(insert(event_revisions), revisions)
+
+
+def rekey(conn: Connection, keys: Sequence[tuple[int, str]]) -> None:
+    """Give events (id, record key) pairs their new record keys."""
+    if keys:
+        conn.execute(update(events).where(events.c.id == bindparam("event_id"))
+                     .values(record_key=bindparam("key")),
+                     [{"event_id": i, "key": k} for i, k in keys])
+
+
+def touch_seen(conn: Connection, ids: Sequence[int], now: datetime) -> None:
+    for chunk in _chunks(ids):
+        conn.execute(update(events).where(events.c.id.in_(chunk)).values(last_seen=now))
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+    for i in range(0, len(ids), _CHUNK):
+        yield ids[i:i + _CHUNK]

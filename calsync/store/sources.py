@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, ScalarSelect, func, insert, select, update
 
 from calsync.sdk.contract import Bookmark
 from calsync.store.tables import sources, sync_runs
@@ -17,6 +17,7 @@ __all__ = [
     "SyncRun",
     "finish_sync_run",
     "get_source_state",
+    "last_sync_run_id",
     "list_source_states",
     "recent_sync_runs",
     "retry_times",
@@ -37,7 +38,8 @@ class SourceState:
     last_error: str | None = None
     error_kind: str | None = None
     consecutive_failures: int = 0
-    retry_at: datetime | None = None
+    retry_at: datetime | None = None  # our backoff after failures (the scheduler waits)
+    retry_after: datetime | None = None  # the upstream's Retry-After (everyone waits)
     anomaly: dict[str, Any] | None = None
 
     @property
@@ -54,7 +56,8 @@ class SourceState:
             "last_success_at": iso(self.last_success_at),
             "last_error": self.last_error, "error_kind": self.error_kind,
             "consecutive_failures": self.consecutive_failures,
-            "retry_at": iso(self.retry_at), "anomaly": self.anomaly,
+            "retry_at": iso(self.retry_at), "retry_after": iso(self.retry_after),
+            "anomaly": self.anomaly,
         }
 
 
@@ -89,7 +92,7 @@ def _state(row: Mapping[Any, Any]) -> SourceState:
         last_attempt_at=row["last_attempt_at"], last_success_at=row["last_success_at"],
         last_error=row["last_error"], error_kind=row["error_kind"],
         consecutive_failures=row["consecutive_failures"], retry_at=row["retry_at"],
-        anomaly=row["anomaly"],
+        retry_after=row["retry_after"], anomaly=row["anomaly"],
     )
 
 
@@ -109,7 +112,7 @@ def save_source_state(conn: Connection, state: SourceState) -> None:
         "last_attempt_at": state.last_attempt_at, "last_success_at": state.last_success_at,
         "last_error": state.last_error, "error_kind": state.error_kind,
         "consecutive_failures": state.consecutive_failures, "retry_at": state.retry_at,
-        "anomaly": state.anomaly,
+        "retry_after": state.retry_after, "anomaly": state.anomaly,
     }
     done = conn.execute(update(sources).where(sources.c.name == state.name).values(**values))
     if done.rowcount == 0:
@@ -170,3 +173,8 @@ def retry_times(conn: Connection, source: str | None = None) -> dict[str, dateti
     if source is not None:
         stmt = stmt.where(sources.c.name == source)
     return {name: retry for name, retry in conn.execute(stmt)}
+
+
+def last_sync_run_id() -> ScalarSelect[Any]:
+    """The highest sync run id, as a scalar subquery (every sync adds a run)."""
+    return select(func.max(sync_runs.c.id)).scalar_subquery()

@@ -145,6 +145,8 @@ sources = Table(
     Column("error_kind", String(20)),
     Column("consecutive_failures", Integer, nullable=False, default=0),
     Column("retry_at", UTCDateTime),
+    # The upstream's own Retry-After: not fetched before it, by hand or by schedule.
+    Column("retry_after", UTCDateTime),
     # A held-back mass removal waiting for `calsync sync --accept-removals`.
     Column("anomaly", JSON),
 )

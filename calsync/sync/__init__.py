@@ -204,7 +204,7 @@ class Syncer:
             save_source_state(conn, replace(
                 state, bookmark=bookmark, last_attempt_at=now, last_success_at=now,
                 last_error=None, error_kind=None, consecutive_failures=0, retry_at=None,
-                anomaly=None))
+                retry_after=None, anomaly=None))
             warnings = sync_warnings(plan)
             finish_sync_run(conn, run_id, at=self.clock.now(), outcome="ok",
                             counts=plan.counts(), error="\n".join(warnings) or None,
@@ -226,7 +226,7 @@ class Syncer:
             touched = touch_source(conn, name, seen_since=state.last_success_at, now=now)
             save_source_state(conn, replace(
                 state, last_attempt_at=now, last_success_at=now, last_error=None,
-                error_kind=None, consecutive_failures=0, retry_at=None))
+                error_kind=None, consecutive_failures=0, retry_at=None, retry_after=None))
             finish_sync_run(conn, run_id, at=self.clock.now(), outcome="not_modified",
                             counts={"unchanged": touched})
             _check_fence(conn, fence)
@@ -273,12 +273,13 @@ class Syncer:
         failures = state.consecutive_failures + 1
         delay = timedelta(seconds=backoff(failures, base=_BACKOFF_BASE, ceiling=_BACKOFF_MAX))
         hint = getattr(exc, "retry_after", None)
+        asked = now + timedelta(seconds=float(hint)) if hint else None
         if hint:
             delay = max(delay, timedelta(seconds=float(hint)))
         with self.engine.begin() as conn:
             save_source_state(conn, replace(
                 state, last_attempt_at=now, last_error=message, error_kind=kind,
-                consecutive_failures=failures, retry_at=now + delay))
+                consecutive_failures=failures, retry_at=now + delay, retry_after=asked))
             finish_sync_run(conn, run_id, at=self.clock.now(), outcome="failed",
                             error=message, error_kind=kind)
         return SyncReport(name, "failed", error=message, error_kind=kind, run_id=run_id)

@@ -7,51 +7,50 @@ with a revision saying why; unchanged ones only have `last_seen` touched.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection
 
 from calsync.model import EventData, Status, event_uid
-from calsync.store.events import event_values, row_to_data
-from calsync.store.tables import event_revisions, events
+from calsync.store.events import (
+    add_events,
+    add_revisions,
+    event_values,
+    known_of,
+    rekey,
+    row_to_data,
+    rows_by_ids,
+    touch_seen,
+    update_event,
+)
 from calsync.sync.plan import Known, Plan
 
-__all__ = ["apply_plan", "load_known", "touch_seen"]
-
-_CHUNK = 500
+__all__ = ["apply_plan", "load_known"]
 
 
 def load_known(conn: Connection, source: str) -> dict[str, Known]:
-    cols = (events.c.id, events.c.external_uid, events.c.record_key, events.c.content_hash,
-            events.c.status, events.c.start_at, events.c.end_at)
-    rows = conn.execute(select(*cols).where(events.c.source == source))
-    return {row.external_uid: Known(*row) for row in rows}
+    return {row[1]: Known(*row) for row in known_of(conn, source)}
 
 
 def apply_plan(conn: Connection, source: str, plan: Plan, *, now: datetime, sync_id: int,
                uid_domain: str, cancel_reason: str) -> list[int]:
     """Write `plan`; returns the ids of the events it added, changed or cancelled (what
     rule evaluation must look at), in that order."""
-    added: list[int] = []
-    if plan.added:
-        added = list(conn.execute(
-            insert(events).returning(events.c.id, sort_by_parameter_order=True), [
-                {**event_values(data), "uid": event_uid(source, data.external_uid, uid_domain),
-                 "source": source, "sequence": 0, "content_hash": digest, "record_key": key,
-                 "first_seen": now, "last_seen": now, "updated_at": now}
-                for data, digest, key in plan.added]).scalars())
-    old_rows = _full_rows(conn, [k.id for k, *_ in plan.changed] +
-                          [k.id for k in plan.disappeared])
+    added = add_events(conn, [
+        {**event_values(data), "uid": event_uid(source, data.external_uid, uid_domain),
+         "source": source, "sequence": 0, "content_hash": digest, "record_key": key,
+         "first_seen": now, "last_seen": now, "updated_at": now}
+        for data, digest, key in plan.added])
+    old_rows = rows_by_ids(conn, [k.id for k, *_ in plan.changed] +
+                           [k.id for k in plan.disappeared])
     revisions: list[dict[str, Any]] = []
     for known, data, digest, key in plan.changed:
         row = old_rows[known.id]
         sequence = row["sequence"] + 1
-        conn.execute(update(events).where(events.c.id == known.id).values(
-            **event_values(data), content_hash=digest, record_key=key, sequence=sequence,
-            last_seen=now, updated_at=now))
+        update_event(conn, known.id, **event_values(data), content_hash=digest,
+                     record_key=key, sequence=sequence, last_seen=now, updated_at=now)
         old = row_to_data(row)
         change = "restored" if (old.status == Status.CANCELLED
                                 and data.status != Status.CANCELLED) else "changed"
@@ -62,32 +61,15 @@ def apply_plan(conn: Connection, source: str, plan: Plan, *, now: datetime, sync
         old = row_to_data(row)
         new = replace(old, status=Status.CANCELLED)
         sequence = row["sequence"] + 1
-        conn.execute(update(events).where(events.c.id == known.id).values(
-            status=str(Status.CANCELLED), content_hash=new.content_hash(), sequence=sequence,
-            updated_at=now, record_key=None))  # no key: if it reappears, it is re-mapped
+        update_event(conn, known.id, status=str(Status.CANCELLED),
+                     content_hash=new.content_hash(), sequence=sequence, updated_at=now,
+                     record_key=None)  # no key: if it reappears, it is re-mapped
         revisions.append(_revision(known.id, sync_id, now, "cancelled", sequence,
                                    _diff(old, new), cancel_reason))
-    if revisions:
-        conn.execute(insert(event_revisions), revisions)
-    if plan.rekeyed:
-        conn.execute(update(events).where(events.c.id == bindparam("event_id"))
-                     .values(record_key=bindparam("key")),
-                     [{"event_id": i, "key": k} for i, k in plan.rekeyed])
+    add_revisions(conn, revisions)
+    rekey(conn, plan.rekeyed)
     touch_seen(conn, plan.unchanged, now)
     return [*added, *(k.id for k, *_ in plan.changed), *(k.id for k in plan.disappeared)]
-
-
-def touch_seen(conn: Connection, ids: Sequence[int], now: datetime) -> None:
-    for chunk in _chunks(ids):
-        conn.execute(update(events).where(events.c.id.in_(chunk)).values(last_seen=now))
-
-
-def _full_rows(conn: Connection, ids: list[int]) -> dict[int, Any]:
-    out: dict[int, Any] = {}
-    for chunk in _chunks(ids):
-        for row in conn.execute(select(events).where(events.c.id.in_(chunk))).mappings():
-            out[row["id"]] = row
-    return out
 
 
 def _diff(old: EventData, new: EventData) -> dict[str, list[Any]]:
@@ -100,7 +82,3 @@ def _revision(event_id: int, sync_id: int, at: datetime, change: str, sequence: 
     return {"event_id": event_id, "sync_id": sync_id, "at": at, "change": change,
             "sequence": sequence, "changes": changes, "reason": reason}
 
-
-def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
-    for i in range(0, len(ids), _CHUNK):
-        yield ids[i:i + _CHUNK]

@@ -36,7 +36,7 @@ from starlette.background import BackgroundTask
 from calsync.clock import local_today
 from calsync.config.schema import FeedConfig
 from calsync.errors import NotFoundError
-from calsync.feeds.publish import FeedSpec, Fingerprint, iter_feed, store_version
+from calsync.feeds.publish import FeedSpec, Fingerprint, iter_feed
 from calsync.feeds.service import (
     Body,
     FeedService,
@@ -49,6 +49,7 @@ from calsync.feeds.spans import SpanMode
 from calsync.feeds.tokens import check_token
 from calsync.feeds.window import EPOCH, Window
 from calsync.runtime import Runtime
+from calsync.store.feedrows import store_version
 from calsync.web.deps import RuntimeDep, in_thread
 from calsync.web.filters import adhoc_selector, parse_when
 

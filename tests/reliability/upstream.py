@@ -5,7 +5,9 @@ recording server has no mode for."""
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 
@@ -17,18 +19,23 @@ class Answer:
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds before answering (a slow upstream keeps a sync busy)
 
 
 class Upstream:
     def __init__(self) -> None:
         self.answers: dict[str, Answer] = {}
         self.seen: list[tuple[str, dict[str, str]]] = []
+        self.seen_at: list[datetime] = []  # when each request came
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 outer.seen.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
+                outer.seen_at.append(datetime.now(UTC))
                 answer = outer.answers.get(self.path, Answer(404, b"not here"))
+                if answer.delay:
+                    time.sleep(answer.delay)
                 self.send_response(answer.status)
                 for name, value in answer.headers.items():
                     self.send_header(name, value)

@@ -51,7 +51,8 @@ def _resolve(runtime: Runtime, ref: str, yes: bool) -> str:
 def _split_move(text: str) -> tuple[str, str]:
     ref, sep, day = text.rpartition("=")
     if not sep or not ref:
-        raise click.BadParameter(f"expected UID=YYYY-MM-DD or SEARCH=YYYY-MM-DD, got {text!r}",
+        raise click.BadParameter(f"expected UID=YYYY-MM-DD, UID=FIRST..LAST or SEARCH=YYYY-MM-DD, "
+                                 f"got {text!r}",
                                  param_hint="--move")
     return ref, day
 
@@ -100,7 +101,8 @@ def _table(answer: dict[str, Any]) -> None:
 
 @click.command("whatif")
 @click.option("--move", "moves", multiple=True, metavar="EVENT=DATE",
-              help="Move an event (UID or search) to start on DATE (YYYY-MM-DD, today, +P90D).")
+              help="Move an event (UID or search) to start on DATE (YYYY-MM-DD, today, +P90D), "
+                   "or to span FIRST..LAST (reshapes a span instead of shifting it).")
 @click.option("--cancel", "cancels", multiple=True, metavar="EVENT",
               help="Cancel an event (UID or search).")
 @click.option("--add", "adds", multiple=True, metavar="JSON",

@@ -38,8 +38,13 @@ class WhatIfInputError(CalsyncError):
 
 @dataclass(frozen=True)
 class Move:
+    """Start on `to`, keeping the event's length; with `last`, span `to` to `last`
+    (inclusive days): "the review is done between December and 1 March" reshapes a
+    four-year span, which a plain move would only shift."""
+
     uid: str
     to: date
+    last: date | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,19 @@ def _add(spec: Any, where: str) -> Add:
     return Add(data)
 
 
+def _move(spec: dict[str, Any], where: str, today: date) -> Move:
+    """`{"move": UID, "to": DAY}` or `"to": "FIRST..LAST"` (the CLI's `UID=FIRST..LAST`)."""
+    to = spec.get("to")
+    first, sep, last = to.partition("..") if isinstance(to, str) else (to, "", "")
+    start = parse_date(first, f"{where}.to", today)
+    if not sep:
+        return Move(spec["move"], start)
+    end = parse_date(last, f"{where}.to", today)
+    if end < start:
+        raise WhatIfInputError(f"{where}.to: the last day {end} is before the first {start}")
+    return Move(spec["move"], start, end)
+
+
 def parse_changes(raw: Any, today: date) -> list[Change]:
     """The changes of a what-if request, in order; at least one. `today` anchors
     relative dates (`+P90D`)."""
@@ -107,7 +125,7 @@ def parse_changes(raw: Any, today: date) -> list[Change]:
     for n, spec in enumerate(raw, 1):
         where = f"change {n}"
         if isinstance(spec, dict) and isinstance(spec.get("move"), str):
-            out.append(Move(spec["move"], parse_date(spec.get("to"), f"{where}.to", today)))
+            out.append(_move(spec, where, today))
         elif isinstance(spec, dict) and isinstance(spec.get("cancel"), str):
             out.append(Cancel(spec["cancel"]))
         elif isinstance(spec, dict) and "add" in spec:
@@ -118,14 +136,21 @@ def parse_changes(raw: Any, today: date) -> list[Change]:
     return out
 
 
-def shifted(event: Event, to: date) -> Event:
-    """`event` moved so that it starts on `to` (same time of day, same length)."""
+def shifted(event: Event, to: date, last: date | None = None) -> Event:
+    """`event` moved so that it starts on `to` (same time of day); the same length, or
+    ending on `last` (an all-day end is exclusive: the day after `last`)."""
     start = event.data.start
     first = start.date() if isinstance(start, datetime) else start
     delta = timedelta(days=(to - first).days)
     end = event.data.end
-    return _with(event, event.data.with_(start=start + delta,
-                                         end=end + delta if end is not None else None))
+    moved_end = end + delta if end is not None else None
+    if last is not None:
+        if isinstance(start, datetime):
+            clock = end.timetz() if isinstance(end, datetime) else start.timetz()
+            moved_end = max(datetime.combine(last, clock), start + delta)
+        else:
+            moved_end = last + timedelta(days=1)
+    return _with(event, event.data.with_(start=start + delta, end=moved_end))
 
 
 def cancelled(event: Event) -> Event:

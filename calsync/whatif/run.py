@@ -46,12 +46,12 @@ def run_whatif(conn: Connection, config: Config, now: datetime,
     before = evaluate(config, before_tl, now, rules).findings
     kept = [i for i in pool if i.id not in changed_ids]
     after_findings = _evaluate_with(config, kept, after, base, now, rules)
-    ranges = [_range(config, kept, after, base, now, rules, change, originals[change.uid])
-              for change in changes if isinstance(change, Move)]
+    found = [_range(config, kept, after, base, now, rules, change, originals[change.uid])
+             for change in changes if isinstance(change, Move)]
     return {"changes": [_describe(c, originals, after) for c in changes],
             "rules": rules,
             "per_rule": _diff(rules, before, after_findings),
-            "ranges": ranges,
+            "ranges": found,
             "events": len(base),
             "seconds": round(time.perf_counter() - started, 3)}
 
@@ -70,8 +70,8 @@ def _resolve(conn: Connection, changes: list[Change]) -> tuple[dict[str, Event],
             raise NotFoundError(f"no event with UID {change.uid!r}; find UIDs with "
                                 "`calsync timeline --format json` or GET /api/events")
         originals.setdefault(change.uid, event)
-        current[change.uid] = shifted(event, change.to) if isinstance(change, Move) \
-            else cancelled(event)
+        current[change.uid] = shifted(event, change.to, change.last) \
+            if isinstance(change, Move) else cancelled(event)
     return originals, [*current.values(), *added]
 
 
@@ -130,7 +130,9 @@ def _range(config: Config, kept: list[Item], after: list[Event], base: Timeline,
     others = [e for e in after if e.uid != move.uid]
 
     def ok(day: date) -> bool:
-        found = _evaluate_with(config, kept, [*others, shifted(original, day)], base, now, rules)
+        last = day + (move.last - move.to) if move.last is not None else None
+        found = _evaluate_with(config, kept, [*others, shifted(original, day, last)], base, now,
+                               rules)
         return not any(move.uid in (f.subject.uid, f.object.uid if f.object else None)
                        for f in found)
 
@@ -165,4 +167,6 @@ def _describe(change: Change, originals: dict[str, Event],
            "title": original.title, "from": str(original.start)}
     if isinstance(change, Move):
         out["to"] = change.to.isoformat()
+        if change.last is not None:
+            out["last"] = change.last.isoformat()
     return out

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from fnmatch import fnmatchcase
+from operator import attrgetter
 from typing import ClassVar
 from zoneinfo import ZoneInfo
 
@@ -73,15 +74,16 @@ def wall_to_utc(wall: int, tz: ZoneInfo) -> datetime:
 
 
 class _Offsets:
-    """UTC offsets of one zone by hour: zone changes happen on hour boundaries (or
-    half hours, which also start an hour bucket of their own when they occur at :00 or
-    :30 UTC), so one `astimezone` per hour of the timeline instead of one per event."""
+    """UTC offsets of one zone by UTC day, and by half hour on the days the offset
+    changes (zone changes happen on hour or half-hour boundaries), so two `astimezone`
+    calls per day of the timeline instead of one per event."""
 
     _zones: ClassVar[dict[str, _Offsets]] = {}
 
     def __init__(self, tz: ZoneInfo) -> None:
         self.tz = tz
         self.by_slot: dict[int, int] = {}
+        self.by_day: dict[int, int | None] = {}  # None: the offset changes that UTC day
 
     @classmethod
     def get(cls, tz: ZoneInfo) -> _Offsets:
@@ -92,12 +94,25 @@ class _Offsets:
 
     def wall(self, moment: datetime) -> int:
         ts = int(moment.timestamp())
-        slot = ts // 1800
+        offset = self.by_day.get(ts // DAY)
+        return ts + (offset if offset is not None else self.offset(ts))
+
+    def offset(self, ts: int) -> int:
+        """The zone's UTC offset at POSIX second `ts`: remembered per UTC day when it is
+        the same at both ends of the day (nearly always), else per half hour."""
+        day = ts // DAY
+        if day not in self.by_day:
+            first, last = self._slot(day * 48), self._slot(day * 48 + 48)
+            self.by_day[day] = first if first == last else None
+        whole = self.by_day[day]
+        return whole if whole is not None else self._slot(ts // 1800)
+
+    def _slot(self, slot: int) -> int:
         offset = self.by_slot.get(slot)
         if offset is None:
             delta = datetime.fromtimestamp(slot * 1800, UTC).astimezone(self.tz).utcoffset()
             offset = self.by_slot[slot] = int(delta.total_seconds()) if delta else 0
-        return ts + offset
+        return offset
 
 
 class Item:
@@ -109,7 +124,7 @@ class Item:
                  "id", "idx", "kind", "level", "location", "s", "sd", "source", "status",
                  "tags", "timezone", "title", "uid", "url")
 
-    def __init__(self, *, id: int, uid: str, source: str, external_uid: str, level: str,
+    def __init__(self, id: int, uid: str, source: str, external_uid: str, level: str,
                  actor: str, kind: str, title: str, description: str, url: str | None,
                  location: str | None, tags: tuple[str, ...], attrs: dict[str, str],
                  all_day: bool, s: int, e: int, timezone: str,
@@ -240,7 +255,7 @@ class Timeline:
         gone = superseded([(i.id, i.actor, i.attrs) for i in found if "period" in i.attrs])
         if gone:  # expectations whose actual step is on the timeline
             found = [i for i in found if i.id not in gone]
-        self.items: list[Item] = sorted(found, key=lambda i: (i.s, i.id))
+        self.items: list[Item] = sorted(found, key=attrgetter("s", "id"))
         for idx, item in enumerate(self.items):
             item.idx = idx
         self._index: dict[str, dict[str, set[int]]] = {}
@@ -268,35 +283,32 @@ class Timeline:
     # -- indexes ---------------------------------------------------------------------------
 
     def _field_index(self, field: str) -> dict[str, set[int]]:
-        if not self._index:
-            self._build_indexes()
-        return self._index[field]
+        """The index of one field (level, kind, source, status, actor, tags), built on
+        first use: a timeline only pays for the fields its rules' selectors name."""
+        index = self._index.get(field)
+        if index is None:
+            index = self._index[field] = self._build_index(field)
+        return index
 
-    def _build_indexes(self) -> None:
-        """Every field index in one pass (level, kind, source, status, actor, tags)."""
-        level: dict[str, set[int]] = {}
-        kind: dict[str, set[int]] = {}
-        source: dict[str, set[int]] = {}
-        status: dict[str, set[int]] = {}
-        actor: dict[str, set[int]] = {}
-        tags: dict[str, set[int]] = {}
-        for item in self.items:
-            i = item.idx
-            for index, key in ((level, item.level), (kind, item.kind), (source, item.source),
-                               (status, item.status), (actor, item.actor)):
-                found = index.get(key)
-                if found is None:
-                    index[key] = {i}
-                else:
-                    found.add(i)
-            for tag in item.tags:
-                found = tags.get(tag)
-                if found is None:
-                    tags[tag] = {i}
-                else:
-                    found.add(i)
-        self._index = {"level": level, "kind": kind, "source": source, "status": status,
-                       "actor": actor, "tags": tags}
+    def _build_index(self, field: str) -> dict[str, set[int]]:
+        index: dict[str, set[int]] = {}
+        get = index.get
+        if field == "tags":
+            for i, tags in enumerate([item.tags for item in self.items]):
+                for tag in tags:
+                    found = get(tag)
+                    if found is None:
+                        index[tag] = {i}
+                    else:
+                        found.add(i)
+            return index
+        for i, key in enumerate(map(attrgetter(field), self.items)):
+            found = get(key)
+            if found is None:
+                index[key] = {i}
+            else:
+                found.add(i)
+        return index
 
     def _where_index(self, key: str) -> dict[str, set[int]]:
         index = self._where.get(key)
@@ -363,19 +375,23 @@ def item_from_event(event: Event, tz: ZoneInfo) -> Item | None:
 
 
 def _items_from_facts(found: Iterable[EventFacts], tz: ZoneInfo) -> Iterator[Item]:
-    wall = _Offsets.get(tz).wall
+    offsets = _Offsets.get(tz)
+    by_day = offsets.by_day
     for (id_, uid, source, external_uid, level, actor, kind, title, description, url,
-         location, tags, attrs, all_day, start, end, timezone, status) in found:
+         location, tags, attrs, all_day, start, end, timezone, status, _seq) in found:
         if all_day:
-            s = (start.date().toordinal() - _EPOCH_ORD) * DAY
-            e = (end.date().toordinal() - _EPOCH_ORD) * DAY if end is not None else s + DAY
+            s = start - start % DAY
+            e = end - end % DAY if end is not None else s + DAY
         else:
-            s = wall(start)
-            e = wall(end) if end is not None else s
-        yield Item(id=id_, uid=uid, source=source, external_uid=external_uid, level=level,
-                   actor=actor, kind=kind, title=title, description=description, url=url,
-                   location=location, tags=tags, attrs=attrs, all_day=all_day, s=s, e=e,
-                   timezone=timezone, status=status)
+            offset = by_day.get(start // DAY)
+            s = start + (offset if offset is not None else offsets.offset(start))
+            if end is None:
+                e = s
+            else:
+                offset = by_day.get(end // DAY)
+                e = end + (offset if offset is not None else offsets.offset(end))
+        yield Item(id_, uid, source, external_uid, level, actor, kind, title, description,
+                   url, location, tags, attrs, all_day, s, e, timezone, status)
 
 
 def _items_from_events(found: Iterable[Event], tz: ZoneInfo) -> Iterator[Item]:

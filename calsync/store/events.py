@@ -15,7 +15,21 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, exists, func, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    Integer,
+    Select,
+    and_,
+    cast,
+    exists,
+    extract,
+    func,
+    or_,
+    select,
+    update,
+)
 
 from calsync.model import Event, EventData, EventFacts, Status
 from calsync.selectors import Selector
@@ -30,6 +44,7 @@ __all__ = [
     "event_counts_by_source",
     "event_values",
     "events_by_ids",
+    "events_version",
     "filtered",
     "get_event",
     "iter_events",
@@ -131,25 +146,45 @@ def _tags(encoded: str | None) -> tuple[str, ...]:
     return tuple(encoded.strip(",").split(",")) if encoded else ()
 
 
-def _utc(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+def _epoch(column: Any, dialect: str) -> ColumnElement[int]:
+    """POSIX seconds of a stored UTC timestamp, computed by the database (in C, not a
+    datetime per row in Python)."""
+    if dialect == "sqlite":  # naive UTC text
+        return cast(func.strftime("%s", column), Integer)
+    return cast(func.floor(extract("epoch", column)), BigInteger)
 
 
-def iter_facts(conn: Connection) -> Iterator[EventFacts]:
-    """Every non-cancelled event as `EventFacts`, read as raw driver rows (fast).
+def iter_facts(conn: Connection, *, ids: Iterable[int] | None = None,
+               cancelled: bool = False) -> Iterator[EventFacts]:
+    """Stored events as `EventFacts` (every non-cancelled one, or those with `ids`; with
+    `cancelled`, cancelled ones too), read as raw driver rows (fast).
 
     SQLAlchemy's per-row processing of the two timestamps and the JSON attributes costs
-    more than evaluating the rules, so rows come straight from the driver (SQLite gives
-    naive UTC text and JSON text, PostgreSQL aware datetimes and dicts) and are decoded
-    here, where the table's encoding is known.
+    more than evaluating the rules, so rows come straight from the driver with times as
+    POSIX seconds computed in SQL, and are decoded here, where the table's encoding is
+    known. Attribute and tag encodings repeat across events: each distinct text is
+    decoded once and its value shared (the rules only read them).
     """
+    if ids is None:
+        yield from _facts(conn, None, cancelled)
+        return
+    wanted = sorted(set(ids))
+    for i in range(0, len(wanted), 500):
+        yield from _facts(conn, wanted[i:i + 500], cancelled)
+
+
+def _facts(conn: Connection, ids: list[int] | None, cancelled: bool) -> Iterator[EventFacts]:
     c = events.c
+    dialect = conn.dialect.name
     stmt = select(c.id, c.uid, c.source, c.external_uid, c.level, c.actor, c.kind, c.title,
-                  c.description, c.url, c.location, c.tags, c.attrs, c.all_day, c.start_at,
-                  c.end_at, c.timezone, c.status).where(c.status != str(Status.CANCELLED))
-    compiled = stmt.compile(dialect=conn.dialect)
+                  c.description, c.url, c.location, c.tags, c.attrs, c.all_day,
+                  _epoch(c.start_at, dialect), _epoch(c.end_at, dialect), c.timezone,
+                  c.status, c.sequence)
+    if not cancelled:
+        stmt = stmt.where(c.status != str(Status.CANCELLED))
+    if ids is not None:
+        stmt = stmt.where(c.id.in_(ids))
+    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
     params = compiled.construct_params()
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
@@ -162,14 +197,34 @@ def iter_facts(conn: Connection) -> Iterator[EventFacts]:
     finally:
         cursor.close()
     loads = json.loads
+    attrs_seen: dict[str, dict[str, Any]] = {}
+    tags_seen: dict[str, tuple[str, ...]] = {}
+    empty: dict[str, Any] = {}
     for (id_, uid, source, external_uid, level, actor, kind, title, description, url,
-         location, tags, attrs, all_day, start_at, end_at, timezone, status) in rows:
+         location, tags, attrs, all_day, start, end, timezone, status, sequence) in rows:
         if isinstance(attrs, str):
-            attrs = loads(attrs)
+            decoded = attrs_seen.get(attrs)
+            if decoded is None:
+                decoded = attrs_seen[attrs] = loads(attrs) or empty
+            attrs = decoded
+        tag_tuple = tags_seen.get(tags) if tags else ()
+        if tag_tuple is None:
+            tag_tuple = tags_seen[tags] = _tags(tags)
         yield EventFacts(id_, uid, source, external_uid, level, actor, kind, title,
-                         description, url, location, _tags(tags), attrs or {},
-                         bool(all_day), _utc(start_at),
-                         _utc(end_at) if end_at is not None else None, timezone, status)
+                         description, url, location, tag_tuple, attrs or empty,
+                         bool(all_day), int(start), None if end is None else int(end),
+                         timezone, status, sequence)
+
+
+def events_version(conn: Connection) -> tuple[int, int, int]:
+    """(rows, sum of sequences, highest id) of the events table: every added, changed or
+    cancelled event moves it (a change or a cancellation adds one to its sequence), so an
+    in-memory copy that agrees with it holds what the store holds."""
+    c = events.c
+    rows, sequences, top = conn.execute(
+        select(func.count(), func.coalesce(func.sum(c.sequence), 0),
+               func.coalesce(func.max(c.id), 0))).one()
+    return int(rows), int(sequences), int(top)
 
 
 def filtered(stmt: Select[Any], *, start: datetime | None, end: datetime | None,

@@ -38,6 +38,7 @@ __all__ = [
     "KeyFn",
     "Shift",
     "Timeline",
+    "items_from_facts",
     "key_fn",
     "wall_date",
     "wall_datetime",
@@ -278,7 +279,7 @@ class Timeline:
         ones are skipped there."""
         zone = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
         with no_gc_pauses():
-            return cls(_items_from_facts(found, zone), zone)
+            return cls(items_from_facts(found, zone), zone)
 
     # -- indexes ---------------------------------------------------------------------------
 
@@ -374,7 +375,8 @@ def item_from_event(event: Event, tz: ZoneInfo) -> Item | None:
     return next(_items_from_events([event], tz), None)
 
 
-def _items_from_facts(found: Iterable[EventFacts], tz: ZoneInfo) -> Iterator[Item]:
+def items_from_facts(found: Iterable[EventFacts], tz: ZoneInfo) -> Iterator[Item]:
+    """Rule items of stored events (skipping nothing: the caller leaves cancelled ones out)."""
     offsets = _Offsets.get(tz)
     by_day = offsets.by_day
     for (id_, uid, source, external_uid, level, actor, kind, title, description, url,

@@ -38,6 +38,7 @@ from calsync.store.tables import event_revisions, events
 
 __all__ = [
     "Revision",
+    "changed_ids",
     "changes_since",
     "count_by_level_status",
     "count_events",
@@ -216,15 +217,29 @@ def _facts(conn: Connection, ids: list[int] | None, cancelled: bool) -> Iterator
                          timezone, status, sequence)
 
 
-def events_version(conn: Connection) -> tuple[int, int, int]:
-    """(rows, sum of sequences, highest id) of the events table: every added, changed or
-    cancelled event moves it (a change or a cancellation adds one to its sequence), so an
-    in-memory copy that agrees with it holds what the store holds."""
+def events_version(conn: Connection) -> tuple[int, int, int, datetime | None]:
+    """(rows, sum of sequences, highest id, newest `updated_at`) of the events table.
+
+    Every added, changed or cancelled event moves one of the first three (a change or a
+    cancellation adds one to its sequence; events are never deleted), whoever wrote it
+    and whatever its clock said, so an in-memory copy that agrees on them holds what the
+    store holds. The newest `updated_at` says where to look for changes next time.
+    """
     c = events.c
-    rows, sequences, top = conn.execute(
+    rows, sequences, top, newest = conn.execute(
         select(func.count(), func.coalesce(func.sum(c.sequence), 0),
-               func.coalesce(func.max(c.id), 0))).one()
-    return int(rows), int(sequences), int(top)
+               func.coalesce(func.max(c.id), 0), func.max(c.updated_at))).one()
+    return int(rows), int(sequences), int(top), newest
+
+
+def changed_ids(conn: Connection, *, after_id: int, updated_since: datetime | None
+                ) -> list[int]:
+    """Ids of events added after `after_id` or updated at or after `updated_since`."""
+    c = events.c
+    cond = c.id > after_id
+    if updated_since is not None:
+        cond = or_(cond, c.updated_at >= updated_since)
+    return list(conn.execute(select(c.id).where(cond)).scalars())
 
 
 def filtered(stmt: Select[Any], *, start: datetime | None, end: datetime | None,

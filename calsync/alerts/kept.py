@@ -62,14 +62,16 @@ class KeptTimeline:
     def take(self, found: Iterable[EventFacts]) -> None:
         """Bring these rows (as stored now) into the kept items."""
         facts = list(found)
-        zone = ZoneInfo(self.tz)
+        if not facts:
+            return
+        ids = [f.id for f in facts]
+        self.sequences.update(zip(ids, [f.sequence for f in facts], strict=True))
+        if self.items:
+            for event_id in ids:
+                self.items.pop(event_id, None)
+        self.top_id = max(self.top_id, *ids)
         live = [f for f in facts if f.status != _CANCELLED]
-        for fact in facts:
-            self.sequences[fact.id] = fact.sequence
-            self.items.pop(fact.id, None)
-            self.top_id = max(self.top_id, fact.id)
-        for item in items_from_facts(live, zone):
-            self.items[item.id] = item
+        self.items.update((item.id, item) for item in items_from_facts(live, ZoneInfo(self.tz)))
 
     def build(self) -> Timeline:
         with no_gc_pauses():

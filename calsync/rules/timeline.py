@@ -303,7 +303,12 @@ class Timeline:
                     else:
                         found.add(i)
             return index
-        for i, key in enumerate(map(attrgetter(field), self.items)):
+        keys = list(map(attrgetter(field), self.items))
+        distinct = set(keys)
+        if len(distinct) <= 16:  # level, kind, status, most sources: one pass per value
+            return {value: {i for i, key in enumerate(keys) if key == value}
+                    for value in distinct}
+        for i, key in enumerate(keys):
             found = get(key)
             if found is None:
                 index[key] = {i}

@@ -70,10 +70,41 @@ def measure(report: Report, sizes: tuple[int, ...], rounds: int, end_to_end: int
                                                 capture_output=True))
 
         interleave(rounds, (floor, read_rows), (e2e, evaluate))
-        report.sections.setdefault(AREA, []).extend(
-            ["What-if answer time: this build has no what-if command or endpoint yet, so "
-             "there is nothing to measure (the issue's target: < 1 s on the pilot, < 3 s "
-             "at 100k).", ""])
+        report.add(kept_figure(db, config_file, rounds, e2e))
+
+
+def kept_figure(db: Path, config_file: Path, rounds: int, e2e: Figure) -> Figure:
+    """`evaluate_and_update` in a long-running process after a sync changed 10 events:
+    the kept timeline (`calsync.alerts.kept`) re-reads those rows instead of all."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from calsync.alerts.evaluate import evaluate_and_update
+    from calsync.clock import FixedClock
+    from calsync.config import load_config
+    from calsync.store.engine import make_engine
+    from calsync.store.tables import events
+
+    config = load_config(config_file)
+    engine = make_engine(f"sqlite:///{db}")
+    clock = FixedClock(datetime(2026, 11, 29, 12, tzinfo=UTC))
+    evaluate_and_update(engine=engine, config=config, clock=clock)  # the first load
+    fig = Figure(AREA, "`evaluate_and_update` in a long-running process after a sync "
+                       "changed 10 events (kept timeline)", "s", baseline=e2e,
+                 note="the same process: only the changed rows are read again")
+    for n in range(rounds):
+        ids = [1 + 997 * (n * 10 + k) for k in range(10)]
+        clock.advance(timedelta(minutes=1))
+        with engine.begin() as conn:  # what a sync's apply_plan writes for a change
+            conn.execute(update(events).where(events.c.id.in_(ids)).values(
+                title=events.c.title + " (moved)", sequence=events.c.sequence + 1,
+                updated_at=clock.now()))
+        fig.runs.append(timed(lambda ids=ids: evaluate_and_update(
+            engine=engine, config=config, clock=clock, changed_event_ids=ids)))
+    engine.dispose()
+    return fig
+
 
 
 def profile_evaluate(size: int) -> list[str]:

@@ -42,8 +42,10 @@ class Status(StrEnum):
 
 class EventFacts(NamedTuple):
     """A stored event as plain values, decoded but not validated: what the rules' timeline
-    is built from (`calsync.store.events.iter_facts` reads them far cheaper than `Event`s).
-    `start`/`end` are aware UTC datetimes (midnight UTC of the dates when `all_day`)."""
+    is built from (`calsync.store.facts.iter_facts` reads them far cheaper than `Event`s).
+    `start`/`end` are POSIX seconds (UTC; midnight UTC of the dates when `all_day`): the
+    database computes them, so no row pays for parsing a timestamp into a datetime.
+    `sequence` counts the event's changes (what an in-memory timeline checks itself by)."""
 
     id: int
     uid: str
@@ -59,10 +61,11 @@ class EventFacts(NamedTuple):
     tags: tuple[str, ...]
     attrs: dict[str, Any]
     all_day: bool
-    start: datetime
-    end: datetime | None
+    start: int
+    end: int | None
     timezone: str
     status: str
+    sequence: int = 0
 
 
 def day_start(d: date, tz: str = "UTC") -> datetime:

@@ -16,13 +16,16 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine
 
+from calsync.alerts.kept import kept_timeline, lock
 from calsync.alerts.notify.dispatch import dispatch
 from calsync.alerts.store import ApplyResult, apply_findings, firing_rule_ids, wake_snoozed
 from calsync.clock import Clock
 from calsync.config.schema import Config
+from calsync.perf import no_gc_pauses
 from calsync.rules.engine import Evaluation, evaluate, rules_touched
 from calsync.rules.timeline import Timeline
-from calsync.store.events import events_by_ids, iter_facts
+from calsync.store.events import events_by_ids
+from calsync.store.facts import iter_facts
 
 __all__ = ["EvaluationSummary", "evaluate_and_update", "evaluate_stored", "load_timeline"]
 
@@ -62,9 +65,10 @@ def load_timeline(conn: Connection, tz: str) -> Timeline:
 
 def evaluate_stored(engine: Engine, config: Config, now: datetime) -> Evaluation:
     """Every enabled rule over the stored timeline, touching nothing (`--dry-run`)."""
-    with engine.connect() as conn:
-        timeline = load_timeline(conn, config.timezone)
-    return evaluate(config, timeline, now)
+    with lock(engine):
+        with engine.connect() as conn:
+            timeline = kept_timeline(engine, conn, config.timezone)
+        return evaluate(config, timeline, now)
 
 
 def evaluate_and_update(*, engine: Engine, config: Config, clock: Clock,
@@ -82,25 +86,30 @@ def evaluate_and_update(*, engine: Engine, config: Config, clock: Clock,
     """
     started = time.perf_counter()
     now = clock.now()
-    with engine.connect() as conn:
-        timeline = load_timeline(conn, config.timezone)
-        rule_ids: list[str] | None = None
-        if changed_event_ids is not None:
-            changed = events_by_ids(conn, changed_event_ids)
-            touched = set(rules_touched(config, timeline, changed))
-            touched |= firing_rule_ids(conn, about=[e.uid for e in changed])
-            rule_ids = [r for r in config.rules if r in touched]
-    evaluation = evaluate(config, timeline, now, rule_ids)
-    with engine.begin() as conn:
-        # Rules disabled or removed since: their alerts resolve now, whatever evaluation
-        # (full or incremental, from any command or job) comes first.
-        configured = {r for r, rule in config.rules.items() if rule.enabled}
-        stale = sorted(firing_rule_ids(conn) - configured)
-        history_before = now.astimezone(ZoneInfo(config.timezone)).date() \
-            if config.alerts.past_due == "history" else None
-        result = apply_findings(conn, evaluation.findings, evaluation.rules, now,
-                                resolve_other_rules=stale, history_before=history_before)
-        wake_snoozed(conn, now)
+    ids = None if changed_event_ids is None else list(changed_event_ids)
+    with lock(engine), no_gc_pauses():
+        # The timeline kept from the last evaluation, brought up to date with what
+        # changed since (`calsync.alerts.kept`), instead of reading every event again.
+        with engine.connect() as conn:
+            timeline = kept_timeline(engine, conn, config.timezone, ids)
+            rule_ids: list[str] | None = None
+            if ids is not None:
+                changed = events_by_ids(conn, ids)
+                touched = set(rules_touched(config, timeline, changed))
+                touched |= firing_rule_ids(conn, about=[e.uid for e in changed])
+                rule_ids = [r for r in config.rules if r in touched]
+        evaluation = evaluate(config, timeline, now, rule_ids)
+        with engine.begin() as conn:
+            # Rules disabled or removed since: their alerts resolve now, whatever
+            # evaluation (full or incremental, from any command or job) comes first.
+            configured = {r for r, rule in config.rules.items() if rule.enabled}
+            stale = sorted(firing_rule_ids(conn) - configured)
+            history_before = now.astimezone(ZoneInfo(config.timezone)).date() \
+                if config.alerts.past_due == "history" else None
+            result = apply_findings(conn, evaluation.findings, evaluation.rules, now,
+                                    resolve_other_rules=stale,
+                                    history_before=history_before)
+            wake_snoozed(conn, now)
     enqueued = 0
     if notify:
         enqueued = dispatch(engine, config, now)

@@ -27,13 +27,12 @@ def fnv1a64(data: bytes, h: int = _OFFSET) -> int:
 def fingerprint_int(labels: Mapping[str, str]) -> int:
     if not labels:
         return _OFFSET
-    h = _OFFSET
-    for name in sorted(labels):
-        h = fnv1a64(name.encode(), h)
-        h = fnv1a64(bytes([_SEP]), h)
-        h = fnv1a64(str(labels[name]).encode(), h)
-        h = fnv1a64(bytes([_SEP]), h)
-    return h
+    sep = bytes([_SEP])
+    # One pass over the concatenation: the same bytes in the same order as hashing each
+    # name, separator, value and separator in turn.
+    data = b"".join(part for name in sorted(labels)
+                    for part in (name.encode(), sep, str(labels[name]).encode(), sep))
+    return fnv1a64(data)
 
 
 def fingerprint(labels: Mapping[str, str]) -> str:

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 import click
 from rich.text import Text
 
-from calsync.alerts.evaluate import evaluate_and_update, evaluate_stored
 from calsync.cli.common import console, pass_runtime, require_schema
 from calsync.cli.listing import Column, format_option, print_json, print_listing
 from calsync.rules import texts
@@ -51,6 +50,10 @@ def print_findings(findings: list[Finding], title: str, tz: str = "UTC",
 @pass_runtime
 def evaluate_command(runtime: Runtime, rules: tuple[str, ...], dry_run: bool, fmt: str) -> None:
     """Run the misalignment rules now, update alerts, and print the findings."""
+    # The command's work, not start-up: `calsync evaluate --help` and `calsync alerts
+    # --help` (which shares this module's styles) import none of it.
+    from calsync.alerts.evaluate import evaluate_and_update, evaluate_stored
+
     require_schema(runtime)
     unknown = [r for r in rules if r not in runtime.config.rules]
     if unknown:

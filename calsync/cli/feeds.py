@@ -11,8 +11,6 @@ from rich.text import Text
 from calsync.cli.common import console, pass_runtime, require_schema
 from calsync.cli.listing import Column, format_option, print_json, print_listing
 from calsync.errors import NotFoundError
-from calsync.feeds.service import feed_config, feed_names, feed_urls, private_feed_config
-from calsync.feeds.tokens import feed_subscribers, list_tokens, revoke_token, rotate_token
 
 if TYPE_CHECKING:
     from calsync.runtime import Runtime
@@ -33,6 +31,11 @@ def feeds_group(ctx: click.Context, fmt: str) -> None:
 def list_command(runtime: Runtime, fmt: str) -> None:
     """List the feeds with their https and webcal:// addresses (private ones with their
     secret address)."""
+    # The command's work, not start-up: `calsync feeds --help` imports none of it.
+
+    from calsync.feeds.service import feed_config, feed_names, feed_urls
+    from calsync.feeds.tokens import list_tokens
+
     require_schema(runtime)
     config = runtime.config
     with runtime.engine.connect() as conn:
@@ -71,6 +74,10 @@ def list_command(runtime: Runtime, fmt: str) -> None:
 @pass_runtime
 def rotate_command(runtime: Runtime, name: str) -> None:
     """Give private feed NAME a new secret address; the old one stops working at once."""
+    # The command's work, not start-up: `calsync feeds --help` imports none of it.
+    from calsync.feeds.service import feed_urls, private_feed_config
+    from calsync.feeds.tokens import rotate_token
+
     require_schema(runtime)
     private_feed_config(runtime.config, name)
     with runtime.engine.begin() as conn:
@@ -95,6 +102,10 @@ def token_group() -> None:
 def token_create(runtime: Runtime, name: str, subscriber: str) -> None:
     """A secret address of private feed NAME for one subscriber (a new one replaces
     theirs)."""
+    # The command's work, not start-up: `calsync feeds --help` imports none of it.
+    from calsync.feeds.service import feed_urls, private_feed_config
+    from calsync.feeds.tokens import rotate_token
+
     require_schema(runtime)
     private_feed_config(runtime.config, name)
     subscriber = subscriber.strip()
@@ -115,6 +126,11 @@ def token_create(runtime: Runtime, name: str, subscriber: str) -> None:
 @pass_runtime
 def token_list(runtime: Runtime, name: str | None, fmt: str) -> None:
     """The subscribers of private feeds (or of feed NAME) with their addresses."""
+    # The command's work, not start-up: `calsync feeds --help` imports none of it.
+
+    from calsync.feeds.service import feed_urls, private_feed_config
+    from calsync.feeds.tokens import feed_subscribers
+
     require_schema(runtime)
     if name is not None:
         private_feed_config(runtime.config, name)
@@ -140,6 +156,10 @@ def token_list(runtime: Runtime, name: str | None, fmt: str) -> None:
 def token_revoke(runtime: Runtime, name: str, subscriber: str) -> None:
     """Revoke SUBSCRIBER's address of private feed NAME at once (the others keep
     working)."""
+    # The command's work, not start-up: `calsync feeds --help` imports none of it.
+    from calsync.feeds.service import private_feed_config
+    from calsync.feeds.tokens import revoke_token
+
     require_schema(runtime)
     private_feed_config(runtime.config, name)
     with runtime.engine.begin() as conn:

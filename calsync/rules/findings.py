@@ -23,15 +23,8 @@ from calsync.config.organisations import Organisations
 from calsync.config.rulebase import RuleBase, SelectorRef, severity_rank
 from calsync.config.schema import Config
 from calsync.rules import texts
-from calsync.rules.timeline import (
-    DAY,
-    Item,
-    Shift,
-    Timeline,
-    wall_date,
-    wall_of_date,
-    wall_to_utc,
-)
+from calsync.rules.timeline import Item, Shift, Timeline
+from calsync.rules.wallclock import DAY, wall_date, wall_of_date, wall_to_utc
 from calsync.selectors import Selector
 
 __all__ = ["Context", "EventRef", "Finding", "Fix", "days_text", "plural_days"]

@@ -3,7 +3,7 @@
 Evaluating 50 rules over 100,000 events in well under two seconds needs three things:
 
 - **compact items** from plain `EventFacts` (no `EventData` validation per row; the
-  store reads them straight from the driver, `calsync.store.events.iter_facts`);
+  store reads them straight from the driver, `calsync.store.facts.iter_facts`);
 - **times as wall-clock seconds** in the config's zone: an ISO duration such as `P1D`
   is then a calendar day across a summer-time change (23 or 25 hours), and all-day
   dates are exact midnights whatever zone a source was in;
@@ -19,75 +19,37 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from fnmatch import fnmatchcase
-from typing import ClassVar
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
 from calsync.model import Event, EventFacts, Status
 from calsync.perf import no_gc_pauses
+from calsync.rules.wallclock import (
+    DAY,
+    Offsets,
+    wall_clock_text,
+    wall_date,
+    wall_datetime,
+    wall_of_date,
+    wall_of_datetime,
+)
 from calsync.selectors import Selector
 from calsync.steps import superseded
 
-__all__ = ["DAY", "Item", "KeyFn", "Shift", "Timeline", "key_fn", "wall_date", "wall_datetime",
-           "wall_of_date", "wall_to_utc"]
+__all__ = [
+    "Item",
+    "KeyFn",
+    "Shift",
+    "Timeline",
+    "items_from_facts",
+    "key_fn",
+]
 
-DAY = 86400
-_EPOCH = datetime(1970, 1, 1)
-_EPOCH_ORD = date(1970, 1, 1).toordinal()
 _FIELD_KEYS = {"title", "description", "url", "location", "timezone", "external_uid"}
-
-
-def wall_of_date(d: date) -> int:
-    return (d.toordinal() - _EPOCH_ORD) * DAY
-
-
-def wall_date(wall: int) -> date:
-    return date.fromordinal(_EPOCH_ORD + wall // DAY)
-
-
-def wall_datetime(wall: int) -> datetime:
-    """The naive local wall-clock datetime of `wall`."""
-    return _EPOCH + timedelta(seconds=wall)
-
-
-def _clock(wall: int) -> str:
-    minutes = (wall % DAY) // 60
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-def wall_to_utc(wall: int, tz: ZoneInfo) -> datetime:
-    return wall_datetime(wall).replace(tzinfo=tz).astimezone(UTC)
-
-
-class _Offsets:
-    """UTC offsets of one zone by hour: zone changes happen on hour boundaries (or
-    half hours, which also start an hour bucket of their own when they occur at :00 or
-    :30 UTC), so one `astimezone` per hour of the timeline instead of one per event."""
-
-    _zones: ClassVar[dict[str, _Offsets]] = {}
-
-    def __init__(self, tz: ZoneInfo) -> None:
-        self.tz = tz
-        self.by_slot: dict[int, int] = {}
-
-    @classmethod
-    def get(cls, tz: ZoneInfo) -> _Offsets:
-        found = cls._zones.get(tz.key)
-        if found is None:
-            found = cls._zones[tz.key] = cls(tz)
-        return found
-
-    def wall(self, moment: datetime) -> int:
-        ts = int(moment.timestamp())
-        slot = ts // 1800
-        offset = self.by_slot.get(slot)
-        if offset is None:
-            delta = datetime.fromtimestamp(slot * 1800, UTC).astimezone(self.tz).utcoffset()
-            offset = self.by_slot[slot] = int(delta.total_seconds()) if delta else 0
-        return ts + offset
 
 
 class Item:
@@ -99,7 +61,7 @@ class Item:
                  "id", "idx", "kind", "level", "location", "s", "sd", "source", "status",
                  "tags", "timezone", "title", "uid", "url")
 
-    def __init__(self, *, id: int, uid: str, source: str, external_uid: str, level: str,
+    def __init__(self, id: int, uid: str, source: str, external_uid: str, level: str,
                  actor: str, kind: str, title: str, description: str, url: str | None,
                  location: str | None, tags: tuple[str, ...], attrs: dict[str, str],
                  all_day: bool, s: int, e: int, timezone: str,
@@ -146,12 +108,12 @@ class Item:
         if self.all_day:
             first, last = wall_date(self.s), wall_date(self.ed)
             return first.isoformat() if first == last else f"{first} → {last}"
-        text = f"{wall_date(self.s)} {_clock(self.s)}"
+        text = f"{wall_date(self.s)} {wall_clock_text(self.s)}"
         if self.e > self.s:
             if self.ed == self.sd:
-                text += f"–{_clock(self.e)}"
+                text += f"–{wall_clock_text(self.e)}"
             else:
-                text += f" → {wall_date(self.e)} {_clock(self.e)}"
+                text += f" → {wall_date(self.e)} {wall_clock_text(self.e)}"
         return text
 
     def day(self) -> date:
@@ -214,7 +176,7 @@ class Shift:
         if self.delta is None:
             return wall + self.seconds
         moved = wall_datetime(wall) + self.delta
-        return int((moved - _EPOCH).total_seconds())
+        return wall_of_datetime(moved)
 
     @property
     def zero(self) -> bool:
@@ -230,7 +192,7 @@ class Timeline:
         gone = superseded([(i.id, i.actor, i.attrs) for i in found if "period" in i.attrs])
         if gone:  # expectations whose actual step is on the timeline
             found = [i for i in found if i.id not in gone]
-        self.items: list[Item] = sorted(found, key=lambda i: (i.s, i.id))
+        self.items: list[Item] = sorted(found, key=attrgetter("s", "id"))
         for idx, item in enumerate(self.items):
             item.idx = idx
         self._index: dict[str, dict[str, set[int]]] = {}
@@ -249,44 +211,46 @@ class Timeline:
 
     @classmethod
     def from_facts(cls, found: Iterable[EventFacts], tz: str | ZoneInfo) -> Timeline:
-        """The timeline of stored events (`calsync.store.events.iter_facts`); cancelled
+        """The timeline of stored events (`calsync.store.facts.iter_facts`); cancelled
         ones are skipped there."""
         zone = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
         with no_gc_pauses():
-            return cls(_items_from_facts(found, zone), zone)
+            return cls(items_from_facts(found, zone), zone)
 
     # -- indexes ---------------------------------------------------------------------------
 
     def _field_index(self, field: str) -> dict[str, set[int]]:
-        if not self._index:
-            self._build_indexes()
-        return self._index[field]
+        """The index of one field (level, kind, source, status, actor, tags), built on
+        first use: a timeline only pays for the fields its rules' selectors name."""
+        index = self._index.get(field)
+        if index is None:
+            index = self._index[field] = self._build_index(field)
+        return index
 
-    def _build_indexes(self) -> None:
-        """Every field index in one pass (level, kind, source, status, actor, tags)."""
-        level: dict[str, set[int]] = {}
-        kind: dict[str, set[int]] = {}
-        source: dict[str, set[int]] = {}
-        status: dict[str, set[int]] = {}
-        actor: dict[str, set[int]] = {}
-        tags: dict[str, set[int]] = {}
-        for item in self.items:
-            i = item.idx
-            for index, key in ((level, item.level), (kind, item.kind), (source, item.source),
-                               (status, item.status), (actor, item.actor)):
-                found = index.get(key)
-                if found is None:
-                    index[key] = {i}
-                else:
-                    found.add(i)
-            for tag in item.tags:
-                found = tags.get(tag)
-                if found is None:
-                    tags[tag] = {i}
-                else:
-                    found.add(i)
-        self._index = {"level": level, "kind": kind, "source": source, "status": status,
-                       "actor": actor, "tags": tags}
+    def _build_index(self, field: str) -> dict[str, set[int]]:
+        index: dict[str, set[int]] = {}
+        get = index.get
+        if field == "tags":
+            for i, tags in enumerate([item.tags for item in self.items]):
+                for tag in tags:
+                    found = get(tag)
+                    if found is None:
+                        index[tag] = {i}
+                    else:
+                        found.add(i)
+            return index
+        keys = list(map(attrgetter(field), self.items))
+        distinct = set(keys)
+        if len(distinct) <= 16:  # level, kind, status, most sources: one pass per value
+            return {value: {i for i, key in enumerate(keys) if key == value}
+                    for value in distinct}
+        for i, key in enumerate(keys):
+            found = get(key)
+            if found is None:
+                index[key] = {i}
+            else:
+                found.add(i)
+        return index
 
     def _where_index(self, key: str) -> dict[str, set[int]]:
         index = self._where.get(key)
@@ -352,24 +316,29 @@ def item_from_event(event: Event, tz: ZoneInfo) -> Item | None:
     return next(_items_from_events([event], tz), None)
 
 
-def _items_from_facts(found: Iterable[EventFacts], tz: ZoneInfo) -> Iterator[Item]:
-    wall = _Offsets.get(tz).wall
+def items_from_facts(found: Iterable[EventFacts], tz: ZoneInfo) -> Iterator[Item]:
+    """Rule items of stored events (skipping nothing: the caller leaves cancelled ones out)."""
+    offsets = Offsets.get(tz)
+    by_day = offsets.by_day
     for (id_, uid, source, external_uid, level, actor, kind, title, description, url,
-         location, tags, attrs, all_day, start, end, timezone, status) in found:
+         location, tags, attrs, all_day, start, end, timezone, status, _seq) in found:
         if all_day:
-            s = (start.date().toordinal() - _EPOCH_ORD) * DAY
-            e = (end.date().toordinal() - _EPOCH_ORD) * DAY if end is not None else s + DAY
+            s = start - start % DAY
+            e = end - end % DAY if end is not None else s + DAY
         else:
-            s = wall(start)
-            e = wall(end) if end is not None else s
-        yield Item(id=id_, uid=uid, source=source, external_uid=external_uid, level=level,
-                   actor=actor, kind=kind, title=title, description=description, url=url,
-                   location=location, tags=tags, attrs=attrs, all_day=all_day, s=s, e=e,
-                   timezone=timezone, status=status)
+            offset = by_day.get(start // DAY)
+            s = start + (offset if offset is not None else offsets.offset(start))
+            if end is None:
+                e = s
+            else:
+                offset = by_day.get(end // DAY)
+                e = end + (offset if offset is not None else offsets.offset(end))
+        yield Item(id_, uid, source, external_uid, level, actor, kind, title, description,
+                   url, location, tags, attrs, all_day, s, e, timezone, status)
 
 
 def _items_from_events(found: Iterable[Event], tz: ZoneInfo) -> Iterator[Item]:
-    wall = _Offsets.get(tz).wall
+    wall = Offsets.get(tz).wall
     cancelled = Status.CANCELLED
     for event in found:
         data = event.data
@@ -381,8 +350,8 @@ def _items_from_events(found: Iterable[Event], tz: ZoneInfo) -> Iterator[Item]:
             e = wall(end) if isinstance(end, datetime) else s
             all_day = False
         else:
-            s = (start.toordinal() - _EPOCH_ORD) * DAY
-            e = (end.toordinal() - _EPOCH_ORD) * DAY if isinstance(end, date) else s + DAY
+            s = wall_of_date(start)
+            e = wall_of_date(end) if isinstance(end, date) else s + DAY
             all_day = True
         attrs = data.attrs if isinstance(data.attrs, dict) else dict(data.attrs)
         yield Item(id=event.id, uid=event.uid, source=event.source,

@@ -9,7 +9,6 @@ Cheap filters (time range, level, kind, status, source) run in SQL; the rest of 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -30,7 +29,7 @@ from sqlalchemy import (
     update,
 )
 
-from calsync.model import Event, EventData, EventFacts, Status
+from calsync.model import Event, EventData, Status
 from calsync.selectors import Selector
 from calsync.steps import ACTUAL, EXPECTED, step_key, step_role
 from calsync.store.tables import event_revisions, events
@@ -48,7 +47,6 @@ __all__ = [
     "filtered",
     "get_event",
     "iter_events",
-    "iter_facts",
     "known_of",
     "list_events",
     "not_superseded",
@@ -133,7 +131,7 @@ def row_to_data(row: Mapping[Any, Any]) -> EventData:
         external_uid=row["external_uid"], title=row["title"], start=start, end=end,
         timezone=row["timezone"], level=row["level"], actor=row["actor"], kind=row["kind"],
         description=row["description"], url=row["url"], location=row["location"],
-        tags=_tags(row["tags"]),
+        tags=decode_tags(row["tags"]),
         status=Status(row["status"]), attrs=row["attrs"] or {},
     )
 
@@ -146,50 +144,9 @@ def row_to_event(row: Mapping[Any, Any]) -> Event:
     )
 
 
-def _tags(encoded: str | None) -> tuple[str, ...]:
+def decode_tags(encoded: str | None) -> tuple[str, ...]:
     """Tags are stored as `,a,b,` so that SQL can match one with LIKE '%,a,%'."""
     return tuple(encoded.strip(",").split(",")) if encoded else ()
-
-
-def _utc(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    return datetime.fromisoformat(value).replace(tzinfo=UTC)
-
-
-def iter_facts(conn: Connection) -> Iterator[EventFacts]:
-    """Every non-cancelled event as `EventFacts`, read as raw driver rows (fast).
-
-    SQLAlchemy's per-row processing of the two timestamps and the JSON attributes costs
-    more than evaluating the rules, so rows come straight from the driver (SQLite gives
-    naive UTC text and JSON text, PostgreSQL aware datetimes and dicts) and are decoded
-    here, where the table's encoding is known.
-    """
-    c = events.c
-    stmt = select(c.id, c.uid, c.source, c.external_uid, c.level, c.actor, c.kind, c.title,
-                  c.description, c.url, c.location, c.tags, c.attrs, c.all_day, c.start_at,
-                  c.end_at, c.timezone, c.status).where(c.status != str(Status.CANCELLED))
-    compiled = stmt.compile(dialect=conn.dialect)
-    params = compiled.construct_params()
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        sql = str(compiled)
-        if conn.dialect.paramstyle == "qmark":
-            cursor.execute(sql, [params[k] for k in compiled.positiontup or ()])
-        else:
-            cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    finally:
-        cursor.close()
-    loads = json.loads
-    for (id_, uid, source, external_uid, level, actor, kind, title, description, url,
-         location, tags, attrs, all_day, start_at, end_at, timezone, status) in rows:
-        if isinstance(attrs, str):
-            attrs = loads(attrs)
-        yield EventFacts(id_, uid, source, external_uid, level, actor, kind, title,
-                         description, url, location, _tags(tags), attrs or {},
-                         bool(all_day), _utc(start_at),
-                         _utc(end_at) if end_at is not None else None, timezone, status)
 
 
 def filtered(stmt: Select[Any], *, start: datetime | None, end: datetime | None,

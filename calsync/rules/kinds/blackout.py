@@ -21,7 +21,8 @@ from calsync.config.rulebase import MonthDay
 from calsync.config.rules import BlackoutRule, WindowSpec
 from calsync.rules import texts
 from calsync.rules.findings import Context, EventRef, Finding, Fix, days_text, plural_days
-from calsync.rules.timeline import DAY, Item, Shift, key_fn, tuple_key, wall_date, wall_of_date
+from calsync.rules.timeline import Item, Shift, key_fn, tuple_key
+from calsync.rules.wallclock import DAY, wall_date, wall_of_date
 from calsync.workdays import holiday_names, is_working_day
 
 __all__ = ["evaluate"]

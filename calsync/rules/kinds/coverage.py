@@ -15,7 +15,8 @@ from dateutil.relativedelta import relativedelta
 from calsync.config.rules import CoverageRule
 from calsync.rules import texts
 from calsync.rules.findings import Context, EventRef, Finding, days_text
-from calsync.rules.timeline import DAY, Item, Shift, key_fn, tuple_key, wall_date, wall_of_date
+from calsync.rules.timeline import Item, Shift, key_fn, tuple_key
+from calsync.rules.wallclock import DAY, wall_date, wall_of_date
 
 __all__ = ["evaluate", "humanise"]
 

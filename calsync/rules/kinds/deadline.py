@@ -22,7 +22,8 @@ from calsync.config.rulebase import MonthDay
 from calsync.config.rules import DeadlineRule
 from calsync.rules import texts
 from calsync.rules.findings import Context, EventRef, Finding, days_text, plural_days
-from calsync.rules.timeline import Item, Shift, key_fn, tuple_key, wall_of_date
+from calsync.rules.timeline import Item, Shift, key_fn, tuple_key
+from calsync.rules.wallclock import wall_of_date
 from calsync.steps import ACTUAL, DEADLINE, step_role
 from calsync.workdays import next_working_day
 

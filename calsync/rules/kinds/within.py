@@ -13,7 +13,8 @@ from calsync.config.rules import WithinRule
 from calsync.rules import texts
 from calsync.rules.findings import Context, EventRef, Finding, days_text, plural_days
 from calsync.rules.kinds.pairing import pairs
-from calsync.rules.timeline import DAY, Item, Shift, wall_date, wall_of_date
+from calsync.rules.timeline import Item, Shift
+from calsync.rules.wallclock import DAY, wall_date, wall_of_date
 
 __all__ = ["evaluate"]
 

@@ -10,7 +10,13 @@ from rich.table import Table
 
 from calsync.cli.common import console, pass_runtime, require_schema
 from calsync.errors import NotFoundError
-from calsync.feeds.service import feed_config, feed_names, feed_urls, private_feed_config
+from calsync.feeds.service import (
+    feed_config,
+    feed_names,
+    feed_texts,
+    feed_urls,
+    private_feed_config,
+)
 from calsync.feeds.tokens import feed_subscribers, list_tokens, revoke_token, rotate_token
 
 if TYPE_CHECKING:
@@ -40,16 +46,17 @@ def list_command(runtime: Runtime) -> None:
     for name in feed_names(config):
         spec = feed_config(config, name)
         assert spec is not None
+        shown = feed_texts(spec, config.language)[0]
         if spec.private:
             token = tokens.get(name)
             if token is None:
-                table.add_row(name, f"{spec.title} [yellow](private)", "[dim]no token yet",
+                table.add_row(name, f"{shown} [yellow](private)", "[dim]no token yet",
                               f"calsync feeds rotate-token {name}")
                 continue
             urls = feed_urls(config, name, token.token)
-            title = f"{spec.title} [yellow](private)"
+            title = f"{shown} [yellow](private)"
         else:
-            urls, title = feed_urls(config, name), spec.title
+            urls, title = feed_urls(config, name), shown
         table.add_row(name, title, urls["url"], urls["webcal"])
     console.print(table)
     console.print("Narrow any feed ad hoc: ?level=municipal&kind=budget&from=2027-01-01"

@@ -53,8 +53,14 @@ def timeline_command(runtime: Runtime, from_: str | None, to: str | None,
     if fmt == "json":
         click.echo(json.dumps([e.as_dict() for e in found], ensure_ascii=False, indent=2))
     elif fmt == "ics":
+        from dataclasses import replace
+
+        from calsync.i18n.events import in_language
+
+        language = runtime.config.language
         meta = CalendarMeta(name="calsync timeline")
-        click.echo(render_calendar(found, meta).decode(), nl=False)
+        local = [replace(e, data=in_language(e.data, language)) for e in found]
+        click.echo(render_calendar(local, meta, language=language).decode(), nl=False)
     else:
         console.print(_table(runtime, found))
         if not found:
@@ -68,6 +74,11 @@ def _split(values: tuple[str, ...]) -> list[str] | None:
 
 
 def _table(runtime: Runtime, found: list[Event]) -> Table:
+    """The events with their titles and month headings in the config's language."""
+    from calsync.i18n.events import title_in
+    from calsync.i18n.formats import format_month
+
+    language = runtime.config.language
     tz = ZoneInfo(runtime.config.timezone)
     table = Table(title=f"Timeline ({len(found)} events)", title_justify="left",
                   caption="italic: tentative (approximate or proposed)  ·  struck: cancelled",
@@ -80,8 +91,8 @@ def _table(runtime: Runtime, found: list[Event]) -> Table:
     month = None
     for event in found:
         start = event.start
-        this_month = (start.astimezone(tz) if isinstance(start, datetime) else start).strftime(
-            "%B %Y")
+        this_month = format_month(start.astimezone(tz) if isinstance(start, datetime)
+                                  else start, language)
         if this_month != month:
             month = this_month
             table.add_section()
@@ -91,7 +102,8 @@ def _table(runtime: Runtime, found: list[Event]) -> Table:
         style = "strike dim" if status == Status.CANCELLED else (
             "italic" if status == Status.TENTATIVE else "")
         table.add_row(_when(event, tz), Text(event.level, style=f"bold {colour}"),
-                      event.actor, event.kind, Text(event.title, style=style))
+                      event.actor, event.kind,
+                      Text(title_in(event.data, language), style=style))
     return table
 
 

@@ -21,18 +21,19 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from calsync.alerts import silences, store
 from calsync.alerts.evaluate import evaluate_and_update
 from calsync.feeds.alerts import alerts_calendar
+from calsync.i18n.messages import Message
 from calsync.model import day_start
 from calsync.web.auth import AlertsUser
 from calsync.web.deps import Conn, RuntimeDep
 from calsync.web.feeds import serve_body
-from calsync.web.filters import MAX_ROW_ID
+from calsync.web.filters import MAX_ROW_ID, query_language
 
 __all__ = ["router"]
 
 # Path values the store can look up: a 40-digit id overflowed the database driver (500).
 def _alert_ref(value: str) -> str:
     if value.isdigit() and int(value) > MAX_ROW_ID:
-        raise ValueError(f"no alert has an id above {MAX_ROW_ID}")
+        raise ValueError(Message("no alert has an id above {max}", max=MAX_ROW_ID))
     return value
 
 
@@ -53,7 +54,8 @@ def list_alerts(runtime: RuntimeDep, conn: Conn,
                 state: str = Query("firing", description=", ".join(store.STATES)),
                 rule: str | None = None) -> dict[str, Any]:
     if state not in store.STATES:
-        raise HTTPException(422, f"unknown state {state!r}; known: {', '.join(store.STATES)}")
+        raise HTTPException(422, Message("unknown state {state!r}; known: {known}",
+                                         state=state, known=", ".join(store.STATES)))
     now = runtime.clock.now()
     found = store.list_alerts(conn, state=state, now=now, rule=rule)
     return {"state": state, "count": len(found), "alerts": [a.as_dict(now) for a in found]}
@@ -181,5 +183,6 @@ def evaluate(runtime: RuntimeDep, user: AlertsUser) -> dict[str, Any]:
 def alerts_feed(request: Request, runtime: RuntimeDep, conn: Conn) -> Response:
     """Each firing alert as an all-day event on its due date (UID stable per alert),
     titled with the misalignment it is; validators, 304 and gzip as every feed."""
-    body, last_modified = alerts_calendar(conn, runtime.config, runtime.clock.now())
+    body, last_modified = alerts_calendar(conn, runtime.config, runtime.clock.now(),
+                                          query_language(request.query_params.get("lang")))
     return serve_body(request, body, last_modified)

@@ -15,6 +15,7 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    PlainValidator,
     create_model,
     field_validator,
     model_validator,
@@ -44,7 +45,15 @@ class Localized(StrictModel):
         return self.sv if language == "sv" else self.en
 
 
-Text = str | Localized
+def _text(value: Any) -> str | Localized:
+    if isinstance(value, str | Localized):
+        return value
+    if isinstance(value, dict):
+        return Localized.model_validate(value)  # its errors name the key (title.en)
+    raise ValueError("expected a text, or the text in both languages: {sv: ..., en: ...}")
+
+
+Text = Annotated[str | Localized, PlainValidator(_text)]
 """A text in config or a schedule: one plain string (shown as written, in every
 language: what an admin writes for their own cycles and feeds), or both languages."""
 

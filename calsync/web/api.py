@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 from calsync.errors import NotFoundError
 from calsync.feeds.service import feed_config, feed_names, feed_texts, feed_urls
 from calsync.health import SourceStatus, source_statuses
+from calsync.i18n.formats import format_month
 from calsync.i18n.messages import Message
 from calsync.model import Event
 from calsync.privacy import PrivateEvents
@@ -219,12 +220,15 @@ def get_event_endpoint(uid: str, runtime: RuntimeDep, conn: Conn) -> EventDetail
 
 @router.get("/timeline", response_model=Timeline, tags=["timeline"])
 def timeline_endpoint(
-        runtime: RuntimeDep, conn: Conn, from_: From = None, to: To = None,
+        runtime: RuntimeDep, conn: Conn, request: Request, from_: From = None, to: To = None,
         level: Multi = None, actor: Multi = None, kind: Multi = None, tag: Multi = None,
         status: Multi = None, source: Multi = None, q: Q = None) -> Timeline:
-    """Events grouped by month (in the config's zone), with level titles and colours.
+    """Events grouped by month (in the config's zone), with level titles and colours; the
+    months' titles in the language of `?lang=`, else Accept-Language, else the install's.
     Without `from`/`to`: from a month ago to a year ahead."""
     config = runtime.config
+    language = request_language(request.query_params.get("lang"),
+                                request.headers.get("accept-language"), config.language)
     zone = ZoneInfo(config.timezone)
     now = runtime.clock.now()
     start, end = _range(runtime, from_, to)
@@ -239,7 +243,7 @@ def timeline_endpoint(
         first = event.start
         day: date = first.astimezone(zone).date() if isinstance(first, datetime) else first
         key = day.strftime("%Y-%m")
-        titles[key] = day.strftime("%B %Y")
+        titles[key] = format_month(day, language)
         months[key].append(_event(event))
         total += 1
     return Timeline(

@@ -28,7 +28,7 @@ from calsync.i18n.messages import Message, shown_in
 from calsync.i18n.negotiate import negotiate_language
 from calsync.runtime import Runtime
 from calsync.store.engine import database_problem
-from calsync.web import alerts, api, feeds, metrics, probes, tokens, whatif
+from calsync.web import agenda, alerts, api, feeds, metrics, probes, tokens, whatif
 
 __all__ = ["create_app"]
 
@@ -59,6 +59,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(api.router)
     app.include_router(tokens.router)
     app.include_router(whatif.router)
+    app.include_router(agenda.router)
 
     def language(request: Request) -> Language:
         # Lenient: an error page never fails on a wrong ?lang= (the route reports it).

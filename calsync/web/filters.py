@@ -14,8 +14,10 @@ from zoneinfo import ZoneInfo
 from fastapi import Query
 from fastapi.exceptions import RequestValidationError
 
+from calsync.clock import local_today
 from calsync.config.schema import Config
-from calsync.durations import parse_duration
+from calsync.durations import parse_day, parse_duration
+from calsync.i18n.catalogs import N_
 from calsync.i18n.languages import LANGUAGES, Language, parse_language
 from calsync.i18n.messages import Message
 from calsync.i18n.negotiate import negotiate_language
@@ -107,39 +109,56 @@ def adhoc_selector(config: Config, *, level: list[str] | None = None,
     return None if selector.is_empty() else selector
 
 
+# What parse_when accepts, by (relative days allowed, a duration back from now allowed).
+_EXPECTED = {
+    (False, False): N_("expected a date (2026-12-01), a date-time (2026-12-01T09:00+01:00), "
+                       "between the years 1000 and 9000; got {value!r}"),
+    (True, False): N_("expected a date (2026-12-01), a date-time (2026-12-01T09:00+01:00), "
+                      "today or a duration from today (+P90D, -P1Y), between the years 1000 "
+                      "and 9000; got {value!r}"),
+    (True, True): N_("expected a date (2026-12-01), a date-time (2026-12-01T09:00+01:00), "
+                     "today or a duration from today (+P90D, -P1Y) or a duration back from "
+                     "now (P7D), between the years 1000 and 9000; got {value!r}"),
+    (False, True): N_("expected a date (2026-12-01), a date-time (2026-12-01T09:00+01:00) "
+                      "or a duration back from now (P7D), between the years 1000 and 9000; "
+                      "got {value!r}"),
+}
+
+
 def parse_when(name: str, value: str | None, tz: str, *, now: datetime | None = None,
-               end_of_day: bool = False) -> datetime | None:
+               end_of_day: bool = False, since: bool = False) -> datetime | None:
     """A query value as an aware instant: `2026-12-01` (midnight in `tz`, or the end of
-    that day), `2026-12-01T09:00` (in `tz`), `2026-12-01T09:00+01:00`, or, when `now` is
-    given, a duration back from now (`P7D`: a week ago). Anything else, or an instant
-    outside the years 1000–9000, is a 422 naming the parameter."""
+    that day), `2026-12-01T09:00` (in `tz`), `2026-12-01T09:00+01:00`; when `now` is given
+    also a day relative to today in `tz` (`today`, `+P90D`, `-P1Y`: the CLI's forms, one
+    parser in `calsync.durations.parse_day`), and with `since` a bare duration back from
+    now (`P7D`: a week ago). Anything else, or an instant outside the years 1000–9000, is
+    a 422 naming the parameter and the value."""
     if value is None or value == "":
         return None
     text = value.strip()
-    if now is None:
-        expected = Message("expected a date (2026-12-01) or a date-time "
-                           "(2026-12-01T09:00+01:00), between the years 1000 and 9000")
-    else:
-        expected = Message("expected a date (2026-12-01), a date-time "
-                           "(2026-12-01T09:00+01:00) or a duration back from now (P7D), "
-                           "between the years 1000 and 9000")
+    expected = _EXPECTED[now is not None, since]
     try:
-        moment = _when(text, tz, now, end_of_day)
+        moment = _when(text, tz, now, end_of_day, since)
     except (ValueError, OverflowError):
         moment = None
     if moment is None or not _EARLIEST <= moment <= _LATEST:
-        raise RequestValidationError([_problem(name, value[:40], expected)])
+        raise RequestValidationError([_problem(name, value[:40], Message(
+            expected, value=value[:40]))])
     return moment
 
 
-def _when(text: str, tz: str, now: datetime | None, end_of_day: bool) -> datetime:
-    if now is not None and text.upper().startswith("P"):
+def _when(text: str, tz: str, now: datetime | None, end_of_day: bool,
+          since: bool) -> datetime:
+    if now is not None and since and text.upper().startswith("P"):
         return now - parse_duration(text)
-    if len(text) == 10:
+    if now is not None and (text.lower() == "today" or text[:2].upper() in ("+P", "-P")):
+        day = parse_day(text, local_today(now, tz))
+    elif len(text) == 10:
         day = date.fromisoformat(text)
-        moment = datetime.combine(day, time.max if end_of_day else time.min, ZoneInfo(tz))
-        return moment.astimezone(UTC)
-    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=ZoneInfo(tz))
-    return parsed.astimezone(UTC)
+    else:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=ZoneInfo(tz))
+        return parsed.astimezone(UTC)
+    moment = datetime.combine(day, time.max if end_of_day else time.min, ZoneInfo(tz))
+    return moment.astimezone(UTC)

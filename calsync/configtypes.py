@@ -15,21 +15,52 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    PlainValidator,
     create_model,
     field_validator,
     model_validator,
 )
 
 from calsync.durations import Duration
+from calsync.i18n.languages import Language
 from calsync.triggers import build_trigger
 
-__all__ = ["Schedule", "StrictModel", "check_timezone", "tagged_union"]
+__all__ = ["Localized", "Schedule", "StrictModel", "Text", "check_timezone", "tagged_union",
+           "text_in"]
 
 
 class StrictModel(BaseModel):
     """A config model: unknown keys are errors, values are immutable."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Localized(StrictModel):
+    """A text people read, in both languages (`title: {sv: ..., en: ...}`)."""
+
+    sv: str
+    en: str
+
+    def get(self, language: Language) -> str:
+        return self.sv if language == "sv" else self.en
+
+
+def _text(value: Any) -> str | Localized:
+    if isinstance(value, str | Localized):
+        return value
+    if isinstance(value, dict):
+        return Localized.model_validate(value)  # its errors name the key (title.en)
+    raise ValueError("expected a text, or the text in both languages: {sv: ..., en: ...}")
+
+
+Text = Annotated[str | Localized, PlainValidator(_text)]
+"""A text in config or a schedule: one plain string (shown as written, in every
+language: what an admin writes for their own cycles and feeds), or both languages."""
+
+
+def text_in(value: Text, language: Language) -> str:
+    """`value` in `language` (a plain string is the same in all)."""
+    return value if isinstance(value, str) else value.get(language)
 
 
 def check_timezone(value: str) -> str:

@@ -81,5 +81,7 @@ def agenda_calendar(agenda: Agenda) -> bytes:
             description = "\n".join([*notes, "", event.data.description]).strip()
             event = replace(event, data=event.data.with_(description=description))
         events.append(event)
-    return render_calendar(events, CalendarMeta(name=title_of(agenda)))
+    # The agenda's texts are English until the digest domain converts them (H15); the
+    # words the iCal writer adds (Cancelled:, Reminder:) follow that.
+    return render_calendar(events, CalendarMeta(name=title_of(agenda)), language="en")
 

@@ -33,7 +33,7 @@ def list_command(runtime: Runtime, fmt: str) -> None:
     secret address)."""
     # The command's work, not start-up: `calsync feeds --help` imports none of it.
 
-    from calsync.feeds.service import feed_config, feed_names, feed_urls
+    from calsync.feeds.service import feed_config, feed_names, feed_texts, feed_urls
     from calsync.feeds.tokens import list_tokens
 
     require_schema(runtime)
@@ -48,7 +48,8 @@ def list_command(runtime: Runtime, fmt: str) -> None:
         urls: dict[str, str | None] = {"url": None, "webcal": None}
         if not spec.private or token is not None:
             urls = {**feed_urls(config, name, token.token if token else None)}
-        found.append({"name": name, "title": spec.title, "private": spec.private, **urls})
+        found.append({"name": name, "title": feed_texts(spec, config.language)[0],
+                      "private": spec.private, **urls})
     if fmt == "json":
         print_json(found)
         return

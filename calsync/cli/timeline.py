@@ -52,8 +52,14 @@ def timeline_command(runtime: Runtime, from_: str | None, to: str | None,
     if fmt == "json":
         print_json([e.as_dict() for e in found])
     elif fmt == "ics":
+        from dataclasses import replace
+
+        from calsync.i18n.events import in_language
+
+        language = runtime.config.language
         meta = CalendarMeta(name="calsync timeline")
-        click.echo(render_calendar(found, meta).decode(), nl=False)
+        local = [replace(e, data=in_language(e.data, language)) for e in found]
+        click.echo(render_calendar(local, meta, language=language).decode(), nl=False)
     else:
         _print(runtime, found)
 
@@ -68,13 +74,18 @@ COLUMNS = (Column("when"), Column("level"), Column("actor", wrap=True), Column("
 
 
 def _print(runtime: Runtime, found: list[Event]) -> None:
+    """The events with their titles and month headings in the config's language."""
+    from calsync.i18n.events import title_in
+    from calsync.i18n.formats import format_month
+
+    language = runtime.config.language
     tz = ZoneInfo(runtime.config.timezone)
     rows: list[list[str | Text] | Section] = []
     month = None
     for event in found:
         start = event.start
-        this_month = (start.astimezone(tz) if isinstance(start, datetime) else start).strftime(
-            "%B %Y")
+        this_month = format_month(start.astimezone(tz) if isinstance(start, datetime)
+                                  else start, language)
         if this_month != month:
             month = this_month
             rows.append(Section(this_month))
@@ -83,7 +94,8 @@ def _print(runtime: Runtime, found: list[Event]) -> None:
         style = "strike dim" if status == Status.CANCELLED else (
             "italic" if status == Status.TENTATIVE else "")
         rows.append([_when(event, tz), Text(event.level, style=f"bold {colour}"),
-                     Text(event.actor), event.kind, Text(event.title, style=style)])
+                     Text(event.actor), event.kind,
+                     Text(title_in(event.data, language), style=style)])
     print_listing(f"Timeline ({len(found)} events)", COLUMNS, rows, heading=1,
                   caption="italic: tentative (approximate or proposed)  ·  struck: cancelled",
                   empty="No events match. Widen --from/--to or the filters, or run "

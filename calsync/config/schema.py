@@ -32,7 +32,7 @@ from calsync.config.organisations import (
 from calsync.config.rules import Rule
 from calsync.config.scheduler import SchedulerConfig
 from calsync.config.yamlfile import format_path
-from calsync.configtypes import StrictModel, check_timezone
+from calsync.configtypes import StrictModel, Text, check_timezone
 from calsync.durations import Duration, parse_duration
 from calsync.errors import ConfigError, Problem
 from calsync.i18n.languages import DEFAULT_LANGUAGE, Language
@@ -153,8 +153,9 @@ class FeedConfig(StrictModel):
     A feed named `all` replaces the built-in `/feeds/all.ics` (e.g. to make it private).
     """
 
-    title: str
-    description: str = ""
+    title: Text = Field(description="What calendar apps call the feed: a plain string, or "
+                                    "both languages ({sv: ..., en: ...}).")
+    description: Text = ""
     language: Language | None = Field(
         None, description="sv or en: the feed's texts (default: the top-level language; "
                           "?lang= on the URL overrides it).")

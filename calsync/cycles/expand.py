@@ -15,8 +15,12 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrulestr
 
+from calsync.configtypes import Localized, Text, text_in
 from calsync.cycles.catalog import Catalog, CatalogEntry
 from calsync.cycles.format import PLACEHOLDER, parse_month_day
+from calsync.i18n.catalogs import N_, translator
+from calsync.i18n.events import SOURCE_LANGUAGE, text_attrs
+from calsync.i18n.languages import LANGUAGES, Language
 from calsync.model import EventData
 from calsync.workdays import holiday_names, next_working_day
 
@@ -33,7 +37,7 @@ class Occurrence:
     key: str           # suffix of the external uid ("" for a one-off)
     start: date | datetime
     end: date | datetime | None
-    title: str | None = None  # overrides the cycle's title (holidays carry their own names)
+    title: Text | None = None  # overrides the cycle's title (holidays carry their own names)
 
 
 def occurrences(catalog: Catalog, cycle_id: str, first: date, last: date,
@@ -62,7 +66,7 @@ def expand_entry(catalog: Catalog, cycle_id: str, first: date, last: date,
     item = catalog.entries[cycle_id]
     entry, defaults = item.entry, item.defaults
     tz = entry.timezone or defaults.timezone or default_tz
-    description = _description(item)
+    descriptions = {lang: _description(item, lang) for lang in LANGUAGES}
     own = {**entry.attrs, **entry.step_attrs()}
     attrs = {"cycle": entry.id, "precision": entry.precision, "certainty": entry.certainty,
              "legal_status": entry.legal_status, **own}
@@ -73,22 +77,25 @@ def expand_entry(catalog: Catalog, cycle_id: str, first: date, last: date,
         if _last_day(occ) < first or _day(occ.start) > last:
             continue
         year = _year(occ.start)
-        title = _for_year(occ.title or entry.title, year)
+        titles = {lang: _for_year(text_in(occ.title or entry.title, lang), year)
+                  for lang in LANGUAGES}
+        own_attrs = {k: _for_year(v, year) for k, v in attrs.items()} if dated_attrs else attrs
         yield EventData(
             external_uid=f"{entry.id}/{occ.key}" if occ.key else entry.id,
-            title=title,
+            title=titles[SOURCE_LANGUAGE],
             start=occ.start,
             end=occ.end,
             timezone=tz,
             level=entry.level or defaults.level,
             actor=entry.actor or defaults.actor,
             kind=entry.kind or defaults.kind,
-            description=description,
+            description=descriptions[SOURCE_LANGUAGE],
             url=url,
             location=entry.location,
             tags=tags,
             status=entry.effective_status(),
-            attrs={k: _for_year(v, year) for k, v in attrs.items()} if dated_attrs else attrs,
+            attrs={**own_attrs, **text_attrs("title", titles),
+                   **text_attrs("description", descriptions)},
         )
 
 
@@ -143,8 +150,10 @@ def _raw(catalog: Catalog, item: CatalogEntry, first: date, last: date,
             spec = when.holidays
             for year in range(first.year, last.year + 1):
                 names = holiday_names(spec.country, year, tuple(spec.categories), spec.language)
+                swedish = holiday_names(spec.country, year, tuple(spec.categories), "sv")
                 for d in sorted(names):
-                    yield Occurrence(d.isoformat(), d, d + one_day, names[d])
+                    title = Localized(sv=swedish.get(d, names[d]), en=names[d])
+                    yield Occurrence(d.isoformat(), d, d + one_day, title)
         case _:  # pragma: no cover - When validates the shape
             raise AssertionError(when.shape)
 
@@ -177,22 +186,39 @@ def _for_year(text: str, year: int) -> str:
     return PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), text)
 
 
-def _description(item: CatalogEntry) -> str:
+# The lines every built-in cycle's description has (the message catalog translates them).
+_PRECISION = {
+    "no_later_than": N_("Date: no later than this date."),
+    "approximate": N_("Date: approximate."),
+    "observed": N_("Date: observed in practice."),
+    "target": N_("Date: political target."),
+}
+_NO_LATER_THAN_SPAN = N_("Date: no later than the end of this period.")
+_CERTAINTY = {"high": N_("high"), "medium": N_("medium"), "low": N_("low")}
+_LEGAL_STATUS = {
+    "in_force": N_("in force"), "proposed": N_("proposed"),
+    "political_target": N_("political target"), "observed_practice": N_("observed practice"),
+    "historical": N_("historical"), "convention": N_("convention"),
+}
+
+
+def _description(item: CatalogEntry, language: Language) -> str:
     entry = item.entry
-    lines = [entry.description.strip()] if entry.description.strip() else []
-    if entry.title_sv:
-        lines.append(f"Svenska: {entry.title_sv}")
+    t = translator(language, "calsync")
+    own = text_in(entry.description, language).strip()
+    lines = [own] if own else []
     spans = entry.when.shape in ("window", "start") or entry.when.duration is not None
-    precision = {"no_later_than": "no later than the end of this period" if spans
-                 else "no later than this date", "approximate": "approximate",
-                 "observed": "observed in practice", "target": "political target"}
-    if entry.precision in precision:
-        lines.append(f"Date: {precision[entry.precision]}.")
-    lines.append(f"Certainty: {entry.certainty}; status: {entry.legal_status.replace('_', ' ')}.")
+    if entry.precision == "no_later_than" and spans:
+        lines.append(t.gettext(_NO_LATER_THAN_SPAN))
+    elif entry.precision in _PRECISION:
+        lines.append(t.gettext(_PRECISION[entry.precision]))
+    lines.append(t.gettext("Certainty: {certainty}; status: {status}.").format(
+        certainty=t.gettext(_CERTAINTY[entry.certainty]),
+        status=t.gettext(_LEGAL_STATUS[entry.legal_status])))
     if entry.verify:
-        lines.append(f"To verify: {entry.verify}")
+        lines.append(t.gettext("To verify: {what}").format(what=entry.verify))
     if entry.sources:
-        lines.append("Sources:")
+        lines.append(t.gettext("Sources:"))
         lines.extend(f"- {source}" for source in entry.sources)
     return "\n".join(lines)
 

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from calsync.configtypes import StrictModel, check_timezone
+from calsync.configtypes import Localized, StrictModel, Text, check_timezone
 from calsync.durations import Duration
 from calsync.model import Status
 
@@ -246,8 +246,7 @@ class CycleEntry(StrictModel):
     """One cycle: a dated thing that recurs or happened, with its provenance."""
 
     id: str
-    title: str
-    title_sv: str | None = None
+    title: Text = Field(description="A plain string, or both languages: {sv: ..., en: ...}.")
     level: str | None = None
     actor: str | None = None
     kind: str | None = None
@@ -259,7 +258,7 @@ class CycleEntry(StrictModel):
     legal_status: LegalStatus = "in_force"
     certainty: Certainty = "high"
     tags: list[str] = Field(default_factory=list)
-    description: str = ""
+    description: Text = ""
     url: str | None = None
     location: str | None = None
     attrs: dict[str, str] = Field(default_factory=dict)
@@ -285,7 +284,8 @@ class CycleEntry(StrictModel):
     def _placeholders(cls, value: Any, info: ValidationInfo) -> Any:
         if (info.context or {}).get("template"):
             return value  # template variables are checked when an instance applies it
-        texts = value.values() if isinstance(value, dict) else [value]
+        texts = (value.values() if isinstance(value, dict) else
+                 [value.sv, value.en] if isinstance(value, Localized) else [value])
         unknown = sorted({name for text in texts for name in PLACEHOLDER.findall(text)}
                          - YEAR_PLACEHOLDERS)
         if unknown:

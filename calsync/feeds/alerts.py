@@ -15,33 +15,45 @@ from calsync.alerts.store import Alert, last_change, list_alerts
 from calsync.config.schema import Config
 from calsync.durations import format_duration
 from calsync.feeds.ics import CalendarMeta, render_calendar
-from calsync.feeds.service import feed_config
+from calsync.feeds.service import feed_config, feed_texts
+from calsync.i18n.catalogs import N_, translator
+from calsync.i18n.languages import Language
 from calsync.model import Event, EventData, day_start
 
 __all__ = ["alerts_calendar"]
 
 
-def alerts_calendar(conn: Connection, config: Config, now: datetime
-                    ) -> tuple[bytes, datetime | None]:
+# The alert's workflow state as the feed's title shows it (not for "open").
+WORKFLOW = {"acknowledged": N_("acknowledged"), "snoozed": N_("snoozed"),
+            "wont_fix": N_("won't fix"), "silenced": N_("silenced")}
+
+
+def alerts_calendar(conn: Connection, config: Config, now: datetime,
+                    language: Language | None = None) -> tuple[bytes, datetime | None]:
     """The feed's body (firing alerts, as of `now`) and when the alerts last changed."""
     base = config.server.base_url
     settings = feed_config(config, "alerts")
     assert settings is not None
+    language = language or config.feed_language(settings)
     changed = last_change(conn)
-    meta = CalendarMeta(name=settings.title, description=settings.description,
+    title, description = feed_texts(settings, language)
+    meta = CalendarMeta(name=title, description=description,
                         url=f"{base}/feeds/alerts.ics", last_modified=changed,
                         refresh=format_duration(settings.refresh))
     found = list_alerts(conn, state="firing", now=now)
-    return render_calendar([_as_event(alert, config, now) for alert in found], meta), changed
+    events = [_as_event(alert, config, now, language) for alert in found]
+    return render_calendar(events, meta, language=language), changed
 
 
-def _as_event(alert: Alert, config: Config, now: datetime) -> Event:
+def _as_event(alert: Alert, config: Config, now: datetime, language: Language) -> Event:
     zone = day_start(now.date(), config.timezone).tzinfo
     day = (alert.due_at or alert.starts_at).astimezone(zone).date()
     workflow = alert.effective_workflow(now)
     title = f"[{alert.severity}] {alert.rule_id}: {alert.summary}"  # which misalignment
     if workflow != "open":
-        title += f" ({workflow.replace('_', ' ')})"
+        state = WORKFLOW.get(workflow)
+        shown = translator(language, "calsync").gettext(state) if state else workflow
+        title += f" ({shown.replace('_', ' ')})"
     data = EventData(external_uid=alert.fingerprint, title=title, start=day,
                      timezone=config.timezone, level="", kind="",
                      description=alert.annotations.get("description", alert.summary),

@@ -32,6 +32,8 @@ from zoneinfo import ZoneInfo
 
 from calsync import __version__
 from calsync.feeds.vtimezone import vtimezone
+from calsync.i18n.catalogs import translator
+from calsync.i18n.languages import Language
 from calsync.model import Event, Status
 from calsync.steps import EXPECTED
 
@@ -54,7 +56,7 @@ __all__ = [
     "render_timezones",
 ]
 
-PRODID = f"-//calsync//calsync {__version__}//EN"
+PRODID = f"-//calsync//calsync {__version__}//EN"  # i18n: not text (RFC 5545 PRODID)
 CALENDAR_END = "END:VCALENDAR\r\n"
 
 AlarmSpec = Mapping[str, Sequence[str]]
@@ -129,11 +131,14 @@ def _when(name: str, value: date | datetime, zone: str) -> str:
     return f"{name};TZID={zone}:{_local(local)}"
 
 
-def render_event(event: Event, *, alarms: AlarmSpec | None = None,
+def render_event(event: Event, *, language: Language, alarms: AlarmSpec | None = None,
                  fallback_url: str | None = None, color: str | None = None) -> str:
-    """One VEVENT. It depends only on the stored event (and the feed's alarm settings),
-    so it can be cached by (uid, sequence, content hash). `color` is an RFC 7986 COLOR
-    (a CSS3 colour name: the event's level's `color_name`)."""
+    """One VEVENT. It depends only on the stored event (and the feed's alarm settings
+    and language), so it can be cached by (uid, sequence, content hash, settings).
+    `color` is an RFC 7986 COLOR (a CSS3 colour name: the event's level's `color_name`).
+    The event's own texts are already in `language` (`calsync.i18n.events`); the words
+    this writer adds ("Cancelled:", "Reminder:") come from the catalog."""
+    t = translator(language, "calsync")
     data = event.data
     lines = [
         "BEGIN:VEVENT",
@@ -147,9 +152,11 @@ def render_event(event: Event, *, alarms: AlarmSpec | None = None,
     if data.end is not None and data.end != data.start:  # RFC 5545: DTEND > DTSTART
         lines.append(_when("DTEND", data.end, data.timezone))
     cancelled = data.status == Status.CANCELLED
-    summary = f"Cancelled: {data.title}" if cancelled else data.title
+    summary = t.gettext("Cancelled: {title}").format(title=data.title) if cancelled \
+        else data.title
     if not cancelled and data.attrs.get("role") == EXPECTED:
-        summary = f"Expected: {data.title}"  # a built-in expectation no actual step replaced
+        # a built-in expectation no actual step replaced
+        summary = t.gettext("Expected: {title}").format(title=data.title)
     lines.append(f"SUMMARY:{escape_text(summary)}")
     description = data.description
     if data.actor:
@@ -177,7 +184,8 @@ def render_event(event: Event, *, alarms: AlarmSpec | None = None,
     if alarms and not cancelled:
         for trigger in alarms.get(data.kind or "", ()):
             lines += ["BEGIN:VALARM", "ACTION:DISPLAY",
-                      f"DESCRIPTION:{escape_text(f'Reminder: {data.title}')}",
+                      "DESCRIPTION:" + escape_text(
+                          t.gettext("Reminder: {title}").format(title=data.title)),
                       f"TRIGGER:{trigger}", "END:VALARM"]
     lines.append("END:VEVENT")
     return content(lines)
@@ -225,7 +233,7 @@ def event_zones(events: Iterable[Event]) -> dict[str, tuple[int, int]]:
     return spans
 
 
-def iter_calendar(events: Iterable[Event], meta: CalendarMeta, *,
+def iter_calendar(events: Iterable[Event], meta: CalendarMeta, *, language: Language,
                   alarms: AlarmSpec | None = None, zones: ZoneSpan | None = None
                   ) -> Iterator[str]:
     """The feed in pieces. `zones` must cover every TZID the events use (see
@@ -236,11 +244,12 @@ def iter_calendar(events: Iterable[Event], meta: CalendarMeta, *,
     yield calendar_header(meta)
     yield render_timezones(zones)
     for event in events:
-        yield render_event(event, alarms=alarms)
+        yield render_event(event, language=language, alarms=alarms)
     yield CALENDAR_END
 
 
-def render_calendar(events: Iterable[Event], meta: CalendarMeta, *,
+def render_calendar(events: Iterable[Event], meta: CalendarMeta, *, language: Language,
                     alarms: AlarmSpec | None = None) -> bytes:
     """A whole calendar as bytes (small feeds, the CLI); the HTTP feeds stream instead."""
-    return "".join(iter_calendar(list(events), meta, alarms=alarms)).encode()
+    return "".join(iter_calendar(list(events), meta, language=language,
+                                 alarms=alarms)).encode()

@@ -19,12 +19,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from calsync.i18n.catalogs import N_, translator
+from calsync.i18n.languages import Language
 from calsync.model import EventData
 
 __all__ = ["OrgLinks", "linked"]
 
-# Person-facing text of this module (for the message catalogs).
-SOURCE_LINE = "Source: {url}"
+# Person-facing text of this module (the `calsync` catalog translates it).
+SOURCE_LINE = N_("Source: {url}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +40,8 @@ class OrgLinks:
         return self.pages.get(kind or "") or self.url
 
 
-def linked(data: EventData, organisations: Mapping[str, OrgLinks], fallback: str | None
-           ) -> EventData:
+def linked(data: EventData, organisations: Mapping[str, OrgLinks], fallback: str | None,
+           language: Language) -> EventData:
     """The event with the URL a feed publishes, its old URL kept in the description
     when the link changed."""
     org = organisations.get(data.actor or "")
@@ -50,5 +52,6 @@ def linked(data: EventData, organisations: Mapping[str, OrgLinks], fallback: str
         return data
     description = data.description
     if data.url:
-        description = f"{description}\n\n{SOURCE_LINE.format(url=data.url)}".strip()
+        source = translator(language, "calsync").gettext(SOURCE_LINE).format(url=data.url)
+        description = f"{description}\n\n{source}".strip()
     return data.with_(url=own, description=description)

@@ -52,6 +52,8 @@ from calsync.feeds.ics import (
 from calsync.feeds.links import OrgLinks, linked
 from calsync.feeds.spans import SpanMode, published
 from calsync.feeds.window import EPOCH, Bounds, Window, aware, bounds_for, moved_at
+from calsync.i18n.events import in_language
+from calsync.i18n.languages import Language
 from calsync.model import Event
 from calsync.privacy import PrivateEvents
 from calsync.selectors import Selector
@@ -68,7 +70,7 @@ __all__ = [
     "python_only",
 ]
 
-RENDER_VERSION = "4"  # bump when the bytes for the same data change (invalidates ETags)
+RENDER_VERSION = "5"  # bump when the bytes for the same data change (invalidates ETags)
 _BATCH = 1000
 
 
@@ -78,6 +80,7 @@ class FeedSpec:
 
     name: str
     meta: CalendarMeta
+    language: Language
     selector: Selector = field(default_factory=Selector)
     extra: Selector | None = None  # ad-hoc filters from the query string
     keep_cancelled: relativedelta = field(default_factory=lambda: relativedelta(days=30))
@@ -105,7 +108,7 @@ class FeedSpec:
 
     def _settings(self) -> str:
         return json.dumps({
-            "v": RENDER_VERSION, "name": self.name,
+            "v": RENDER_VERSION, "name": self.name, "language": self.language,
             "meta": [self.meta.name, self.meta.description, self.meta.url, self.meta.refresh,
                      self.meta.color],
             "select": self.selector.model_dump(mode="json", exclude_none=True),
@@ -216,7 +219,7 @@ class EventCache:
 
 
 def _variant(spec: FeedSpec) -> str:
-    return json.dumps([spec.alarms, spec.event_url, _content_settings(spec)])
+    return json.dumps([spec.alarms, spec.event_url, spec.language, _content_settings(spec)])
 
 
 def _content_settings(spec: FeedSpec) -> str:
@@ -275,11 +278,14 @@ class _Renderer:
     def __call__(self, event: Event) -> str:
         spec = self.spec
         fallback = f"{spec.event_url}{event.uid}" if spec.event_url else None
-        event = replace(event, data=linked(event.data, self.organisations, fallback))
+        language = spec.language
+        data = linked(in_language(event.data, language), self.organisations, fallback,
+                      language)
+        event = replace(event, data=data)
         color = self.colors.get(event.level)
-        return "".join(render_event(piece, alarms=self.alarms, fallback_url=fallback,
-                                    color=color)
-                       for piece in published(event, spec.spans))
+        return "".join(render_event(piece, language=language, alarms=self.alarms,
+                                    fallback_url=fallback, color=color)
+                       for piece in published(event, spec.spans, language))
 
 
 def _render_batch(conn: Connection, batch: Sequence[tuple[int, str, int, str]],

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from calsync.config.schema import Config, FeedConfig
+from calsync.configtypes import text_in
 from calsync.durations import format_duration, parse_duration
 from calsync.errors import NotFoundError
 from calsync.feeds.ics import CalendarMeta
@@ -32,20 +33,24 @@ from calsync.feeds.publish import (
 )
 from calsync.feeds.spans import SpanMode
 from calsync.feeds.window import Window, bounds_for
+from calsync.i18n.catalogs import N_, translator
+from calsync.i18n.languages import Language
+from calsync.i18n.messages import Message
 from calsync.privacy import PrivateEvents
 from calsync.selectors import Selector
 from calsync.store.feedrows import store_version
 from calsync.store.watch import Remembered
 
 __all__ = ["ALERTS", "ALL", "Body", "FeedService", "feed_config", "feed_names", "feed_spec",
-           "feed_urls", "private_feed_config"]
+           "feed_texts", "feed_urls", "private_feed_config"]
 
-ALL = FeedConfig(title="calsync: all levels",
-                 description="Every cycle on the unified timeline: EU, national, regional "
-                             "and municipal.")
-ALERTS = FeedConfig(title="calsync: misalignment alerts",
-                    description="Firing misalignment alerts on their due dates, with the "
-                                "explanation and the fix.",
+# The built-in feeds; their texts are the `calsync` catalog's (see `feed_texts`).
+ALL = FeedConfig(title=N_("calsync: all levels"),
+                 description=N_("Every cycle on the unified timeline: EU, national, regional "
+                                "and municipal."))
+ALERTS = FeedConfig(title=N_("calsync: misalignment alerts"),
+                    description=N_("Firing misalignment alerts on their due dates, with the "
+                                   "explanation and the fix."),
                     refresh=parse_duration("PT1H"))
 _BODIES = 16
 
@@ -146,9 +151,20 @@ def private_feed_config(config: Config, name: str) -> FeedConfig:
     spec = feed_config(config, name)
     if spec is None or not spec.private:
         private = [n for n, f in config.feeds.items() if f.private]
-        raise NotFoundError(f"no private feed named {name!r} (private feeds: "
-                            f"{', '.join(private) or 'none; set private: true on a feed'})")
+        raise NotFoundError(Message(
+            "no private feed named {name!r} (private feeds: {known})", name=name,
+            known=", ".join(private) or Message("none; set private: true on a feed")))
     return spec
+
+
+def feed_texts(spec: FeedConfig, language: Language) -> tuple[str, str]:
+    """A feed's title and description in `language`: the built-in feeds' from the
+    catalog, a configured feed's as config gives them (one text, or {sv, en})."""
+    if spec is ALL or spec is ALERTS:
+        t = translator(language, "calsync")
+        assert isinstance(spec.title, str) and isinstance(spec.description, str)
+        return t.gettext(spec.title), t.gettext(spec.description)
+    return text_in(spec.title, language), text_in(spec.description, language)
 
 
 def feed_names(config: Config) -> list[str]:
@@ -156,24 +172,31 @@ def feed_names(config: Config) -> list[str]:
     return ["all", *[n for n in config.feeds if n != "all"], "alerts"]
 
 
-def feed_urls(config: Config, name: str, token: str | None = None) -> dict[str, str]:
-    """The https (or http) and webcal addresses of a feed."""
+def feed_urls(config: Config, name: str, token: str | None = None,
+              language: Language | None = None) -> dict[str, str]:
+    """The https (or http) and webcal addresses of a feed; with `language` when that is
+    not the feed's own (`?lang=`)."""
     path = f"/feeds/{name}/{token}.ics" if token else f"/feeds/{name}.ics"
+    if language is not None and language != config.feed_language(feed_config(config, name)):
+        path += f"?lang={language}"
     http = f"{config.server.base_url}{path}"
     return {"url": http, "webcal": "webcal://" + http.split("://", 1)[1]}
 
 
 def feed_spec(config: Config, name: str, spec: FeedConfig, extra: Selector | None = None,
-              spans: str | None = None) -> FeedSpec:
-    """The feed's rendering settings; `spans` overrides the feed's (`?spans=`)."""
-    meta = CalendarMeta(name=spec.title, description=spec.description,
+              spans: str | None = None, language: Language | None = None) -> FeedSpec:
+    """The feed's rendering settings; `spans` and `language` override the feed's
+    (`?spans=`, `?lang=`)."""
+    language = language or config.feed_language(spec)
+    title, description = feed_texts(spec, language)
+    meta = CalendarMeta(name=title, description=description,
                         url=f"{config.server.base_url}/feeds/{name}.ics" if not spec.private
                         else None,
                         refresh=format_duration(spec.refresh), color=spec.color)
     alarms = tuple(sorted((kind, tuple(f"-{format_duration(b)}" for b in befores))
                           for kind, befores in spec.alarms.items()))
     window = spec.window
-    return FeedSpec(name=name, meta=meta, selector=spec.select, extra=extra,
+    return FeedSpec(name=name, meta=meta, language=language, selector=spec.select, extra=extra,
                     keep_cancelled=spec.keep_cancelled, alarms=alarms,
                     event_url=f"{config.server.base_url}/api/events/", private=spec.private,
                     spans=SpanMode(spans or spec.spans),

@@ -21,6 +21,9 @@ from dataclasses import replace
 from datetime import date, timedelta
 from enum import StrEnum
 
+from calsync.i18n.catalogs import N_, translator
+from calsync.i18n.formats import format_day
+from calsync.i18n.languages import Language
 from calsync.model import Event, EventData
 
 __all__ = ["LONG_SPAN", "SpanMode", "published"]
@@ -28,12 +31,12 @@ __all__ = ["LONG_SPAN", "SpanMode", "published"]
 LONG_SPAN = timedelta(days=7)
 """All-day events longer than this are published as milestones or a deadline day."""
 
-# Person-facing texts of this module, together so the message catalogs can take them.
+# Person-facing texts of this module (the `calsync` catalog translates them).
 TEXTS = {
-    "window": "Window: {first} to {last}; this is the last day.",
-    "period": "Period: {first} to {last}.",
-    "starts": "Starts: {title}",
-    "ends": "Ends: {title}",
+    "window": N_("Window: {first} to {last}; this is the last day."),
+    "period": N_("Period: {first} to {last}."),
+    "starts": N_("Starts: {title}"),
+    "ends": N_("Ends: {title}"),
 }
 
 
@@ -42,8 +45,9 @@ class SpanMode(StrEnum):
     FULL = "full"
 
 
-def published(event: Event, mode: SpanMode) -> list[Event]:
-    """The event as the feed publishes it: itself, its deadline day, or two milestones."""
+def published(event: Event, mode: SpanMode, language: Language) -> list[Event]:
+    """The event as the feed publishes it: itself, its deadline day, or two milestones
+    (their added words and dates in `language`)."""
     data = event.data
     if mode == SpanMode.FULL or not data.all_day or data.end is None:
         return [event]
@@ -51,12 +55,15 @@ def published(event: Event, mode: SpanMode) -> list[Event]:
     first, last = data.start, data.end - timedelta(days=1)
     if data.end - data.start <= LONG_SPAN:
         return [event]
+    t = translator(language, "calsync")
+    days = {"first": format_day(first, language), "last": format_day(last, language)}
     if data.attrs.get("precision") == "no_later_than":
-        note = TEXTS["window"].format(first=first.isoformat(), last=last.isoformat())
+        note = t.gettext(TEXTS["window"]).format(**days)
         return [_day(event, "", last, data.title, note)]
-    note = TEXTS["period"].format(first=first.isoformat(), last=last.isoformat())
-    return [_day(event, "-start", first, TEXTS["starts"].format(title=data.title), note),
-            _day(event, "-end", last, TEXTS["ends"].format(title=data.title), note)]
+    note = t.gettext(TEXTS["period"]).format(**days)
+    return [_day(event, "-start", first, t.gettext(TEXTS["starts"]).format(title=data.title),
+                 note),
+            _day(event, "-end", last, t.gettext(TEXTS["ends"]).format(title=data.title), note)]
 
 
 def _day(event: Event, suffix: str, day: date, title: str, note: str) -> Event:

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po, write_po
 
@@ -40,6 +40,8 @@ __all__ = ["Entry", "check", "compile_all", "extract", "main", "mapping_file", "
 
 REPO = LOCALE_DIR.parents[2]
 CODE_FOLDERS = ("calsync", "connectors")
+KEYWORDS = {**DEFAULT_KEYWORDS, "Message": None}
+"""gettext's functions, `N_`, and `Message(...)` (calsync.i18n.messages)."""
 _STAMP = datetime(2026, 1, 1, tzinfo=UTC)
 MsgId = str | tuple[str, ...]
 
@@ -66,7 +68,11 @@ def extract(
         method_map, options_map = parse_mapping_cfg(fp)  # type: ignore[no-untyped-call]
     found: dict[tuple[MsgId, str | None], list[tuple[str, int]]] = {}
     for filename, lineno, message, _comments, context in extract_from_dir(
-        root, method_map, options_map, directory_filter=lambda d: _code_folder(root, d)
+        root,
+        method_map,
+        options_map,
+        keywords=KEYWORDS,
+        directory_filter=lambda d: _code_folder(root, d),
     ):
         key = _key(message)
         found.setdefault((key, context), []).append((filename, lineno))

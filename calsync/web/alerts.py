@@ -25,18 +25,19 @@ from calsync.alerts.filters import AlertFilter
 from calsync.alerts.muting import mute_report
 from calsync.config.organisations import Organisations, unknown_organisation
 from calsync.feeds.alerts import alerts_calendar
+from calsync.i18n.messages import Message
 from calsync.model import day_start
 from calsync.web.auth import AlertsUser
 from calsync.web.deps import Conn, RuntimeDep
 from calsync.web.feeds import serve_body
-from calsync.web.filters import MAX_ROW_ID, Multi, split
+from calsync.web.filters import MAX_ROW_ID, Multi, query_language, split
 
 __all__ = ["router"]
 
 # Path values the store can look up: a 40-digit id overflowed the database driver (500).
 def _alert_ref(value: str) -> str:
     if value.isdigit() and int(value) > MAX_ROW_ID:
-        raise ValueError(f"no alert has an id above {MAX_ROW_ID}")
+        raise ValueError(Message("no alert has an id above {max}", max=MAX_ROW_ID))
     return value
 
 
@@ -62,7 +63,8 @@ def list_alerts(runtime: RuntimeDep, conn: Conn,
     """Alerts in a state, most urgent first; `actor`, `org` and `level` keep those whose
     subject or object event matches (`calsync.alerts.filters`)."""
     if state not in store.STATES:
-        raise HTTPException(422, f"unknown state {state!r}; known: {', '.join(store.STATES)}")
+        raise HTTPException(422, Message("unknown state {state!r}; known: {known}",
+                                         state=state, known=", ".join(store.STATES)))
     wanted = _filter(runtime, actor, org, level)
     now = runtime.clock.now()
     found = store.list_alerts(conn, state=state, now=now, rule=rule)
@@ -74,7 +76,7 @@ def list_alerts(runtime: RuntimeDep, conn: Conn,
 def _filter(runtime: Any, actor: list[str] | None, org: list[str] | None,
             level: list[str] | None) -> AlertFilter:
     config = runtime.config
-    problems = []
+    problems: list[dict[str, Any]] = []
     orgs, levels = split(org) or [], split(level) or []
     for name in orgs:
         if why := unknown_organisation(config.organisations, name):
@@ -83,7 +85,8 @@ def _filter(runtime: Any, actor: list[str] | None, org: list[str] | None,
     for value in levels:
         if value not in config.levels:
             problems.append({"loc": ("query", "level"), "input": value, "type": "value_error",
-                             "msg": f"unknown level; known: {', '.join(config.levels)}"})
+                             "msg": Message("unknown level; known: {known}",
+                                            known=", ".join(config.levels))})
     if problems:
         raise RequestValidationError(problems)
     return AlertFilter(actors=tuple(split(actor) or ()), organisations=tuple(orgs),
@@ -222,5 +225,6 @@ def evaluate(runtime: RuntimeDep, user: AlertsUser) -> dict[str, Any]:
 def alerts_feed(request: Request, runtime: RuntimeDep, conn: Conn) -> Response:
     """Each firing alert as an all-day event on its due date (UID stable per alert),
     titled with the misalignment it is; validators, 304 and gzip as every feed."""
-    body, last_modified = alerts_calendar(conn, runtime.config, runtime.clock.now())
+    body, last_modified = alerts_calendar(conn, runtime.config, runtime.clock.now(),
+                                          query_language(request.query_params.get("lang")))
     return serve_body(request, body, last_modified)

@@ -16,13 +16,15 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 
 from calsync.errors import NotFoundError
-from calsync.feeds.service import feed_config, feed_names, feed_urls
+from calsync.feeds.service import feed_config, feed_names, feed_texts, feed_urls
 from calsync.health import SourceStatus, source_statuses
+from calsync.i18n.formats import format_month
+from calsync.i18n.messages import Message
 from calsync.model import Event
 from calsync.privacy import PrivateEvents
 from calsync.runtime import Runtime
@@ -31,7 +33,7 @@ from calsync.selectors import Selector
 from calsync.store.events import Revision, changes_since, get_event, iter_events, revisions_of
 from calsync.web.auth import SyncUser
 from calsync.web.deps import Conn, RuntimeDep
-from calsync.web.filters import Multi, adhoc_selector, parse_when
+from calsync.web.filters import Multi, adhoc_selector, parse_when, request_language
 
 __all__ = ["router"]
 
@@ -159,7 +161,8 @@ def _range(runtime: Runtime, from_: str | None, to: str | None
     end = parse_when("to", to, tz, now=now, end_of_day=True)
     if start is not None and end is not None and end < start:
         raise RequestValidationError([{"loc": ("query", "to"), "input": to, "type": "value_error",
-                                       "msg": f"'to' is before 'from' ({from_})"}])
+                                       "msg": Message("'to' is before 'from' ({start})",
+                                                      start=from_)}])
     return start, end
 
 
@@ -212,19 +215,22 @@ def get_event_endpoint(uid: str, runtime: RuntimeDep, conn: Conn) -> EventDetail
     """One event with every revision (what changed, when, from which sync)."""
     event = get_event(conn, uid)
     if event is None or not list(_open(runtime, [event])):
-        raise NotFoundError(f"no event with uid {uid!r}")
+        raise NotFoundError(Message("no event with uid {uid!r}", uid=uid))
     revisions = [_revision(r) for r in revisions_of(conn, event.id)]
     return EventDetail(**_event(event).model_dump(), revisions=revisions)
 
 
 @router.get("/timeline", response_model=Timeline, tags=["timeline"])
 def timeline_endpoint(
-        runtime: RuntimeDep, conn: Conn, from_: From = None, to: To = None,
+        runtime: RuntimeDep, conn: Conn, request: Request, from_: From = None, to: To = None,
         level: Multi = None, actor: Multi = None, kind: Multi = None, tag: Multi = None,
         status: Multi = None, source: Multi = None, q: Q = None) -> Timeline:
-    """Events grouped by month (in the config's zone), with level titles and colours.
+    """Events grouped by month (in the config's zone), with level titles and colours; the
+    months' titles in the language of `?lang=`, else Accept-Language, else the install's.
     Without `from`/`to`: from a month ago to a year ahead."""
     config = runtime.config
+    language = request_language(request.query_params.get("lang"),
+                                request.headers.get("accept-language"), config.language)
     zone = ZoneInfo(config.timezone)
     now = runtime.clock.now()
     start, end = _range(runtime, from_, to)
@@ -239,7 +245,7 @@ def timeline_endpoint(
         first = event.start
         day: date = first.astimezone(zone).date() if isinstance(first, datetime) else first
         key = day.strftime("%Y-%m")
-        titles[key] = day.strftime("%B %Y")
+        titles[key] = format_month(day, language)
         months[key].append(_event(event))
         total += 1
     return Timeline(
@@ -262,8 +268,9 @@ def changes_endpoint(
                         since=True)
     if moment is None:
         raise RequestValidationError([{"loc": ("query", "since"), "input": since,
-                                       "type": "value_error", "msg": "'since' is empty; give "
-                                       "a date, a date-time or a duration such as P7D"}])
+                                       "type": "value_error", "msg": Message(
+                                           "'since' is empty; give a date, a date-time or a "
+                                           "duration such as P7D")}])
     selector = _selector(runtime, level, actor, kind, tag, status, source)
     added, revisions = changes_since(conn, moment, selector=selector)
     added = list(_open(runtime, added))
@@ -287,18 +294,22 @@ def sources_endpoint(runtime: RuntimeDep, conn: Conn) -> list[SourceStatus]:
 
 
 @router.get("/feeds", response_model=list[FeedOut], tags=["feeds"])
-def feeds_endpoint(runtime: RuntimeDep) -> list[FeedOut]:
-    """The public feeds with their subscribe addresses. Private feeds are not listed (not
+def feeds_endpoint(runtime: RuntimeDep, request: Request) -> list[FeedOut]:
+    """The public feeds with their subscribe addresses, titles in the language of
+    `?lang=`, else Accept-Language, else the install's. Private feeds are not listed (not
     even by name): admins see them at /api/feeds/private."""
     config = runtime.config
+    language = request_language(request.query_params.get("lang"),
+                                request.headers.get("accept-language"), config.language)
     out = []
     for name in feed_names(config):
         spec = feed_config(config, name)
         assert spec is not None
         if spec.private:
             continue
-        urls = feed_urls(config, name)
-        out.append(FeedOut(name=name, title=spec.title, description=spec.description,
+        urls = feed_urls(config, name, language=language)
+        title, description = feed_texts(spec, language)
+        out.append(FeedOut(name=name, title=title, description=description,
                            private=spec.private, url=urls.get("url"),
                            webcal=urls.get("webcal")))
     return out

@@ -3,7 +3,9 @@ comes from the `Runtime` passed in, so tests build apps on their own databases.
 
 Every error leaves as JSON `{"error": ..., "message": ...}`: calsync's own errors through
 `errors.explain`, HTTP errors (401/403/404) with their message and headers, and bad
-query parameters as 422 with one line per problem (`problems`).
+query parameters as 422 with one line per problem (`problems`). Messages raised as a
+`calsync.i18n.messages.Message` are shown in the request's language (`?lang=`, then
+Accept-Language, then the install's `language:`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from calsync import __version__
 from calsync.errors import CalsyncError, ConfigError, NotFoundError, StoreError, explain
 from calsync.feeds.service import FeedService
+from calsync.i18n.catalogs import translator
+from calsync.i18n.languages import Language, parse_language
+from calsync.i18n.messages import Message, shown_in
+from calsync.i18n.negotiate import negotiate_language
 from calsync.runtime import Runtime
 from calsync.store.engine import database_problem
 from calsync.web import agenda, alerts, api, feeds, metrics, probes, tokens, whatif
@@ -60,21 +66,32 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(agenda.router)
     app.include_router(pages.router)  # the dashboard: / and /org/<name>
 
+    def language(request: Request) -> Language:
+        # Lenient: an error page never fails on a wrong ?lang= (the route reports it).
+        return negotiate_language(parse_language(request.query_params.get("lang")),
+                                  request.headers.get("accept-language"),
+                                  runtime.config.language)
+
     @app.exception_handler(CalsyncError)
-    async def _calsync_error(_request: Request, exc: CalsyncError) -> JSONResponse:
+    async def _calsync_error(request: Request, exc: CalsyncError) -> JSONResponse:
         status = 404 if isinstance(exc, NotFoundError) else 400 if isinstance(
             exc, ConfigError) else 500
+        if isinstance(exc, NotFoundError) and exc.args and isinstance(exc.args[0], Message):
+            exc = NotFoundError(exc.args[0].in_(language(request)))
         return JSONResponse({"error": exc.__class__.__name__, "message": explain(exc)},
                             status_code=status)
 
     @app.exception_handler(SQLAlchemyError)
     async def _database_error(_request: Request, exc: SQLAlchemyError) -> JSONResponse:
         if isinstance(exc, DataError):  # the request's value, not an outage (a NUL byte)
+            t = translator(language(_request), "calsync")
             return JSONResponse(
-                {"error": "BadRequest", "message": "a value in the request cannot be looked "
-                 f"up ({database_problem(exc)}); remove control characters such as NUL"},
+                {"error": "BadRequest", "message": t.gettext(
+                    "a value in the request cannot be looked up ({problem}); remove control "
+                    "characters such as NUL").format(problem=database_problem(exc))},
                 status_code=400)
         log.error("database error: %s", database_problem(exc))
+        # i18n: not text (for operators, as the log line above)
         error = StoreError(f"the database could not answer ({database_problem(exc)})")
         return JSONResponse({"error": "StoreError", "message": explain(error)},
                             status_code=503, headers={"Retry-After": RETRY_AFTER})
@@ -86,29 +103,38 @@ def create_app(runtime: Runtime) -> FastAPI:
                             status_code=500)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        message = shown_in(exc.detail, language(request))
         return JSONResponse(
             {"error": _REASONS.get(exc.status_code, "HTTPError"), "message": message,
-             "detail": exc.detail},
+             "detail": message if isinstance(exc.detail, Message) else exc.detail},
             status_code=exc.status_code, headers=dict(exc.headers or {}))
 
     @app.exception_handler(RequestValidationError)
-    async def _bad_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = [_problem(err) for err in exc.errors()]
+    async def _bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        lang = language(request)
+        problems = [_problem(err, lang) for err in exc.errors()]
+        head = translator(lang, "calsync").gettext("invalid request: {problems}")
         return JSONResponse(
             {"error": "ValidationError",
-             "message": "invalid request: " + "; ".join(problems), "problems": problems},
+             "message": head.format(problems="; ".join(problems)), "problems": problems},
             status_code=422)
 
     return app
 
 
-def _problem(err: Any) -> str:
-    """One readable line per validation error: `query.level: unknown level 'x' (got 'x')`."""
+def _problem(err: Any, language: Language) -> str:
+    """One readable line per validation error: `query.level: unknown level 'x' (got 'x')`.
+    calsync's own messages (a `Message`, also inside a validator's ValueError) in
+    `language`; pydantic's own stay as pydantic words them."""
     loc = ".".join(str(part) for part in err.get("loc", ()))
-    message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+    raw = err.get("msg", "invalid")
+    cause = (err.get("ctx") or {}).get("error")
+    if isinstance(cause, ValueError) and cause.args and isinstance(cause.args[0], Message):
+        raw = cause.args[0]
+    message = shown_in(raw, language).removeprefix("Value error, ")  # i18n: not text
     given = err.get("input")
     if given is not None and not isinstance(given, dict | list) and repr(given) not in message:
-        message = f"{message} (got {given!r})"
+        got = translator(language, "calsync").gettext("(got {value})").format(value=repr(given))
+        message = f"{message} {got}"
     return f"{loc}: {message}" if loc else message

@@ -29,6 +29,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from calsync.config.schema import API_SCOPES, ApiConfig
+from calsync.i18n.messages import Message
 from calsync.web.deps import RuntimeDep
 
 __all__ = ["AdminUser", "AlertsUser", "SyncUser", "authenticate", "require_admin",
@@ -36,7 +37,7 @@ __all__ = ["AdminUser", "AlertsUser", "SyncUser", "authenticate", "require_admin
 
 _bearer = HTTPBearer(auto_error=False, description="An admin token named in config.yaml "
                                                    "(api.tokens).")
-_CHALLENGE = 'Bearer realm="calsync"'
+_CHALLENGE = 'Bearer realm="calsync"'  # i18n: not text (RFC 6750 challenge)
 
 
 def _digest(secret: str) -> bytes:
@@ -57,7 +58,7 @@ def authenticate(api: ApiConfig, secret: str) -> str | None:
     return found
 
 
-def _unauthorized(message: str, error: str = "invalid_token") -> HTTPException:
+def _unauthorized(message: Message, error: str = "invalid_token") -> HTTPException:
     challenge = _CHALLENGE if error == "" else f'{_CHALLENGE}, error="{error}"'
     return HTTPException(status_code=401, detail=message,
                          headers={"WWW-Authenticate": challenge})
@@ -66,25 +67,27 @@ def _unauthorized(message: str, error: str = "invalid_token") -> HTTPException:
 def require_scope(scope: str) -> Callable[..., str]:
     """A dependency that admits tokens with `scope` (or `admin`) and returns the token name."""
     if scope not in API_SCOPES:
-        raise ValueError(f"unknown scope {scope!r}; known: {', '.join(API_SCOPES)}")
+        known = ", ".join(API_SCOPES)
+        raise ValueError(f"unknown scope {scope!r}; known: {known}")  # i18n: not text (a bug)
 
     def dependency(request: Request, runtime: RuntimeDep,
                    credentials: Annotated[HTTPAuthorizationCredentials | None,
                                           Depends(_bearer)]) -> str:
         api = runtime.config.api
         if credentials is None:
-            hint = ("" if api.tokens else
-                    " (no admin tokens are configured: add api.tokens in config.yaml)")
-            raise _unauthorized("this endpoint needs an admin token: send "
-                                f"'Authorization: Bearer <token>'{hint}", error="")
+            raise _unauthorized(Message(
+                "this endpoint needs an admin token: send 'Authorization: Bearer <token>'")
+                if api.tokens else Message(
+                "this endpoint needs an admin token: send 'Authorization: Bearer <token>' "
+                "(no admin tokens are configured: add api.tokens in config.yaml)"), error="")
         name = authenticate(api, credentials.credentials)
         if name is None:
-            raise _unauthorized("the bearer token is not valid")
+            raise _unauthorized(Message("the bearer token is not valid"))
         granted = api.tokens[name].scopes
         if scope not in granted and "admin" not in granted:
-            raise HTTPException(status_code=403, detail=(
-                f"token {name!r} lacks the {scope!r} scope (it has: "
-                f"{', '.join(granted) or 'none'})"))
+            raise HTTPException(status_code=403, detail=Message(
+                "token {name!r} lacks the {scope!r} scope (it has: {granted})", name=name,
+                scope=scope, granted=", ".join(granted) or Message("none")))
         request.state.actor = name
         return name
 

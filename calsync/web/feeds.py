@@ -43,21 +43,24 @@ from calsync.feeds.service import (
     feed_config,
     feed_names,
     feed_spec,
+    feed_texts,
     feed_urls,
 )
 from calsync.feeds.spans import SpanMode
 from calsync.feeds.tokens import check_token
 from calsync.feeds.window import EPOCH, Window
+from calsync.i18n.catalogs import translator
+from calsync.i18n.messages import Message
 from calsync.runtime import Runtime
 from calsync.store.feedrows import store_version
 from calsync.web.deps import RuntimeDep, in_thread
-from calsync.web.filters import adhoc_selector, parse_when
+from calsync.web.filters import adhoc_selector, parse_when, query_language, request_language
 
 __all__ = ["router", "serve_body", "serve_feed"]
 
 router = APIRouter(tags=["feeds"])
 
-ICS_TYPE = "text/calendar; charset=utf-8"
+ICS_TYPE = "text/calendar; charset=utf-8"  # i18n: not text
 # Feeds up to this many events are rendered whole and kept for repeated requests; larger
 # ones stream from the per-event cache on every request.
 WHOLE_BODY_EVENTS = 25_000
@@ -118,6 +121,7 @@ def serve_body(request: Request, data: bytes, last_modified: datetime | None) ->
     the same validators, 304s and gzip as the event feeds."""
     etag = hashlib.blake2b(data, digest_size=16).hexdigest()
     modified = last_modified or EPOCH
+    # i18n: not text (HTTP header values)
     headers = {"Cache-Control": "public, no-cache", "Vary": "Accept-Encoding",
                "Last-Modified": _http_date(modified)}
     use_gzip = _accepts_gzip(request)
@@ -222,7 +226,7 @@ def _resolve(runtime: Runtime, name: str, token: str | None) -> FeedConfig:
     """The feed's config if `name` (with `token` for a private feed) may be served.
     Checking a token reads the database: call it in a worker thread (`in_thread`)."""
     found = feed_config(runtime.config, name)
-    missing = NotFoundError(f"no feed named {name!r}")
+    missing = NotFoundError(Message("no feed named {name!r}", name=name))
     if found is None:
         raise missing
     if found.private:
@@ -251,7 +255,10 @@ _FILTER_DOCS: dict[str, Any] = {"parameters": [
      "description": "Events up to this date (inclusive) instead of the feed's window"},
     {"name": "spans", "in": "query", "required": False,
      "schema": {"type": "string", "enum": list(SpanMode)},
-     "description": "Long spans as milestones and deadline days, or in full"}]}
+     "description": "Long spans as milestones and deadline days, or in full"},
+    {"name": "lang", "in": "query", "required": False,
+     "schema": {"type": "string", "enum": ["sv", "en"]},
+     "description": "The language of the feed's texts instead of the feed's own"}]}
 
 
 def _spec(request: Request, runtime: Runtime, name: str, config: FeedConfig) -> FeedSpec:
@@ -267,7 +274,8 @@ def _spec(request: Request, runtime: Runtime, name: str, config: FeedConfig) -> 
     if found is not None:
         return found
     extra = adhoc_selector(runtime.config, **{f: params.getlist(f) or None for f in FILTERS})
-    spec = feed_spec(runtime.config, name, config, extra, _spans(params.get("spans")))
+    spec = feed_spec(runtime.config, name, config, extra, _spans(params.get("spans")),
+                     query_language(params.get("lang")))
     start = parse_when("from", params.get("from"), tz, now=now)
     end = parse_when("to", params.get("to"), tz, now=now, end_of_day=True)
     if start is not None or end is not None:
@@ -285,7 +293,7 @@ def _spans(value: str | None) -> str | None:
         return value
     raise RequestValidationError([{
         "loc": ("query", "spans"), "input": value, "type": "value_error",
-        "msg": f"expected one of {', '.join(SpanMode)}"}])
+        "msg": Message("expected one of {known}", known=", ".join(SpanMode))}])
 
 
 @router.head("/feeds/{name}.ics", include_in_schema=False)
@@ -317,21 +325,35 @@ async def private_feed(name: str, token: str, request: Request, runtime: Runtime
 
 @router.get("/feeds", response_class=HTMLResponse, include_in_schema=False)
 @router.get("/feeds/", response_class=HTMLResponse)
-def feed_index(runtime: RuntimeDep) -> HTMLResponse:
-    """Subscribe links for every public feed (webcal:// opens the calendar app)."""
+def feed_index(request: Request, runtime: RuntimeDep) -> HTMLResponse:
+    """Subscribe links for every public feed (webcal:// opens the calendar app), in the
+    language of `?lang=`, else Accept-Language, else the install's; the subscribe links
+    carry `?lang=` where that differs from the feed's own."""
     config = runtime.config
+    language = request_language(request.query_params.get("lang"),
+                                request.headers.get("accept-language"), config.language)
+    t = translator(language, "calsync")
+    subscribe = escape(t.gettext("subscribe"))
     rows = []
     for name in feed_names(config):
         spec = feed_config(config, name)
         if spec is None or spec.private:
             continue
-        urls = feed_urls(config, name)
-        rows.append(f"<li><strong>{escape(spec.title)}</strong> — "
-                    f"<a href=\"{escape(urls['webcal'])}\">subscribe</a> "
+        urls = feed_urls(config, name, language=language)
+        title, description = feed_texts(spec, language)
+        rows.append(f"<li><strong>{escape(title)}</strong> — "
+                    f"<a href=\"{escape(urls['webcal'])}\">{subscribe}</a> "
                     f"(<code>{escape(urls['url'])}</code>)"
-                    f"{'<br>' + escape(spec.description) if spec.description else ''}</li>")
-    page = ("<!doctype html><meta charset=utf-8><title>calsync feeds</title>"
-            "<h1>calsync feeds</h1><p>Click <em>subscribe</em>, or paste the address into "
-            "your calendar app (Outlook: Add calendar → From internet; Google: Other "
-            "calendars → From URL).</p><ul>" + "".join(rows) + "</ul>")
-    return HTMLResponse(page)
+                    f"{'<br>' + escape(description) if description else ''}</li>")
+    other = "en" if language == "sv" else "sv"
+    switch = t.gettext("In English") if other == "en" else t.gettext("På svenska")
+    heading = escape(t.gettext("calsync feeds"))
+    help_text = escape(t.gettext(
+        "Click subscribe, or paste the address into your calendar app (Outlook: Add "
+        "calendar → From internet; Google: Other calendars → From URL)."))
+    page = (f"<!doctype html><html lang={language}><meta charset=utf-8>"  # i18n: not text
+            f"<title>{heading}</title><h1>{heading}</h1>"
+            f"<p><a href=\"?lang={other}\" hreflang={other} lang={other}>{escape(switch)}</a></p>"
+            f"<p>{help_text}</p><ul>" + "".join(rows) + "</ul></html>")
+    return HTMLResponse(page, headers={"Vary": "Accept-Language",
+                                       "Content-Language": language})

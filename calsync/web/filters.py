@@ -17,10 +17,15 @@ from fastapi.exceptions import RequestValidationError
 from calsync.clock import local_today
 from calsync.config.schema import Config
 from calsync.durations import parse_day, parse_duration
+from calsync.i18n.catalogs import N_
+from calsync.i18n.languages import LANGUAGES, Language, parse_language
+from calsync.i18n.messages import Message
+from calsync.i18n.negotiate import negotiate_language
 from calsync.model import Status
 from calsync.selectors import Selector
 
-__all__ = ["MAX_ROW_ID", "Multi", "adhoc_selector", "parse_when", "split"]
+__all__ = ["MAX_ROW_ID", "Multi", "adhoc_selector", "parse_when", "query_language",
+           "request_language", "split"]
 
 MAX_VALUE = 500  # characters in one filter value; a 60 KB tag made the database give up
 MAX_ROW_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; larger ones exist nowhere
@@ -33,6 +38,25 @@ Multi = Annotated[list[str] | None, Query(description="Repeat the parameter or g
                                                       "comma-separated list (any of).")]
 
 
+def query_language(value: str | None) -> Language | None:
+    """`?lang=` as a Language (None when absent); a language calsync does not speak is a
+    422 that lists the ones it does."""
+    if value is None:
+        return None
+    found = parse_language(value)
+    if found is None:
+        raise RequestValidationError([{
+            "loc": ("query", "lang"), "input": value, "type": "value_error",
+            "msg": Message("expected one of {known}", known=", ".join(LANGUAGES))}])
+    return found
+
+
+def request_language(query: str | None, accept_language: str | None, default: Language
+                     ) -> Language:
+    """A page's language: `?lang=` (checked), then Accept-Language, then `default`."""
+    return negotiate_language(query_language(query), accept_language, default)
+
+
 def split(values: list[str] | None) -> list[str] | None:
     if not values:
         return None
@@ -40,7 +64,7 @@ def split(values: list[str] | None) -> list[str] | None:
     return out or None
 
 
-def _problem(name: str, value: Any, message: str) -> dict[str, Any]:
+def _problem(name: str, value: Any, message: Message) -> dict[str, Any]:
     return {"loc": ("query", name), "input": value, "msg": message, "type": "value_error"}
 
 
@@ -54,28 +78,28 @@ def adhoc_selector(config: Config, *, level: list[str] | None = None,
                         ("status", status), ("source", source)):
         for value in given or []:
             if len(value) > MAX_VALUE:
-                problems.append(_problem(name, value[:40] + "…",
-                                         f"longer than {MAX_VALUE} characters"))
+                problems.append(_problem(name, value[:40] + "…", Message(
+                    "longer than {count} characters", count=MAX_VALUE)))
     if problems:
         raise RequestValidationError(problems)
     levels, kinds, statuses, sources = split(level), split(kind), split(status), split(source)
     for value in levels or []:
         if value not in config.levels:
-            problems.append(_problem("level", value,
-                                     f"unknown level; known: {', '.join(config.levels)}"))
+            problems.append(_problem("level", value, Message(
+                "unknown level; known: {known}", known=", ".join(config.levels))))
     for value in kinds or []:
         if value not in config.kinds:
-            problems.append(_problem("kind", value,
-                                     f"unknown kind; known: {', '.join(config.kinds)}"))
+            problems.append(_problem("kind", value, Message(
+                "unknown kind; known: {known}", known=", ".join(config.kinds))))
     known_status = [s.value for s in Status]
     for value in statuses or []:
         if value not in known_status:
-            problems.append(_problem("status", value,
-                                     f"unknown status; known: {', '.join(known_status)}"))
+            problems.append(_problem("status", value, Message(
+                "unknown status; known: {known}", known=", ".join(known_status))))
     for value in sources or []:
         if value not in config.connectors:
-            problems.append(_problem("source", value, "unknown source; known: "
-                                     + ", ".join(config.connectors)))
+            problems.append(_problem("source", value, Message(
+                "unknown source; known: {known}", known=", ".join(config.connectors))))
     if problems:
         raise RequestValidationError(problems)
     tags = split(tag)
@@ -83,6 +107,22 @@ def adhoc_selector(config: Config, *, level: list[str] | None = None,
         "level": levels, "actor": split(actor), "kind": kinds, "status": statuses,
         "tags": {"any": tags} if tags else None, "source": sources})
     return None if selector.is_empty() else selector
+
+
+# What parse_when accepts, by (relative days allowed, a duration back from now allowed).
+_EXPECTED = {
+    (False, False): N_("expected a date (2026-12-01), a date-time (2026-12-01T09:00+01:00), "
+                       "between the years 1000 and 9000; got {value!r}"),
+    (True, False): N_("expected a date (2026-12-01), a date-time (2026-12-01T09:00+01:00), "
+                      "today or a duration from today (+P90D, -P1Y), between the years 1000 "
+                      "and 9000; got {value!r}"),
+    (True, True): N_("expected a date (2026-12-01), a date-time (2026-12-01T09:00+01:00), "
+                     "today or a duration from today (+P90D, -P1Y) or a duration back from "
+                     "now (P7D), between the years 1000 and 9000; got {value!r}"),
+    (False, True): N_("expected a date (2026-12-01), a date-time (2026-12-01T09:00+01:00) "
+                      "or a duration back from now (P7D), between the years 1000 and 9000; "
+                      "got {value!r}"),
+}
 
 
 def parse_when(name: str, value: str | None, tz: str, *, now: datetime | None = None,
@@ -96,19 +136,14 @@ def parse_when(name: str, value: str | None, tz: str, *, now: datetime | None = 
     if value is None or value == "":
         return None
     text = value.strip()
-    accepted = "a date (2026-12-01), a date-time (2026-12-01T09:00+01:00)"
-    if now is not None:
-        accepted += ", today or a duration from today (+P90D, -P1Y)"
-    if since:
-        accepted += " or a duration back from now (P7D)"
+    expected = _EXPECTED[now is not None, since]
     try:
         moment = _when(text, tz, now, end_of_day, since)
     except (ValueError, OverflowError):
         moment = None
     if moment is None or not _EARLIEST <= moment <= _LATEST:
-        raise RequestValidationError([_problem(
-            name, value[:40], f"expected {accepted}, between the years 1000 and 9000; "
-                              f"got {value[:40]!r}")])
+        raise RequestValidationError([_problem(name, value[:40], Message(
+            expected, value=value[:40]))])
     return moment
 
 

@@ -26,6 +26,7 @@ from calsync.feeds.tokens import (
     revoke_token,
     rotate_token,
 )
+from calsync.i18n.messages import Message
 from calsync.web.auth import AdminUser
 from calsync.web.deps import Conn, RuntimeDep
 
@@ -116,6 +117,7 @@ def revoke_subscriber_token(name: str, subscriber: str, runtime: RuntimeDep,
     private_feed_config(runtime.config, name)
     with runtime.engine.begin() as conn:
         if not revoke_token(conn, name, subscriber):
-            raise NotFoundError(f"feed {name!r} has no subscriber {subscriber!r}")
+            raise NotFoundError(Message("feed {name!r} has no subscriber {subscriber!r}",
+                                        name=name, subscriber=subscriber))
     log.info("address of feed %s for %s revoked by %s", name, subscriber, user)
     return Response(status_code=204)

@@ -55,7 +55,8 @@ def test_check_upgrade_sync_timeline(project: Path) -> None:
     assert {e["level"] for e in found} == {"eu", "national", "regional", "municipal"}
     code, out = run("timeline", "--from", "2026-09-01", "--to", "2026-09-30", "--level",
                     "national")
-    assert code == 0 and "September 2026" in out and "General election 2026" in out
+    # the pilot's config says `language: sv`: titles and month headings in Swedish
+    assert code == 0 and "september 2026" in out and "Allmänna val 2026" in out
     code, out = run("timeline", "--from", "2026-09-13", "--to", "2026-09-13", "--format", "ics")
     assert code == 0 and out.startswith("BEGIN:VCALENDAR") and "DTSTART;VALUE=DATE:20260913" in out
     code, out = run("sources")
@@ -78,10 +79,18 @@ def test_served_feed_and_health(project: Path) -> None:
     assert response.headers["content-type"] == "text/calendar; charset=utf-8"
     body = response.text
     assert body.startswith("BEGIN:VCALENDAR\r\n") and body.endswith("END:VCALENDAR\r\n")
-    assert "X-WR-CALNAME:calsync: all levels" in body
-    assert "SUMMARY:General election 2026" in body and "SUMMARY:Ends: MFF 2021-2027" in body
+    # the pilot speaks Swedish; ?lang=en gives the same feed in English
+    assert "X-WR-CALNAME:calsync: alla nivåer" in body
+    assert "SUMMARY:Allmänna val 2026" in body
+    assert "SUMMARY:Slutar: EU:s långtidsbudget (MFF) 2021–2027" in body
+    english = client.get("/feeds/all.ics?lang=en").text
+    assert "X-WR-CALNAME:calsync: all levels" in english
+    assert "SUMMARY:General election 2026" in english and "SUMMARY:Ends: MFF 2021-2027" in english
     national = client.get("/feeds/national.ics").text
-    assert "General election 2026" in national and "MFF 2021-2027" not in national
+    assert "Allmänna val 2026" in national and "långtidsbudget" not in national
     missing = client.get("/feeds/nope.ics")
-    assert missing.status_code == 404 and "no feed named 'nope'" in missing.json()["message"]
+    assert missing.status_code == 404
+    assert "det finns inget flöde som heter 'nope'" in missing.json()["message"]
+    english_error = client.get("/feeds/nope.ics", headers={"Accept-Language": "en"})
+    assert "no feed named 'nope'" in english_error.json()["message"]
     assert all(len(line.encode()) <= 75 for line in body.split("\r\n"))

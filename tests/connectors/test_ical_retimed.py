@@ -69,7 +69,7 @@ def test_retimed_series_updates_its_occurrences(tmp_path: Path, engine: Engine,
     assert {e.sequence for e in after} == {1}
     assert {e.data.start.strftime("%H:%M") for e in after} == {"20:00"}
     assert after[0].external_uid.endswith("/20250602T180000Z")  # the new id is kept
-    body = render_calendar(after, CalendarMeta(name="t")).decode()
+    body = render_calendar(after, CalendarMeta(name="t"), language="en").decode()
     assert body.count("BEGIN:VEVENT") == 119
     assert "Cancelled:" not in body
 

@@ -8,6 +8,8 @@
 - vdirsyncer's `http` storage subscribes to the served feed on a real port and syncs it
   into a folder: one item per UID; a second sync copies nothing (byte-stable items); a
   changed event replaces exactly one item.
+
+Each check runs on the feed in both languages (`?lang=sv`, `?lang=en`).
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from calsync.web.app import create_app
 from tests.web.conftest import REGION, TOWN, Project
 
 CLIENTS = Path(__file__).resolve().parents[1] / "clients"
+LANGUAGES = pytest.mark.parametrize("lang", ["sv", "en"])
+CANCELLED = {"sv": "Inställt: ", "en": "Cancelled: "}
 VDIRSYNCER = Path(sys.executable).with_name("vdirsyncer")
 
 
@@ -57,12 +61,13 @@ def icaljs(path: Path) -> dict[str, Any]:
     return result
 
 
-def test_icaljs_reads_every_event_at_the_right_instant(project: Project,
-                                                       tmp_path: Path) -> None:
+@LANGUAGES
+def test_icaljs_reads_every_event_at_the_right_instant(project: Project, tmp_path: Path,
+                                                       lang: str) -> None:
     project.write(town=TOWN[1:])  # one cancelled event, kept in the feed
     project.sync()
     feed = tmp_path / "municipal.ics"
-    feed.write_bytes(project.client.get("/feeds/municipal.ics").content)
+    feed.write_bytes(project.client.get(f"/feeds/municipal.ics?lang={lang}").content)
     seen = icaljs(feed)
     assert seen["name"] == "Municipal councils" and seen["refresh"] == "PT2H"
     assert seen["timezones"] == ["Europe/Stockholm"]
@@ -81,7 +86,7 @@ def test_icaljs_reads_every_event_at_the_right_instant(project: Project,
             assert event["end"]["utc"] == _instant(truth["end"])
     by_title = {e["summary"]: e for e in seen["events"]}
     assert by_title["ERDF co-financing decision due"]["alarms"] == ["-P7D", "-P1D"]
-    assert by_title["Cancelled: " + TOWN[0]["title"]]["status"] == "CANCELLED"
+    assert by_title[CANCELLED[lang] + TOWN[0]["title"]]["status"] == "CANCELLED"
 
 
 def test_icaljs_reads_utc_events_and_the_whole_feed(project: Project, tmp_path: Path) -> None:
@@ -129,8 +134,9 @@ def test_icaljs_resolves_every_zone_through_our_vtimezones(project: Project,
         assert event["end"]["utc"] == _instant(truth["end"])
 
 
-def test_vobject_strict_validation_and_its_time_zones(project: Project) -> None:
-    body = project.client.get("/feeds/all.ics").text
+@LANGUAGES
+def test_vobject_strict_validation_and_its_time_zones(project: Project, lang: str) -> None:
+    body = project.client.get(f"/feeds/all.ics?lang={lang}").text
     calendar = vobject.readOne(body, validate=True)
     assert calendar.validate(raiseException=True)
     stored = expected(project)
@@ -182,8 +188,9 @@ def _items(folder: Path) -> dict[str, str]:
     return {p.name: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.ics"))}
 
 
+@LANGUAGES
 def test_vdirsyncer_subscribes_one_item_per_uid(project: Project, live_url: str,
-                                                tmp_path: Path) -> None:
+                                                tmp_path: Path, lang: str) -> None:
     assert VDIRSYNCER.exists(), "vdirsyncer is not installed: run scripts/bootstrap"
     local = tmp_path / "calendar"
     local.mkdir()
@@ -200,7 +207,7 @@ conflict_resolution = "a wins"
 
 [storage feed]
 type = "http"
-url = "{live_url}/feeds/all.ics"
+url = "{live_url}/feeds/all.ics?lang={lang}"
 
 [storage folder]
 type = "filesystem"

@@ -2,13 +2,13 @@
 
 A string constant (or an f-string) with two words or more, in a module of a catalog
 domain, is a text a person may read; it must be an argument of a translation call
-(`gettext`, `ngettext`, `pgettext`, `npgettext`, `N_`). Not text:
+(`gettext`, `ngettext`, `pgettext`, `npgettext`, `N_`, `Message`). Not text:
 
 - docstrings, `__all__`, log messages (`log.info(...)`, `logger.warning(...)`);
 - schema documentation for admins and developers: the `description=`, `summary=`,
   `title=` and `help=` keywords of a call (pydantic fields, FastAPI routes);
-- a line that says why with a `# i18n: not text (REASON)` comment (admin-facing config
-  errors, protocol tokens).
+- a literal whose lines (or the line above it) say why with a `# i18n: not text (REASON)`
+  comment (admin-facing config errors, protocol tokens).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from babel.util import pathmatch
 from calsync.i18n.catalogs import DOMAINS, LOCALE_DIR, Domain
 
 REPO = Path(__file__).resolve().parents[2]
-TRANSLATE = frozenset({"gettext", "ngettext", "pgettext", "npgettext", "N_"})
+TRANSLATE = frozenset({"gettext", "ngettext", "pgettext", "npgettext", "N_", "Message"})
 LOGGING = frozenset({"debug", "info", "warning", "error", "exception", "critical", "log"})
 LOGGERS = frozenset({"log", "logger", "_log", "_logger", "LOG", "LOGGER"})
 DOC_KEYWORDS = frozenset({"description", "summary", "title", "help"})
@@ -96,8 +96,9 @@ def bypasses(path: Path, root: Path = REPO) -> list[Bypass]:
         if text is None or not PROSE.search(text):
             continue
         end = getattr(node, "end_lineno", node.lineno)  # type: ignore[attr-defined]
-        span = lines[node.lineno - 1 : end]  # type: ignore[attr-defined]
+        span = lines[max(node.lineno - 2, 0) : end]  # type: ignore[attr-defined]
         if any(PRAGMA in line for line in span):
+            skip_all(node)
             continue
         found.append(
             Bypass(
@@ -130,5 +131,5 @@ def _text(node: ast.AST) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     if isinstance(node, ast.JoinedStr):
-        return "".join(v.value if isinstance(v, ast.Constant) else " {} " for v in node.values)
+        return "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
     return None

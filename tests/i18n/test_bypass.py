@@ -49,7 +49,7 @@ def title(lang, name):
         encoding="utf-8",
     )
     found = [(b.line, b.text) for b in bypasses(module, tmp_path)]
-    assert found == [(4, "Ends: {title}"), (14, "Feed for  {}  in full")]
+    assert found == [(4, "Ends: {title}"), (14, "Feed for {} in full")]
 
 
 def test_every_domain_with_a_mapping_scans_files() -> None:

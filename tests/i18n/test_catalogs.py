@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from babel.messages.pofile import read_po, write_po
 
 from calsync.i18n import catalogs
 from calsync.i18n.catalogs import DOMAINS, catalog_paths, translator
@@ -52,6 +53,16 @@ def _copy_repo_part(tmp_path: Path) -> tuple[Path, Path]:
         shutil.copy(path, target)
     base = tmp_path / "locale"
     shutil.copytree(catalogs.LOCALE_DIR, base, ignore=shutil.ignore_patterns("*.mo"))
+    (base / "calsync.cfg").write_text("[python: calsync/i18n/formats.py]\n", encoding="utf-8")
+    for language in LANGUAGES:  # the catalog of that one module
+        po, _ = catalog_paths(language, "calsync", base)
+        with po.open("rb") as fp:
+            catalog = read_po(fp)
+        for message in list(catalog):
+            if message.id and message.id != ("{count} day", "{count} days"):
+                catalog.delete(message.id, message.context)
+        with po.open("wb") as fp:
+            write_po(fp, catalog, include_lineno=False)
     return root, base
 
 

@@ -73,13 +73,13 @@ def test_long_spans_are_milestones_and_deadline_days(proj: Project) -> None:
         "Ends: Strategy period 2026-2027"]
     assert props(start, "DTSTART") == ["20260101"] and props(start, "DTEND") == ["20260102"]
     assert props(end, "DTSTART") == ["20271231"] and props(end, "DTEND") == ["20280101"]
-    assert "Period: 2026-01-01 to 2027-12-31." in props(start, "DESCRIPTION")[0]
+    assert "Period: 1 January 2026 to 31 December 2027." in props(start, "DESCRIPTION")[0]
     uid = props(start, "UID")[0]
     assert uid.endswith("-start@calsync") and props(end, "UID") == [
         uid.replace("-start@", "-end@")]
     deadline = events["Budget adopted (by 30 November)"]
     assert props(deadline, "DTSTART") == ["20261130"]
-    assert "Window: 2026-10-01 to 2026-11-30" in props(deadline, "DESCRIPTION")[0]
+    assert "Window: 1 October 2026 to 30 November 2026" in props(deadline, "DESCRIPTION")[0]
     assert "Budget week" in events  # six days: short enough to stay a span
     full = _by_summary(proj.client.get("/feeds/full.ics").text)
     assert props(full["Strategy period 2026-2027"], "DTEND") == ["20280101"]

@@ -34,7 +34,7 @@ from calsync.rules.timeline import (
 )
 from calsync.selectors import Selector
 
-__all__ = ["Context", "EventRef", "Finding", "Fix", "days_text", "plural_days"]
+__all__ = ["Context", "EventRef", "Finding", "Fix", "days_text", "length_between"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,19 +49,30 @@ class EventRef:
     when: str
     url: str | None
     day: date
+    last: date
 
     @classmethod
     def of(cls, item: Item) -> EventRef:
         return cls(uid=item.uid, title=item.title, actor=item.actor, level=item.level,
-                   kind=item.kind, when=item.when(), url=item.url, day=item.day())
+                   kind=item.kind, when=item.when(), url=item.url, day=item.day(),
+                   last=wall_date(item.ed))
+
+    @property
+    def multi_day(self) -> bool:
+        return self.last != self.day
 
     def as_dict(self) -> dict[str, Any]:
         return {"uid": self.uid, "title": self.title, "actor": self.actor,
                 "level": self.level, "kind": self.kind, "when": self.when, "url": self.url}
 
+    def name(self) -> str:
+        """`Vindelns kommun: Co-financing decision`: the label without its days."""
+        return texts.with_owner(self.title, self.actor)
+
     def label(self) -> str:
-        """`Vindelns kommun: Co-financing decision (9 June 2026)`, the owner never twice."""
-        return f"{texts.with_owner(self.title, self.actor)} ({texts.when(self.day, self.when)})"
+        """`Vindelns kommun: Co-financing decision (9 June 2026)`, the owner never twice;
+        the days only (`21 June – 13 August 2027`): a clock time is no matter of alignment."""
+        return f"{self.name()} ({texts.when(self.day, self.when, self.last)})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +85,7 @@ class Fix:
     meeting: EventRef | None
     text: str
     owner: str = ""
+    working_day: bool = False  # `date` is the working day before a non-working one
 
     def as_dict(self) -> dict[str, Any]:
         return {"direction": self.direction, "date": self.date.isoformat(),
@@ -175,10 +187,10 @@ def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
 
 
-def plural_days(n: float) -> str:
-    n = abs(n)
-    text = _num(n)
-    return f"{text} day" if text == "1" else f"{text} days"
+def length_between(first: int, second: int) -> str:
+    """How far apart two wall instants are, in words (`25 days`, `3 years and 2 months`)."""
+    return texts.length(days_text(second - first), wall_date(min(first, second)),
+                        wall_date(max(first, second)))
 
 
 def days_text(seconds: int) -> float:
@@ -258,6 +270,8 @@ class Context:
 
     def fix_by(self, actor: str, latest: int, *, verb: str = "decide",
                earliest: int | None = None) -> Fix:
+        """`verb` is a key of the fix sentences in `texts` (decide, move, end, set,
+        successor)."""
         """At the latest on `latest`: and the owner's last meeting in time for it."""
         day = wall_date(latest)
         owner = self.owner_of(actor) or ""
@@ -271,14 +285,13 @@ class Context:
                             meeting.day() if meeting else None)
         return Fix("by", day, EventRef.of(meeting) if meeting else None, text, owner)
 
-    def fix_from(self, actor: str, earliest: int, *, verb: str = "move it",
-                 latest: int | None = None) -> Fix:
+    def fix_from(self, actor: str, earliest: int, *, latest: int | None = None) -> Fix:
         """At the earliest on `earliest`: and the owner's first meeting from then."""
         day = wall_date(earliest)
         owner = self.owner_of(actor) or ""
         meeting = self.meetings.first_between(owner, max(earliest, self.today), latest) \
             if owner else None
-        text = texts.fix_from(verb, day, meeting.title if meeting else None,
+        text = texts.fix_from(day, meeting.title if meeting else None,
                               meeting.day() if meeting else None)
         return Fix("from", day, EventRef.of(meeting) if meeting else None, text, owner)
 
@@ -316,7 +329,8 @@ def address(finding: Finding, owners: Organisations) -> None:
     if not owners:
         return  # nothing is known to be external: leave the fix as the rule wrote it
     actor = finding.subject.actor or (finding.object.actor if finding.object else "")
-    finding.fix = Fix("note", fix.date, None, texts.planning_note(actor, fix.date))
+    finding.fix = Fix("note", fix.date, None,
+                      texts.planning_note(actor, fix.direction, fix.date, fix.working_day))
 
 
 def date_wall(d: date) -> int:

@@ -307,6 +307,6 @@ def test_email_over_smtp_with_a_retry(engine: Engine, smtp: tuple[Mailbox, int])
     assert message["To"] == "samordning@example.org"
     assert message["Message-ID"].startswith("<calsync-outbox-")
     body = message.get_payload(decode=True).decode()
-    assert "Vindelns kommun: Co-financing decision (9 June 2026) is 25 days after" in body
+    assert "Vindelns kommun: Co-financing decision (9 June 2026) comes 25 days after" in body
     assert "Fix: Vindelns kommun: decide by 15 May 2026" in body
     assert "Why: A decision after the call closes" in body

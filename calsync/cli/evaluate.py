@@ -13,7 +13,8 @@ from rich.text import Text
 
 from calsync.alerts.evaluate import evaluate_and_update, evaluate_stored
 from calsync.cli.common import console, pass_runtime, require_schema
-from calsync.rules import texts
+from calsync.i18n.formats import format_day
+from calsync.i18n.languages import Language
 
 if TYPE_CHECKING:
     from calsync.rules.findings import Finding
@@ -25,7 +26,7 @@ SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
 
 
 def finding_table(findings: list[Finding], title: str, tz: str = "UTC",
-                  history_before: date | None = None) -> Table:
+                  history_before: date | None = None, language: Language = "en") -> Table:
     table = Table(title=title, title_justify="left", show_lines=True)
     table.add_column("rule", no_wrap=True)
     table.add_column("severity", no_wrap=True)
@@ -38,7 +39,8 @@ def finding_table(findings: list[Finding], title: str, tz: str = "UTC",
         past = history_before is not None and due < history_before
         table.add_row(f.rule_id, Text("history" if past else f.severity,
                                       style="dim" if past else SEVERITY_STYLE.get(f.severity, "")),
-                      texts.day(due), f.summary, f.owner or "-", f.fix.text if f.fix else "")
+                      format_day(due, language), f.summary, f.owner or "-",
+                      f.fix.text if f.fix else "")
     return table
 
 
@@ -85,7 +87,8 @@ def evaluate_command(runtime: Runtime, rules: tuple[str, ...], dry_run: bool, fm
     today = runtime.clock.now().astimezone(ZoneInfo(config.timezone)).date()
     console.print(finding_table(shown, f"Findings ({len(shown)}) from {len(ran)} rules over "
                                        f"{events} events", config.timezone,
-                                today if config.alerts.past_due == "history" else None))
+                                today if config.alerts.past_due == "history" else None,
+                                config.language))
     for warning in warnings:
         console.print(f"[yellow]![/] {warning}", soft_wrap=True)
     if summary is not None:

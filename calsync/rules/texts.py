@@ -1,11 +1,14 @@
-"""Every sentence the rules say to people, in one place.
+"""Every sentence the rules say to people, in one place, in Swedish and English.
 
 Findings are read by coordinators, not by the admin who wrote the rule: dates are local
-dates written out ("14 May 2027"), lengths are words ("25 days", "3 years and 2 months"),
-events are named by title and owner, and nothing here mentions selector names, ISO
-durations, slack figures or UTC instants. The rule kinds compute values (events, dates,
-lengths) and call one function here per sentence; each sentence is one template with
-named fields, so it moves into the message catalogs (Swedish and English) as it is.
+dates written out ("14 May 2027", "14 maj 2027"), lengths are words ("25 days",
+"3 years and 2 months"), events are named by title and owner, and nothing here mentions
+selector names, ISO durations, slack figures or UTC instants. The rule kinds compute
+values (events, dates, lengths) and call one function here per sentence; each returns a
+`Msg`: the English template (the msgid of the `findings` catalog) and its values, which
+`Msg.render(language)` writes out in either language. A finding is rendered in every
+language when it is made, so the alert store, feeds and notifications can serve each
+reader in theirs while the alert's identity stays the same.
 
 A finding's first-named event is the one its fix is about: when only the other event's
 owner can move, the sentence is turned round so that "move it" means that event.
@@ -13,144 +16,268 @@ owner can move, the sentence is turned round so that "move it" means that event.
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import lru_cache
-from typing import NamedTuple
+from typing import NamedTuple, Union
 
+from babel.dates import format_date
+from babel.numbers import format_decimal
 from dateutil.relativedelta import relativedelta
 
+from calsync.i18n.catalogs import N_, translator
+from calsync.i18n.formats import format_day
+from calsync.i18n.languages import Language
+
 __all__ = [
+    "BLACKOUT_REQUIRED",
+    "NO_DATE_KNOWN",
+    "Dur",
+    "Length",
+    "Listed",
+    "Msg",
     "Pair",
+    "Range",
+    "Value",
     "addressed",
     "blackout_effective",
     "blackout_fix_extend",
     "blackout_in",
+    "blackout_required_effective",
+    "blackout_window",
     "cap_reached",
+    "coverage_actual",
     "coverage_gap",
+    "coverage_required",
     "coverage_runs_out",
-    "day",
-    "day_range",
-    "days",
     "deadline_before_anchor",
     "deadline_late",
-    "duration",
+    "deadline_required",
     "fix_by",
     "fix_from",
     "fix_passed",
     "fix_span",
     "info_gap",
-    "length",
+    "inside",
+    "label",
+    "msg",
+    "named",
     "no_overlap",
+    "no_overlap_actual",
+    "no_overlap_required",
+    "non_working_day",
+    "outside",
     "planning_note",
+    "precedes_actual",
     "precedes_early",
     "precedes_late",
+    "precedes_required",
+    "render",
     "rule_ref",
-    "weekday_day",
+    "shown_list",
     "whatif_none",
     "whatif_range",
-    "when",
     "with_owner",
     "within_outside",
+    "within_required",
+    "working_days",
+    "yearly_window",
 ]
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 DAYS_SHOWN_UP_TO = 99
 """Lengths up to this many days are said in days; longer ones in years and months."""
 
-
-# --- values -------------------------------------------------------------------------
-
-@lru_cache(maxsize=8192)
-def day(d: date) -> str:
-    """`14 May 2027` (cached: findings repeat the same few thousand days)."""
-    return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+_HEAD_MONTH = "d MMMM"  # i18n: not text (a CLDR date pattern)
+_WEEKDAY_DAY = "EEEE d MMMM y"  # i18n: not text (a CLDR date pattern)
 
 
-def weekday_day(d: date) -> str:
-    """`Friday 13 February 2026`."""
-    return f"{_WEEKDAYS[d.weekday()]} {day(d)}"
+# --- values that render per language --------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Range:
+    """Days from `first` to `last`: `14 May 2027`, `2–30 November 2027`,
+    `21 June – 13 August 2027`, `13 September 2026 – 7 September 2030`."""
+
+    first: date
+    last: date
+
+    def render(self, lang: Language) -> str:
+        if self.first == self.last:
+            return format_day(self.first, lang)
+        return f"{_head(self.first, self.last, lang)}{_dash(self.first, self.last)}" \
+               f"{format_day(self.last, lang)}"
 
 
-def day_range(first: date, last: date) -> str:
-    """`14 May 2027`, `2–30 November 2027`, `21 June – 13 August 2027`,
-    `13 September 2026 – 7 September 2030`: the shared month and year said once."""
-    if first == last:
-        return day(first)
+def _dash(first: date, last: date) -> str:
+    return "–" if (first.year, first.month) == (last.year, last.month) else " – "
+
+
+def _head(first: date, last: date, lang: Language) -> str:
+    """The first day of a range, as much as the last day does not already say."""
     if (first.year, first.month) == (last.year, last.month):
-        return f"{first.day}–{last.day} {_MONTHS[last.month - 1]} {last.year}"
+        return str(first.day)
     if first.year == last.year:
-        return f"{first.day} {_MONTHS[first.month - 1]} – {day(last)}"
-    return f"{day(first)} – {day(last)}"
+        return format_date(first, _HEAD_MONTH, locale=lang)
+    return format_day(first, lang)
 
 
-def _two(first: date, last: date, word: str) -> str:
-    """`2 and 30 November 2027`, `15 October and 30 November 2030` (after "between")."""
-    if (first.year, first.month) == (last.year, last.month):
-        return f"{first.day} {word} {day(last)}"
-    if first.year == last.year:
-        return f"{first.day} {_MONTHS[first.month - 1]} {word} {day(last)}"
-    return f"{day(first)} {word} {day(last)}"
+@dataclass(frozen=True, slots=True)
+class Head:
+    """The first day of a pair said with the words between (`15 October` and …)."""
+
+    first: date
+    last: date
+
+    def render(self, lang: Language) -> str:
+        return _head(self.first, self.last, lang)
 
 
-def _count(n: int, unit: str) -> str:
-    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
+@dataclass(frozen=True, slots=True)
+class Weekday:
+    """`Friday 12 March 2027`, `fredag 12 mars 2027`."""
+
+    day: date
+
+    def render(self, lang: Language) -> str:
+        return format_date(self.day, _WEEKDAY_DAY, locale=lang)
 
 
-def _joined(parts: list[str]) -> str:
+@dataclass(frozen=True, slots=True)
+class Days:
+    """`1 day`, `25 days`, `1.5 days` (the sign is the caller's business)."""
+
+    n: float
+
+    def render(self, lang: Language) -> str:
+        n = abs(self.n)
+        if float(n).is_integer():
+            return _count(lang, "day", int(n))
+        t = translator(lang, "findings")
+        return t.ngettext("{count} day", "{count} days", 2).format(
+            count=format_decimal(round(n, 1), locale=lang))
+
+
+def _count(lang: Language, unit: str, n: int) -> str:
+    """`1 year`, `2 months`: one plural message per unit (literal, so it is extracted)."""
+    t = translator(lang, "findings")
+    if unit == "year":
+        text = t.ngettext("{count} year", "{count} years", n)
+    elif unit == "month":
+        text = t.ngettext("{count} month", "{count} months", n)
+    elif unit == "week":
+        text = t.ngettext("{count} week", "{count} weeks", n)
+    elif unit == "hour":
+        text = t.ngettext("{count} hour", "{count} hours", n)
+    elif unit == "minute":
+        text = t.ngettext("{count} minute", "{count} minutes", n)
+    else:
+        text = t.ngettext("{count} day", "{count} days", n)
+    return text.format(count=n)
+
+
+def _joined(lang: Language, parts: list[str]) -> str:
     """`1 year`, `1 year and 2 months`, `1 year, 2 months and 3 days`."""
     if len(parts) <= 1:
         return "".join(parts)
-    return f"{', '.join(parts[:-1])} and {parts[-1]}"
+    t = translator(lang, "findings")
+    return t.gettext("{rest} and {last}").format(rest=", ".join(parts[:-1]), last=parts[-1])
 
 
-def days(n: float) -> str:
-    """`1 day`, `25 days`, `1.5 days` (the sign is the caller's business)."""
-    n = abs(n)
-    if float(n).is_integer():
-        return _count(int(n), "day")
-    return f"{n:.1f} days"
-
-
-def length(n_days: float, first: date, last: date) -> str:
+@dataclass(frozen=True, slots=True)
+class Length:
     """How far apart two days are, as people say it: `25 days` up to three months or so,
-    then years and months (`3 years and 2 months`, `5 months`); the days left over are
-    dropped because the sentence names both dates anyway."""
-    if abs(n_days) <= DAYS_SHOWN_UP_TO:
-        return days(n_days)
-    lo, hi = min(first, last), max(first, last)
-    delta = relativedelta(hi, lo)
-    parts = [_count(value, unit) for value, unit in ((delta.years, "year"),
-                                                      (delta.months, "month")) if value]
-    return _joined(parts) or days(n_days)
+    then years and months (`3 years and 2 months`); the days left over are dropped
+    because the sentence names both dates anyway."""
+
+    n_days: float
+    first: date
+    last: date
+
+    def render(self, lang: Language) -> str:
+        if abs(self.n_days) <= DAYS_SHOWN_UP_TO:
+            return Days(self.n_days).render(lang)
+        lo, hi = min(self.first, self.last), max(self.first, self.last)
+        delta = relativedelta(hi, lo)
+        parts = [_count(lang, unit, value) for value, unit in ((delta.years, "year"),
+                                                               (delta.months, "month")) if value]
+        return _joined(lang, parts) or Days(self.n_days).render(lang)
 
 
-def duration(delta: relativedelta | None) -> str:
-    """A configured duration in words: P6M is `6 months`, P1Y2M `1 year and 2 months`."""
-    if delta is None:
-        return "0 days"
-    weeks, rest = (delta.days // 7, 0) if delta.days % 7 == 0 else (0, delta.days)
-    parts = [_count(abs(value), unit) for value, unit in (
-        (delta.years, "year"), (delta.months, "month"), (weeks, "week"), (rest, "day"),
-        (delta.hours, "hour"), (delta.minutes, "minute")) if value]
-    return _joined(parts) if parts else "0 days"
+@dataclass(frozen=True, slots=True)
+class Dur:
+    """A configured duration in words: P6M is `6 months`, P1Y2M `1 year and 2 months`;
+    `the_one`: `1 month` said as `the month` (the month before X)."""
+
+    delta: relativedelta | None
+    the_one: bool = False
+
+    def render(self, lang: Language) -> str:
+        d = self.delta
+        if d is None:
+            return Days(0).render(lang)
+        weeks, rest = (d.days // 7, 0) if d.days % 7 == 0 else (0, d.days)
+        values = [(abs(v), unit) for v, unit in ((d.years, "year"), (d.months, "month"),
+                                                 (weeks, "week"), (rest, "day"),
+                                                 (d.hours, "hour"), (d.minutes, "minute")) if v]
+        if not values:
+            return Days(0).render(lang)
+        if self.the_one and len(values) == 1 and values[0][0] == 1:
+            return _one(lang, values[0][1])
+        return _joined(lang, [_count(lang, unit, v) for v, unit in values])
+
+    def __bool__(self) -> bool:
+        return bool(self.delta)
 
 
-def when(first: date, text: str, last: date | None = None) -> str:
-    """An event's time as people read it: its day or days (`21 June – 13 August 2027`);
-    without `last`, the ISO dates in `text` written out (clock times kept)."""
-    if last is not None:
-        return day_range(first, last)
-    return _when(text) or day(first)
+_ONE = {"year": N_("the year"), "month": N_("the month"), "week": N_("the week"),
+        "day": N_("the day"), "hour": N_("the hour"), "minute": N_("the minute")}
 
 
-@lru_cache(maxsize=65536)
-def _when(text: str) -> str:
-    return _ISO_DATE.sub(lambda m: day(date.fromisoformat(m.group(0))), text)
+def _one(lang: Language, unit: str) -> str:
+    return translator(lang, "findings").gettext(_ONE[unit])
 
+
+Value = Union[str, int, date, "Msg", Range, Head, Weekday, Days, Length, Dur, "Listed"]
+
+
+@dataclass(frozen=True, slots=True)
+class Msg:
+    """A text of the `findings` catalog with its values, written out per language."""
+
+    template: str
+    params: tuple[tuple[str, Value], ...] = ()
+
+    def render(self, lang: Language) -> str:
+        text = translator(lang, "findings").gettext(self.template)
+        if not self.params:
+            return text
+        return text.format(**{k: render(v, lang) for k, v in self.params})
+
+    def __str__(self) -> str:  # English, for logs and debugging
+        return self.render("en")
+
+
+def render(value: Value, lang: Language) -> str:
+    """Any value of a text, written out in `lang`."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return str(value)  # years: 2030, never "2 030"
+    if isinstance(value, date):
+        return format_day(value, lang)
+    return value.render(lang)
+
+
+def msg(template: str, **params: Value) -> Msg:
+    return Msg(template, tuple(params.items()))
+
+
+def _two(first: date, last: date) -> Msg:
+    """`15 October and 30 November 2030` (after "between")."""
+    return msg(N_("{first} and {last}"), first=Head(first, last), last=last)
+
+
+# --- events and rules -----------------------------------------------------------------
 
 def with_owner(title: str, owner: str) -> str:
     """`Skellefteå kommun: Budget 2028`, without doubling a prefix the title already has."""
@@ -159,9 +286,19 @@ def with_owner(title: str, owner: str) -> str:
     return f"{owner}: {title}"
 
 
-def rule_ref(rule_id: str, title: str) -> str:
+def label(name: str, first: date, last: date) -> Msg:
+    """`Vindelns kommun: Co-financing decision (9 June 2026)`."""
+    return msg(N_("{name} ({when})"), name=name, when=Range(first, last))
+
+
+def rule_ref(rule_id: str, title: str) -> Msg:
     """`rule R1: co-financing decided before the call closes` (the end of a finding)."""
-    return f"rule {rule_id}: {title}" if title else f"rule {rule_id}"
+    if title:
+        return msg(N_("rule {rule}: {title}"), rule=rule_id, title=title)
+    return msg(N_("rule {rule}"), rule=rule_id)
+
+
+_VERBS = {"comes": N_("comes"), "starts": N_("starts"), "ends": N_("ends")}
 
 
 def _verb(point: str, multi_day: bool, late: bool) -> str:
@@ -174,11 +311,13 @@ def _verb(point: str, multi_day: bool, late: bool) -> str:
     return "ends" if point == "end" else "starts"
 
 
-def _of(point: str, label: str, multi_day: bool) -> str:
+def _of(point: str, event: Msg, multi_day: bool) -> Value:
     """`the end of X` for a span measured at its end; a one-day event is just `X`."""
     if not multi_day:
-        return label
-    return f"the {'end' if point == 'end' else 'start'} of {label}"
+        return event
+    if point == "end":
+        return msg(N_("the end of {event}"), event=event)
+    return msg(N_("the start of {event}"), event=event)
 
 
 # --- precedes -------------------------------------------------------------------------
@@ -187,337 +326,426 @@ class Pair(NamedTuple):
     """The two events of a precedes finding: labels, the points compared, and whether
     each spans more than a day (then "the end of X", "ends")."""
 
-    first: str
+    first: Msg
     first_point: str
     first_multi: bool
-    second: str
+    second: Msg
     second_point: str
     second_multi: bool
 
 
-def precedes_late(pair: Pair, *, gap: str | None, after: bool, lead: str | None,
-                  turned: bool, expected_by: date | None, rule: str) -> str:
+def precedes_late(pair: Pair, *, gap: Length | None, after: bool, lead: Dur | None,
+                  turned: bool, expected_by: date | None, rule: Msg) -> Msg:
     """A precedes rule missed: `first` should come (at least `lead`) before `second`.
 
     `gap` is how far apart they are (None: the same day); `after` whether the first
     comes after the second. `turned`: only the second event's owner can move, so the
     sentence starts with it. `expected_by`: the first is only an expectation, due by
-    then."""
+    then (and `first` is its name alone)."""
     first, first_point, first_multi, second, second_point, second_multi = pair
     if turned:
-        verb = _verb(second_point, second_multi, False)
+        verb = msg(_VERBS[_verb(second_point, second_multi, False)])
         other = _of(first_point, first, first_multi)
         if gap is None:
-            how = f"{second} {verb} on the same day as {other}"
+            how = msg(N_("{event} {verb} on the same day as {other}"), event=second,
+                      verb=verb, other=other)
         elif after:
-            how = f"{second} {verb} {gap} before {other}"
+            how = msg(N_("{event} {verb} {gap} before {other}"), event=second, verb=verb,
+                      gap=gap, other=other)
         else:
-            how = f"{second} {verb} only {gap} after {other}"
-        need = "it must come after it" if lead is None else \
-            f"it must come at least {lead} after it"
-        return f"{how}, but {need} ({rule})"
-    verb = _verb(first_point, first_multi, True)
+            how = msg(N_("{event} {verb} only {gap} after {other}"), event=second, verb=verb,
+                      gap=gap, other=other)
+        need = msg(N_("it must come after it")) if lead is None else \
+            msg(N_("it must come at least {lead} after it"), lead=lead)
+        return msg(N_("{how}, but {need} ({rule})"), how=how, need=need, rule=rule)
+    verb = msg(_VERBS[_verb(first_point, first_multi, True)])
     other = _of(second_point, second, second_multi)
-    if expected_by is not None:  # `first` is the event's name alone: the date follows
+    if expected_by is not None:
         if gap is None:
-            how = f"{first} is expected only by {day(expected_by)}, the same day as {other}"
+            how = msg(N_("{event} is expected only by {day}, the same day as {other}"),
+                      event=first, day=expected_by, other=other)
         elif after:
-            how = f"{first} is expected only by {day(expected_by)}, {gap} after {other}"
+            how = msg(N_("{event} is expected only by {day}, {gap} after {other}"),
+                      event=first, day=expected_by, gap=gap, other=other)
         else:
-            how = (f"{first} is expected only by {day(expected_by)}, just {gap} before "
-                   f"{other}")
+            how = msg(N_("{event} is expected only by {day}, just {gap} before {other}"),
+                      event=first, day=expected_by, gap=gap, other=other)
     elif gap is None:
-        how = f"{first} {verb} on the same day as {other}"
+        how = msg(N_("{event} {verb} on the same day as {other}"), event=first, verb=verb,
+                  other=other)
     elif after:
-        how = f"{first} {verb} {gap} after {other}"
+        how = msg(N_("{event} {verb} {gap} after {other}"), event=first, verb=verb, gap=gap,
+                  other=other)
     else:
-        how = f"{first} {verb} only {gap} before {other}"
-    need = "it must come first" if lead is None else f"it must come at least {lead} before"
-    return f"{how}, but {need} ({rule})"
+        how = msg(N_("{event} {verb} only {gap} before {other}"), event=first, verb=verb,
+                  gap=gap, other=other)
+    need = msg(N_("it must come first")) if lead is None else \
+        msg(N_("it must come at least {lead} before"), lead=lead)
+    return msg(N_("{how}, but {need} ({rule})"), how=how, need=need, rule=rule)
 
 
-def precedes_early(pair: Pair, *, gap: str, most: str, rule: str) -> str:
+def precedes_early(pair: Pair, *, gap: Length | Days, most: Dur, rule: Msg) -> Msg:
     """A precedes rule with a maximum lead, exceeded."""
     first, first_point, first_multi, second, second_point, second_multi = pair
-    verb = _verb(first_point, first_multi, False)
-    other = _of(second_point, second, second_multi)
-    return (f"{first} {verb} {gap} before {other}, but at most {most} may lie between "
-            f"them ({rule})")
+    return msg(N_("{event} {verb} {gap} before {other}, but at most {most} may lie between "
+                  "them ({rule})"), event=first,
+               verb=msg(_VERBS[_verb(first_point, first_multi, False)]), gap=gap,
+               other=_of(second_point, second, second_multi), most=most, rule=rule)
 
 
-def precedes_required(lead: str | None, most: str | None = None) -> str:
+def precedes_required(lead: Dur | None, most: Dur | None = None) -> Msg:
     if most is not None:
-        return f"at most {most} before it"
-    return "before it" if lead is None else f"at least {lead} before it"
+        return msg(N_("at most {most} before it"), most=most)
+    return msg(N_("before it")) if lead is None else \
+        msg(N_("at least {lead} before it"), lead=lead)
 
 
-def precedes_actual(gap: str | None, after: bool) -> str:
+def precedes_actual(gap: Length | None, after: bool) -> Msg:
     if gap is None:
-        return "the same day"
-    return f"{gap} after it" if after else f"{gap} before it"
+        return msg(N_("the same day"))
+    return msg(N_("{gap} after it"), gap=gap) if after else msg(N_("{gap} before it"), gap=gap)
 
 
 # --- deadline -------------------------------------------------------------------------
 
-def deadline_late(*, subject: str, gap: str, deadline: date, rule: str) -> str:
-    return f"{subject} comes {gap} after the deadline of {day(deadline)} ({rule})"
+def deadline_late(*, subject: Msg, gap: Length, deadline: date, rule: Msg) -> Msg:
+    return msg(N_("{event} comes {gap} after the deadline of {deadline} ({rule})"),
+               event=subject, gap=gap, deadline=deadline, rule=rule)
 
 
-def deadline_before_anchor(*, subject: str, anchor: str, year: int, first: date,
-                           last: date, rule: str) -> str:
+def deadline_before_anchor(*, subject: Msg, anchor: Msg, year: int, first: date,
+                           last: date, rule: Msg) -> Msg:
     """A step that must come after an anchor in its year (the newly elected council)."""
-    return (f"{subject} comes before {anchor}; in {year} it must come between "
-            f"{_two(first, last, 'and')}, and nothing is scheduled then ({rule})")
+    return msg(N_("{event} comes before {anchor}; in {year} it must come between {days}, "
+                  "and nothing is scheduled then ({rule})"), event=subject, anchor=anchor,
+               year=year, days=_two(first, last), rule=rule)
 
 
-def deadline_required(deadline: date, earliest: date | None) -> str:
+def deadline_required(deadline: date, earliest: date | None) -> Msg:
     if earliest is None:
-        return f"by {day(deadline)}"
-    return f"between {_two(earliest, deadline, 'and')}"
+        return msg(N_("by {day}"), day=deadline)
+    return msg(N_("between {days}"), days=_two(earliest, deadline))
 
 
-def info_gap(owner: str, what: str, deadline: date) -> str:
-    return f"No date is known for {owner}'s {what}; the deadline is {day(deadline)}."
+def info_gap(owner: str, what: str, deadline: date) -> Msg:
+    return msg(N_("No date is known for {owner}'s {what}; the deadline is {deadline}."),
+               owner=owner, what=what, deadline=deadline)
 
 
-NO_DATE_KNOWN = "no date known"
+NO_DATE_KNOWN = Msg(N_("no date known"))
 
 
 # --- within ---------------------------------------------------------------------------
 
-def within_outside(*, subject: str, point: str, multi_day: bool, gap: str, late: bool,
-                   edge: date, lo: date | None, hi: date | None, around: str | None,
-                   rule: str) -> str:
+_COME = {"comes": N_("come"), "starts": N_("start"), "ends": N_("end")}
+
+
+def within_outside(*, subject: Msg, point: str, multi_day: bool, gap: Length, late: bool,
+                   edge: date, lo: date | None, hi: date | None, around: Msg | None,
+                   rule: Msg) -> Msg:
     """An event outside its window: `late` past `edge` (where it closes) or before it
     (where it opens). `around`: the event that sets a relative window."""
-    verb = _verb(point, multi_day, late)
-    side = "after" if late else "before"
-    come = {"comes": "come", "starts": "start", "ends": "end"}[verb]
+    word = _verb(point, multi_day, late)
+    values: dict[str, Value] = {"event": subject, "verb": msg(_VERBS[word]),
+                                "come": msg(_COME[word]), "gap": gap, "day": edge,
+                                "rule": rule}
     if around is not None:
-        where = "closes" if late else "opens"
-        return (f"{subject} {verb} {gap} {side} {day(edge)}, when the window set by "
-                f"{around} {where}, but it must {come} within it ({rule})")
+        if late:
+            return msg(N_("{event} {verb} {gap} after {day}, when the window set by {around} "
+                          "closes, but it must {come} within it ({rule})"), around=around,
+                       **values)
+        return msg(N_("{event} {verb} {gap} before {day}, when the window set by {around} "
+                      "opens, but it must {come} within it ({rule})"), around=around, **values)
     if lo is not None and hi is not None:
-        return (f"{subject} {verb} {gap} {side} the window of {day_range(lo, hi)}, but it "
-                f"must {come} within it ({rule})")
+        if late:
+            return msg(N_("{event} {verb} {gap} after the window of {days}, but it must "
+                          "{come} within it ({rule})"), days=Range(lo, hi), **values)
+        return msg(N_("{event} {verb} {gap} before the window of {days}, but it must "
+                      "{come} within it ({rule})"), days=Range(lo, hi), **values)
     if late:
-        return f"{subject} {verb} {gap} after {day(edge)}, but it must {come} by then ({rule})"
-    return (f"{subject} {verb} {gap} before {day(edge)}, but it must not {come} earlier "
-            f"({rule})")
+        return msg(N_("{event} {verb} {gap} after {day}, but it must {come} by then ({rule})"),
+                   **values)
+    return msg(N_("{event} {verb} {gap} before {day}, but it must not {come} earlier "
+                  "({rule})"), **values)
 
 
-def within_required(lo: date | None, hi: date | None, around: str | None) -> str:
+def within_required(lo: date | None, hi: date | None, around: Msg | None) -> Msg:
     if around is not None:
-        return f"within the window set by {around}"
+        return msg(N_("within the window set by {around}"), around=around)
     if lo is not None and hi is not None:
-        return f"within {day_range(lo, hi)}"
-    return f"by {day(hi)}" if hi is not None else f"on or after {day(lo or date.min)}"
+        return msg(N_("within {days}"), days=Range(lo, hi))
+    if hi is not None:
+        return msg(N_("by {day}"), day=hi)
+    return msg(N_("on or after {day}"), day=lo or date.min)
 
 
-def outside(gap: str) -> str:
-    return f"{gap} outside"
+def outside(gap: Length) -> Msg:
+    return msg(N_("{gap} outside"), gap=gap)
 
 
 # --- no_overlap -----------------------------------------------------------------------
 
-def no_overlap(*, later: str, first: str, clash: bool, gap: str | None, separation: str,
-               rule: str) -> str:
+def no_overlap(*, later: Msg, first: Msg, clash: bool, gap: Length | None,
+               separation: Dur, rule: Msg) -> Msg:
     """Two events that clash, or come closer than `separation` (`gap`: how far apart)."""
     if clash:
-        return f"{later} clashes with {first}; they must not overlap ({rule})"
-    apart = "on the same day as" if gap is None else f"only {gap} after"
-    return (f"{later} comes {apart} {first}, but at least {separation} must lie between "
-            f"them ({rule})")
+        return msg(N_("{event} clashes with {other}; they must not overlap ({rule})"),
+                   event=later, other=first, rule=rule)
+    if gap is None:
+        return msg(N_("{event} comes on the same day as {other}, but at least {separation} "
+                      "must lie between them ({rule})"), event=later, other=first,
+                   separation=separation, rule=rule)
+    return msg(N_("{event} comes only {gap} after {other}, but at least {separation} must "
+                  "lie between them ({rule})"), event=later, gap=gap, other=first,
+               separation=separation, rule=rule)
 
 
-def no_overlap_required(separation: str | None) -> str:
-    return "no overlap" if separation is None else f"at least {separation} apart"
+def no_overlap_required(separation: Dur | None) -> Msg:
+    if separation is None:
+        return msg(N_("no overlap"))
+    return msg(N_("at least {separation} apart"), separation=separation)
 
 
-def no_overlap_actual(clash: bool, gap: str | None) -> str:
+def no_overlap_actual(clash: bool, gap: Length | None) -> Msg:
     if clash:
-        return "overlapping"
-    return "the same day" if gap is None else f"{gap} apart"
+        return msg(N_("overlapping"))
+    return msg(N_("the same day")) if gap is None else msg(N_("{gap} apart"), gap=gap)
 
 
 # --- blackout -------------------------------------------------------------------------
 
-def blackout_window(label: str, before: str | None, after: str | None) -> str:
-    """A window made from an event, widened: `the 1 month before X`, `X and the 2 weeks
-    after it`."""
+def blackout_window(event: Value, before: Dur | None, after: Dur | None) -> Value:
+    """A window made from an event, widened: `the month before X`, `X and 2 weeks after
+    it`."""
     if before and after:
-        return f"{label}, from {before} before to {after} after it"
+        return msg(N_("{event}, from {before} before to {after} after it"), event=event,
+                   before=before, after=after)
     if before:
-        return f"the {_one(before)} before {label}"
+        return msg(N_("{before} before {event}"), event=event,
+                   before=Dur(before.delta, the_one=True))
     if after:
-        return f"{label} and the {_one(after)} after it"
-    return label
+        return msg(N_("{event} and {after} after it"), event=event,
+                   after=Dur(after.delta, the_one=True))
+    return event
 
 
-def _one(length: str) -> str:
-    """`1 month` is `month` after "the" (the month before X); `2 weeks` stays."""
-    return length.removeprefix("1 ") if length.count(" ") == 1 else length
-
-
-def non_working_day(d: date, name: str | None) -> str:
+def non_working_day(d: date, name: str | None) -> Value:
     """`Sunday 14 March 2027`, `Good Friday (18 April 2025)`."""
-    return f"{name} ({day(d)})" if name else weekday_day(d)
+    return msg(N_("{name} ({day})"), name=name, day=d) if name else Weekday(d)
 
 
-def yearly_window(name: str, first: date, last: date) -> str:
-    shown = day_range(first, last)
-    return f"{name} ({shown})" if name else shown
+def yearly_window(name: str, first: date, last: date) -> Value:
+    if name:
+        return msg(N_("{name} ({days})"), name=name, days=Range(first, last))
+    return Range(first, last)
 
 
-def shown_list(labels: list[str], limit: int = 3) -> str:
+def named(name: str, window: Value) -> Msg:
+    """A window of a named spec: `Holidays: Sunday 14 March 2027`."""
+    return msg(N_("{name}: {window}"), name=name, window=window)
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
     """`A; B; C and 2 more`."""
-    shown = "; ".join(labels[:limit])
-    return shown + (f" and {len(labels) - limit} more" if len(labels) > limit else "")
+
+    items: tuple[Value, ...]
+    limit: int = 3
+
+    def render(self, lang: Language) -> str:
+        shown = "; ".join(render(v, lang) for v in self.items[:self.limit])
+        if len(self.items) <= self.limit:
+            return shown
+        more = len(self.items) - self.limit
+        return translator(lang, "findings").ngettext(
+            "{shown} and {count} more", "{shown} and {count} more", more).format(
+            shown=shown, count=more)
 
 
-def blackout_in(*, subject: str, point: str, multi_day: bool, windows: str,
-                non_working: bool, rule: str) -> str:
+def shown_list(labels: Sequence[Value]) -> Listed:
+    return Listed(tuple(labels))
+
+
+def blackout_in(*, subject: Msg, point: str, multi_day: bool, windows: Listed,
+                non_working: bool, rule: Msg) -> Msg:
     verb = {"start": "starts", "end": "ends", "span": "falls"}[point] if multi_day \
         else "falls"
     if non_working:
-        return f"{subject} {verb} on a non-working day, {windows} ({rule})"
-    return f"{subject} {verb} in a blackout: {windows} ({rule})"
+        texts = {"starts": N_("{event} starts on a non-working day, {windows} ({rule})"),
+                 "ends": N_("{event} ends on a non-working day, {windows} ({rule})"),
+                 "falls": N_("{event} falls on a non-working day, {windows} ({rule})")}
+    else:
+        texts = {"starts": N_("{event} starts in a blackout: {windows} ({rule})"),
+                 "ends": N_("{event} ends in a blackout: {windows} ({rule})"),
+                 "falls": N_("{event} falls in a blackout: {windows} ({rule})")}
+    return msg(texts[verb], event=subject, windows=windows, rule=rule)
 
 
-def blackout_effective(*, subject: str, effective: int, total: int, windows: str,
-                       need: int, rule: str) -> str:
-    return (f"{subject} leaves only {effective} of its {total} working days outside "
-            f"{windows or 'the blackouts'}, but it needs at least {need} ({rule})")
+def blackout_effective(*, subject: Msg, effective: int, total: int, windows: Listed,
+                       need: int, rule: Msg) -> Msg:
+    shown: Value = windows if windows.items else msg(N_("the blackouts"))
+    return msg(N_("{event} leaves only {effective} of its {total} working days outside "
+                  "{windows}, but it needs at least {need} ({rule})"), event=subject,
+               effective=effective, total=total, windows=shown, need=need, rule=rule)
 
 
-def blackout_fix_extend(until: date, need: int) -> str:
-    return (f"extend it to {day(until)} ({need} working days clear of the blackout), or "
-            "move it clear of it")
+def blackout_fix_extend(until: date, need: int) -> Msg:
+    return msg(N_("extend it to {day} ({need} working days clear of the blackout), or move "
+                  "it clear of it"), day=until, need=need)
 
 
-BLACKOUT_REQUIRED = "outside the blackouts"
+BLACKOUT_REQUIRED = Msg(N_("outside the blackouts"))
 
 
-def blackout_required_effective(need: int) -> str:
-    return f"at least {need} working days outside the blackouts"
+def blackout_required_effective(need: int) -> Msg:
+    return msg(N_("at least {need} working days outside the blackouts"), need=need)
 
 
-def inside(n_days: float) -> str:
-    return f"{days(round(n_days))} inside"
+def inside(n_days: float) -> Msg:
+    return msg(N_("{days} inside"), days=Days(round(n_days)))
 
 
-def working_days(effective: int, total: int) -> str:
-    return f"{effective} of {total} working days"
+def working_days(effective: int, total: int) -> Msg:
+    return msg(N_("{effective} of {total} working days"), effective=effective, total=total)
 
 
 # --- coverage -------------------------------------------------------------------------
 
-def coverage_runs_out(*, who: str, last: str, gap: str, span: str, uncovered: str,
-                      allowed: str | None, rule: str) -> str:
-    most = f", more than the {allowed} it allows" if allowed else ""
-    return (f"{who}{last} runs out {gap} before the end of {span}: nothing covers "
-            f"{uncovered}{most} ({rule})")
+def coverage_runs_out(*, who: str, last: Msg, gap: Length, span: Value, uncovered: Range,
+                      allowed: Dur | None, rule: Msg) -> Msg:
+    if allowed:
+        return msg(N_("{who}{event} runs out {gap} before the end of {span}: nothing covers "
+                      "{uncovered}, more than the {allowed} it allows ({rule})"), who=who,
+                   event=last, gap=gap, span=span, uncovered=uncovered, allowed=allowed,
+                   rule=rule)
+    return msg(N_("{who}{event} runs out {gap} before the end of {span}: nothing covers "
+                  "{uncovered} ({rule})"), who=who, event=last, gap=gap, span=span,
+               uncovered=uncovered, rule=rule)
 
 
-def coverage_gap(*, who: str, span: str, uncovered: str, gap: str, allowed: str | None,
-                 rule: str) -> str:
-    most = f", more than the {allowed} it allows" if allowed else ""
-    return f"{who}nothing covers {uncovered} ({gap}) of {span}{most} ({rule})"
+def coverage_gap(*, who: str, span: Value, uncovered: Range, gap: Length,
+                 allowed: Dur | None, rule: Msg) -> Msg:
+    if allowed:
+        return msg(N_("{who}nothing covers {uncovered} ({gap}) of {span}, more than the "
+                      "{allowed} it allows ({rule})"), who=who, uncovered=uncovered, gap=gap,
+                   span=span, allowed=allowed, rule=rule)
+    return msg(N_("{who}nothing covers {uncovered} ({gap}) of {span} ({rule})"), who=who,
+               uncovered=uncovered, gap=gap, span=span, rule=rule)
 
 
-def coverage_required(allowed: str | None) -> str:
-    return f"gaps of at most {allowed}" if allowed else "no gap"
+def coverage_required(allowed: Dur | None) -> Msg:
+    return msg(N_("gaps of at most {allowed}"), allowed=allowed) if allowed \
+        else msg(N_("no gap"))
 
 
-def coverage_actual(gap: str) -> str:
-    return f"a gap of {gap}"
+def coverage_actual(gap: Length) -> Msg:
+    return msg(N_("a gap of {gap}"), gap=gap)
 
 
 # --- fixes ----------------------------------------------------------------------------
 
 _BY = {
-    "decide": "decide by {day}",
-    "move": "move it to {day} at the latest",
-    "end": "move it to end by {day}",
-    "set": "decide by {day} and publish the date in a calendar calsync reads",
-    "successor": "decide on a successor in force from {next}, by {day}",
+    "decide": N_("decide by {day}"),
+    "move": N_("move it to {day} at the latest"),
+    "end": N_("move it to end by {day}"),
+    "set": N_("decide by {day} and publish the date in a calendar calsync reads"),
+    "successor": N_("decide on a successor in force from {next}, by {day}"),
 }
 _BETWEEN = {
-    "decide": "decide between {range}",
-    "move": "move it to between {range}",
-    "end": "move it to end between {range}",
-    "set": "decide between {range} and publish the date in a calendar calsync reads",
-    "successor": "decide on a successor between {range}",
+    "decide": N_("decide between {days}"),
+    "move": N_("move it to between {days}"),
+    "end": N_("move it to end between {days}"),
+    "set": N_("decide between {days} and publish the date in a calendar calsync reads"),
+    "successor": N_("decide on a successor between {days}"),
 }
 
 
-def fix_passed(latest: date) -> str:
-    return (f"too late: the last date that would do, {day(latest)}, has passed; "
-            "reschedule it or record an exception")
+def fix_passed(latest: date) -> Msg:
+    return msg(N_("too late: the last date that would do, {day}, has passed; reschedule it "
+                  "or record an exception"), day=latest)
 
 
 def fix_by(verb: str, latest: date, earliest: date | None, meeting: str | None,
-           meeting_day: date | None) -> str:
+           meeting_day: date | None) -> Msg:
     """`decide by 14 May 2027; your last meeting before then is KS on 26 April 2027`."""
-    text = (_BETWEEN[verb].format(range=_two(earliest, latest, "and")) if earliest is not None
-            else _BY[verb].format(day=day(latest), next=day(latest + timedelta(days=1))))
+    text = (msg(_BETWEEN[verb], days=_two(earliest, latest)) if earliest is not None
+            else msg(_BY[verb], day=latest, next=latest + timedelta(days=1)))
     if meeting is not None and meeting_day is not None:
-        text += f"; your last meeting before then is {meeting} on {day(meeting_day)}"
+        return msg(N_("{fix}; your last meeting before then is {meeting} on {day}"),
+                   fix=text, meeting=meeting, day=meeting_day)
     return text
 
 
-def fix_from(earliest: date, meeting: str | None, meeting_day: date | None) -> str:
+def fix_from(earliest: date, meeting: str | None, meeting_day: date | None) -> Msg:
     """`move it to 15 December 2027 or later; your first meeting from then is …`."""
-    text = f"move it to {day(earliest)} or later"
+    text = msg(N_("move it to {day} or later"), day=earliest)
     if meeting is not None and meeting_day is not None:
-        text += f"; your first meeting from then is {meeting} on {day(meeting_day)}"
+        return msg(N_("{fix}; your first meeting from then is {meeting} on {day}"),
+                   fix=text, meeting=meeting, day=meeting_day)
     return text
 
 
-def fix_span(fix: str, reopens: date) -> str:
+def fix_span(fix: Msg, reopens: date) -> Msg:
     """A span in a blackout: end before it or start after it."""
-    return f"{fix}, or to start from {day(reopens)}"
+    return msg(N_("{fix}, or to start from {day}"), fix=fix, day=reopens)
 
 
-def addressed(owner: str, text: str) -> str:
+def addressed(owner: str, fix: Msg) -> Msg:
     """A fix addressed to the organisation that can act on it."""
-    return f"{owner}: {text}"
+    return msg(N_("{owner}: {fix}"), owner=owner, fix=fix)
 
 
-def planning_note(actor: str, direction: str, on: date, working_day: bool) -> str:
+def planning_note(actor: str, direction: str, on: date, working_day: bool) -> Msg:
     """Nobody calsync works for can move the date: say what to plan for, never "move it".
 
     `working_day`: the date falls on a non-working day and `on` is the working day
     before it (a call that closes on a Sunday)."""
-    who = f"{actor} sets this date" if actor else "this date is set elsewhere"
     if working_day:
-        return (f"planning note: {who}, a non-working day; the last working day before "
-                f"it is {weekday_day(on)}, so be ready by then")
-    need = f"by {day(on)}" if direction == "by" else f"on {day(on)} or later"
-    return (f"planning note: {who} and no organisation here can change it; the rule would "
-            f"need it {need}, so plan around the date as it is")
+        if actor:
+            return msg(N_("planning note: {actor} sets this date, a non-working day; the last "
+                          "working day before it is {day}, so be ready by then"), actor=actor,
+                       day=Weekday(on))
+        return msg(N_("planning note: this date is a non-working day; the last working day "
+                      "before it is {day}, so be ready by then"), day=Weekday(on))
+    if direction == "by":
+        need = msg(N_("by {day}"), day=on)
+    else:
+        need = msg(N_("on {day} or later"), day=on)
+    if actor:
+        return msg(N_("planning note: {actor} sets this date and no organisation here can "
+                      "change it; the rule would need it {need}, so plan around the date as "
+                      "it is"), actor=actor, need=need)
+    return msg(N_("planning note: this date is set elsewhere and no organisation here can "
+                  "change it; the rule would need it {need}, so plan around the date as it "
+                  "is"), need=need)
+
+
+FIX_LINE = N_("Fix: {fix}.")
+WHY_LINE = N_("Why: {rationale}")
 
 
 def cap_reached(rule_id: str, cap: int) -> str:
-    return (f"rule {rule_id} found more than {cap} misalignments; only the first {cap} are "
-            f"shown. Narrow the rule's events or raise its max_findings.")
+    """A warning for the admin (logs, `calsync evaluate`), not a finding."""
+    head = f"rule {rule_id} found more than {cap} misalignments; "  # i18n: not text (admin)
+    tail = f"only the first {cap} are shown. "  # i18n: not text (admin)
+    hint = "Narrow the rule's events or raise its max_findings."  # i18n: not text (admin)
+    return head + tail + hint
 
 
 # --- what-if --------------------------------------------------------------------------
 
-def whatif_range(first: date, last: date, searched_to_edge: bool) -> str:
+def whatif_range(first: date, last: date, searched_to_edge: bool) -> Msg:
     """`any date from 2 to 30 November 2027 keeps all rules satisfied`."""
     if first == last:
-        text = f"only {day(first)} keeps all rules satisfied"
+        text = msg(N_("only {day} keeps all rules satisfied"), day=first)
     else:
-        text = f"any date from {_from_to(first, last)} keeps all rules satisfied"
-    return text + (" (as far as searched)" if searched_to_edge else "")
+        text = msg(N_("any date from {first} to {last} keeps all rules satisfied"),
+                   first=Head(first, last), last=last)
+    if searched_to_edge:
+        return msg(N_("{text} (as far as searched)"), text=text)
+    return text
 
 
-def _from_to(first: date, last: date) -> str:
-    """`2 to 30 November 2027`, `21 June to 13 August 2027`."""
-    return _two(first, last, "to")
-
-
-def whatif_none(limit: int, around: date) -> str:
-    return f"no date within {limit} days of {day(around)} keeps all rules satisfied"
+def whatif_none(limit: int, around: date) -> Msg:
+    return msg(N_("no date within {limit} days of {day} keeps all rules satisfied"),
+               limit=limit, day=around)

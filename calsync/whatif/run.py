@@ -140,7 +140,7 @@ def _range(config: Config, kept: list[Item], after: list[Event], base: Timeline,
     result: dict[str, Any] = {"uid": move.uid, "title": original.title, "from": None,
                               "to": None, "limit_days": SEARCH_DAYS}
     if anchor is None:
-        result["text"] = texts.whatif_none(SEARCH_DAYS, move.to)
+        result["text"] = texts.whatif_none(SEARCH_DAYS, move.to).render(config.language)
         return result
     first = last = anchor
     lowest, highest = move.to - timedelta(SEARCH_DAYS), move.to + timedelta(SEARCH_DAYS)
@@ -149,8 +149,8 @@ def _range(config: Config, kept: list[Item], after: list[Event], base: Timeline,
     while last < highest and ok(last + timedelta(1)):
         last += timedelta(1)
     result.update({"from": first.isoformat(), "to": last.isoformat(),
-                   "text": texts.whatif_range(first, last,
-                                              first == lowest or last == highest)})
+                   "text": texts.whatif_range(first, last, first == lowest or last == highest)
+                   .render(config.language)})
     return result
 
 

@@ -277,7 +277,9 @@ def test_every_shipped_rule_has_a_firing_and_a_quiet_case() -> None:
 
 
 def text_of(outcome: Outcome, rule: str) -> str:
-    return "\n".join(f"{a.summary}\n{a.annotations.get('fix', '')}" for a in outcome.of(rule))
+    """The finding in English (the pilot's alerts are in Swedish; both are stored)."""
+    return "\n".join(f"{a.annotations['summary_en']}\n{a.annotations.get('fix_en', '')}"
+                     for a in outcome.of(rule))
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.rule}: {c.name}")

@@ -13,7 +13,7 @@ remain outside them (a consultation spanning July).
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 from typing import NamedTuple
 
@@ -32,13 +32,13 @@ class Window(NamedTuple):
 
     start: int
     end: int  # exclusive
-    label: str
+    label: texts.Value
     item: Item | None = None
-    before: str | None = None  # widened by, in words
-    after: str | None = None
+    before: texts.Dur | None = None  # widened by
+    after: texts.Dur | None = None
     non_working: bool = False
 
-    def text(self) -> str:
+    def text(self) -> texts.Value:
         if self.item is None:
             return self.label
         shown = self.label or EventRef.of(self.item).label()
@@ -50,7 +50,7 @@ class Merged(NamedTuple):
     end: int
     parts: list[Window]
 
-    def labels(self, start: int | None = None, end: int | None = None) -> list[str]:
+    def labels(self, start: int | None = None, end: int | None = None) -> list[texts.Value]:
         """The first windows of the interval; with `start`/`end`, those touching them."""
         parts = [w for w in self.parts if start is None or end is None
                  or (w.start < end and w.end > start)] or self.parts
@@ -154,8 +154,8 @@ def _spec_windows(spec: WindowSpec, ctx: Context, a_items: list[Item]
         before = Shift.of(spec.before, -1)
         after = Shift.of(spec.after)
         key = tuple_key([key_fn(k) for k in spec.match]) if spec.match else None
-        widen_before = texts.duration(spec.before) if spec.before is not None else None
-        widen_after = texts.duration(spec.after) if spec.after is not None else None
+        widen_before = texts.Dur(spec.before) if spec.before is not None else None
+        widen_after = texts.Dur(spec.after) if spec.after is not None else None
         for w in ctx.select(spec.selector):
             k = key(w) if key is not None else None
             if key is not None and k is None:
@@ -185,7 +185,7 @@ def _spec_windows(spec: WindowSpec, ctx: Context, a_items: list[Item]
             if not is_working_day(day, country):
                 label = texts.non_working_day(day, names.get(day))
                 if spec.name:
-                    label = f"{spec.name}: {label}"
+                    label = texts.named(spec.name, label)
                 out.setdefault(None, []).append(
                     Window(wall_of_date(day), wall_of_date(day) + DAY, label, non_working=True))
             day += timedelta(days=1)
@@ -248,7 +248,7 @@ def _touching(rule_id: str, rule: BlackoutRule, ctx: Context, a: Item, hits: lis
               qs: int, qe: int) -> Finding:
     a_ref = EventRef.of(a)
     overlap = sum(min(qe, w.end) - max(qs, w.start) for w in hits)
-    labels = list(dict.fromkeys(label for w in hits for label in w.labels(qs, qe)))
+    labels = _distinct(label for w in hits for label in w.labels(qs, qe))
     non_working = all(w.non_working() for w in hits)
     summary = texts.blackout_in(subject=a_ref.label(), point=rule.point,
                                 multi_day=a_ref.multi_day, windows=texts.shown_list(labels),
@@ -260,16 +260,17 @@ def _touching(rule_id: str, rule: BlackoutRule, ctx: Context, a: Item, hits: lis
     fix = ctx.fix_by(a.actor, latest - latest % DAY,
                      verb="end" if rule.point == "span" and a_ref.multi_day else "move")
     if non_working:
-        fix = Fix(fix.direction, fix.date, fix.meeting, fix.text, fix.owner, working_day=True)
+        fix = Fix(fix.direction, fix.date, fix.meeting, fix.words, fix.owner, working_day=True)
     if latest < ctx.today and ctx.owner_of(a.actor) is not None:  # someone can move it
         fix = ctx.fix_from(a.actor, last)
     elif rule.point == "span":
         fix = Fix(fix.direction, fix.date, fix.meeting,
-                  texts.fix_span(fix.text, wall_date(last)), fix.owner)
+                  texts.fix_span(fix.words, wall_date(last)), fix.owner)
     return ctx.finish(rule_id, rule, Finding(
         rule_id, rule.kind, {"subject_uid": a.uid}, summary, a_ref, None, due=a.sd,
-        required=texts.BLACKOUT_REQUIRED, actual=texts.inside(days_text(overlap)),
-        slack_days=-days_text(overlap), fix=fix, details={"windows": "; ".join(labels)}))
+        need=texts.BLACKOUT_REQUIRED, got=texts.inside(days_text(overlap)),
+        slack_days=-days_text(overlap), fix=fix,
+        details={"windows": _all(labels, ctx)}))
 
 
 def _effective(rule_id: str, rule: BlackoutRule, ctx: Context, a: Item,
@@ -283,7 +284,7 @@ def _effective(rule_id: str, rule: BlackoutRule, ctx: Context, a: Item,
     reach = calendar.reach(a.sd, need)
     blocked = [label for ws in sets for w in ws.touching(a.sd, a.ed + DAY)
                for label in w.labels(a.sd, a.ed + DAY)]
-    labels = list(dict.fromkeys(blocked))
+    labels = _distinct(blocked)
     summary = texts.blackout_effective(subject=a_ref.label(), effective=effective,
                                        total=total, windows=texts.shown_list(labels),
                                        need=need, rule=texts.rule_ref(rule_id, rule.title))
@@ -292,8 +293,21 @@ def _effective(rule_id: str, rule: BlackoutRule, ctx: Context, a: Item,
               ctx.owner_of(a.actor) or "")
     return ctx.finish(rule_id, rule, Finding(
         rule_id, rule.kind, {"subject_uid": a.uid}, summary, a_ref, None, due=a.sd,
-        required=texts.blackout_required_effective(need),
-        actual=texts.working_days(effective, total), slack_days=float(effective - need),
-        fix=fix, details={"windows": "; ".join(labels),
+        need=texts.blackout_required_effective(need),
+        got=texts.working_days(effective, total), slack_days=float(effective - need),
+        fix=fix, details={"windows": _all(labels, ctx),
                           "effective_working_days": str(effective),
                           "working_days": str(total)}))
+
+
+def _distinct(labels: Iterable[texts.Value]) -> list[texts.Value]:
+    """Each window once (as the English text says it), in order."""
+    seen: dict[str, texts.Value] = {}
+    for value in labels:
+        seen.setdefault(texts.render(value, "en"), value)
+    return list(seen.values())
+
+
+def _all(labels: list[texts.Value], ctx: Context) -> str:
+    """Every window, in the config's language (the `windows` annotation)."""
+    return texts.Listed(tuple(labels), limit=len(labels)).render(ctx.config.language)

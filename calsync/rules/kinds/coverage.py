@@ -98,9 +98,9 @@ def _gaps(rule_id: str, rule: CoverageRule, ctx: Context, union: _Union, start: 
     if cursor < end:
         gaps.append((cursor, end, before, None))
     span_ref = EventRef.of(span) if span is not None else None
-    span_text = span_ref.label() if span_ref is not None \
-        else texts.day_range(wall_date(start), wall_date(end - DAY))
-    allowed_text = texts.duration(rule.max_gap) if rule.max_gap else None
+    span_text: texts.Value = span_ref.label() if span_ref is not None \
+        else texts.Range(wall_date(start), wall_date(end - DAY))
+    allowed_text = texts.Dur(rule.max_gap) if rule.max_gap else None
     ref = texts.rule_ref(rule_id, rule.title)
     for g0, g1, prev, nxt in gaps:
         if g1 <= allowed(g0):
@@ -108,7 +108,7 @@ def _gaps(rule_id: str, rule: CoverageRule, ctx: Context, union: _Union, start: 
         position = ("start" if g0 == start else f"after {prev.uid}" if prev is not None
                     else "start")
         subject = prev or nxt or span
-        uncovered = texts.day_range(wall_date(g0), wall_date(g1 - 1))
+        uncovered = texts.Range(wall_date(g0), wall_date(g1 - 1))
         gap = length_between(g0, g1)
         who = f"{', '.join(pk)}: " if pk else ""
         if g1 == end and prev is not None:
@@ -122,13 +122,14 @@ def _gaps(rule_id: str, rule: CoverageRule, ctx: Context, union: _Union, start: 
                     "partition": "|".join(pk), "position": position}
         actor = subject.actor if subject is not None else ""
         subject_ref = EventRef.of(subject) if subject is not None else EventRef(
-            uid="", title=span_text, actor="", level="", kind="", when=span_text, url=None,
+            uid="", title=_identity_text(start, end), actor="", level="", kind="",
+            when=_identity_text(start, end), url=None,
             day=wall_date(start), last=wall_date(end - DAY))
         yield ctx.finish(rule_id, rule, Finding(
             rule_id, rule.kind, identity, summary, subject_ref,
             span_ref if span is not None and span is not subject else None,
-            due=g0, required=texts.coverage_required(allowed_text),
-            actual=texts.coverage_actual(gap), slack_days=-days_text(g1 - allowed(g0)),
+            due=g0, need=texts.coverage_required(allowed_text),
+            got=texts.coverage_actual(gap), slack_days=-days_text(g1 - allowed(g0)),
             fix=ctx.fix_by(actor, g0 - DAY, verb="successor")))
 
 

@@ -133,7 +133,7 @@ def _gap(rule_id: str, rule: DeadlineRule, ctx: Context, members: list[tuple[Ite
     finding = ctx.finish(rule_id, rule, Finding(
         rule_id, rule.kind, {"partition": "|".join(pk), "year": str(year)},
         texts.info_gap(owner, what, deadline), EventRef.of(subject), None, due=due,
-        required=texts.deadline_required(deadline, None), actual=texts.NO_DATE_KNOWN,
+        need=texts.deadline_required(deadline, None), got=texts.NO_DATE_KNOWN,
         fix=ctx.fix_by(subject.actor, due, verb="set"),
         details={"deadline": deadline.isoformat(), "year": str(year),
                  "information_gap": "true"}))
@@ -163,6 +163,7 @@ def _finding(rule_id: str, rule: DeadlineRule, ctx: Context, a: Item, deadline: 
     return ctx.finish(rule_id, rule, Finding(
         rule_id, rule.kind, identity, summary, a_ref,
         EventRef.of(anchor) if anchor is not None else None, due=due,
-        required=texts.deadline_required(deadline, earliest),
-        actual=texts.when(a_ref.day, a_ref.when, a_ref.last), slack_days=days_text(slack),
+        need=texts.deadline_required(deadline, earliest),
+        got=texts.msg("{days}", days=texts.Range(a_ref.day, a_ref.last)),
+        slack_days=days_text(slack),
         fix=fix, details={"deadline": deadline.isoformat(), "year": str(year)}))

@@ -24,7 +24,7 @@ def evaluate(rule_id: str, rule: PrecedesRule, ctx: Context) -> Iterator[Finding
     back = Shift.of(rule.min_lead, -1)
     most = Shift.of(rule.max_lead) if rule.max_lead is not None else None
     most_back = Shift.of(rule.max_lead, -1) if rule.max_lead is not None else None
-    lead_text = None if lead.zero else texts.duration(rule.min_lead)
+    lead_text = None if lead.zero else texts.Dur(rule.min_lead)
     ref = texts.rule_ref(rule_id, rule.title)
     count = 0
     for a, chosen in pairs(ctx.select(rule.a), ctx.select(rule.b), rule.join,
@@ -46,28 +46,28 @@ def evaluate(rule_id: str, rule: PrecedesRule, ctx: Context) -> Iterator[Finding
                 turned = ctx.owner_of(a.actor) is None and ctx.owner_of(b.actor) is not None
                 expected = wall_date(ap) if step_role(a.attrs) == EXPECTED else None
                 if expected is not None:
-                    sides = sides._replace(first=a_ref.name())
+                    sides = sides._replace(first=texts.msg("{name}", name=a_ref.name()))
                 summary = texts.precedes_late(sides, gap=gap, after=actual < 0,
                                               lead=lead_text, turned=turned,
                                               expected_by=expected, rule=ref)
                 latest = back(bp)
                 finding = Finding(
                     rule_id, rule.kind, identity, summary, a_ref, b_ref, due=latest,
-                    required=texts.precedes_required(lead_text),
-                    actual=texts.precedes_actual(gap, actual < 0),
+                    need=texts.precedes_required(lead_text),
+                    got=texts.precedes_actual(gap, actual < 0),
                     slack_days=days_text(bp - lead(ap)),
                     fix=ctx.fix_by(a.actor, latest),
                     object_fix=None if ctx.owner_of(a.actor) is not None
                     else ctx.fix_from(b.actor, lead(ap)))
             elif most is not None and most_back is not None and bp > most(ap):
-                max_text = texts.duration(rule.max_lead)
-                summary = texts.precedes_early(sides, gap=gap or texts.days(0),
+                max_text = texts.Dur(rule.max_lead)
+                summary = texts.precedes_early(sides, gap=gap or texts.Days(0),
                                                most=max_text, rule=ref)
                 earliest = most_back(bp)
                 finding = Finding(
                     rule_id, rule.kind, identity, summary, a_ref, b_ref, due=bp,
-                    required=texts.precedes_required(lead_text, max_text),
-                    actual=texts.precedes_actual(gap, False),
+                    need=texts.precedes_required(lead_text, max_text),
+                    got=texts.precedes_actual(gap, False),
                     slack_days=days_text(most(ap) - bp),
                     fix=ctx.fix_from(a.actor, earliest))
             else:

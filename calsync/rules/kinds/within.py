@@ -103,5 +103,5 @@ def _finding(rule_id: str, rule: WithinRule, ctx: Context, a: Item, b: Item | No
     identity = {"subject_uid": a.uid}
     return ctx.finish(rule_id, rule, Finding(
         rule_id, rule.kind, identity, summary, a_ref, b_ref, due=due,
-        required=texts.within_required(first, last, around), actual=texts.outside(gap),
+        need=texts.within_required(first, last, around), got=texts.outside(gap),
         slack_days=-abs(days_text(off)), fix=fix))

@@ -14,6 +14,7 @@ from calsync.i18n import catalogs
 from calsync.i18n.catalogs import DOMAINS, catalog_paths, translator
 from calsync.i18n.languages import LANGUAGES
 from calsync.i18n.maintain import check
+from tests.i18n.scan import all_domain_files
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -45,10 +46,13 @@ def test_every_domain_has_a_catalog_per_language() -> None:
 
 
 def _copy_repo_part(tmp_path: Path) -> tuple[Path, Path]:
-    """A code tree with one marked module and the real catalogs, to break on purpose."""
+    """A copy of the marked modules (every file a domain's mapping names) and the real
+    catalogs, to break on purpose."""
     root = tmp_path / "repo"
-    (root / "calsync" / "i18n").mkdir(parents=True)
-    shutil.copy(REPO / "calsync/i18n/formats.py", root / "calsync/i18n/formats.py")
+    for _, path in all_domain_files():
+        target = root / path.relative_to(REPO)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, target)
     base = tmp_path / "locale"
     shutil.copytree(catalogs.LOCALE_DIR, base, ignore=shutil.ignore_patterns("*.mo"))
     return root, base

@@ -20,6 +20,8 @@ from calsync.errors import CalsyncError
 __all__ = ["COMMANDS", "cli", "main"]
 
 COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("init", "Write a starter config.yaml and the built-in schedules/ into DIRECTORY "
+                     "(default: here)."),
     "check": ("check", "Validate the configuration and schedule files; exit 0 if fine, 2 if "
                        "not."),
     "db": ("db", "Manage the database schema."),
@@ -37,6 +39,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "alerts": ("alerts", "Misalignment alerts: list them, or work with one (ack, snooze, "
                          "wontfix, ...)."),
     "whatif": ("whatif", "What breaks if these changes happen? Writes nothing."),
+    "agenda": ("agenda", "Show upcoming deadlines, decisions and meetings with their "
+                         "misalignments."),
 }
 
 

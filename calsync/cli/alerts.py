@@ -22,7 +22,7 @@ from calsync.cli.common import (
 )
 from calsync.cli.evaluate import SEVERITY_STYLE
 from calsync.cli.listing import Column, format_option, print_json, print_listing
-from calsync.rules import texts
+from calsync.i18n.formats import format_day
 
 if TYPE_CHECKING:
     from calsync.alerts import silences, store
@@ -171,7 +171,7 @@ def show_command(runtime: Runtime, ref: str, fmt: str) -> None:
     console.print(alert.annotations.get("description", alert.summary), soft_wrap=True)
     due = alert.due_at.astimezone(ZoneInfo(runtime.config.timezone)).date() \
         if alert.due_at else None
-    details = [("due", texts.day(due) if due else None),
+    details = [("due", format_day(due, runtime.config.language) if due else None),
                ("owner", alert.labels.get("owner"))]
     details += [(k, alert.annotations.get(k)) for k in (
         "required", "actual", "subject_url", "object_url")]

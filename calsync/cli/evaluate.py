@@ -11,7 +11,8 @@ from rich.text import Text
 
 from calsync.cli.common import console, pass_runtime, require_schema
 from calsync.cli.listing import Column, format_option, print_json, print_listing
-from calsync.rules import texts
+from calsync.i18n.formats import format_day
+from calsync.i18n.languages import Language
 
 if TYPE_CHECKING:
     from calsync.rules.findings import Finding
@@ -28,7 +29,7 @@ FINDING_COLUMNS = (Column("rule"), Column("severity"), Column("due"),
 
 
 def print_findings(findings: list[Finding], title: str, tz: str = "UTC",
-                   history_before: date | None = None) -> None:
+                   history_before: date | None = None, language: Language = "en") -> None:
     """Findings as a table (records when narrow), soonest due first."""
     rows: list[list[str | Text]] = []
     for f in sorted(findings, key=lambda f: (f.due_at, f.rule_id)):
@@ -36,7 +37,7 @@ def print_findings(findings: list[Finding], title: str, tz: str = "UTC",
         past = history_before is not None and due < history_before
         rows.append([f.rule_id, Text("history" if past else f.severity,
                                      style="dim" if past else SEVERITY_STYLE.get(f.severity, "")),
-                     texts.day(due), Text(f.summary), Text(f.owner or "-"),
+                     format_day(due, language), Text(f.summary), Text(f.owner or "-"),
                      Text(f.fix.text if f.fix else "")])
     print_listing(title, FINDING_COLUMNS, rows, heading=3, show_lines=True)
 
@@ -85,7 +86,8 @@ def evaluate_command(runtime: Runtime, rules: tuple[str, ...], dry_run: bool, fm
     config = runtime.config
     today = runtime.clock.now().astimezone(ZoneInfo(config.timezone)).date()
     print_findings(shown, f"Findings ({len(shown)}) from {len(ran)} rules over {events} events",
-                   config.timezone, today if config.alerts.past_due == "history" else None)
+                   config.timezone, today if config.alerts.past_due == "history" else None,
+                   config.language)
     for warning in warnings:
         console.print(f"[yellow]![/] {warning}", soft_wrap=True)
     if summary is not None:

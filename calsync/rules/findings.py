@@ -22,12 +22,14 @@ from zoneinfo import ZoneInfo
 from calsync.config.organisations import Organisations
 from calsync.config.rulebase import RuleBase, SelectorRef, severity_rank
 from calsync.config.schema import Config
+from calsync.i18n.catalogs import translator
+from calsync.i18n.languages import LANGUAGES, Language
 from calsync.rules import texts
 from calsync.rules.timeline import Item, Shift, Timeline
 from calsync.rules.wallclock import DAY, wall_date, wall_of_date, wall_to_utc
 from calsync.selectors import Selector
 
-__all__ = ["Context", "EventRef", "Finding", "Fix", "days_text", "plural_days"]
+__all__ = ["Context", "EventRef", "Finding", "Fix", "days_text", "length_between"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,19 +44,30 @@ class EventRef:
     when: str
     url: str | None
     day: date
+    last: date
 
     @classmethod
     def of(cls, item: Item) -> EventRef:
         return cls(uid=item.uid, title=item.title, actor=item.actor, level=item.level,
-                   kind=item.kind, when=item.when(), url=item.url, day=item.day())
+                   kind=item.kind, when=item.when(), url=item.url, day=item.day(),
+                   last=wall_date(item.ed))
+
+    @property
+    def multi_day(self) -> bool:
+        return self.last != self.day
 
     def as_dict(self) -> dict[str, Any]:
         return {"uid": self.uid, "title": self.title, "actor": self.actor,
                 "level": self.level, "kind": self.kind, "when": self.when, "url": self.url}
 
-    def label(self) -> str:
-        """`Vindelns kommun: Co-financing decision (9 June 2026)`, the owner never twice."""
-        return f"{texts.with_owner(self.title, self.actor)} ({texts.when(self.day, self.when)})"
+    def name(self) -> str:
+        """`Vindelns kommun: Co-financing decision`: the label without its days."""
+        return texts.with_owner(self.title, self.actor)
+
+    def label(self) -> texts.Msg:
+        """`Vindelns kommun: Co-financing decision (9 June 2026)`, the owner never twice;
+        the days only (`21 June – 13 August 2027`): a clock time is no matter of alignment."""
+        return texts.label(self.name(), self.day, self.last)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +78,14 @@ class Fix:
     direction: str  # by | from | note (nobody calsync works for can move it)
     date: date
     meeting: EventRef | None
-    text: str
+    words: texts.Msg
     owner: str = ""
+    working_day: bool = False  # `date` is the working day before a non-working one
+    language: Language = "en"
+
+    @property
+    def text(self) -> str:
+        return self.words.render(self.language)
 
     def as_dict(self) -> dict[str, Any]:
         return {"direction": self.direction, "date": self.date.isoformat(),
@@ -79,13 +98,13 @@ class Finding:
     rule_id: str
     kind: str
     identity: dict[str, str]
-    summary: str
+    message: texts.Msg
     subject: EventRef
     object: EventRef | None
     due: int  # wall seconds
     severity: str = "warning"
-    required: str | None = None
-    actual: str | None = None
+    need: texts.Msg | None = None
+    got: texts.Msg | None = None
     slack_days: float | None = None
     fix: Fix | None = None
     object_fix: Fix | None = None  # what the object's owner could do instead
@@ -97,6 +116,32 @@ class Finding:
     due_day: date = date(1970, 1, 1)
     base_url: str = ""
     extra_labels: dict[str, str] = field(default_factory=dict)
+    language: Language = "en"  # of `summary`, `fix.text`, annotations (config.language)
+
+    @property
+    def summary(self) -> str:
+        return self.message.render(self.language)
+
+    @property
+    def required(self) -> str | None:
+        return self.need.render(self.language) if self.need is not None else None
+
+    @property
+    def actual(self) -> str | None:
+        return self.got.render(self.language) if self.got is not None else None
+
+    def words(self, language: Language) -> dict[str, str]:
+        """What people read, in `language`: summary, fix, description."""
+        t = translator(language, "findings")
+        out = {"summary": self.message.render(language)}
+        parts = [out["summary"]]
+        if self.fix is not None:
+            out["fix"] = self.fix.words.render(language)
+            parts.append(t.gettext(texts.FIX_LINE).format(fix=out["fix"]))
+        if self.rationale:
+            parts.append(t.gettext(texts.WHY_LINE).format(rationale=self.rationale))
+        out["description"] = "\n".join(parts)
+        return out
 
     def identity_labels(self) -> dict[str, str]:
         """The labels the alert's fingerprint is computed over (no dates, no severity)."""
@@ -114,15 +159,12 @@ class Finding:
         return out
 
     def description(self) -> str:
-        parts = [self.summary]
-        if self.fix is not None:
-            parts.append(f"Fix: {self.fix.text}.")
-        if self.rationale:
-            parts.append(f"Why: {self.rationale}")
-        return "\n".join(parts)
+        return self.words(self.language)["description"]
 
     def annotations(self) -> dict[str, str]:
-        """Alertmanager annotations: every value a string."""
+        """Alertmanager annotations: every value a string. The texts are in the config's
+        language; `summary_sv`, `description_en` and so on carry every language, so a
+        receiver, feed or page in the other language reads the same alert in its own."""
         out = {"summary": self.summary, "description": self.description(),
                "rule_title": self.rule_title, "rationale": self.rationale,
                "due_at": self.due_at.isoformat(), "subject_uid": self.subject.uid,
@@ -146,6 +188,9 @@ class Finding:
             out["slack_days"] = _num(self.slack_days)
         if self.fix is not None:
             out["fix"] = self.fix.text
+        for language in LANGUAGES:
+            for key, text in self.words(language).items():
+                out[f"{key}_{language}"] = text
         out.update(self.details)
         return {k: v for k, v in out.items() if v != ""}
 
@@ -168,10 +213,10 @@ def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
 
 
-def plural_days(n: float) -> str:
-    n = abs(n)
-    text = _num(n)
-    return f"{text} day" if text == "1" else f"{text} days"
+def length_between(first: int, second: int) -> texts.Length:
+    """How far apart two wall instants are, in words (`25 days`, `3 years and 2 months`)."""
+    return texts.Length(days_text(second - first), wall_date(min(first, second)),
+                        wall_date(max(first, second)))
 
 
 def days_text(seconds: int) -> float:
@@ -251,6 +296,8 @@ class Context:
 
     def fix_by(self, actor: str, latest: int, *, verb: str = "decide",
                earliest: int | None = None) -> Fix:
+        """`verb` is a key of the fix sentences in `texts` (decide, move, end, set,
+        successor)."""
         """At the latest on `latest`: and the owner's last meeting in time for it."""
         day = wall_date(latest)
         owner = self.owner_of(actor) or ""
@@ -264,14 +311,13 @@ class Context:
                             meeting.day() if meeting else None)
         return Fix("by", day, EventRef.of(meeting) if meeting else None, text, owner)
 
-    def fix_from(self, actor: str, earliest: int, *, verb: str = "move it",
-                 latest: int | None = None) -> Fix:
+    def fix_from(self, actor: str, earliest: int, *, latest: int | None = None) -> Fix:
         """At the earliest on `earliest`: and the owner's first meeting from then."""
         day = wall_date(earliest)
         owner = self.owner_of(actor) or ""
         meeting = self.meetings.first_between(owner, max(earliest, self.today), latest) \
             if owner else None
-        text = texts.fix_from(verb, day, meeting.title if meeting else None,
+        text = texts.fix_from(day, meeting.title if meeting else None,
                               meeting.day() if meeting else None)
         return Fix("from", day, EventRef.of(meeting) if meeting else None, text, owner)
 
@@ -289,6 +335,7 @@ class Context:
         finding.due_day = wall_date(finding.due)
         finding.extra_labels = dict(rule.labels)
         finding.base_url = self.base_url
+        finding.language = self.config.language
         address(finding, self.owners)
         return finding
 
@@ -304,12 +351,17 @@ def address(finding: Finding, owners: Organisations) -> None:
     if fix.owner:
         finding.owner = fix.owner
         finding.fix = Fix(fix.direction, fix.date, fix.meeting,
-                          texts.addressed(fix.owner, fix.text), fix.owner)
+                          texts.addressed(fix.owner, fix.words), fix.owner,
+                          language=finding.language)
         return
-    if not owners:
-        return  # nothing is known to be external: leave the fix as the rule wrote it
+    if not owners:  # nothing is known to be external: leave the fix as the rule wrote it
+        finding.fix = Fix(fix.direction, fix.date, fix.meeting, fix.words, fix.owner,
+                          fix.working_day, finding.language)
+        return
     actor = finding.subject.actor or (finding.object.actor if finding.object else "")
-    finding.fix = Fix("note", fix.date, None, texts.planning_note(actor, fix.date))
+    finding.fix = Fix("note", fix.date, None,
+                      texts.planning_note(actor, fix.direction, fix.date, fix.working_day),
+                      language=finding.language)
 
 
 def date_wall(d: date) -> int:

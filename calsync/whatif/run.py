@@ -21,6 +21,7 @@ from calsync.alerts.fingerprint import fingerprint
 from calsync.config.schema import Config
 from calsync.errors import NotFoundError
 from calsync.model import Event
+from calsync.rules import texts
 from calsync.rules.engine import evaluate, rules_touched, selectors_of
 from calsync.rules.findings import Finding
 from calsync.rules.timeline import Item, Timeline, item_from_event
@@ -141,8 +142,7 @@ def _range(config: Config, kept: list[Item], after: list[Event], base: Timeline,
     result: dict[str, Any] = {"uid": move.uid, "title": original.title, "from": None,
                               "to": None, "limit_days": SEARCH_DAYS}
     if anchor is None:
-        result["text"] = (f"no date within {SEARCH_DAYS} days of {move.to} keeps all rules "
-                          "satisfied")
+        result["text"] = texts.whatif_none(SEARCH_DAYS, move.to).render(config.language)
         return result
     first = last = anchor
     lowest, highest = move.to - timedelta(SEARCH_DAYS), move.to + timedelta(SEARCH_DAYS)
@@ -150,9 +150,9 @@ def _range(config: Config, kept: list[Item], after: list[Event], base: Timeline,
         first -= timedelta(1)
     while last < highest and ok(last + timedelta(1)):
         last += timedelta(1)
-    edge = " (as far as searched)" if first == lowest or last == highest else ""
     result.update({"from": first.isoformat(), "to": last.isoformat(),
-                   "text": f"any date from {first} to {last} keeps all rules satisfied{edge}"})
+                   "text": texts.whatif_range(first, last, first == lowest or last == highest)
+                   .render(config.language)})
     return result
 
 

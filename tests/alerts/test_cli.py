@@ -56,7 +56,7 @@ def run(*args: str) -> tuple[int, str]:
 def test_evaluate_prints_findings_and_opens_alerts(project: Path) -> None:
     code, out = run("evaluate")
     assert code == 0, out
-    assert "is 25 days after" in out and "15 May 2030" in out
+    assert "comes 25 days after" in out and "15 May 2030" in out
     assert "Alerts: 0 new" in out  # `calsync sync` already evaluated and opened it
     opened = json.loads(run("alerts", "--format", "json")[1])
     assert [a["labels"]["alertname"] for a in opened] == ["R1"]

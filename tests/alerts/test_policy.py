@@ -128,9 +128,10 @@ def test_the_fix_goes_to_the_organisation_that_can_move_with_its_last_meeting(
     assert late.fix is not None
     assert late.fix.text == ("Skellefteå kommun: decide by 14 May 2027; your last meeting "
                              "before then is Kommunfullmäktige on 26 April 2027")
-    assert late.summary == ("Skellefteå kommun: Medfinansiering Norrsken (1 June 2027) is 18 "
-                            "days after European Commission: ERDF call closes (14 May 2027); "
-                            "rule R1 requires it by then")
+    assert late.summary == ("Skellefteå kommun: Medfinansiering Norrsken (1 June 2027) comes 18 "
+                            "days after European Commission: ERDF call closes (14 May 2027), "
+                            "but it must come first (rule R1: co-financing decided before the call "
+                            "closes)")
 
 
 def test_when_only_the_other_side_can_move_the_fix_is_addressed_to_it(
@@ -146,8 +147,9 @@ def test_when_nobody_can_move_it_is_a_planning_note_never_move_it(project: Runti
     [f] = by_rule(evaluate(project))["R10"]
     assert f.subject.title == "Interreg call closes" and f.owner == ""
     assert f.fix is not None and f.fix.direction == "note"
-    assert f.fix.text == ("planning note: European Commission sets this date; the effective "
-                          "deadline is Friday 12 February 2027, plan to be ready by then")
+    assert f.fix.text == ("planning note: European Commission sets this date, a non-working "
+                          "day; the last working day before it is Friday 12 February 2027, so "
+                          "be ready by then")
     assert "move" not in f.fix.text and "owner" not in f.labels()
 
 

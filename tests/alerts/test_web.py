@@ -117,7 +117,7 @@ def test_alerts_feed_puts_firing_alerts_on_their_due_date(client: TestClient) ->
     assert response.headers["content-type"].startswith("text/calendar")
     [event] = Calendar.from_ical(response.content).walk("VEVENT")
     assert str(event["SUMMARY"]).startswith(  # which misalignment, not only the rule
-        "[critical] R1: Vindelns kommun: Co-financing decision (9 June 2027) is 25 days after")
+        "[critical] R1: Vindelns kommun: Co-financing decision (9 June 2027) comes 25 days after")
     assert event["DTSTART"].dt.isoformat() == "2027-05-15"
     assert "25 days after" in str(event["DESCRIPTION"])
     assert str(event["UID"]).startswith("alert-")

@@ -45,7 +45,8 @@ def test_every_domain_has_a_catalog_per_language() -> None:
 
 
 def _copy_repo_part(tmp_path: Path) -> tuple[Path, Path]:
-    """A code tree with one marked module and the real catalogs, to break on purpose."""
+    """A copy of the marked modules (every file a domain's mapping names) and the real
+    catalogs, to break on purpose."""
     root = tmp_path / "repo"
     for _domain, path in all_domain_files():  # every marked module, so none is "unused"
         target = root / path.relative_to(REPO)

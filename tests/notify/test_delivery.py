@@ -307,6 +307,35 @@ def test_email_over_smtp_with_a_retry(engine: Engine, smtp: tuple[Mailbox, int])
     assert message["To"] == "samordning@example.org"
     assert message["Message-ID"].startswith("<calsync-outbox-")
     body = message.get_payload(decode=True).decode()
-    assert "Vindelns kommun: Co-financing decision (9 June 2026) is 25 days after" in body
+    assert "Vindelns kommun: Co-financing decision (9 June 2026) comes 25 days after" in body
     assert "Fix: Vindelns kommun: decide by 15 May 2026" in body
     assert "Why: A decision after the call closes" in body
+
+
+def test_email_in_the_receivers_language(engine: Engine, smtp: tuple[Mailbox, int]) -> None:
+    """The install writes English; this receiver reads Swedish: subject, reason, the
+    finding, its fix and the labels of the mail, through the real SMTP server."""
+    box, port = smtp
+    config = load_config_text(RULES + f"""    mail:
+      type: email
+      to: [samordning@example.org]
+      from: calsync@example.org
+      host: 127.0.0.1
+      port: {port}
+      language: sv
+""")
+    assert config.language == "en"
+    seed(engine)
+    clock = FixedClock(NOW)
+    evaluate_and_update(engine=engine, config=config, clock=clock)
+    assert len(drain_outbox(engine=engine, config=config, clock=clock).sent) == 1
+    [message] = box.messages
+    assert message["Subject"] == "[calsync] 1 avvikelse aktiv (alertname=R1)"
+    body = message.get_payload(decode=True).decode().replace("\r\n", "\n")
+    assert body.startswith("Första aviseringen.\n\nAktiva:\n")
+    assert ("Vindelns kommun: Co-financing decision (9 juni 2026) kommer 25 dagar efter "
+            "Tillväxtverket") in body
+    assert "men den måste komma före (regel R1" in body
+    assert "Åtgärd: Vindelns kommun: besluta senast 15 maj 2026" in body
+    assert "Varför: A decision after the call closes" in body  # the rule's own words
+    assert "June" not in body and "Fix:" not in body

@@ -135,7 +135,7 @@ def test_an_actual_step_supersedes_the_expectation_and_is_checked_against_the_de
     late = [f for f in summary.evaluation.findings if f.identity["year"] == "2027"]
     assert [(f.severity, f.subject.title) for f in late] == [
         ("warning", "KF: Budget 2028 och plan 2029-2030")]
-    assert "is 10 days after 30 November 2027" in late[0].summary
+    assert "comes 10 days after the deadline of 30 November 2027" in late[0].summary
     # the expectation of the 2028 step is gone from listings, the rules and the feeds;
     # the statutory deadline stays, and so do the expectations of other years
     listed = titles(project)

@@ -112,7 +112,8 @@ def send_due(engine: Engine, config: Config, *, owner: str | None = None,
                               retriable=False)
         else:
             try:
-                status = send(receiver, row["payload"], row_id)
+                status = send(receiver, row["payload"], row_id,
+                              receiver.language or config.language)
             except SendError as exc:
                 error = exc
         with engine.begin() as conn:

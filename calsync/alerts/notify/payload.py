@@ -15,7 +15,11 @@ from typing import Any
 
 from calsync.alerts.store import Alert
 
-__all__ = ["ZERO_TIME", "alert_v4", "group_key", "rfc3339", "webhook_v4"]
+__all__ = ["LOCALISED", "ZERO_TIME", "alert_v4", "group_key", "in_language", "localised",
+           "rfc3339", "webhook_v4"]
+
+LOCALISED = ("summary", "description", "fix")
+"""Annotations a finding carries in every language as `summary_sv`, `summary_en`, ..."""
 
 ZERO_TIME = "0001-01-01T00:00:00Z"
 
@@ -74,3 +78,22 @@ def webhook_v4(*, receiver: str, key: str, group_labels: Mapping[str, str],
         "notification_reason": reason,
         "alerts": items,
     }
+
+
+def localised(annotations: Mapping[str, str], language: str) -> dict[str, str]:
+    """The annotations with `summary`, `description` and `fix` in `language` when the
+    alert carries that language (system alerts and older alerts carry one text)."""
+    out = dict(annotations)
+    for key in LOCALISED:
+        text = annotations.get(f"{key}_{language}")
+        if text:
+            out[key] = text
+    return out
+
+
+def in_language(payload: Mapping[str, Any], language: str) -> dict[str, Any]:
+    """A webhook payload whose alerts (and common annotations) read in `language`."""
+    alerts = [{**a, "annotations": localised(a["annotations"], language)}
+              for a in payload.get("alerts", [])]
+    return {**payload, "alerts": alerts,
+            "commonAnnotations": localised(payload.get("commonAnnotations", {}), language)}

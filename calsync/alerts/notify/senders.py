@@ -14,7 +14,10 @@ from typing import Any
 
 import httpx
 
+from calsync.alerts.notify.payload import in_language, localised
 from calsync.config.notify import DigestReceiver, EmailReceiver, WebhookReceiver
+from calsync.i18n.catalogs import N_, translator
+from calsync.i18n.languages import Language
 
 __all__ = ["SendError", "prepared_email", "render_email", "send", "send_email",
            "send_webhook"]
@@ -38,38 +41,59 @@ def send_webhook(receiver: WebhookReceiver, payload: dict[str, Any]) -> int:
     if 200 <= response.status_code < 300:
         return response.status_code
     retriable = response.status_code in (408, 425, 429) or response.status_code >= 500
-    raise SendError(f"HTTP {response.status_code}: {response.text[:200]}",
+    raise SendError(f"HTTP {response.status_code}: {response.text[:200]}",  # i18n: not text (admin)
                     retriable=retriable, status=response.status_code)
 
 
-def render_email(receiver: EmailReceiver, payload: dict[str, Any], message_id: str
-                 ) -> EmailMessage:
-    """A plain-text mail: one paragraph per alert (summary, fix, why, link)."""
+_REASONS = {
+    "first notification": N_("First notification."),  # i18n: not text (a reason token)
+    "new alerts added": N_("New alerts added."),  # i18n: not text (a reason token)
+    "all alerts resolved": N_("All alerts resolved."),  # i18n: not text (a reason token)
+    "some alerts resolved": N_("Some alerts resolved."),  # i18n: not text (a reason token)
+    "repeat interval elapsed":  # i18n: not text (a reason token)
+        N_("Still firing (repeat interval elapsed)."),
+}
+
+
+def render_email(receiver: EmailReceiver, payload: dict[str, Any], message_id: str,
+                 language: Language = "en") -> EmailMessage:
+    """A plain-text mail in the receiver's language: one paragraph per alert (summary,
+    fix, why, link); the alerts carry their texts in every language."""
+    t = translator(language, "findings")
     alerts = payload.get("alerts", [])
     firing = [a for a in alerts if a["status"] == "firing"]
     resolved = [a for a in alerts if a["status"] == "resolved"]
     group = ", ".join(f"{k}={v}" for k, v in payload.get("groupLabels", {}).items())
-    subject = (f"[calsync] {len(firing)} misalignment{'s' if len(firing) != 1 else ''} "
-               f"firing" if firing else f"[calsync] {len(resolved)} resolved")
+    if firing:
+        subject = t.ngettext("[calsync] {count} misalignment firing",
+                             "[calsync] {count} misalignments firing",
+                             len(firing)).format(count=len(firing))
+    else:
+        subject = t.ngettext("[calsync] {count} resolved", "[calsync] {count} resolved",
+                             len(resolved)).format(count=len(resolved))
     if group:
         subject += f" ({group})"
-    lines = [f"{payload.get('notification_reason', '').capitalize()}.", ""]
-    for title, items in (("Firing", firing), ("Resolved", resolved)):
+    reason = payload.get("notification_reason", "")
+    lines = [t.gettext(_REASONS[reason]) if reason in _REASONS else reason, ""]
+    for title, items in ((t.gettext("Firing:"), firing), (t.gettext("Resolved:"), resolved)):
         if not items:
             continue
-        lines.append(f"{title}:")
+        lines.append(title)
         for item in items:
-            ann, labels = item["annotations"], item["labels"]
+            ann, labels = localised(item["annotations"], language), item["labels"]
             lines.append(f"- [{labels.get('severity', '')}] {labels.get('alertname', '')}: "
                          f"{ann.get('summary', '')}")
             if item["status"] == "firing" and ann.get("fix"):
-                lines.append(f"  Fix: {ann['fix']}")
+                lines.append("  " + t.gettext("Fix: {fix}").format(fix=ann["fix"]))
             if ann.get("rationale"):
-                lines.append(f"  Why: {ann['rationale']}")
+                lines.append("  " + t.gettext("Why: {rationale}").format(
+                    rationale=ann["rationale"]))
             lines.append(f"  {item['generatorURL']}")
         lines.append("")
     if payload.get("truncatedAlerts"):
-        lines.append(f"({payload['truncatedAlerts']} more not shown)")
+        more = int(payload["truncatedAlerts"])
+        lines.append(t.ngettext("({count} more not shown)", "({count} more not shown)",
+                                more).format(count=more))
     message = EmailMessage()
     message["Subject"] = _one_line(subject)
     message["From"] = receiver.from_
@@ -86,11 +110,13 @@ def _one_line(value: str) -> str:
     return " ".join(str(value).split())
 
 
-def send_email(receiver: EmailReceiver, payload: dict[str, Any], message_id: str) -> int:
+def send_email(receiver: EmailReceiver, payload: dict[str, Any], message_id: str,
+               language: Language = "en") -> int:
     try:
-        message = render_email(receiver, payload, message_id)
+        message = render_email(receiver, payload, message_id, language)
     except (ValueError, TypeError) as exc:  # a payload no mail can carry: do not retry
-        raise SendError(f"the mail could not be written ({exc})", retriable=False) from exc
+        problem = f"the mail could not be written ({exc})"  # i18n: not text (admin)
+        raise SendError(problem, retriable=False) from exc
     return _smtp_send(receiver, message)
 
 
@@ -126,11 +152,11 @@ def _smtp_send(receiver: EmailReceiver | DigestReceiver, message: EmailMessage) 
                 smtp.login(receiver.username, receiver.password or "")
             smtp.send_message(message)
     except smtplib.SMTPResponseException as exc:
-        raise SendError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}",
+        raise SendError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}",  # i18n: not text (admin)
                         retriable=400 <= exc.smtp_code < 500, status=exc.smtp_code) from exc
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _ in exc.recipients.values()]
-        raise SendError(f"recipients refused: {exc.recipients}",
+        raise SendError(f"recipients refused: {exc.recipients}",  # i18n: not text (admin)
                         retriable=all(400 <= c < 500 for c in codes)) from exc
     except (OSError, smtplib.SMTPException) as exc:
         raise SendError(f"{exc.__class__.__name__}: {exc}", retriable=True) from exc
@@ -138,15 +164,19 @@ def _smtp_send(receiver: EmailReceiver | DigestReceiver, message: EmailMessage) 
 
 
 def send(receiver: WebhookReceiver | EmailReceiver | DigestReceiver, payload: dict[str, Any],
-         outbox_id: int) -> int:
+         outbox_id: int, language: Language = "en") -> int:
+    """Deliver `payload` in `language` (the receiver's, else the config's); a digest was
+    written in its subscription's language when it was queued."""
     message_id = f"<calsync-outbox-{outbox_id}@calsync>"
     if isinstance(receiver, WebhookReceiver):
-        return send_webhook(receiver, payload)
+        return send_webhook(receiver, in_language(payload, language))
     if isinstance(receiver, DigestReceiver):
         try:
             message = prepared_email(receiver, payload, message_id)
         except (KeyError, ValueError, TypeError) as exc:
-            raise SendError(f"the digest could not be written ({exc})",
-                            retriable=False) from exc
+            problem = f"the digest could not be written ({exc})"  # i18n: not text (admin)
+            raise SendError(problem, retriable=False) from exc
         return _smtp_send(receiver, message)
-    return send_email(receiver, payload, message_id)
+    return send_email(receiver, payload, message_id, language)
+
+

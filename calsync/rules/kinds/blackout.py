@@ -13,14 +13,14 @@ remain outside them (a consultation spanning July).
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 from typing import NamedTuple
 
 from calsync.config.rulebase import MonthDay
 from calsync.config.rules import BlackoutRule, WindowSpec
 from calsync.rules import texts
-from calsync.rules.findings import Context, EventRef, Finding, Fix, days_text, plural_days
+from calsync.rules.findings import Context, EventRef, Finding, Fix, days_text
 from calsync.rules.timeline import Item, Shift, key_fn, tuple_key
 from calsync.rules.wallclock import DAY, wall_date, wall_of_date
 from calsync.workdays import holiday_names, is_working_day
@@ -33,16 +33,17 @@ class Window(NamedTuple):
 
     start: int
     end: int  # exclusive
-    label: str
+    label: texts.Value
     item: Item | None = None
-    suffix: str = ""
+    before: texts.Dur | None = None  # widened by
+    after: texts.Dur | None = None
+    non_working: bool = False
 
-    def text(self) -> str:
+    def text(self) -> texts.Value:
         if self.item is None:
             return self.label
-        shown = self.label or (f"{self.item.title} "
-                               f"({texts.when(self.item.day(), self.item.when())})")
-        return f"{shown}{self.suffix}"
+        shown = self.label or EventRef.of(self.item).label()
+        return texts.blackout_window(shown, self.before, self.after)
 
 
 class Merged(NamedTuple):
@@ -50,8 +51,14 @@ class Merged(NamedTuple):
     end: int
     parts: list[Window]
 
-    def labels(self) -> list[str]:
-        return [w.text() for w in self.parts[:4]]
+    def labels(self, start: int | None = None, end: int | None = None) -> list[texts.Value]:
+        """The first windows of the interval; with `start`/`end`, those touching them."""
+        parts = [w for w in self.parts if start is None or end is None
+                 or (w.start < end and w.end > start)] or self.parts
+        return [w.text() for w in parts[:4]]
+
+    def non_working(self) -> bool:
+        return all(w.non_working for w in self.parts)
 
 
 class Windows:
@@ -148,15 +155,15 @@ def _spec_windows(spec: WindowSpec, ctx: Context, a_items: list[Item]
         before = Shift.of(spec.before, -1)
         after = Shift.of(spec.after)
         key = tuple_key([key_fn(k) for k in spec.match]) if spec.match else None
-        widen = "".join(
-            f" {sign}{texts.duration(d)}" for sign, d in (("−", spec.before), ("+", spec.after))
-            if d is not None)
+        widen_before = texts.Dur(spec.before) if spec.before is not None else None
+        widen_after = texts.Dur(spec.after) if spec.after is not None else None
         for w in ctx.select(spec.selector):
             k = key(w) if key is not None else None
             if key is not None and k is None:
                 continue
             end = w.e if w.e > w.s else w.s + (DAY if w.all_day else 1)
-            out.setdefault(k, []).append(Window(before(w.s), after(end), spec.name, w, widen))
+            out.setdefault(k, []).append(Window(before(w.s), after(end), spec.name, w,
+                                                widen_before, widen_after))
         return out
     years = list(_years(a_items))
     if spec.yearly is not None:
@@ -167,8 +174,7 @@ def _spec_windows(spec: WindowSpec, ctx: Context, a_items: list[Item]
         for year in years:
             opens = _day_of(year, first)
             closes = _day_of(year + (1 if last < first else 0), last)
-            shown = f"{texts.day(opens)} – {texts.day(closes)}"
-            label = f"{spec.name} ({shown})" if spec.name else shown
+            label = texts.yearly_window(spec.name, opens, closes)
             out.setdefault(None, []).append(
                 Window(wall_of_date(opens), wall_of_date(closes) + DAY, label))
         return out
@@ -178,10 +184,11 @@ def _spec_windows(spec: WindowSpec, ctx: Context, a_items: list[Item]
         day = date(year, 1, 1)
         while day.year == year:
             if not is_working_day(day, country):
-                name = names.get(day) or day.strftime("%A")
-                label = f"{spec.name + ': ' if spec.name else ''}{texts.day(day)} ({name})"
+                label = texts.non_working_day(day, names.get(day))
+                if spec.name:
+                    label = texts.named(spec.name, label)
                 out.setdefault(None, []).append(
-                    Window(wall_of_date(day), wall_of_date(day) + DAY, label))
+                    Window(wall_of_date(day), wall_of_date(day) + DAY, label, non_working=True))
             day += timedelta(days=1)
     return out
 
@@ -242,24 +249,29 @@ def _touching(rule_id: str, rule: BlackoutRule, ctx: Context, a: Item, hits: lis
               qs: int, qe: int) -> Finding:
     a_ref = EventRef.of(a)
     overlap = sum(min(qe, w.end) - max(qs, w.start) for w in hits)
-    labels = list(dict.fromkeys(label for w in hits for label in w.labels()))
-    shown = "; ".join(labels[:3]) + (f" and {len(labels) - 3} more" if len(labels) > 3 else "")
-    what = {"start": "starts", "end": "ends", "span": "falls"}[rule.point]
-    summary = f"{a_ref.label()} {what} in a blackout window of rule {rule_id}: {shown}"
+    labels = _distinct(label for w in hits for label in w.labels(qs, qe))
+    non_working = all(w.non_working() for w in hits)
+    summary = texts.blackout_in(subject=a_ref.label(), point=rule.point,
+                                multi_day=a_ref.multi_day, windows=texts.shown_list(labels),
+                                non_working=non_working,
+                                rule=texts.rule_ref(rule_id, rule.title))
     first = min(w.start for w in hits)
     last = max(w.end for w in hits)
     latest = first - DAY if a.all_day or first % DAY == 0 else first - 1
-    fix = ctx.fix_by(a.actor, latest - latest % DAY, verb="hold it")
+    fix = ctx.fix_by(a.actor, latest - latest % DAY,
+                     verb="end" if rule.point == "span" and a_ref.multi_day else "move")
+    if non_working:
+        fix = Fix(fix.direction, fix.date, fix.meeting, fix.words, fix.owner, working_day=True)
     if latest < ctx.today and ctx.owner_of(a.actor) is not None:  # someone can move it
-        fix = ctx.fix_from(a.actor, last, verb="move it")
+        fix = ctx.fix_from(a.actor, last)
     elif rule.point == "span":
         fix = Fix(fix.direction, fix.date, fix.meeting,
-                  f"{fix.text}, or from {texts.day(wall_date(last))} on", fix.owner)
+                  texts.fix_span(fix.words, wall_date(last)), fix.owner)
     return ctx.finish(rule_id, rule, Finding(
         rule_id, rule.kind, {"subject_uid": a.uid}, summary, a_ref, None, due=a.sd,
-        required="outside blackout windows",
-        actual=f"{plural_days(days_text(overlap))} inside", slack_days=-days_text(overlap),
-        fix=fix, details={"windows": "; ".join(labels)}))
+        need=texts.BLACKOUT_REQUIRED, got=texts.inside(days_text(overlap)),
+        slack_days=-days_text(overlap), fix=fix,
+        details={"windows": _all(labels, ctx)}))
 
 
 def _effective(rule_id: str, rule: BlackoutRule, ctx: Context, a: Item,
@@ -272,19 +284,31 @@ def _effective(rule_id: str, rule: BlackoutRule, ctx: Context, a: Item,
     a_ref = EventRef.of(a)
     reach = calendar.reach(a.sd, need)
     blocked = [label for ws in sets for w in ws.touching(a.sd, a.ed + DAY)
-               for label in w.labels()]
-    labels = list(dict.fromkeys(blocked))
-    shown = "; ".join(labels[:3]) + (f" and {len(labels) - 3} more" if len(labels) > 3 else "")
-    summary = (f"{a_ref.label()} has only {effective} of {total} working days outside "
-               f"blackouts ({shown or 'none'}); rule {rule_id} requires at least {need}")
+               for label in w.labels(a.sd, a.ed + DAY)]
+    labels = _distinct(blocked)
+    summary = texts.blackout_effective(subject=a_ref.label(), effective=effective,
+                                       total=total, windows=texts.shown_list(labels),
+                                       need=need, rule=texts.rule_ref(rule_id, rule.title))
     day = wall_date(reach) if reach is not None else wall_date(a.ed)
-    fix = Fix("by", day, None, f"extend it to {texts.day(day)} ({need} effective working "
-                               "days) or move it clear of the blackout",
+    fix = Fix("by", day, None, texts.blackout_fix_extend(day, need),
               ctx.owner_of(a.actor) or "")
     return ctx.finish(rule_id, rule, Finding(
         rule_id, rule.kind, {"subject_uid": a.uid}, summary, a_ref, None, due=a.sd,
-        required=f"≥ {need} working days outside blackouts",
-        actual=f"{effective} of {total} working days", slack_days=float(effective - need),
-        fix=fix, details={"windows": "; ".join(labels),
+        need=texts.blackout_required_effective(need),
+        got=texts.working_days(effective, total), slack_days=float(effective - need),
+        fix=fix, details={"windows": _all(labels, ctx),
                           "effective_working_days": str(effective),
                           "working_days": str(total)}))
+
+
+def _distinct(labels: Iterable[texts.Value]) -> list[texts.Value]:
+    """Each window once (as the English text says it), in order."""
+    seen: dict[str, texts.Value] = {}
+    for value in labels:
+        seen.setdefault(texts.render(value, "en"), value)
+    return list(seen.values())
+
+
+def _all(labels: list[texts.Value], ctx: Context) -> str:
+    """Every window, in the config's language (the `windows` annotation)."""
+    return texts.Listed(tuple(labels), limit=len(labels)).render(ctx.config.language)

@@ -10,23 +10,13 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterator
 
-from dateutil.relativedelta import relativedelta
-
 from calsync.config.rules import CoverageRule
 from calsync.rules import texts
-from calsync.rules.findings import Context, EventRef, Finding, days_text
+from calsync.rules.findings import Context, EventRef, Finding, days_text, length_between
 from calsync.rules.timeline import Item, Shift, key_fn, tuple_key
 from calsync.rules.wallclock import DAY, wall_date, wall_of_date
 
-__all__ = ["evaluate", "humanise"]
-
-
-def humanise(start: int, end: int) -> str:
-    """`4 years`, `1 year 2 months`, `25 days` between two wall instants."""
-    delta = relativedelta(wall_date(end), wall_date(start))
-    parts = [(delta.years, "year"), (delta.months, "month"), (delta.days, "day")]
-    text = " ".join(f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in parts if n)
-    return text or "less than a day"
+__all__ = ["evaluate"]
 
 
 def evaluate(rule_id: str, rule: CoverageRule, ctx: Context) -> Iterator[Finding]:
@@ -108,34 +98,45 @@ def _gaps(rule_id: str, rule: CoverageRule, ctx: Context, union: _Union, start: 
             cursor, before = e0, last
     if cursor < end:
         gaps.append((cursor, end, before, None))
-    span_text = (f"{span.title} ({texts.when(span.day(), span.when())})" if span is not None
-                 else f"{texts.day(wall_date(start))} – {texts.day(wall_date(end - DAY))}")
+    span_ref = EventRef.of(span) if span is not None else None
+    span_text: texts.Value = span_ref.label() if span_ref is not None \
+        else texts.Range(wall_date(start), wall_date(end - DAY))
+    allowed_text = texts.Dur(rule.max_gap) if rule.max_gap else None
+    ref = texts.rule_ref(rule_id, rule.title)
     for g0, g1, prev, nxt in gaps:
         if g1 <= allowed(g0):
             continue
         position = ("start" if g0 == start else f"after {prev.uid}" if prev is not None
                     else "start")
         subject = prev or nxt or span
-        gap_text = (f"{texts.day(wall_date(g0))} – {texts.day(wall_date(g1 - 1))} "
-                    f"({humanise(g0, g1)})")
+        uncovered = texts.Range(wall_date(g0), wall_date(g1 - 1))
+        gap = length_between(g0, g1)
         who = f"{', '.join(pk)}: " if pk else ""
         if g1 == end and prev is not None:
-            summary = (f"{who}{texts.with_owner(prev.title, prev.actor)} runs out "
-                       f"{humanise(g0, g1)} before {span_text} ends; uncovered {gap_text}")
+            summary = texts.coverage_runs_out(
+                who=who, last=EventRef.of(prev).label(), gap=gap, span=span_text,
+                uncovered=uncovered, allowed=allowed_text, rule=ref)
         else:
-            summary = f"{who}nothing covers {span_text}: gap {gap_text}"
-        allowed_text = texts.duration(rule.max_gap) if rule.max_gap else "no gap"
-        summary += f"; rule {rule_id} allows {allowed_text}"
-        identity = {"span": span.uid if span is not None else span_text,
+            summary = texts.coverage_gap(who=who, span=span_text, uncovered=uncovered,
+                                         gap=gap, allowed=allowed_text, rule=ref)
+        identity = {"span": span.uid if span is not None else _identity_text(start, end),
                     "partition": "|".join(pk), "position": position}
         actor = subject.actor if subject is not None else ""
         subject_ref = EventRef.of(subject) if subject is not None else EventRef(
-            uid="", title=span_text, actor="", level="", kind="", when=span_text, url=None,
-            day=wall_date(start))
+            uid="", title=_identity_text(start, end), actor="", level="", kind="",
+            when=_identity_text(start, end), url=None,
+            day=wall_date(start), last=wall_date(end - DAY))
         yield ctx.finish(rule_id, rule, Finding(
             rule_id, rule.kind, identity, summary, subject_ref,
-            EventRef.of(span) if span is not None and span is not subject else None,
-            due=g0, required=f"gap ≤ {allowed_text}",
-            actual=f"gap {humanise(g0, g1)}", slack_days=-days_text(g1 - allowed(g0)),
-            fix=ctx.fix_by(actor, g0 - DAY, verb="adopt a successor in force from "
-                                                  f"{texts.day(wall_date(g0))}, i.e. decide")))
+            span_ref if span is not None and span is not subject else None,
+            due=g0, need=texts.coverage_required(allowed_text),
+            got=texts.coverage_actual(gap), slack_days=-days_text(g1 - allowed(g0)),
+            fix=ctx.fix_by(actor, g0 - DAY, verb="successor")))
+
+
+def _identity_text(start: int, end: int) -> str:
+    """The span's part of a fixed-dates rule's identity: as it always was (an alert keeps
+    its fingerprint when the wording changes)."""
+    first, last = wall_date(start), wall_date(end - DAY)
+    return (f"{first.day} {first.strftime('%B')} {first.year} – "
+            f"{last.day} {last.strftime('%B')} {last.year}")

@@ -21,9 +21,9 @@ from datetime import date
 from calsync.config.rulebase import MonthDay
 from calsync.config.rules import DeadlineRule
 from calsync.rules import texts
-from calsync.rules.findings import Context, EventRef, Finding, days_text, plural_days
+from calsync.rules.findings import Context, EventRef, Finding, days_text, length_between
 from calsync.rules.timeline import Item, Shift, key_fn, tuple_key
-from calsync.rules.wallclock import wall_of_date
+from calsync.rules.wallclock import wall_date, wall_of_date
 from calsync.steps import ACTUAL, DEADLINE, step_role
 from calsync.workdays import next_working_day
 
@@ -44,14 +44,14 @@ def evaluate(rule_id: str, rule: DeadlineRule, ctx: Context) -> Iterator[Finding
     variants = [({i.idx for i in ctx.timeline.select(v.when)}, v) for v in rule.variants]
     years = ({i.year() for i in ctx.select(rule.in_years_of)}
              if rule.in_years_of is not None else None)
-    anchors: dict[tuple[int, tuple[str, ...]], Item] = {}
+    anchors: dict[tuple[int, tuple[str, ...]], list[Item]] = {}
     anchor_key = tuple_key([key_fn(k) for k in rule.not_before.match]) \
         if rule.not_before is not None else tuple_key([])
     if rule.not_before is not None:
         for found in ctx.select(rule.not_before.selector):
             k = anchor_key(found)
             if k is not None:
-                anchors.setdefault((found.year(), k), found)
+                anchors.setdefault((found.year(), k), []).append(found)
     groups: dict[tuple[tuple[str, ...], int], list[tuple[Item, date]]] = {}
     for a in ctx.select(rule.a):
         pk = part(a)
@@ -91,7 +91,7 @@ def evaluate(rule_id: str, rule: DeadlineRule, ctx: Context) -> Iterator[Finding
         members = actual
         anchor: Item | None = None
         if rule.not_before is not None:
-            anchor = next((anchors[(year, k)] for m, _ in members[:1]
+            anchor = next((_anchor(ctx, anchors[(year, k)], m) for m, _ in members[:1]
                            if (k := anchor_key(m)) is not None and (year, k) in anchors),
                           None)
         floor = anchor.point(rule.not_before.anchor, True) if anchor is not None and \
@@ -104,6 +104,15 @@ def evaluate(rule_id: str, rule: DeadlineRule, ctx: Context) -> Iterator[Finding
         count += 1
         if count >= ctx.cap(rule):
             return
+
+
+def _anchor(ctx: Context, found: list[Item], member: Item) -> Item:
+    """The anchor a step is measured from: its own organisation's when there is one (the
+    municipality's newly elected council, not the region's), else the earliest; the same
+    one whatever order the events were stored in."""
+    owner = ctx.owner_of(member.actor)
+    own = [i for i in found if owner is not None and ctx.owner_of(i.actor) == owner]
+    return min(own or found, key=lambda i: (i.s, i.uid))
 
 
 def _gap(rule_id: str, rule: DeadlineRule, ctx: Context, members: list[tuple[Item, date]],
@@ -125,8 +134,8 @@ def _gap(rule_id: str, rule: DeadlineRule, ctx: Context, members: list[tuple[Ite
     finding = ctx.finish(rule_id, rule, Finding(
         rule_id, rule.kind, {"partition": "|".join(pk), "year": str(year)},
         texts.info_gap(owner, what, deadline), EventRef.of(subject), None, due=due,
-        required=f"by {deadline}", actual="no date known",
-        fix=ctx.fix_by(subject.actor, due, verb="set the date"),
+        need=texts.deadline_required(deadline, None), got=texts.NO_DATE_KNOWN,
+        fix=ctx.fix_by(subject.actor, due, verb="set"),
         details={"deadline": deadline.isoformat(), "year": str(year),
                  "information_gap": "true"}))
     finding.severity = "info"  # the lowest, whatever the rule's severity or escalation
@@ -139,24 +148,23 @@ def _finding(rule_id: str, rule: DeadlineRule, ctx: Context, a: Item, deadline: 
     a_ref = EventRef.of(a)
     due = wall_of_date(deadline)
     slack = due - a.sd
-    what = rule.title or "the deadline"
+    ref = texts.rule_ref(rule_id, rule.title)
+    earliest = None
     if floor is not None and a.sd < floor and anchor is not None:
-        summary = (f"{a_ref.label()} is before {anchor.title} "
-                   f"({texts.when(anchor.day(), anchor.when())}); in {year} "
-                   f"rule {rule_id} requires it between {texts.day(anchor.day())} and "
-                   f"{texts.day(deadline)} "
-                   f"({what}), and no such event is scheduled")
+        earliest = wall_date(floor)
+        summary = texts.deadline_before_anchor(
+            subject=a_ref.label(), anchor=EventRef.of(anchor).label(), year=year,
+            first=earliest, last=deadline, rule=ref)
         slack = a.sd - floor
     else:
-        summary = (f"{a_ref.label()} is {plural_days(days_text(-slack))} after "
-                   f"{texts.day(deadline)}; "
-                   f"rule {rule_id} requires it by then ({what})")
+        summary = texts.deadline_late(subject=a_ref.label(), gap=length_between(due, a.sd),
+                                      deadline=deadline, rule=ref)
     fix = ctx.fix_by(a.actor, due, earliest=floor)
     identity = {"partition": "|".join(pk), "year": str(year)}
     return ctx.finish(rule_id, rule, Finding(
         rule_id, rule.kind, identity, summary, a_ref,
         EventRef.of(anchor) if anchor is not None else None, due=due,
-        required=f"by {deadline}" + (f", on or after {anchor.day()}" if anchor else ""),
-        actual=a.when(), slack_days=days_text(slack), fix=fix,
-        details={"deadline": deadline.isoformat(), "year": str(year)}))
-
+        need=texts.deadline_required(deadline, earliest),
+        got=texts.msg("{days}", days=texts.Range(a_ref.day, a_ref.last)),
+        slack_days=days_text(slack),
+        fix=fix, details={"deadline": deadline.isoformat(), "year": str(year)}))

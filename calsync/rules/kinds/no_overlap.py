@@ -12,8 +12,9 @@ from collections.abc import Iterator
 
 from calsync.config.rules import NoOverlapRule
 from calsync.rules import texts
-from calsync.rules.findings import Context, EventRef, Finding, days_text, plural_days
+from calsync.rules.findings import Context, EventRef, Finding, days_text, length_between
 from calsync.rules.timeline import Item, Shift, key_fn, tuple_key
+from calsync.rules.wallclock import DAY, wall_date
 
 __all__ = ["evaluate"]
 
@@ -67,16 +68,19 @@ def _finding(rule_id: str, rule: NoOverlapRule, ctx: Context, first: Item, later
              reach: int) -> Finding:
     first_ref, later_ref = EventRef.of(first), EventRef.of(later)
     overlap = reach - later.s
-    clash = later.s < (first.e if first.e > first.s else first.s + 1)
-    sep_text = texts.duration(rule.min_separation)
-    how = "clashes with" if clash else f"is less than {sep_text} after"
-    summary = (f"{later_ref.label()} {how} {first_ref.label()}; rule {rule_id} requires "
-               + ("them not to overlap" if not rule.min_separation
-                  else f"at least {sep_text} between them"))
+    first_end = first.e if first.e > first.s else first.s + 1
+    clash = later.s < first_end
+    sep_text = texts.Dur(rule.min_separation) if rule.min_separation else None
+    apart = later.s - first_end
+    gap = None if clash or (apart < DAY and wall_date(later.s) == wall_date(first_end)) \
+        else length_between(first_end, later.s)
+    summary = texts.no_overlap(later=later_ref.label(), first=first_ref.label(), clash=clash,
+                               gap=gap, separation=sep_text or texts.Dur(None),
+                               rule=texts.rule_ref(rule_id, rule.title))
     uids = sorted((first.uid, later.uid))
     return ctx.finish(rule_id, rule, Finding(
         rule_id, rule.kind, {"events": " ".join(uids)}, summary, later_ref, first_ref,
-        due=later.s, required=f"separation ≥ {sep_text}",
-        actual=f"{plural_days(days_text(overlap))} too close",
+        due=later.s, need=texts.no_overlap_required(sep_text),
+        got=texts.no_overlap_actual(clash, gap),
         slack_days=-days_text(overlap),
-        fix=ctx.fix_from(later.actor, reach, verb="move it")))
+        fix=ctx.fix_from(later.actor, reach)))

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from calsync.config.rules import WithinRule
 from calsync.rules import texts
-from calsync.rules.findings import Context, EventRef, Finding, days_text, plural_days
+from calsync.rules.findings import Context, EventRef, Finding, days_text, length_between
 from calsync.rules.kinds.pairing import pairs
 from calsync.rules.timeline import Item, Shift
 from calsync.rules.wallclock import DAY, wall_date, wall_of_date
@@ -38,17 +38,14 @@ def _inside(a: Item, point: str, lo: int, hi: int, day: bool) -> tuple[bool, int
 
 def evaluate(rule_id: str, rule: WithinRule, ctx: Context) -> Iterator[Finding]:
     count = 0
-    what = {"start": "start", "end": "end", "span": "whole span"}[rule.point]
     if rule.window is not None:
         lo = wall_of_date(rule.window.from_) if rule.window.from_ else -_INF
         hi = wall_of_date(rule.window.to) if rule.window.to else _INF
-        text = (f"{texts.day(rule.window.from_) if rule.window.from_ else '…'} – "
-                f"{texts.day(rule.window.to) if rule.window.to else '…'}")
         for a in ctx.select(rule.a):
             ok, off = _inside(a, rule.point, lo, hi, True)
             if ok:
                 continue
-            yield _finding(rule_id, rule, ctx, a, None, lo, hi, off, text, what)
+            yield _finding(rule_id, rule, ctx, a, None, lo, hi, off)
             count += 1
             if count >= ctx.cap(rule):
                 return
@@ -77,37 +74,35 @@ def evaluate(rule_id: str, rule: WithinRule, ctx: Context) -> Iterator[Finding]:
         if best is None:
             continue
         _, b, lo, hi, off = best
-        parts = []
-        if rel.from_ is not None:
-            parts.append(f"from {texts.duration(rel.from_)}")
-        if rel.to_anchor is not None:
-            parts.append(f"to its {rel.to_anchor}")
-        elif rel.to is not None:
-            parts.append(f"to {texts.duration(rel.to)}")
-        text = f"{' '.join(parts)} around the {rel.anchor} of {b.title}".strip()
-        yield _finding(rule_id, rule, ctx, a, b, lo, hi, off, text, what)
+        yield _finding(rule_id, rule, ctx, a, b, lo, hi, off)
         count += 1
         if count >= ctx.cap(rule):
             return
 
 
 def _finding(rule_id: str, rule: WithinRule, ctx: Context, a: Item, b: Item | None,
-             lo: int, hi: int, off: int, text: str, what: str) -> Finding:
+             lo: int, hi: int, off: int) -> Finding:
     a_ref = EventRef.of(a)
     b_ref = EventRef.of(b) if b is not None else None
-    if off > 0:
-        edge = wall_date(hi)
-        how = f"{plural_days(days_text(off))} after the window closes ({texts.day(edge)})"
-        fix = ctx.fix_by(a.actor, hi, earliest=lo if lo > -_INF else None)
+    late = off > 0
+    if late:
+        edge = hi
+        fix = ctx.fix_by(a.actor, hi, verb="move", earliest=lo if lo > -_INF else None)
         due = hi
     else:
-        edge = wall_date(lo)
-        how = f"{plural_days(days_text(off))} before the window opens ({texts.day(edge)})"
+        edge = lo
         fix = ctx.fix_from(a.actor, lo, latest=hi if hi < _INF else None)
         due = a.s - a.s % DAY
-    summary = f"{a_ref.label()}: its {what} is {how}; rule {rule_id} requires it within {text}"
+    first = wall_date(lo) if lo > -_INF else None
+    last = wall_date(hi) if hi < _INF else None
+    around = b_ref.label() if b_ref is not None else None
+    gap = length_between(edge, edge + off)
+    summary = texts.within_outside(
+        subject=a_ref.label(), point=rule.point, multi_day=a_ref.multi_day, gap=gap,
+        late=late, edge=wall_date(edge), lo=first, hi=last, around=around,
+        rule=texts.rule_ref(rule_id, rule.title))
     identity = {"subject_uid": a.uid}
     return ctx.finish(rule_id, rule, Finding(
         rule_id, rule.kind, identity, summary, a_ref, b_ref, due=due,
-        required=f"{what} within {text}", actual=f"{days_text(off):g} days outside",
+        need=texts.within_required(first, last, around), got=texts.outside(gap),
         slack_days=-abs(days_text(off)), fix=fix))

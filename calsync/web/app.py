@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from sqlalchemy.exc import DataError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -22,24 +23,32 @@ from calsync.errors import CalsyncError, ConfigError, NotFoundError, StoreError,
 from calsync.feeds.service import FeedService
 from calsync.runtime import Runtime
 from calsync.store.engine import database_problem
-from calsync.web import alerts, api, feeds, metrics, probes, tokens, whatif
+from calsync.web import alerts, api, feeds, metrics, openapi, probes, tokens, whatif
 
 __all__ = ["create_app"]
 
 log = logging.getLogger("calsync.web")
 
+DOCS_ASSETS = "/docs/assets"  # Swagger UI's and ReDoc's scripts and styles
 RETRY_AFTER = "5"  # seconds, on a 503 (database busy or down)
 _REASONS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
             405: "MethodNotAllowed", 409: "Conflict", 422: "ValidationError"}
 
 
 def create_app(runtime: Runtime) -> FastAPI:
-    app = FastAPI(
+    # FastAPIOffline: /docs and /redoc load Swagger UI and ReDoc from the fastapi-offline
+    # package's own files (under DOCS_ASSETS), never from a CDN, so they work offline.
+    app = FastAPIOffline(
         title="calsync",
         version=__version__,
         description="EU, national, regional and municipal decision and budget cycles in one "
-                    "timeline: iCal feeds, JSON API and misalignment alerts.",
+                    "timeline: iCal feeds, JSON API and misalignment alerts. Every error is "
+                    "JSON (`Error`): `error` names the kind, `message` says what to do.",
+        static_url=DOCS_ASSETS,
+        # No badge that sends the document to validator.swagger.io.
+        swagger_ui_parameters={"validatorUrl": None},
     )
+    openapi.install(app)
     app.state.runtime = runtime
     app.state.feeds = FeedService()
     app.state.request_stats = metrics.RequestStats()

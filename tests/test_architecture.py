@@ -50,6 +50,6 @@ def _packages() -> list[str]:
 def test_readme_layout_names_every_package() -> None:
     text = (REPO / "README.md").read_text(encoding="utf-8")
     section = text.split("## Layout", 1)[1].split("\n## ", 1)[0]
-    named = set(re.findall(r"`([a-z_/]+/)`", section))
+    named = set(re.findall(r"`([a-z0-9_/]+/)`", section))
     missing = [p for p in _packages() if p not in named]
     assert missing == [], f"README ## Layout does not name {missing}"

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainValidator
 
 from calsync.configtypes import tagged_union
 from calsync.durations import Duration, parse_duration
+from calsync.i18n.languages import Language
 
 __all__ = ["EmailReceiver", "OutboxConfig", "Receiver", "RouteConfig", "WebhookReceiver"]
 
@@ -47,6 +48,9 @@ class WebhookReceiver(_Strict):
     max_alerts: int = Field(0, ge=0, description="0 = all; more are counted in "
                                                  "truncatedAlerts.")
     send_resolved: bool = True
+    language: Language | None = Field(
+        None, description="sv or en: the texts this receiver gets (default: the top-level "
+                          "language).")
     route: RouteConfig | None = None
 
 
@@ -65,6 +69,9 @@ class EmailReceiver(_Strict):
     password: str | None = None
     timeout: float = Field(30.0, gt=0, le=300)
     send_resolved: bool = True
+    language: Language | None = Field(
+        None, description="sv or en: the texts this receiver gets (default: the top-level "
+                          "language).")
     route: RouteConfig | None = None
 
 

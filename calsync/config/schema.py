@@ -35,6 +35,7 @@ from calsync.config.yamlfile import format_path
 from calsync.configtypes import StrictModel, check_timezone
 from calsync.durations import Duration, parse_duration
 from calsync.errors import Problem
+from calsync.i18n.languages import DEFAULT_LANGUAGE, Language
 from calsync.model import DEFAULT_KINDS
 from calsync.sdk.settings import ConnectorConfig
 from calsync.selectors import Selector
@@ -154,6 +155,9 @@ class FeedConfig(StrictModel):
 
     title: str
     description: str = ""
+    language: Language | None = Field(
+        None, description="sv or en: the feed's texts (default: the top-level language; "
+                          "?lang= on the URL overrides it).")
     select: Selector = Field(default_factory=Selector)
     private: bool = Field(False, description="Only reachable at a URL with a secret token "
                                              "(`calsync feeds rotate-token NAME`).")
@@ -195,6 +199,9 @@ class Config(StrictModel):
     """Everything in config.yaml. `base_dir` (the file's folder) anchors relative paths."""
 
     timezone: str = "Europe/Stockholm"
+    language: Language = Field(
+        DEFAULT_LANGUAGE, description="sv or en: the language of every text calsync writes "
+                                      "for people (feeds, findings, e-mails, pages).")
     data_dir: str = "data"
     horizon: HorizonConfig = Field(default_factory=HorizonConfig)
     server: ServerConfig = Field(default_factory=ServerConfig)
@@ -271,6 +278,10 @@ class Config(StrictModel):
     def owners(self) -> Organisations:
         """Who can move what: the configured organisations, by actor."""
         return Organisations.of(self.organisations)
+
+    def feed_language(self, feed: FeedConfig | None) -> Language:
+        """The language a feed is written in when its URL asks for none."""
+        return feed.language if feed is not None and feed.language else self.language
 
     def level_color(self, level: str) -> str:
         found = self.levels.get(level)

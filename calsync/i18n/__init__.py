@@ -1,0 +1,1 @@
+"""Languages: message catalogs (gettext, one domain per area) and locale formatting."""

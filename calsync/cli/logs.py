@@ -18,10 +18,12 @@ __all__ = ["FORMATS", "JsonFormatter", "configure", "uvicorn_log_config"]
 FORMATS = ("text", "json")
 TEXT = "%(levelname)s %(name)s: %(message)s"
 # What every LogRecord has; anything else on a record came from `extra=` and is kept.
+# uvicorn's `color_message` is its message again, with terminal colour codes.
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
     "message",
     "asctime",
     "taskName",
+    "color_message",
 }
 # uvicorn's access records: '%s - "%s %s HTTP/%s" %d' with these arguments.
 _ACCESS_FIELDS = ("client", "method", "path", "http_version", "status")

@@ -31,6 +31,7 @@ from calsync.web.examples import (
 
 __all__ = ["ErrorOut", "install"]
 
+SUMMARY_MAX = 90  # characters: Swagger UI shows the summary beside the path
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 _FASTAPI_ERRORS = ("HTTPValidationError", "ValidationError")
 _AUTH = {
@@ -86,7 +87,17 @@ def complete(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
+def _summary(description: str) -> str | None:
+    """The description's first sentence, when it is short enough for a one-line summary
+    (FastAPI's own is the function name: "Ack", "Healthz")."""
+    first = " ".join(description.split("\n\n", 1)[0].split()).split(". ", 1)[0].rstrip(".")
+    return first if 0 < len(first) <= SUMMARY_MAX else None
+
+
 def _complete_operation(key: str, operation: dict[str, Any]) -> None:
+    summary = _summary(operation.get("description", ""))
+    if summary is not None:
+        operation["summary"] = summary
     responses: dict[str, Any] = operation.setdefault("responses", {})
     named = [p["name"] for p in operation.get("parameters", []) if p.get("in") == "path"]
     if named:  # every lookup by path answers 404 for an unknown name, id or token

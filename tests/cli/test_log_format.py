@@ -29,13 +29,16 @@ from tests.scheduler.test_cli import CONFIG as SCHEDULER_CONFIG
 from tests.scheduler.test_cli import free_port
 
 # The scheduler tests' connectors (served here with --no-scheduler), and a private feed.
-CONFIG = SCHEDULER_CONFIG + """
+CONFIG = (
+    SCHEDULER_CONFIG
+    + """
 feeds:
   board:
     title: Board (private)
     private: true
     select: {level: municipal}
 """
+)
 
 
 def _serve(config: Path, db_url: str, *options: str) -> tuple[subprocess.Popen[bytes], int]:
@@ -114,6 +117,8 @@ def test_serve_logs_json_for_calsync_and_uvicorn_and_reports_process_metrics(
     loggers = {r["logger"] for r in records}
     assert "uvicorn.error" in loggers, loggers  # start-up and shutdown lines
     assert any("Uvicorn running" in r["message"] for r in records)
+    # uvicorn's color_message (the message with terminal colour codes) is left out.
+    assert not any("color_message" in r or "\x1b" in r["message"] for r in records)
     access = [r for r in records if r["logger"] == "uvicorn.access"]
     feed = next(r for r in access if "/feeds/board/" in r["path"])
     assert feed["method"] == "GET" and feed["status"] == 404

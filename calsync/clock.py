@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
-__all__ = ["Clock", "FixedClock", "SystemClock"]
+__all__ = ["Clock", "FixedClock", "SystemClock", "local_today"]
 
 
 class Clock(Protocol):
@@ -35,3 +36,9 @@ class FixedClock:
 
     def set(self, at: datetime) -> None:
         self._at = at.astimezone(UTC)
+
+
+def local_today(now: datetime, tz: str) -> date:
+    """Today in the zone `tz` at the instant `now`: the anchor of the relative dates people
+    type (`today`, `+P90D`; `calsync.durations.parse_day`)."""
+    return now.astimezone(ZoneInfo(tz)).date()

@@ -40,6 +40,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "alerts": ("alerts", "Misalignment alerts: list them, or work with one (ack, snooze, "
                          "wontfix, ...)."),
     "whatif": ("whatif", "What breaks if these changes happen? Writes nothing."),
+    "agenda": ("agenda", "Show upcoming deadlines, decisions and meetings with their "
+                         "misalignments."),
 }
 
 

@@ -13,7 +13,14 @@ from rich.table import Table
 from rich.text import Text
 
 from calsync.alerts.states import STATES
-from calsync.cli.common import console, lazy_import, pass_runtime, require_schema
+from calsync.cli.common import (
+    check_org_and_levels,
+    console,
+    lazy_import,
+    pass_runtime,
+    require_schema,
+    split_values,
+)
 from calsync.cli.evaluate import SEVERITY_STYLE
 from calsync.rules import texts
 
@@ -36,21 +43,26 @@ def _who(by: str | None) -> str:
         return "cli"
 
 
-def _moment(value: str, tz: str) -> datetime:
-    """A date (end of that day, local), an ISO datetime, or a duration from now (P7D)."""
-    text = value.strip()
-    if text.upper().startswith(("P", "-P")):
-        from calsync.durations import parse_duration
+def _moment(value: str, tz: str, now: datetime) -> datetime:
+    """A date (end of that day, local; `today` too), an ISO datetime, or a duration from
+    now (`P7D`, `+P7D`, `-P1D`)."""
+    from calsync.clock import local_today
+    from calsync.durations import parse_duration
 
-        return datetime.now(UTC) + parse_duration(text)
+    text = value.strip()
     try:
-        if "T" in text:
+        if text.upper().startswith(("P", "+P", "-P")):
+            return now + parse_duration(text.lstrip("+"))
+        if text.lower() == "today":
+            day = local_today(now, tz)
+        elif "T" in text:
             moment = datetime.fromisoformat(text)
             return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(tz))
-        day = datetime.fromisoformat(text).date()
+        else:
+            day = datetime.fromisoformat(text).date()
     except ValueError:
-        raise click.BadParameter(f"expected YYYY-MM-DD, an ISO datetime or a duration such "
-                                 f"as P7D, got {value!r}") from None
+        raise click.BadParameter(f"expected YYYY-MM-DD, today, an ISO datetime or a duration "
+                                 f"from now such as P7D, got {value!r}") from None
     return datetime.combine(day, time.max, ZoneInfo(tz)).astimezone(UTC)
 
 
@@ -81,32 +93,60 @@ def _table(alerts: list[store.Alert], now: datetime, title: str, tz: str) -> Tab
     return table
 
 
+def _filter_options(func: Any) -> Any:
+    """--actor, --org and --level (`calsync.alerts.filters`): the alerts of which the
+    subject or the object event matches."""
+    for option in reversed((
+            click.option("--actor", multiple=True, metavar="GLOB",
+                         help="Only alerts involving these actors ('Skellefteå*')."),
+            click.option("--org", "organisation", multiple=True, metavar="NAME",
+                         help="Only alerts involving this organisation (`organisations:`)."),
+            click.option("--level", multiple=True,
+                         help="Only alerts involving these levels (repeatable or a,b)."))):
+        func = option(func)
+    return func
+
+
 @click.group("alerts", invoke_without_command=True)
 @click.option("--state", type=click.Choice(STATES), default="firing", show_default=True,
               help="firing/resolved (lifecycle), open/acknowledged/snoozed/wont_fix "
                    "(workflow), silenced, or all.")
 @click.option("--rule", default=None, metavar="ID", help="Only this rule's alerts.")
+@_filter_options
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
 @click.pass_context
-def alerts_group(ctx: click.Context, state: str, rule: str | None, fmt: str) -> None:
+def alerts_group(ctx: click.Context, state: str, rule: str | None, actor: tuple[str, ...],
+                 organisation: tuple[str, ...], level: tuple[str, ...], fmt: str) -> None:
     """Misalignment alerts: list them, or work with one (ack, snooze, wontfix, ...)."""
     if ctx.invoked_subcommand is None:
-        ctx.invoke(list_command, state=state, rule=rule, fmt=fmt)
+        ctx.invoke(list_command, state=state, rule=rule, actor=actor,
+                   organisation=organisation, level=level, fmt=fmt)
 
 
 @click.command("list")
 @click.option("--state", type=click.Choice(STATES), default="firing", show_default=True)
 @click.option("--rule", default=None, metavar="ID")
+@_filter_options
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
 @pass_runtime
-def list_command(runtime: Runtime, state: str, rule: str | None, fmt: str) -> None:
+def list_command(runtime: Runtime, state: str, rule: str | None, actor: tuple[str, ...],
+                 organisation: tuple[str, ...], level: tuple[str, ...], fmt: str) -> None:
     """List alerts (the default of `calsync alerts`)."""
+    from calsync.alerts.filters import AlertFilter
+    from calsync.config.organisations import Organisations
+
     require_schema(runtime)
+    orgs, levels = split_values(organisation), split_values(level)
+    check_org_and_levels(runtime, orgs, levels)
+    wanted = AlertFilter(actors=tuple(actor), organisations=tuple(orgs or ()),
+                         levels=tuple(levels or ()))
     now = runtime.clock.now()
     with runtime.engine.connect() as conn:
         found = store.list_alerts(conn, state=state, now=now, rule=rule)
+    if wanted:
+        found = list(wanted.apply(found, Organisations.of(runtime.config.organisations)))
     if fmt == "json":
         click.echo(json.dumps([a.as_dict(now) for a in found], ensure_ascii=False, indent=2))
         return
@@ -190,7 +230,7 @@ def snooze_command(runtime: Runtime, ref: str, until: str, comment: str, by: str
     require_schema(runtime)
     now = runtime.clock.now()
     with runtime.engine.begin() as conn:
-        alert = store.snooze(conn, ref, until=_moment(until, runtime.config.timezone),
+        alert = store.snooze(conn, ref, until=_moment(until, runtime.config.timezone, now),
                              by=_who(by), comment=comment, now=now)
     assert alert.snooze_until is not None
     console.print(f"Alert {alert.id} is snoozed until {alert.snooze_until.isoformat()}.")
@@ -222,10 +262,10 @@ def silence_add(runtime: Runtime, matchers: tuple[str, ...], until: str, from_: 
         parsed = [silences.Matcher.parse(m) for m in matchers]
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--match") from None
-    starts = _moment(from_, runtime.config.timezone) if from_ else now
+    starts = _moment(from_, runtime.config.timezone, now) if from_ else now
     with runtime.engine.begin() as conn:
         silence = silences.create_silence(conn, parsed, starts_at=starts,
-                                       ends_at=_moment(until, runtime.config.timezone),
+                                       ends_at=_moment(until, runtime.config.timezone, now),
                                        created_by=_who(by), comment=comment, now=now)
     console.print(f"Silence {silence.id} until {silence.ends_at.isoformat()}: "
                   + ", ".join(_matcher_text(m) for m in silence.matchers))

@@ -10,7 +10,7 @@ import importlib.util
 import os
 import sys
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
 from functools import wraps
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -26,8 +26,21 @@ from calsync.errors import CalsyncError, ConfigError, explain
 if TYPE_CHECKING:
     from calsync.runtime import Runtime
 
-__all__ = ["EXIT_CONFIG", "EXIT_FAILURE", "console", "err_console", "fail", "lazy_import",
-           "load_runtime", "parse_day", "pass_runtime", "plain", "require_schema"]
+__all__ = [
+    "EXIT_CONFIG",
+    "EXIT_FAILURE",
+    "check_org_and_levels",
+    "console",
+    "err_console",
+    "fail",
+    "lazy_import",
+    "load_runtime",
+    "parse_day",
+    "pass_runtime",
+    "plain",
+    "require_schema",
+    "split_values",
+]
 
 EXIT_FAILURE = 1
 EXIT_CONFIG = 2
@@ -91,16 +104,44 @@ def pass_runtime(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def parse_day(value: str | None, tz: str, *, end_of_day: bool = False) -> datetime | None:
-    """A CLI date (YYYY-MM-DD) as an aware instant at the start (or end) of that day."""
+def parse_day(value: str | None, tz: str, now: datetime, *, end_of_day: bool = False,
+              param: str | None = None) -> datetime | None:
+    """A day typed at the CLI (`2027-12-15`, `today`, `+P90D`, `-P1Y`: the one parser,
+    `calsync.durations.parse_day`, anchored on today in `tz`) as an aware instant at the
+    start (or end) of that day. A bad value is a usage error (exit 2) naming it."""
+    from calsync.clock import local_today
+    from calsync.durations import parse_day as parse_typed_day
+
     if value is None:
         return None
     try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"expected a date as YYYY-MM-DD, got {value!r}") from None
+        day = parse_typed_day(value, local_today(now, tz))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint=param) from None
     moment = datetime.combine(day, time.max if end_of_day else time.min, ZoneInfo(tz))
     return moment.astimezone(UTC)
+
+
+def split_values(values: tuple[str, ...]) -> list[str] | None:
+    """A repeatable option's values, each also a comma list (`--level eu,state`)."""
+    out = [part.strip() for value in values for part in value.split(",") if part.strip()]
+    return out or None
+
+
+def check_org_and_levels(runtime: Runtime, organisations: list[str] | None,
+                         levels: list[str] | None) -> None:
+    """`--org` names under `organisations:` and `--level` names under `levels:`, else a
+    usage error (exit 2) listing the known ones."""
+    from calsync.config.organisations import unknown_organisation
+
+    config = runtime.config
+    for name in organisations or []:
+        if why := unknown_organisation(config.organisations, name):
+            raise click.BadParameter(why, param_hint="--org")
+    for value in levels or []:
+        if value not in config.levels:
+            raise click.BadParameter(f"unknown level {value!r}; known: "
+                                     f"{', '.join(config.levels)}", param_hint="--level")
 
 
 def env_flag(name: str) -> bool:

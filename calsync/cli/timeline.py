@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 
 
 @click.command("timeline")
-@click.option("--from", "from_", metavar="DATE", help="First day (YYYY-MM-DD).")
-@click.option("--to", "to", metavar="DATE", help="Last day, inclusive (YYYY-MM-DD).")
+@click.option("--from", "from_", metavar="DATE", help="First day: YYYY-MM-DD, today, +P30D, -P1Y.")
+@click.option("--to", "to", metavar="DATE", help="Last day, inclusive (same forms).")
 @click.option("--level", multiple=True, help="Only these levels (repeatable or a,b).")
 @click.option("--actor", multiple=True, help="Only these actors; globs allowed ('* kommun').")
 @click.option("--kind", multiple=True, help="Only these kinds.")
@@ -45,8 +45,9 @@ def timeline_command(runtime: Runtime, from_: str | None, to: str | None,
         "level": _split(level), "actor": list(actor) or None, "kind": _split(kind),
         "tags": _split(tag), "source": _split(source),
         "status": None if cancelled else [Status.CONFIRMED, Status.TENTATIVE]})
-    start = parse_day(from_, "UTC")
-    end = parse_day(to, "UTC")
+    tz, now = runtime.config.timezone, runtime.clock.now()
+    start = parse_day(from_, tz, now, param="--from")
+    end = parse_day(to, tz, now, param="--to")
     end = end + timedelta(days=1) if end is not None else None
     with runtime.engine.connect() as conn:
         found = list_events(conn, start=start, end=end, selector=selector)

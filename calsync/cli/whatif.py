@@ -15,11 +15,12 @@ import click
 from rich.table import Table
 
 from calsync.cli.common import console, pass_runtime, require_schema
+from calsync.clock import local_today
 from calsync.errors import NotFoundError
 from calsync.model import Status
 from calsync.runtime import Runtime
 from calsync.store.events import get_event, list_events
-from calsync.whatif import WhatIfInputError, local_today, parse_changes, run_whatif
+from calsync.whatif import WhatIfInputError, parse_changes, run_whatif
 
 __all__ = ["register"]
 

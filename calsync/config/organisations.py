@@ -22,7 +22,8 @@ from pydantic import Field
 
 from calsync.configtypes import StrictModel
 
-__all__ = ["Organisation", "OrganisationConfig", "Organisations", "check_unambiguous"]
+__all__ = ["Organisation", "OrganisationConfig", "Organisations", "check_unambiguous",
+           "unknown_organisation"]
 
 
 class Organisation(StrictModel):
@@ -51,6 +52,15 @@ def check_unambiguous(organisations: dict[str, Organisation]) -> dict[str, Organ
                                  "give bodies their full names (e.g. 'Kommunfullmäktige i "
                                  "Skellefteå')")
     return organisations
+
+
+def unknown_organisation(organisations: Mapping[str, Organisation], name: str) -> str | None:
+    """Why `name`, typed by a person (`--org`, `?org=`, a digest subscription), is not an
+    organisation of the config; None when it is one."""
+    if name in organisations:
+        return None
+    known = ", ".join(organisations) or "(none: add an `organisations:` section)"
+    return f"no organisation named {name!r} under `organisations:`; known: {known}"
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import gzip
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine
@@ -64,7 +64,7 @@ class FeedService:
         self.cache = EventCache(cache_capacity)
         self._bodies: OrderedDict[str, Body] = OrderedDict()
         self._fingerprints: dict[tuple[str, tuple[Any, ...]], Fingerprint] = {}
-        self.specs: dict[tuple[str, str], FeedSpec] = {}
+        self.specs: dict[tuple[str, str, date | None], FeedSpec] = {}
         self._lock = threading.Lock()
         self._version: Remembered[tuple[Any, ...]] | None = None
         self.generated = 0  # bodies rendered (cold or after a change), for /metrics

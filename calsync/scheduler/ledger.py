@@ -21,8 +21,9 @@ writer at a time):
 `attempt` is the fencing token: it grows with every claim, so a stale instance that
 wakes up late (a long GC pause, a frozen VM) can neither heartbeat nor complete.
 
-Leases are compared with database time (`statement_timestamp()` on PostgreSQL, the
-SQLite library's clock on SQLite), never an instance's own clock.
+The lease itself (claim, renew, release, lapse; database time, never an instance's own
+clock) is `calsync.store.lease`, shared with the notification outbox; this module adds
+what a run is (its states, ticks, retries).
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
 from calsync.durations import backoff
-from calsync.store.clock import db_now, db_time
+from calsync.store.clock import db_now
+from calsync.store.lease import Held, Leases
 from calsync.store.tables import scheduler_runs
 
 __all__ = ["ABANDONED", "FINAL", "MISSED", "RUNNING", "SKIPPED", "SUCCEEDED", "WAITING",
@@ -82,6 +84,10 @@ class Claim:
     detail: dict[str, Any] | None = None
     merged: list[dict[str, Any]] = field(default_factory=list)
 
+    @property
+    def held(self) -> Held:
+        return Held(self.id, self.owner, self.attempt)
+
 
 @dataclass(frozen=True)
 class JobState:
@@ -108,11 +114,12 @@ class Ledger:
         self.max_attempts = max_attempts
         self.retry_base = retry_base  # first retry delay when the job names none
         self.dialect = engine.dialect.name
+        self.leases = Leases(runs, self.dialect)
 
     # -- reading ------------------------------------------------------------------------
 
     def time(self, offset: float = 0.0) -> ColumnElement[datetime]:
-        return db_time(self.dialect, offset)
+        return self.leases.now(offset)
 
     def now(self, conn: Connection | None = None) -> datetime:
         """The database's current time."""
@@ -132,7 +139,7 @@ class Ledger:
                     lasts = lasts.where(runs.c.job.in_(list(ticked)))
                 for job, last in conn.execute(lasts):
                     out.setdefault(job, {})["last_tick"] = last
-            expired = func.max(case((runs.c.lease_until < self.time(), 1), else_=0))
+            expired = func.max(case((self.leases.lapsed(), 1), else_=0))
             stmt = (select(runs.c.job, runs.c.state, func.min(runs.c.not_before), expired)
                     .where(runs.c.state.in_((RUNNING, WAITING)))
                     .group_by(runs.c.job, runs.c.state))
@@ -154,9 +161,9 @@ class Ledger:
                 self._record(conn, job, missed, MISSED,
                              error="coalesced: a later tick of the same job ran instead")
             stmt = self._insert().values(
-                job=job, tick_at=tick, state=RUNNING, owner=self.owner, attempt=1,
-                failures=0, lease_until=self.time(self.lease), started_at=self.time(),
+                job=job, tick_at=tick, state=RUNNING, failures=0, started_at=self.time(),
                 heartbeat_at=self.time(), detail=detail,
+                **self.leases.taken(self.owner, self.lease, first=True),
             ).on_conflict_do_nothing().returning(*_RETURNED)
             row = conn.execute(stmt).first()
         return None if row is None else self._claim(row, "new")
@@ -183,12 +190,11 @@ class Ledger:
                 .order_by(runs.c.tick_at.desc()).limit(1).scalar_subquery())
         try:
             with self.engine.begin() as conn:
-                row = conn.execute(
-                    update(runs).where(runs.c.id == pick, runs.c.state == WAITING).values(
-                        state=RUNNING, owner=self.owner, attempt=runs.c.attempt + 1,
-                        lease_until=self.time(self.lease), started_at=self.time(),
-                        heartbeat_at=self.time(), not_before=None, finished_at=None)
-                    .returning(*_RETURNED)).first()
+                row = conn.execute(self.leases.claim(
+                    self.owner, self.lease, runs.c.id == pick, runs.c.state == WAITING,
+                    state=RUNNING, started_at=self.time(), heartbeat_at=self.time(),
+                    not_before=None, finished_at=None,
+                ).returning(*_RETURNED)).first()
                 if row is None:
                     return None
                 merged = [d for (d,) in conn.execute(
@@ -209,13 +215,13 @@ class Ledger:
 
         Returns (taken over, abandoned rows as dicts).
         """
-        expired = and_(runs.c.state == RUNNING, runs.c.lease_until < self.time())
+        expired = and_(runs.c.state == RUNNING, self.leases.lapsed())
         exhausted = runs.c.failures + 1 >= self.max_attempts
         give_up = select(runs.c.id).where(expired, exhausted).with_for_update(skip_locked=True)
         with self.engine.begin() as conn:
             abandoned = [dict(r) for r in conn.execute(
                 update(runs).where(runs.c.id.in_(give_up), expired, exhausted).values(
-                    state=ABANDONED, finished_at=self.time(), lease_until=None,
+                    state=ABANDONED, finished_at=self.time(), **self.leases.ended(),
                     failures=runs.c.failures + 1,
                     error=f"abandoned after {self.max_attempts} attempt(s): the instance "
                           "running the last one stopped renewing its lease (it crashed, "
@@ -229,12 +235,11 @@ class Ledger:
             pick = pick.where(runs.c.job.in_(list(jobs)))
         pick = pick.order_by(runs.c.lease_until).limit(limit).with_for_update(skip_locked=True)
         with self.engine.begin() as conn:
-            rows = conn.execute(
-                update(runs).where(runs.c.id.in_(pick), expired).values(
-                    owner=self.owner, attempt=runs.c.attempt + 1,
-                    failures=runs.c.failures + 1, lease_until=self.time(self.lease),
-                    started_at=self.time(), heartbeat_at=self.time())
-                .returning(*_RETURNED)).all()
+            rows = conn.execute(self.leases.claim(
+                self.owner, self.lease, runs.c.id.in_(pick), expired,
+                failures=runs.c.failures + 1, started_at=self.time(),
+                heartbeat_at=self.time(),
+            ).returning(*_RETURNED)).all()
         return [self._claim(r, "takeover") for r in rows], abandoned
 
     # -- while running ------------------------------------------------------------------
@@ -242,8 +247,9 @@ class Ledger:
     def heartbeat(self, claim: Claim) -> str:
         """Renew the lease: 'ok', 'done' (the run already finished) or 'lost'."""
         with self.engine.begin() as conn:
-            renewed = conn.execute(self._mine(claim).values(
-                lease_until=self.time(self.lease), heartbeat_at=self.time())).rowcount
+            renewed = conn.execute(self.leases.renew(
+                claim.held, self.lease, runs.c.state == RUNNING,
+                heartbeat_at=self.time())).rowcount
             if renewed == 1:
                 return "ok"
             row = conn.execute(select(runs.c.owner, runs.c.attempt)
@@ -260,8 +266,8 @@ class Ledger:
         the ids of the events the sync touched."""
 
         def check(conn: Connection, touched: Sequence[int] = ()) -> bool:
-            done = conn.execute(self._mine(claim).values(
-                state=SUCCEEDED, finished_at=self.time(), lease_until=None)).rowcount
+            done = conn.execute(self._end(claim, state=SUCCEEDED,
+                                          finished_at=self.time())).rowcount
             if done != 1:
                 return False
             if then is not None:
@@ -274,8 +280,8 @@ class Ledger:
                  detail: dict[str, Any] | None = None) -> bool:
         """Complete a run that had no data transaction to fence (singleton jobs)."""
         with self.engine.begin() as conn:
-            return bool(conn.execute(self._mine(claim).values(
-                state=SUCCEEDED, finished_at=self.time(), lease_until=None, outcome=outcome,
+            return bool(conn.execute(self._end(
+                claim, state=SUCCEEDED, finished_at=self.time(), outcome=outcome,
                 detail=detail)).rowcount == 1)
 
     def annotate(self, claim: Claim, *, outcome: str | None, sync_run_id: int | None = None,
@@ -295,23 +301,22 @@ class Ledger:
         Returns the new state, or None if the run was no longer ours."""
         delay = backoff(claim.failures + 1, base=self.retry_base, ceiling=3600.0, factor=4.0)
         with self.engine.begin() as conn:
-            row = conn.execute(self._mine(claim).values(
-                failures=runs.c.failures + 1,
+            row = conn.execute(self._end(
+                claim, failures=runs.c.failures + 1,
                 state=case((runs.c.failures + 1 >= self.max_attempts, ABANDONED),
                            else_=WAITING),
                 finished_at=case((runs.c.failures + 1 >= self.max_attempts, self.time()),
                                  else_=None),
                 not_before=retry_at if retry_at is not None else self.time(delay),
-                lease_until=None, error=error[:2000], outcome=outcome,
+                error=error[:2000], outcome=outcome,
                 sync_run_id=sync_run_id).returning(runs.c.state)).first()
         return None if row is None else str(row.state)
 
     def release(self, claim: Claim, reason: str) -> bool:
         """Give a run back at once (shutdown): another instance claims it next."""
         with self.engine.begin() as conn:
-            return bool(conn.execute(self._mine(claim).values(
-                state=WAITING, not_before=self.time(), lease_until=None,
-                error=reason)).rowcount == 1)
+            return bool(conn.execute(self._end(
+                claim, state=WAITING, not_before=self.time(), error=reason)).rowcount == 1)
 
     # -- requests and housekeeping ------------------------------------------------------
 
@@ -332,9 +337,8 @@ class Ledger:
         """On start with a stable instance id: our old running rows are dead, expire them
         now so they are taken over without waiting for the lease."""
         with self.engine.begin() as conn:
-            return int(conn.execute(
-                update(runs).where(runs.c.owner == self.owner, runs.c.state == RUNNING)
-                .values(lease_until=self.time(-1.0))).rowcount)
+            return int(conn.execute(self.leases.expire(
+                runs.c.owner == self.owner, runs.c.state == RUNNING)).rowcount)
 
     def prune(self, retention: float) -> int:
         """Delete finished rows older than `retention` seconds, keeping each job's latest
@@ -349,9 +353,9 @@ class Ledger:
 
     # -- helpers ------------------------------------------------------------------------
 
-    def _mine(self, claim: Claim) -> Any:
-        return update(runs).where(runs.c.id == claim.id, runs.c.owner == claim.owner,
-                                  runs.c.attempt == claim.attempt, runs.c.state == RUNNING)
+    def _end(self, claim: Claim, **values: Any) -> Any:
+        """End our lease on a running run with `values` (zero rows: no longer ours)."""
+        return self.leases.release(claim.held, runs.c.state == RUNNING, **values)
 
     def _insert(self) -> Any:
         dialect = postgresql if self.dialect == "postgresql" else sqlite

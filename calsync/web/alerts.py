@@ -16,16 +16,19 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from calsync.alerts import silences, store
 from calsync.alerts.evaluate import evaluate_and_update
+from calsync.alerts.filters import AlertFilter
+from calsync.config.organisations import Organisations, unknown_organisation
 from calsync.feeds.alerts import alerts_calendar
 from calsync.model import day_start
 from calsync.web.auth import AlertsUser
 from calsync.web.deps import Conn, RuntimeDep
 from calsync.web.feeds import serve_body
-from calsync.web.filters import MAX_ROW_ID
+from calsync.web.filters import MAX_ROW_ID, Multi, split
 
 __all__ = ["router"]
 
@@ -51,14 +54,39 @@ def _alert_json(conn: Any, alert: store.Alert, now: datetime) -> dict[str, Any]:
 @router.get("/api/alerts")
 def list_alerts(runtime: RuntimeDep, conn: Conn,
                 state: str = Query("firing", description=", ".join(store.STATES)),
-                rule: str | None = None) -> dict[str, Any]:
-    """Alerts in one state (default `firing`; `all` for every alert), optionally of one
-    rule, newest first, each with its summary, labels, evidence and workflow state."""
+                rule: str | None = None, actor: Multi = None,
+                org: Annotated[list[str] | None, Query(
+                    description="Organisations under `organisations:` (any of).")] = None,
+                level: Multi = None) -> dict[str, Any]:
+    """Alerts in a state, most urgent first; `actor`, `org` and `level` keep those whose
+    subject or object event matches (`calsync.alerts.filters`)."""
     if state not in store.STATES:
         raise HTTPException(422, f"unknown state {state!r}; known: {', '.join(store.STATES)}")
+    wanted = _filter(runtime, actor, org, level)
     now = runtime.clock.now()
     found = store.list_alerts(conn, state=state, now=now, rule=rule)
+    if wanted:
+        found = list(wanted.apply(found, Organisations.of(runtime.config.organisations)))
     return {"state": state, "count": len(found), "alerts": [a.as_dict(now) for a in found]}
+
+
+def _filter(runtime: Any, actor: list[str] | None, org: list[str] | None,
+            level: list[str] | None) -> AlertFilter:
+    config = runtime.config
+    problems = []
+    orgs, levels = split(org) or [], split(level) or []
+    for name in orgs:
+        if why := unknown_organisation(config.organisations, name):
+            problems.append({"loc": ("query", "org"), "input": name, "msg": why,
+                             "type": "value_error"})
+    for value in levels:
+        if value not in config.levels:
+            problems.append({"loc": ("query", "level"), "input": value, "type": "value_error",
+                             "msg": f"unknown level; known: {', '.join(config.levels)}"})
+    if problems:
+        raise RequestValidationError(problems)
+    return AlertFilter(actors=tuple(split(actor) or ()), organisations=tuple(orgs),
+                       levels=tuple(levels))
 
 
 @router.get("/api/alerts/{ref}")

@@ -154,9 +154,9 @@ def _selector(runtime: Runtime, level: list[str] | None, actor: list[str] | None
 
 def _range(runtime: Runtime, from_: str | None, to: str | None
            ) -> tuple[datetime | None, datetime | None]:
-    tz = runtime.config.timezone
-    start = parse_when("from", from_, tz)
-    end = parse_when("to", to, tz, end_of_day=True)
+    tz, now = runtime.config.timezone, runtime.clock.now()
+    start = parse_when("from", from_, tz, now=now)
+    end = parse_when("to", to, tz, now=now, end_of_day=True)
     if start is not None and end is not None and end < start:
         raise RequestValidationError([{"loc": ("query", "to"), "input": to, "type": "value_error",
                                        "msg": f"'to' is before 'from' ({from_})"}])
@@ -177,9 +177,11 @@ def _iso(value: datetime | None) -> str | None:
 
 # -- read endpoints -----------------------------------------------------------------------
 
-From = Annotated[str | None, Query(alias="from", description="A date (2026-12-01) or an "
-                                   "ISO date-time; naive values are in the config's zone.")]
-To = Annotated[str | None, Query(description="Inclusive last day, or an ISO date-time.")]
+From = Annotated[str | None, Query(alias="from", description="A date (2026-12-01), today, a "
+                                   "duration from today (+P90D, -P1Y) or an ISO date-time; "
+                                   "naive values are in the config's zone.")]
+To = Annotated[str | None, Query(description="Inclusive last day (the same forms), or an ISO "
+                                             "date-time.")]
 Q = Annotated[str | None, Query(description="Text in title, description or actor.",
                                 max_length=200)]
 
@@ -256,7 +258,8 @@ def changes_endpoint(
         level: Multi = None, actor: Multi = None, kind: Multi = None, tag: Multi = None,
         status: Multi = None, source: Multi = None) -> Changes:
     """What moved since a moment: new events and every revision after it."""
-    moment = parse_when("since", since, runtime.config.timezone, now=runtime.clock.now())
+    moment = parse_when("since", since, runtime.config.timezone, now=runtime.clock.now(),
+                        since=True)
     if moment is None:
         raise RequestValidationError([{"loc": ("query", "since"), "input": since,
                                        "type": "value_error", "msg": "'since' is empty; give "

@@ -23,7 +23,7 @@ from calsync.errors import CalsyncError, ConfigError, NotFoundError, StoreError,
 from calsync.feeds.service import FeedService
 from calsync.runtime import Runtime
 from calsync.store.engine import database_problem
-from calsync.web import alerts, api, feeds, metrics, openapi, probes, tokens, whatif
+from calsync.web import agenda, alerts, api, feeds, metrics, openapi, probes, tokens, whatif
 
 __all__ = ["create_app"]
 
@@ -62,6 +62,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(api.router)
     app.include_router(tokens.router)
     app.include_router(whatif.router)
+    app.include_router(agenda.router)
 
     @app.exception_handler(CalsyncError)
     async def _calsync_error(_request: Request, exc: CalsyncError) -> JSONResponse:

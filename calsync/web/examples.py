@@ -278,6 +278,48 @@ RESPONSE_EXAMPLES: dict[str, Example] = {
     "GET /api/feeds/private": Example([{**_TOKEN, "subscriber": None}, _TOKEN]),
     "POST /api/feeds/{name}/tokens": Example(_TOKEN),
     "GET /api/feeds/{name}/tokens": Example([_TOKEN]),
+    "GET /api/agenda": Example(
+        {
+            "start": "2026-11-29",
+            "end": "2027-02-27",
+            "timezone": "Europe/Stockholm",
+            "organisation": "Region Västerbotten",
+            "total": 1,
+            "misaligned": 1,
+            "items": [
+                {
+                    "uid": _UID,
+                    "day": "2026-09-13",
+                    "last_day": "2030-09-07",
+                    "title": _EVENT["title"],
+                    "start": "2026-09-13",
+                    "end": "2030-09-08",
+                    "all_day": True,
+                    "level": "regional",
+                    "actor": "Region Västerbotten",
+                    "kind": "deadline",
+                    "status": "tentative",
+                    "tags": ["local-government"],
+                    "organisation": "Region Västerbotten",
+                    "url": _EVENT["url"],
+                    "link": f"http://127.0.0.1:8000/api/events/{_UID}",
+                    "misalignments": [
+                        {
+                            "alert_id": 1,
+                            "rule": "R13",
+                            "severity": "warning",
+                            "summary": _ALERT["summary"],
+                            "fix": "Region Västerbotten: decide by 30 June 2027",
+                            "due": "2027-06-29",
+                            "role": "subject",
+                            "workflow": "open",
+                            "link": "http://127.0.0.1:8000/api/alerts/1",
+                        }
+                    ],
+                }
+            ],
+        }
+    ),
     "POST /api/whatif": Example(
         {
             "changes": [

@@ -33,6 +33,7 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 from sqlalchemy import Connection
 from starlette.background import BackgroundTask
 
+from calsync.clock import local_today
 from calsync.config.schema import FeedConfig
 from calsync.errors import NotFoundError
 from calsync.feeds.publish import FeedSpec, Fingerprint, iter_feed, store_version
@@ -243,7 +244,8 @@ _FILTER_DOCS: dict[str, Any] = {"parameters": [
                                             else "")}
     for name in FILTERS] + [
     {"name": "from", "in": "query", "required": False, "schema": {"type": "string"},
-     "description": "Events from this date (2026-01-01) instead of the feed's window"},
+     "description": "Events from this date (2026-01-01, today, +P30D, -P1Y) instead of "
+                    "the feed's window"},
     {"name": "to", "in": "query", "required": False, "schema": {"type": "string"},
      "description": "Events up to this date (inclusive) instead of the feed's window"},
     {"name": "spans", "in": "query", "required": False,
@@ -255,15 +257,18 @@ def _spec(request: Request, runtime: Runtime, name: str, config: FeedConfig) -> 
     """The feed's settings with the query's filters; remembered per (feed, query string),
     so a repeated request skips validation and building. Only valid queries are kept."""
     service = get_service(request)
-    key = (name, request.url.query)
+    params = request.query_params
+    tz = runtime.config.timezone
+    now = runtime.clock.now() if "from" in params or "to" in params else None
+    # `from=today` means another instant tomorrow: a dated query is remembered per day
+    key = (name, request.url.query, local_today(now, tz) if now is not None else None)
     found = service.specs.get(key)
     if found is not None:
         return found
-    params = request.query_params
     extra = adhoc_selector(runtime.config, **{f: params.getlist(f) or None for f in FILTERS})
     spec = feed_spec(runtime.config, name, config, extra, _spans(params.get("spans")))
-    start = parse_when("from", params.get("from"), runtime.config.timezone)
-    end = parse_when("to", params.get("to"), runtime.config.timezone, end_of_day=True)
+    start = parse_when("from", params.get("from"), tz, now=now)
+    end = parse_when("to", params.get("to"), tz, now=now, end_of_day=True)
     if start is not None or end is not None:
         window = spec.window
         spec = replace(spec, window=Window(None if start else window.past,

@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 from fastapi import Query
 from fastapi.exceptions import RequestValidationError
 
+from calsync.clock import local_today
 from calsync.config.schema import Config
-from calsync.durations import parse_duration
+from calsync.durations import parse_day, parse_duration
 from calsync.model import Status
 from calsync.selectors import Selector
 
@@ -85,35 +86,44 @@ def adhoc_selector(config: Config, *, level: list[str] | None = None,
 
 
 def parse_when(name: str, value: str | None, tz: str, *, now: datetime | None = None,
-               end_of_day: bool = False) -> datetime | None:
+               end_of_day: bool = False, since: bool = False) -> datetime | None:
     """A query value as an aware instant: `2026-12-01` (midnight in `tz`, or the end of
-    that day), `2026-12-01T09:00` (in `tz`), `2026-12-01T09:00+01:00`, or, when `now` is
-    given, a duration back from now (`P7D`: a week ago). Anything else, or an instant
-    outside the years 1000–9000, is a 422 naming the parameter."""
+    that day), `2026-12-01T09:00` (in `tz`), `2026-12-01T09:00+01:00`; when `now` is given
+    also a day relative to today in `tz` (`today`, `+P90D`, `-P1Y`: the CLI's forms, one
+    parser in `calsync.durations.parse_day`), and with `since` a bare duration back from
+    now (`P7D`: a week ago). Anything else, or an instant outside the years 1000–9000, is
+    a 422 naming the parameter and the value."""
     if value is None or value == "":
         return None
     text = value.strip()
     accepted = "a date (2026-12-01), a date-time (2026-12-01T09:00+01:00)"
     if now is not None:
+        accepted += ", today or a duration from today (+P90D, -P1Y)"
+    if since:
         accepted += " or a duration back from now (P7D)"
     try:
-        moment = _when(text, tz, now, end_of_day)
+        moment = _when(text, tz, now, end_of_day, since)
     except (ValueError, OverflowError):
         moment = None
     if moment is None or not _EARLIEST <= moment <= _LATEST:
         raise RequestValidationError([_problem(
-            name, value[:40], f"expected {accepted}, between the years 1000 and 9000")])
+            name, value[:40], f"expected {accepted}, between the years 1000 and 9000; "
+                              f"got {value[:40]!r}")])
     return moment
 
 
-def _when(text: str, tz: str, now: datetime | None, end_of_day: bool) -> datetime:
-    if now is not None and text.upper().startswith("P"):
+def _when(text: str, tz: str, now: datetime | None, end_of_day: bool,
+          since: bool) -> datetime:
+    if now is not None and since and text.upper().startswith("P"):
         return now - parse_duration(text)
-    if len(text) == 10:
+    if now is not None and (text.lower() == "today" or text[:2].upper() in ("+P", "-P")):
+        day = parse_day(text, local_today(now, tz))
+    elif len(text) == 10:
         day = date.fromisoformat(text)
-        moment = datetime.combine(day, time.max if end_of_day else time.min, ZoneInfo(tz))
-        return moment.astimezone(UTC)
-    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=ZoneInfo(tz))
-    return parsed.astimezone(UTC)
+    else:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=ZoneInfo(tz))
+        return parsed.astimezone(UTC)
+    moment = datetime.combine(day, time.max if end_of_day else time.min, ZoneInfo(tz))
+    return moment.astimezone(UTC)

@@ -11,8 +11,9 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
+from calsync.clock import local_today
 from calsync.web.deps import Conn, RuntimeDep
-from calsync.whatif import WhatIfInputError, local_today, parse_changes, run_whatif
+from calsync.whatif import WhatIfInputError, parse_changes, run_whatif
 
 __all__ = ["router"]
 

@@ -7,10 +7,8 @@ from calsync.whatif.changes import (
     Change,
     Move,
     WhatIfInputError,
-    local_today,
     parse_changes,
 )
 from calsync.whatif.run import run_whatif
 
-__all__ = ["Add", "Cancel", "Change", "Move", "WhatIfInputError", "local_today", "parse_changes",
-           "run_whatif"]
+__all__ = ["Add", "Cancel", "Change", "Move", "WhatIfInputError", "parse_changes", "run_whatif"]

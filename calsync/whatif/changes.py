@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from calsync.durations import parse_day
 from calsync.errors import CalsyncError
@@ -25,7 +24,6 @@ __all__ = [
     "WhatIfInputError",
     "cancelled",
     "hypothetical",
-    "local_today",
     "parse_changes",
     "parse_date",
     "shifted",
@@ -55,11 +53,6 @@ class Add:
 
 
 Change = Move | Cancel | Add
-
-
-def local_today(now: datetime, tz: str) -> date:
-    """Today in the config's zone: the anchor of `today` and `+P90D`."""
-    return now.astimezone(ZoneInfo(tz)).date()
 
 
 def parse_date(value: Any, where: str, today: date) -> date:

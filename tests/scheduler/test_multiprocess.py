@@ -26,7 +26,7 @@ connectors:
 {connectors}
 scheduler:
   dispatch_interval: 0.2
-  lease: 4
+  lease: 12  # a heartbeat (1 s) late by 12 s on a loaded machine would be a takeover
   heartbeat: 1
   shutdown_grace: 15
   outbox_every: 1

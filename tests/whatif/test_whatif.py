@@ -7,18 +7,18 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, MetaData, select
+from sqlalchemy import Engine
 
 from calsync.alerts.evaluate import evaluate_stored
 from calsync.cli import cli
 from calsync.runtime import Runtime
 from calsync.web.app import create_app
 from tests.conftest import REPO
+from tests.pilotdb import snapshot
 
 
 @pytest.fixture
@@ -31,14 +31,6 @@ def pilot(engine: Engine, make_runtime: Callable[..., Runtime],
     reports = asyncio.run(runtime.syncer().sync_many(runtime.select_connectors()))
     assert all(r.ok for r in reports), [r.error for r in reports]
     return runtime
-
-
-def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    meta = MetaData()
-    meta.reflect(engine)
-    with engine.connect() as conn:
-        return {name: sorted(map(tuple, conn.execute(select(table))), key=repr)
-                for name, table in meta.tables.items()}
 
 
 def whatif(runtime: Runtime, *args: str, input: str | None = None) -> tuple[int, str]:

@@ -3,7 +3,8 @@
 Enqueued in the same transaction that decides them (see `dispatch`), each row is
 claimed by one instance under a lease measured in **database time** (so clocks of N
 instances need not agree), sent, and marked sent with a fence on (owner, attempt):
-an instance whose lease ran out cannot mark a row another instance took over. A
+an instance whose lease ran out cannot mark a row another instance took over. The lease
+is `calsync.store.lease`, the one the scheduler's run ledger holds its runs with. A
 failure is retried with exponential backoff until `max_attempts`, then the row is
 `dead` (kept, with its last error). Rows of one receiver and group go out in order:
 a later notification waits while an earlier one is still pending, so a receiver that
@@ -17,16 +18,17 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, or_, select, update
+from sqlalchemy import Connection, Engine, insert, select
 
 from calsync.alerts.notify.senders import SendError, send
 from calsync.config.schema import Config
 from calsync.durations import backoff, seconds_of
 from calsync.store.clock import db_now
 from calsync.store.engine import inserted_id
+from calsync.store.lease import Held, Leases
 from calsync.store.tables import notification_outbox as outbox
 
 __all__ = ["DrainReport", "default_owner", "enqueue", "list_outbox", "send_due"]
@@ -86,23 +88,21 @@ def send_due(engine: Engine, config: Config, *, owner: str | None = None,
     owner = owner or default_owner()
     report = DrainReport()
     receivers = config.alerts.receivers
-    lease = timedelta(seconds=_seconds(config, "lease"))
+    lease = _seconds(config, "lease")
+    leases = Leases(outbox, engine.dialect.name, owner="claimed_by", token="attempts")
     base, ceiling = _seconds(config, "backoff"), _seconds(config, "max_backoff")
     with engine.begin() as conn:
         ids = _due_ids(conn, db_now(conn), limit)
     for row_id in ids:
         with engine.begin() as conn:
-            now = db_now(conn)
-            claimed = conn.execute(update(outbox).where(
-                outbox.c.id == row_id, outbox.c.status == "pending",
-                outbox.c.next_attempt_at <= now,
-                or_(outbox.c.lease_until.is_(None), outbox.c.lease_until < now),
-            ).values(claimed_by=owner, lease_until=now + lease,
-                     attempts=outbox.c.attempts + 1))
+            claimed = conn.execute(leases.claim(
+                owner, lease, outbox.c.id == row_id, outbox.c.status == "pending",
+                outbox.c.next_attempt_at <= leases.now()))
             if claimed.rowcount != 1:
                 continue
             row = conn.execute(select(outbox).where(outbox.c.id == row_id)).mappings().one()
         attempt = row["attempts"]
+        held = Held(row_id, owner, attempt)
         receiver = receivers.get(row["receiver"])
         status: int | None = None
         error: SendError | None = None
@@ -115,27 +115,22 @@ def send_due(engine: Engine, config: Config, *, owner: str | None = None,
             except SendError as exc:
                 error = exc
         with engine.begin() as conn:
-            now = db_now(conn)
-            fence = (outbox.c.id == row_id, outbox.c.claimed_by == owner,
-                     outbox.c.attempts == attempt)
             if error is None:
-                conn.execute(update(outbox).where(*fence).values(
-                    status="sent", sent_at=now, lease_until=None, last_status=status,
-                    last_error=None))
+                conn.execute(leases.release(held, status="sent", sent_at=leases.now(),
+                                            last_status=status, last_error=None))
                 report.sent.append(row_id)
                 continue
             if error.retriable and attempt < config.alerts.outbox.max_attempts:
                 wait = backoff(attempt, base=base, ceiling=ceiling)
-                conn.execute(update(outbox).where(*fence).values(
-                    next_attempt_at=now + timedelta(seconds=wait), lease_until=None,
-                    last_error=str(error), last_status=error.status))
+                conn.execute(leases.release(
+                    held, next_attempt_at=leases.now(wait), last_error=str(error),
+                    last_status=error.status))
                 report.retrying.append(row_id)
                 log.warning("notification %s to %s failed (attempt %s), retrying in %ss: %s",
                             row_id, row["receiver"], attempt, wait, error)
             else:
-                conn.execute(update(outbox).where(*fence).values(
-                    status="dead", lease_until=None, last_error=str(error),
-                    last_status=error.status))
+                conn.execute(leases.release(held, status="dead", last_error=str(error),
+                                            last_status=error.status))
                 report.dead.append(row_id)
                 log.error("notification %s to %s given up after %s attempts: %s",
                           row_id, row["receiver"], attempt, error)

@@ -1,0 +1,154 @@
+"""The organisation's agenda on the synced pilot with the frozen clock (2026-11-29),
+through `calsync agenda` and `GET /api/agenda`: date order, the organisation's events
+only, the open misalignments that involve each, relative dates, bad input, and iCalendar
+output that strict parsers (vobject, ical.js) accept."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import vobject
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+
+from calsync.cli import cli
+from calsync.config.organisations import Organisations
+from calsync.runtime import Runtime
+from calsync.web.app import create_app
+from tests.feeds.test_real_clients import icaljs
+from tests.pilotdb import pilot, snapshot
+
+__all__ = ["pilot"]
+
+REGION = "Region Västerbotten"
+
+
+def agenda(runtime: Runtime, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["agenda", *args], obj={"runtime": runtime})
+    return result.exit_code, result.output
+
+
+def test_the_regions_year_in_date_order_with_its_misalignments(pilot: Runtime) -> None:
+    before = snapshot(pilot.engine)
+    code, out = agenda(pilot, "--org", REGION, "--from", "today", "--next", "P1Y",
+                       "--format", "json")
+    assert code == 0, out
+    answer = json.loads(out)
+    assert (answer["start"], answer["end"]) == ("2026-11-29", "2027-11-29")
+    items = answer["items"]
+    assert len(items) >= 5
+    days = [i["day"] for i in items]
+    assert days == sorted(days)
+    owners = Organisations.of(pilot.config.organisations)
+    for item in items:
+        assert item["organisation"] == REGION
+        assert owners.owner(item["actor"]) == REGION or item["actor"] in (
+            pilot.config.organisations[REGION].bodies)
+        assert item["kind"] in ("deadline", "decision", "budget", "meeting")
+        assert item["last_day"] >= "2026-11-29" and item["day"] <= "2027-11-29"
+        assert item["link"].endswith(f"/api/events/{item['uid']}")
+    misaligned = [i for i in items if i["misalignments"]]
+    assert misaligned, "the pilot's region has open findings (R13)"
+    assert answer["misaligned"] == len(misaligned)
+    found = misaligned[0]["misalignments"][0]
+    assert found["rule"] and found["summary"] and found["link"].startswith("http")
+    # the same alert, by the API
+    alert = TestClient(create_app(pilot)).get(f"/api/alerts/{found['alert_id']}").json()
+    assert misaligned[0]["uid"] in (alert["subject_uid"], alert["object_uid"])
+    assert alert["status"] == "firing"
+    # the API gives the same JSON
+    api = TestClient(create_app(pilot)).get(
+        "/api/agenda", params={"org": REGION, "from": "today", "next": "P1Y"})
+    assert api.status_code == 200 and api.json() == answer
+    assert snapshot(pilot.engine) == before
+
+
+def test_filters_and_relative_dates_match_explicit_dates(pilot: Runtime) -> None:
+    code, relative = agenda(pilot, "--level", "municipal", "--from", "+P3D", "--to",
+                            "+P1Y", "--format", "json")
+    assert code == 0, relative
+    code, explicit = agenda(pilot, "--level", "municipal", "--from", "2026-12-02", "--to",
+                            "2027-11-29", "--format", "json")
+    assert json.loads(relative) == json.loads(explicit)
+    items = json.loads(explicit)["items"]
+    assert items and {i["level"] for i in items} == {"municipal"}
+    code, out = agenda(pilot, "--actor", "Skellefteå*", "--kind", "budget", "--next", "P1Y",
+                       "--format", "json")
+    skelleftea = json.loads(out)["items"]
+    assert skelleftea and all(i["actor"].startswith("Skellefteå") and i["kind"] == "budget"
+                              for i in skelleftea)
+    client = TestClient(create_app(pilot))
+    api = client.get("/api/agenda", params={"actor": "Skellefteå*", "kind": "budget",
+                                            "to": "+P1Y"}).json()
+    assert [i["uid"] for i in api["items"]] == [i["uid"] for i in skelleftea]
+
+
+def test_bad_input_is_exit_2_and_422_naming_the_value(pilot: Runtime) -> None:
+    code, out = agenda(pilot, "--from", "tomorrow")
+    assert code == 2 and "'tomorrow'" in out and "--from" in out
+    code, out = agenda(pilot, "--org", "Atlantis kommun")
+    assert code == 2 and "Atlantis kommun" in out and "Umeå kommun" in out
+    code, out = agenda(pilot, "--next", "90 days")
+    assert code == 2 and "--next" in out
+    code, out = agenda(pilot, "--from", "2027-01-10", "--to", "2027-01-01")
+    assert code == 2 and "before" in out
+    client = TestClient(create_app(pilot))
+    for params, name in (({"from": "soon"}, "from"), ({"org": "Atlantis"}, "org"),
+                         ({"next": "P"}, "next"), ({"level": "galactic"}, "level"),
+                         ({"to": "+P1Q"}, "to")):
+        response = client.get("/api/agenda", params=params)
+        assert response.status_code == 422, (params, response.text)
+        assert name in response.text and next(iter(params.values())) in response.text
+
+
+def test_markdown_and_icalendar(pilot: Runtime, tmp_path: Path) -> None:
+    code, md = agenda(pilot, "--org", REGION, "--next", "P1Y", "--format", "md")
+    assert code == 0, md
+    assert md.startswith(f"# Agenda: {REGION}, 2026-11-29 – 2027-11-29")
+    assert "## December 2026" in md and "Out of step" in md and "/api/alerts/" in md
+    code, ics = agenda(pilot, "--org", REGION, "--next", "P1Y", "--format", "ics")
+    assert code == 0, ics
+    calendar = vobject.readOne(ics, validate=True)
+    assert calendar.validate(raiseException=True)
+    code, out = agenda(pilot, "--org", REGION, "--next", "P1Y", "--format", "json")
+    items = json.loads(out)["items"]
+    assert {e.uid.value for e in calendar.vevent_list} == {i["uid"] for i in items}
+    noted = [e for e in calendar.vevent_list if "Out of step" in e.description.value]
+    assert len(noted) == sum(1 for i in items if i["misalignments"])
+    path = tmp_path / "agenda.ics"
+    path.write_text(ics, encoding="utf-8")
+    read = icaljs(path)
+    assert len(read["events"]) == len(items)
+    api = TestClient(create_app(pilot)).get("/api/agenda", params={
+        "org": REGION, "next": "P1Y", "format": "ics"})
+    assert api.status_code == 200 and api.headers["content-type"].startswith("text/calendar")
+    assert {e.uid.value for e in vobject.readOne(api.text).vevent_list} == {
+        i["uid"] for i in items}
+
+
+def test_relative_dates_in_the_timeline_the_api_and_the_feeds(pilot: Runtime) -> None:
+    result = CliRunner().invoke(cli, ["timeline", "--from", "today", "--to", "+P30D",
+                                      "--format", "json"], obj={"runtime": pilot})
+    assert result.exit_code == 0, result.output
+    relative = json.loads(result.output)
+    result = CliRunner().invoke(cli, ["timeline", "--from", "2026-11-29", "--to",
+                                      "2026-12-29", "--format", "json"], obj={"runtime": pilot})
+    assert relative and relative == json.loads(result.output)
+    result = CliRunner().invoke(cli, ["timeline", "--from", "yesterday"],
+                                obj={"runtime": pilot})
+    assert result.exit_code == 2 and "'yesterday'" in result.output
+    client = TestClient(create_app(pilot))
+    api = client.get("/api/events", params={"from": "today", "to": "+P30D", "limit": 1000})
+    assert api.status_code == 200
+    same = client.get("/api/events", params={"from": "2026-11-29", "to": "2026-12-29",
+                                             "limit": 1000}).json()
+    assert api.json() == same and api.json()["total"] > 0
+    past = client.get("/api/timeline", params={"from": "-P1Y", "to": "today"}).json()
+    assert past["start"].startswith("2025-11-2")
+    bad = client.get("/api/events", params={"from": "+P1X"})
+    assert bad.status_code == 422 and "+P1X" in bad.text and "from" in bad.text
+    feed = client.get("/feeds/all.ics", params={"from": "today", "to": "+P30D"})
+    dated = client.get("/feeds/all.ics", params={"from": "2026-11-29", "to": "2026-12-29"})
+    assert feed.status_code == 200 and feed.text.count("BEGIN:VEVENT") == \
+        dated.text.count("BEGIN:VEVENT") > 0

@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from calsync import __version__
+from calsync.cli import logs
 from calsync.errors import CalsyncError
 
 __all__ = ["COMMANDS", "cli", "main"]
@@ -89,14 +90,17 @@ class LazyGroup(click.Group):
               envvar="CALSYNC_CONFIG", default="config.yaml", show_default=True,
               help="The configuration file (or set CALSYNC_CONFIG).")
 @click.option("-v", "--verbose", is_flag=True, help="Log what happens in detail.")
+@click.option("--log-format", type=click.Choice(logs.FORMATS), default="text",
+              envvar="CALSYNC_LOG_FORMAT", show_default=True,
+              help="Log lines as text, or one JSON object per line (serve's HTTP server "
+                   "logs the same way); or set CALSYNC_LOG_FORMAT.")
 @click.version_option(__version__, prog_name="calsync")
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path, verbose: bool) -> None:
+def cli(ctx: click.Context, config_path: Path, verbose: bool, log_format: str) -> None:
     """calsync: EU, national, regional and municipal decision and budget cycles in one
     timeline, with iCal feeds and misalignment alerts."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
-    ctx.ensure_object(dict)["config_path"] = config_path
+    logs.configure(logging.INFO if verbose else logging.WARNING, log_format)
+    ctx.ensure_object(dict).update(config_path=config_path, log_format=log_format)
 
 
 def main() -> None:

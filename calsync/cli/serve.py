@@ -30,6 +30,7 @@ def serve_command(runtime: Runtime, host: str | None, port: int | None,
     """Serve the iCal feeds and the JSON API."""
     import uvicorn
 
+    from calsync.cli.logs import uvicorn_log_config
     from calsync.feeds.service import feed_names, feed_urls
     from calsync.web import accesslog
     from calsync.web.app import create_app
@@ -65,7 +66,9 @@ def serve_command(runtime: Runtime, host: str | None, port: int | None,
     try:
         # Shutdown waits at most this long for open responses (a slow feed download),
         # so SIGTERM always ends the process.
+        log_format = click.get_current_context().obj.get("log_format", "text")
         uvicorn.Server(uvicorn.Config(create_app(runtime), log_level="info",
+                                      log_config=uvicorn_log_config(log_format),
                                       timeout_graceful_shutdown=SHUTDOWN_GRACE)
                        ).run(sockets=[sock])
     finally:

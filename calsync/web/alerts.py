@@ -95,6 +95,8 @@ def _filter(runtime: Any, actor: list[str] | None, org: list[str] | None,
 
 @router.get("/api/alerts/{ref}")
 def get_alert(ref: AlertRef, runtime: RuntimeDep, conn: Conn) -> dict[str, Any]:
+    """One alert by id or fingerprint, with its history (who acknowledged, snoozed or
+    reopened it, when, and why)."""
     now = runtime.clock.now()
     return _alert_json(conn, store.get_alert(conn, ref, now), now)
 
@@ -130,22 +132,28 @@ def _act(runtime: Any, ref: str, action: str, user: str, body: Comment) -> dict[
 
 @router.post("/api/alerts/{ref}/ack")
 def ack(ref: AlertRef, body: Comment, runtime: RuntimeDep, user: AlertsUser) -> dict[str, Any]:
+    """Acknowledge an alert: someone is on it. It stays firing until the rule is satisfied
+    (needs the `alerts` scope)."""
     return _act(runtime, ref, "ack", user, body)
 
 
 @router.post("/api/alerts/{ref}/snooze")
 def snooze(ref: AlertRef, body: Snooze, runtime: RuntimeDep, user: AlertsUser) -> dict[str, Any]:
+    """Mute an alert's notifications until `until` (a time without a zone is in the
+    config's zone); it fires again after that if still unresolved."""
     return _act(runtime, ref, "snooze", user, body)
 
 
 @router.post("/api/alerts/{ref}/wontfix")
 def wontfix(ref: AlertRef, body: Comment, runtime: RuntimeDep, user: AlertsUser
             ) -> dict[str, Any]:
+    """Close an alert as won't fix: known and accepted, no more notifications for it."""
     return _act(runtime, ref, "wontfix", user, body)
 
 
 @router.post("/api/alerts/{ref}/reopen")
 def reopen(ref: AlertRef, body: Comment, runtime: RuntimeDep, user: AlertsUser) -> dict[str, Any]:
+    """Undo an acknowledgement, snooze or won't-fix: the alert is open again."""
     return _act(runtime, ref, "reopen", user, body)
 
 
@@ -176,6 +184,8 @@ class SilenceIn(BaseModel):
 
 @router.get("/api/silences")
 def list_silences(runtime: RuntimeDep, conn: Conn, all: bool = False) -> dict[str, Any]:
+    """Silences that are active or pending (`all=true`: expired ones too), in
+    Alertmanager's shape (matchers, startsAt, endsAt, createdBy, comment)."""
     now = runtime.clock.now()
     found = [s for s in silences.list_silences(conn) if all or s.state(now) != "expired"]
     return {"count": len(found), "silences": [s.as_dict(now) for s in found]}
@@ -183,6 +193,8 @@ def list_silences(runtime: RuntimeDep, conn: Conn, all: bool = False) -> dict[st
 
 @router.post("/api/silences", status_code=201)
 def create_silence(body: SilenceIn, runtime: RuntimeDep, user: AlertsUser) -> dict[str, Any]:
+    """Mute the alerts whose labels match every matcher, from `startsAt` (default now) to
+    `endsAt`, as Alertmanager's silences do; 201 with the silence."""
     now = runtime.clock.now()
     try:
         matchers = [silences.Matcher.parse(m.model_dump(by_alias=True)) for m in body.matchers]
@@ -200,11 +212,13 @@ def create_silence(body: SilenceIn, runtime: RuntimeDep, user: AlertsUser) -> di
 
 @router.get("/api/silences/{silence_id}")
 def get_silence(silence_id: SilenceId, runtime: RuntimeDep, conn: Conn) -> dict[str, Any]:
+    """One silence by id, with its state (pending, active or expired)."""
     return silences.get_silence(conn, silence_id).as_dict(runtime.clock.now())
 
 
 @router.delete("/api/silences/{silence_id}")
 def expire_silence(silence_id: SilenceId, runtime: RuntimeDep, user: AlertsUser) -> dict[str, Any]:
+    """End a silence now; the alerts it muted notify again (if still firing)."""
     now = runtime.clock.now()
     with runtime.engine.begin() as conn:
         silence = silences.expire_silence(conn, silence_id, now)
@@ -213,6 +227,8 @@ def expire_silence(silence_id: SilenceId, runtime: RuntimeDep, user: AlertsUser)
 
 @router.post("/api/evaluate")
 def evaluate(runtime: RuntimeDep, user: AlertsUser) -> dict[str, Any]:
+    """Run the misalignment rules now and update the alerts; the evaluation summary
+    (rules, findings, alerts opened and resolved, notifications enqueued)."""
     summary = evaluate_and_update(engine=runtime.engine, config=runtime.config,
                                   clock=runtime.clock)
     return {**summary.as_dict(), "requestedBy": user}

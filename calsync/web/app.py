@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from sqlalchemy.exc import DataError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -28,13 +29,14 @@ from calsync.i18n.messages import Message, shown_in
 from calsync.i18n.negotiate import negotiate_language
 from calsync.runtime import Runtime
 from calsync.store.engine import database_problem
-from calsync.web import agenda, alerts, api, feeds, metrics, probes, tokens, whatif
+from calsync.web import agenda, alerts, api, feeds, metrics, openapi, probes, tokens, whatif
 from calsync.web.pages import routes as pages
 
 __all__ = ["create_app"]
 
 log = logging.getLogger("calsync.web")
 
+DOCS_ASSETS = "/docs/assets"  # Swagger UI's and ReDoc's scripts and styles
 RETRY_AFTER = "5"  # seconds, on a 503 (database busy or down)
 _REASONS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
             405: "MethodNotAllowed", 409: "Conflict", 422: "ValidationError"}
@@ -44,12 +46,19 @@ def create_app(runtime: Runtime) -> FastAPI:
     """The web app; refuses (ConfigError) while an api.tokens variable is unset, since the
     API cannot admit that token."""
     runtime.config.require_secrets("the HTTP API (`calsync serve`)")
-    app = FastAPI(
+    # FastAPIOffline: /docs and /redoc load Swagger UI and ReDoc from the fastapi-offline
+    # package's own files (under DOCS_ASSETS), never from a CDN, so they work offline.
+    app = FastAPIOffline(
         title="calsync",
         version=__version__,
         description="EU, national, regional and municipal decision and budget cycles in one "
-                    "timeline: iCal feeds, JSON API and misalignment alerts.",
+                    "timeline: iCal feeds, JSON API and misalignment alerts. Every error is "
+                    "JSON (`Error`): `error` names the kind, `message` says what to do.",
+        static_url=DOCS_ASSETS,
+        # No badge that sends the document to validator.swagger.io.
+        swagger_ui_parameters={"validatorUrl": None},
     )
+    openapi.install(app)
     app.state.runtime = runtime
     app.state.feeds = FeedService()
     app.state.request_stats = metrics.RequestStats()

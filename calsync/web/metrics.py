@@ -6,8 +6,9 @@ Two kinds of numbers:
   outcome, failed syncs by error kind, each source's last success and staleness, events
   by level and status, and alerts by status and workflow state;
 - **from this process**: HTTP requests and their latency per route template (never the
-  raw path, which may carry a private feed's token), feed bodies rendered, and the
-  per-event cache's size, hits and misses.
+  raw path, which may carry a private feed's token), feed bodies rendered, the
+  per-event cache's size, hits and misses, and the build info and `process_*` families
+  (`calsync.web.procmetrics`).
 
 Alerts are counted when the `alerts` table exists in `calsync.store.tables`
 (`_alert_counts`, the extension point for the alerts engine's own gauges).
@@ -31,6 +32,7 @@ from calsync.runtime import Runtime
 from calsync.store.events import count_by_level_status
 from calsync.store.sources import sync_error_counts, sync_run_counts
 from calsync.web.deps import Conn, RuntimeDep
+from calsync.web.procmetrics import process_families
 
 __all__ = ["RequestMetrics", "RequestStats", "router"]
 
@@ -166,7 +168,8 @@ def _timestamp(iso: str | None) -> float:
 
 @router.get("/metrics", response_class=Response)
 def metrics(request: Request, runtime: RuntimeDep, conn: Conn) -> Response:
-    """Prometheus metrics: syncs, errors, events per level, alerts, request latencies."""
+    """Prometheus metrics: syncs, errors, events per level, alerts, request latencies,
+    build info (version, Python) and the process' CPU, memory and file descriptors."""
     lines = list(_database_lines(conn, runtime))
     feeds = getattr(request.app.state, "feeds", None)
     if feeds is not None:
@@ -182,4 +185,6 @@ def metrics(request: Request, runtime: RuntimeDep, conn: Conn) -> Response:
     stats = getattr(request.app.state, "request_stats", None)
     if isinstance(stats, RequestStats):
         lines += list(stats.lines())
+    for name, kind, help_text, samples in process_families():
+        lines += _family(name, kind, help_text, samples)
     return Response("\n".join(lines) + "\n", media_type=CONTENT_TYPE)

@@ -24,7 +24,7 @@ from calsync.config.rulebase import RuleBase, SelectorRef, severity_rank
 from calsync.config.schema import Config
 from calsync.i18n.catalogs import translator
 from calsync.i18n.languages import LANGUAGES, Language
-from calsync.rules import texts
+from calsync.rules import texts, wording
 from calsync.rules.timeline import Item, Shift, Timeline
 from calsync.rules.wallclock import DAY, wall_date, wall_of_date, wall_to_utc
 from calsync.selectors import Selector
@@ -64,7 +64,7 @@ class EventRef:
         """`Vindelns kommun: Co-financing decision`: the label without its days."""
         return texts.with_owner(self.title, self.actor)
 
-    def label(self) -> texts.Msg:
+    def label(self) -> wording.Msg:
         """`Vindelns kommun: Co-financing decision (9 June 2026)`, the owner never twice;
         the days only (`21 June – 13 August 2027`): a clock time is no matter of alignment."""
         return texts.label(self.name(), self.day, self.last)
@@ -78,7 +78,7 @@ class Fix:
     direction: str  # by | from | note (nobody calsync works for can move it)
     date: date
     meeting: EventRef | None
-    words: texts.Msg
+    words: wording.Msg
     owner: str = ""
     working_day: bool = False  # `date` is the working day before a non-working one
     language: Language = "en"
@@ -98,13 +98,13 @@ class Finding:
     rule_id: str
     kind: str
     identity: dict[str, str]
-    message: texts.Msg
+    message: wording.Msg
     subject: EventRef
     object: EventRef | None
     due: int  # wall seconds
     severity: str = "warning"
-    need: texts.Msg | None = None
-    got: texts.Msg | None = None
+    need: wording.Msg | None = None
+    got: wording.Msg | None = None
     slack_days: float | None = None
     fix: Fix | None = None
     object_fix: Fix | None = None  # what the object's owner could do instead
@@ -213,9 +213,9 @@ def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
 
 
-def length_between(first: int, second: int) -> texts.Length:
+def length_between(first: int, second: int) -> wording.Length:
     """How far apart two wall instants are, in words (`25 days`, `3 years and 2 months`)."""
-    return texts.Length(days_text(second - first), wall_date(min(first, second)),
+    return wording.Length(days_text(second - first), wall_date(min(first, second)),
                         wall_date(max(first, second)))
 
 

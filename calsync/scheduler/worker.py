@@ -61,17 +61,12 @@ from calsync.store.sources import retry_times
 from calsync.sync import FencedOut, Progress, Syncer, SyncReport
 from calsync.triggers import due_ticks
 
-__all__ = ["Scheduler", "default_instance_id"]
+__all__ = ["Scheduler"]
 
 log = logging.getLogger("calsync.scheduler")
 T = TypeVar("T")
 
 _PRUNE_EVERY = 3600.0
-
-
-def default_instance_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
 
 class Scheduler:
     """One instance's scheduler. `run(stop)` until `stop` is set; `dispatch()` is one pass
@@ -90,7 +85,8 @@ class Scheduler:
         # Reads of a pass without the write lock (see make_engine's `immediate`).
         self.reader = (make_engine(config.database_url()) if engine is None
                        and self.engine.dialect.name == "sqlite" else self.engine)
-        self.owner = instance_id or self.settings.instance_id or default_instance_id()
+        host_pid = f"{socket.gethostname()}:{os.getpid()}"
+        self.owner = instance_id or self.settings.instance_id or host_pid
         self.stable_id = bool(instance_id or self.settings.instance_id)
         self.hooks = hooks or default_hooks()
         self.jobs = plan_jobs(config, evaluate=self.hooks.evaluate is not None,
@@ -272,11 +268,10 @@ class Scheduler:
         task.add_done_callback(lambda _t: self._tasks.pop(claim.id, None))
         quiet = claim.job in self.jobs and self.jobs[claim.job].kind == "outbox" \
             and claim.attempt == 1  # every outbox_every: not worth a line each time
+        verb = "takes over" if claim.how == "takeover" else \
+            "retries" if claim.attempt > 1 else "runs"
         log.log(logging.DEBUG if quiet else logging.INFO, "%s: %s %s tick %s (attempt %d)",
-                self.owner,
-                "takes over" if claim.how == "takeover" else
-                "retries" if claim.attempt > 1 else "runs",
-                claim.job, claim.tick_at.isoformat(), claim.attempt)
+                self.owner, verb, claim.job, claim.tick_at.isoformat(), claim.attempt)
 
     async def _execute(self, claim: Claim) -> None:
         job = self.jobs[claim.job]

@@ -11,6 +11,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from calsync.web.samples import (
+    ALERT,
+    AT,
+    EVENT,
+    FEED,
+    HISTORY,
+    ICS,
+    REVISION,
+    SILENCE,
+    SOURCE,
+    TOKEN,
+    UID,
+)
+
 __all__ = ["ERROR_EXAMPLES", "OWN_ERROR_BODIES", "REQUEST_EXAMPLES", "RESPONSE_EXAMPLES", "Example"]
 
 
@@ -19,160 +33,6 @@ class Example:
     value: Any
     media_type: str = "application/json"
 
-
-_UID = "2e002e2bed91da94115e@calsync"
-_AT = "2026-11-29T12:00:00+00:00"
-_EVENT = {
-    "uid": _UID,
-    "source": "regional-cycles",
-    "external_uid": "region-24.rus.review/2026",
-    "title": "Region Västerbotten: the regional development strategy is reviewed",
-    "start": "2026-09-13",
-    "end": "2030-09-08",
-    "all_day": True,
-    "timezone": "Europe/Stockholm",
-    "level": "regional",
-    "actor": "Region Västerbotten",
-    "kind": "deadline",
-    "description": "Certainty: medium; status: in force.",
-    "url": "https://www.regionvasterbotten.se/",
-    "location": None,
-    "tags": ["rus"],
-    "status": "confirmed",
-    "attrs": {"cycle": "region-24.rus.review", "precision": "exact"},
-    "sequence": 0,
-    "first_seen": _AT,
-    "last_seen": _AT,
-    "updated_at": _AT,
-}
-_REVISION = {
-    "event_uid": _UID,
-    "title": None,
-    "at": _AT,
-    "change": "changed",
-    "sequence": 1,
-    "changes": {"start": ["2026-09-06", "2026-09-13"]},
-    "reason": None,
-    "sync_id": 12,
-}
-_ALERT = {
-    "id": 1,
-    "fingerprint": "2d6d500907388237",
-    "rule": "R13",
-    "kind": "precedes",
-    "status": "firing",
-    "workflow": "open",
-    "severity": "warning",
-    "summary": "Region Västerbotten: the strategy review (13 September 2026) is 1165 days "
-    "after the regions' input to the partnership plan (30 June 2027); rule R13 "
-    "requires it by then",
-    "labels": {
-        "alertname": "R13",
-        "rule_kind": "precedes",
-        "severity": "warning",
-        "level": "regional",
-        "actor": "Region Västerbotten",
-    },
-    "annotations": {"fix": "Region Västerbotten: decide by 30 June 2027"},
-    "evidence": {"required": "lead ≥ 0 days", "actual": "lead -1165 days"},
-    "starts_at": _AT,
-    "ends_at": None,
-    "updated_at": _AT,
-    "due_at": "2027-06-29T22:00:00+00:00",
-    "subject_uid": _UID,
-    "object_uid": "058b085a3f181558f31c@calsync",
-    "ack": None,
-    "snooze_until": None,
-    "silenced_by": [],
-}
-_HISTORY = [
-    {
-        "at": _AT,
-        "field": "workflow",
-        "from": "open",
-        "to": "acknowledged",
-        "actor": "ops",
-        "reason": "seen; the council meets 12 May",
-    }
-]
-_SILENCE = {
-    "id": 1,
-    "matchers": [{"name": "rule", "value": "R13", "isRegex": False, "isEqual": True}],
-    "startsAt": _AT,
-    "endsAt": "2027-01-01T00:00:00+00:00",
-    "createdBy": "ops",
-    "comment": "known: the strategy review is planned",
-    "createdAt": _AT,
-    "updatedAt": _AT,
-    "status": {"state": "active"},
-}
-_SOURCE = {
-    "name": "calendar",
-    "type": "schedules",
-    "enabled": True,
-    "events": 270,
-    "title": "Swedish public holidays and blackout periods (July, Christmas)",
-    "events_by_status": {"confirmed": 240, "tentative": 30},
-    "last_attempt_at": _AT,
-    "last_success_at": _AT,
-    "stale": False,
-    "schedule": "every PT6H (Europe/Stockholm)",
-    "last_sync": {
-        "id": 3,
-        "started_at": _AT,
-        "finished_at": _AT,
-        "outcome": "ok",
-        "added": 270,
-        "changed": 0,
-        "cancelled": 0,
-        "unchanged": 0,
-        "skipped": 0,
-        "error": None,
-    },
-    "next_run": "2026-11-29T17:00:00+00:00",
-    "running": False,
-    "failing": False,
-    "last_run": {
-        "tick": _AT,
-        "state": "succeeded",
-        "outcome": "ok",
-        "attempt": 1,
-        "owner": "web-1:4711",
-        "started_at": _AT,
-        "finished_at": _AT,
-        "error": None,
-        "sync_run_id": 3,
-    },
-    "alert": None,
-    "consecutive_failures": 0,
-    "last_error": None,
-    "error_kind": None,
-    "retry_at": None,
-    "held": None,
-    "warnings": [],
-}
-_FEED = {
-    "name": "all",
-    "title": "calsync: all levels",
-    "private": False,
-    "description": "Every cycle on the unified timeline: EU, national, regional and municipal.",
-    "url": "http://127.0.0.1:8000/feeds/all.ics",
-    "webcal": "webcal://127.0.0.1:8000/feeds/all.ics",
-}
-_TOKEN = {
-    "feed": "board",
-    "url": "http://127.0.0.1:8000/feeds/board/Xk3v9QpL2m.ics",
-    "webcal": "webcal://127.0.0.1:8000/feeds/board/Xk3v9QpL2m.ics",
-    "created_at": _AT,
-    "created_by": "ops",
-    "subscriber": "anna@example.se",
-}
-_ICS = (
-    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//calsync//calsync 0.1.0//EN\r\n"
-    "NAME:EU cycles\r\nBEGIN:VEVENT\r\nUID:e31534f3043e36c9a179@calsync\r\n"
-    "DTSTART;VALUE=DATE:20270415\r\nSUMMARY:European Semester: stability and "
-    "convergence programmes due\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
-)
 
 RESPONSE_EXAMPLES: dict[str, Example] = {
     "GET /healthz": Example({"status": "ok", "version": "0.1.0"}),
@@ -191,30 +51,30 @@ RESPONSE_EXAMPLES: dict[str, Example] = {
         'calsync_syncs_total{source="calendar",outcome="ok"} 1\n',
         "text/plain",
     ),
-    "GET /api/alerts": Example({"state": "firing", "count": 1, "alerts": [_ALERT]}),
-    "GET /api/alerts/{ref}": Example({**_ALERT, "history": _HISTORY}),
+    "GET /api/alerts": Example({"state": "firing", "count": 1, "alerts": [ALERT]}),
+    "GET /api/alerts/{ref}": Example({**ALERT, "history": HISTORY}),
     "POST /api/alerts/{ref}/ack": Example(
-        {**_ALERT, "workflow": "acknowledged", "history": _HISTORY}
+        {**ALERT, "workflow": "acknowledged", "history": HISTORY}
     ),
     "POST /api/alerts/{ref}/snooze": Example(
         {
-            **_ALERT,
+            **ALERT,
             "workflow": "snoozed",
             "snooze_until": "2027-01-15T00:00:00+01:00",
             "history": [],
         }
     ),
-    "POST /api/alerts/{ref}/wontfix": Example({**_ALERT, "workflow": "wont_fix", "history": []}),
-    "POST /api/alerts/{ref}/reopen": Example({**_ALERT, "history": []}),
-    "GET /api/silences": Example({"count": 1, "silences": [_SILENCE]}),
-    "POST /api/silences": Example(_SILENCE),
-    "GET /api/silences/{silence_id}": Example(_SILENCE),
+    "POST /api/alerts/{ref}/wontfix": Example({**ALERT, "workflow": "wont_fix", "history": []}),
+    "POST /api/alerts/{ref}/reopen": Example({**ALERT, "history": []}),
+    "GET /api/silences": Example({"count": 1, "silences": [SILENCE]}),
+    "POST /api/silences": Example(SILENCE),
+    "GET /api/silences/{silence_id}": Example(SILENCE),
     "DELETE /api/silences/{silence_id}": Example(
-        {**_SILENCE, "status": {"state": "expired"}, "expiredBy": "ops"}
+        {**SILENCE, "status": {"state": "expired"}, "expiredBy": "ops"}
     ),
     "POST /api/evaluate": Example(
         {
-            "at": _AT,
+            "at": AT,
             "incremental": False,
             "rules": ["R1", "R2-A", "R13"],
             "findings": 1,
@@ -234,18 +94,18 @@ RESPONSE_EXAMPLES: dict[str, Example] = {
         }
     ),
     "GET /feeds/alerts.ics": Example(
-        _ICS.replace("EU cycles", "calsync: misalignment alerts"), "text/calendar"
+        ICS.replace("EU cycles", "calsync: misalignment alerts"), "text/calendar"
     ),
-    "GET /feeds/{name}.ics": Example(_ICS, "text/calendar"),
-    "GET /feeds/{name}/{token}.ics": Example(_ICS.replace("EU cycles", "Board"), "text/calendar"),
+    "GET /feeds/{name}.ics": Example(ICS, "text/calendar"),
+    "GET /feeds/{name}/{token}.ics": Example(ICS.replace("EU cycles", "Board"), "text/calendar"),
     "GET /feeds/": Example(
         "<!doctype html><title>calsync feeds</title><ul><li><strong>"
         'calsync: all levels</strong> — <a href="webcal://127.0.0.1:8000/'
         'feeds/all.ics">subscribe</a></li></ul>',
         "text/html",
     ),
-    "GET /api/events": Example({"total": 2613, "limit": 1, "offset": 0, "items": [_EVENT]}),
-    "GET /api/events/{uid}": Example({**_EVENT, "revisions": [_REVISION]}),
+    "GET /api/events": Example({"total": 2613, "limit": 1, "offset": 0, "items": [EVENT]}),
+    "GET /api/events/{uid}": Example({**EVENT, "revisions": [REVISION]}),
     "GET /api/timeline": Example(
         {
             "start": "2026-12-31T23:00:00+00:00",
@@ -253,18 +113,18 @@ RESPONSE_EXAMPLES: dict[str, Example] = {
             "timezone": "Europe/Stockholm",
             "levels": {"regional": {"title": "Regional", "color": "#2e8b57"}},
             "total": 1,
-            "months": [{"month": "2027-01", "title": "January 2027", "events": [_EVENT]}],
+            "months": [{"month": "2027-01", "title": "January 2027", "events": [EVENT]}],
         }
     ),
     "GET /api/changes": Example(
         {
             "since": "2026-11-01T00:00:00+00:00",
-            "added": [_EVENT],
-            "revisions": [{**_REVISION, "title": _EVENT["title"]}],
+            "added": [EVENT],
+            "revisions": [{**REVISION, "title": EVENT["title"]}],
         }
     ),
-    "GET /api/sources": Example([_SOURCE]),
-    "GET /api/feeds": Example([_FEED]),
+    "GET /api/sources": Example([SOURCE]),
+    "GET /api/feeds": Example([FEED]),
     "POST /api/sources/{name}/sync": Example(
         {
             "source": "eu-cycles",
@@ -274,10 +134,10 @@ RESPONSE_EXAMPLES: dict[str, Example] = {
             "status_url": "http://127.0.0.1:8000/api/sources",
         }
     ),
-    "POST /api/feeds/{name}/rotate-token": Example({**_TOKEN, "subscriber": None}),
-    "GET /api/feeds/private": Example([{**_TOKEN, "subscriber": None}, _TOKEN]),
-    "POST /api/feeds/{name}/tokens": Example(_TOKEN),
-    "GET /api/feeds/{name}/tokens": Example([_TOKEN]),
+    "POST /api/feeds/{name}/rotate-token": Example({**TOKEN, "subscriber": None}),
+    "GET /api/feeds/private": Example([{**TOKEN, "subscriber": None}, TOKEN]),
+    "POST /api/feeds/{name}/tokens": Example(TOKEN),
+    "GET /api/feeds/{name}/tokens": Example([TOKEN]),
     "GET /api/agenda": Example(
         {
             "start": "2026-11-29",
@@ -288,10 +148,10 @@ RESPONSE_EXAMPLES: dict[str, Example] = {
             "misaligned": 1,
             "items": [
                 {
-                    "uid": _UID,
+                    "uid": UID,
                     "day": "2026-09-13",
                     "last_day": "2030-09-07",
-                    "title": _EVENT["title"],
+                    "title": EVENT["title"],
                     "start": "2026-09-13",
                     "end": "2030-09-08",
                     "all_day": True,
@@ -301,14 +161,14 @@ RESPONSE_EXAMPLES: dict[str, Example] = {
                     "status": "tentative",
                     "tags": ["local-government"],
                     "organisation": "Region Västerbotten",
-                    "url": _EVENT["url"],
-                    "link": f"http://127.0.0.1:8000/api/events/{_UID}",
+                    "url": EVENT["url"],
+                    "link": f"http://127.0.0.1:8000/api/events/{UID}",
                     "misalignments": [
                         {
                             "alert_id": 1,
                             "rule": "R13",
                             "severity": "warning",
-                            "summary": _ALERT["summary"],
+                            "summary": ALERT["summary"],
                             "fix": "Region Västerbotten: decide by 30 June 2027",
                             "due": "2027-06-29",
                             "role": "subject",
@@ -325,8 +185,8 @@ RESPONSE_EXAMPLES: dict[str, Example] = {
             "changes": [
                 {
                     "op": "move",
-                    "uid": _UID,
-                    "title": _EVENT["title"],
+                    "uid": UID,
+                    "title": EVENT["title"],
                     "from": "2026-09-13",
                     "to": "2027-06-01",
                 }
@@ -372,7 +232,7 @@ REQUEST_EXAMPLES: dict[str, Any] = {
     },
     "POST /api/feeds/{name}/tokens": {"subscriber": "anna@example.se"},
     "POST /api/whatif": {
-        "changes": [{"move": _UID, "to": "2027-06-01"}, {"cancel": "058b085a3f181558f31c@calsync"}]
+        "changes": [{"move": UID, "to": "2027-06-01"}, {"cancel": "058b085a3f181558f31c@calsync"}]
     },
 }
 """The request body of each operation that takes one."""

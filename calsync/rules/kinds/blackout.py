@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 from calsync.config.rulebase import MonthDay
 from calsync.config.rules import BlackoutRule, WindowSpec
-from calsync.rules import texts
+from calsync.rules import kindtexts, texts, wording
 from calsync.rules.findings import Context, EventRef, Finding, Fix, days_text
 from calsync.rules.timeline import Item, Shift, key_fn, tuple_key
 from calsync.rules.wallclock import DAY, wall_date, wall_of_date
@@ -33,17 +33,17 @@ class Window(NamedTuple):
 
     start: int
     end: int  # exclusive
-    label: texts.Value
+    label: wording.Value
     item: Item | None = None
-    before: texts.Dur | None = None  # widened by
-    after: texts.Dur | None = None
+    before: wording.Dur | None = None  # widened by
+    after: wording.Dur | None = None
     non_working: bool = False
 
-    def text(self) -> texts.Value:
+    def text(self) -> wording.Value:
         if self.item is None:
             return self.label
         shown = self.label or EventRef.of(self.item).label()
-        return texts.blackout_window(shown, self.before, self.after)
+        return kindtexts.blackout_window(shown, self.before, self.after)
 
 
 class Merged(NamedTuple):
@@ -51,7 +51,7 @@ class Merged(NamedTuple):
     end: int
     parts: list[Window]
 
-    def labels(self, start: int | None = None, end: int | None = None) -> list[texts.Value]:
+    def labels(self, start: int | None = None, end: int | None = None) -> list[wording.Value]:
         """The first windows of the interval; with `start`/`end`, those touching them."""
         parts = [w for w in self.parts if start is None or end is None
                  or (w.start < end and w.end > start)] or self.parts
@@ -155,8 +155,8 @@ def _spec_windows(spec: WindowSpec, ctx: Context, a_items: list[Item]
         before = Shift.of(spec.before, -1)
         after = Shift.of(spec.after)
         key = tuple_key([key_fn(k) for k in spec.match]) if spec.match else None
-        widen_before = texts.Dur(spec.before) if spec.before is not None else None
-        widen_after = texts.Dur(spec.after) if spec.after is not None else None
+        widen_before = wording.Dur(spec.before) if spec.before is not None else None
+        widen_after = wording.Dur(spec.after) if spec.after is not None else None
         for w in ctx.select(spec.selector):
             k = key(w) if key is not None else None
             if key is not None and k is None:
@@ -174,7 +174,7 @@ def _spec_windows(spec: WindowSpec, ctx: Context, a_items: list[Item]
         for year in years:
             opens = _day_of(year, first)
             closes = _day_of(year + (1 if last < first else 0), last)
-            label = texts.yearly_window(spec.name, opens, closes)
+            label = kindtexts.yearly_window(spec.name, opens, closes)
             out.setdefault(None, []).append(
                 Window(wall_of_date(opens), wall_of_date(closes) + DAY, label))
         return out
@@ -184,9 +184,9 @@ def _spec_windows(spec: WindowSpec, ctx: Context, a_items: list[Item]
         day = date(year, 1, 1)
         while day.year == year:
             if not is_working_day(day, country):
-                label = texts.non_working_day(day, names.get(day))
+                label = kindtexts.non_working_day(day, names.get(day))
                 if spec.name:
-                    label = texts.named(spec.name, label)
+                    label = kindtexts.named(spec.name, label)
                 out.setdefault(None, []).append(
                     Window(wall_of_date(day), wall_of_date(day) + DAY, label, non_working=True))
             day += timedelta(days=1)
@@ -251,8 +251,8 @@ def _touching(rule_id: str, rule: BlackoutRule, ctx: Context, a: Item, hits: lis
     overlap = sum(min(qe, w.end) - max(qs, w.start) for w in hits)
     labels = _distinct(label for w in hits for label in w.labels(qs, qe))
     non_working = all(w.non_working() for w in hits)
-    summary = texts.blackout_in(subject=a_ref.label(), point=rule.point,
-                                multi_day=a_ref.multi_day, windows=texts.shown_list(labels),
+    summary = kindtexts.blackout_in(subject=a_ref.label(), point=rule.point,
+                                multi_day=a_ref.multi_day, windows=wording.shown_list(labels),
                                 non_working=non_working,
                                 rule=texts.rule_ref(rule_id, rule.title))
     first = min(w.start for w in hits)
@@ -269,7 +269,7 @@ def _touching(rule_id: str, rule: BlackoutRule, ctx: Context, a: Item, hits: lis
                   texts.fix_span(fix.words, wall_date(last)), fix.owner)
     return ctx.finish(rule_id, rule, Finding(
         rule_id, rule.kind, {"subject_uid": a.uid}, summary, a_ref, None, due=a.sd,
-        need=texts.BLACKOUT_REQUIRED, got=texts.inside(days_text(overlap)),
+        need=kindtexts.BLACKOUT_REQUIRED, got=kindtexts.inside(days_text(overlap)),
         slack_days=-days_text(overlap), fix=fix,
         details={"windows": _all(labels, ctx)}))
 
@@ -286,29 +286,29 @@ def _effective(rule_id: str, rule: BlackoutRule, ctx: Context, a: Item,
     blocked = [label for ws in sets for w in ws.touching(a.sd, a.ed + DAY)
                for label in w.labels(a.sd, a.ed + DAY)]
     labels = _distinct(blocked)
-    summary = texts.blackout_effective(subject=a_ref.label(), effective=effective,
-                                       total=total, windows=texts.shown_list(labels),
+    summary = kindtexts.blackout_effective(subject=a_ref.label(), effective=effective,
+                                       total=total, windows=wording.shown_list(labels),
                                        need=need, rule=texts.rule_ref(rule_id, rule.title))
     day = wall_date(reach) if reach is not None else wall_date(a.ed)
-    fix = Fix("by", day, None, texts.blackout_fix_extend(day, need),
+    fix = Fix("by", day, None, kindtexts.blackout_fix_extend(day, need),
               ctx.owner_of(a.actor) or "")
     return ctx.finish(rule_id, rule, Finding(
         rule_id, rule.kind, {"subject_uid": a.uid}, summary, a_ref, None, due=a.sd,
-        need=texts.blackout_required_effective(need),
-        got=texts.working_days(effective, total), slack_days=float(effective - need),
+        need=kindtexts.blackout_required_effective(need),
+        got=kindtexts.working_days(effective, total), slack_days=float(effective - need),
         fix=fix, details={"windows": _all(labels, ctx),
                           "effective_working_days": str(effective),
                           "working_days": str(total)}))
 
 
-def _distinct(labels: Iterable[texts.Value]) -> list[texts.Value]:
+def _distinct(labels: Iterable[wording.Value]) -> list[wording.Value]:
     """Each window once (as the English text says it), in order."""
-    seen: dict[str, texts.Value] = {}
+    seen: dict[str, wording.Value] = {}
     for value in labels:
-        seen.setdefault(texts.render(value, "en"), value)
+        seen.setdefault(wording.render(value, "en"), value)
     return list(seen.values())
 
 
-def _all(labels: list[texts.Value], ctx: Context) -> str:
+def _all(labels: list[wording.Value], ctx: Context) -> str:
     """Every window, in the config's language (the `windows` annotation)."""
-    return texts.Listed(tuple(labels), limit=len(labels)).render(ctx.config.language)
+    return wording.Listed(tuple(labels), limit=len(labels)).render(ctx.config.language)

@@ -11,7 +11,7 @@ import bisect
 from collections.abc import Iterator
 
 from calsync.config.rules import CoverageRule
-from calsync.rules import texts
+from calsync.rules import kindtexts, texts, wording
 from calsync.rules.findings import Context, EventRef, Finding, days_text, length_between
 from calsync.rules.timeline import Item, Shift, key_fn, tuple_key
 from calsync.rules.wallclock import DAY, wall_date, wall_of_date
@@ -99,9 +99,9 @@ def _gaps(rule_id: str, rule: CoverageRule, ctx: Context, union: _Union, start: 
     if cursor < end:
         gaps.append((cursor, end, before, None))
     span_ref = EventRef.of(span) if span is not None else None
-    span_text: texts.Value = span_ref.label() if span_ref is not None \
-        else texts.Range(wall_date(start), wall_date(end - DAY))
-    allowed_text = texts.Dur(rule.max_gap) if rule.max_gap else None
+    span_text: wording.Value = span_ref.label() if span_ref is not None \
+        else wording.Range(wall_date(start), wall_date(end - DAY))
+    allowed_text = wording.Dur(rule.max_gap) if rule.max_gap else None
     ref = texts.rule_ref(rule_id, rule.title)
     for g0, g1, prev, nxt in gaps:
         if g1 <= allowed(g0):
@@ -109,15 +109,15 @@ def _gaps(rule_id: str, rule: CoverageRule, ctx: Context, union: _Union, start: 
         position = ("start" if g0 == start else f"after {prev.uid}" if prev is not None
                     else "start")
         subject = prev or nxt or span
-        uncovered = texts.Range(wall_date(g0), wall_date(g1 - 1))
+        uncovered = wording.Range(wall_date(g0), wall_date(g1 - 1))
         gap = length_between(g0, g1)
         who = f"{', '.join(pk)}: " if pk else ""
         if g1 == end and prev is not None:
-            summary = texts.coverage_runs_out(
+            summary = kindtexts.coverage_runs_out(
                 who=who, last=EventRef.of(prev).label(), gap=gap, span=span_text,
                 uncovered=uncovered, allowed=allowed_text, rule=ref)
         else:
-            summary = texts.coverage_gap(who=who, span=span_text, uncovered=uncovered,
+            summary = kindtexts.coverage_gap(who=who, span=span_text, uncovered=uncovered,
                                          gap=gap, allowed=allowed_text, rule=ref)
         identity = {"span": span.uid if span is not None else _identity_text(start, end),
                     "partition": "|".join(pk), "position": position}
@@ -129,8 +129,8 @@ def _gaps(rule_id: str, rule: CoverageRule, ctx: Context, union: _Union, start: 
         yield ctx.finish(rule_id, rule, Finding(
             rule_id, rule.kind, identity, summary, subject_ref,
             span_ref if span is not None and span is not subject else None,
-            due=g0, need=texts.coverage_required(allowed_text),
-            got=texts.coverage_actual(gap), slack_days=-days_text(g1 - allowed(g0)),
+            due=g0, need=kindtexts.coverage_required(allowed_text),
+            got=kindtexts.coverage_actual(gap), slack_days=-days_text(g1 - allowed(g0)),
             fix=ctx.fix_by(actor, g0 - DAY, verb="successor")))
 
 

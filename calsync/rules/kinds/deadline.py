@@ -20,7 +20,7 @@ from datetime import date
 
 from calsync.config.rulebase import MonthDay
 from calsync.config.rules import DeadlineRule
-from calsync.rules import texts
+from calsync.rules import kindtexts, texts, wording
 from calsync.rules.findings import Context, EventRef, Finding, days_text, length_between
 from calsync.rules.timeline import Item, Shift, key_fn, tuple_key
 from calsync.rules.wallclock import wall_date, wall_of_date
@@ -133,8 +133,8 @@ def _gap(rule_id: str, rule: DeadlineRule, ctx: Context, members: list[tuple[Ite
     owner = ctx.owner_of(subject.actor) or subject.actor
     finding = ctx.finish(rule_id, rule, Finding(
         rule_id, rule.kind, {"partition": "|".join(pk), "year": str(year)},
-        texts.info_gap(owner, what, deadline), EventRef.of(subject), None, due=due,
-        need=texts.deadline_required(deadline, None), got=texts.NO_DATE_KNOWN,
+        kindtexts.info_gap(owner, what, deadline), EventRef.of(subject), None, due=due,
+        need=kindtexts.deadline_required(deadline, None), got=kindtexts.NO_DATE_KNOWN,
         fix=ctx.fix_by(subject.actor, due, verb="set"),
         details={"deadline": deadline.isoformat(), "year": str(year),
                  "information_gap": "true"}))
@@ -152,19 +152,19 @@ def _finding(rule_id: str, rule: DeadlineRule, ctx: Context, a: Item, deadline: 
     earliest = None
     if floor is not None and a.sd < floor and anchor is not None:
         earliest = wall_date(floor)
-        summary = texts.deadline_before_anchor(
+        summary = kindtexts.deadline_before_anchor(
             subject=a_ref.label(), anchor=EventRef.of(anchor).label(), year=year,
             first=earliest, last=deadline, rule=ref)
         slack = a.sd - floor
     else:
-        summary = texts.deadline_late(subject=a_ref.label(), gap=length_between(due, a.sd),
+        summary = kindtexts.deadline_late(subject=a_ref.label(), gap=length_between(due, a.sd),
                                       deadline=deadline, rule=ref)
     fix = ctx.fix_by(a.actor, due, earliest=floor)
     identity = {"partition": "|".join(pk), "year": str(year)}
     return ctx.finish(rule_id, rule, Finding(
         rule_id, rule.kind, identity, summary, a_ref,
         EventRef.of(anchor) if anchor is not None else None, due=due,
-        need=texts.deadline_required(deadline, earliest),
-        got=texts.msg("{days}", days=texts.Range(a_ref.day, a_ref.last)),
+        need=kindtexts.deadline_required(deadline, earliest),
+        got=wording.msg("{days}", days=wording.Range(a_ref.day, a_ref.last)),
         slack_days=days_text(slack),
         fix=fix, details={"deadline": deadline.isoformat(), "year": str(year)}))

@@ -11,7 +11,7 @@ import heapq
 from collections.abc import Iterator
 
 from calsync.config.rules import NoOverlapRule
-from calsync.rules import texts
+from calsync.rules import kindtexts, texts, wording
 from calsync.rules.findings import Context, EventRef, Finding, days_text, length_between
 from calsync.rules.timeline import Item, Shift, key_fn, tuple_key
 from calsync.rules.wallclock import DAY, wall_date
@@ -70,17 +70,17 @@ def _finding(rule_id: str, rule: NoOverlapRule, ctx: Context, first: Item, later
     overlap = reach - later.s
     first_end = first.e if first.e > first.s else first.s + 1
     clash = later.s < first_end
-    sep_text = texts.Dur(rule.min_separation) if rule.min_separation else None
+    sep_text = wording.Dur(rule.min_separation) if rule.min_separation else None
     apart = later.s - first_end
     gap = None if clash or (apart < DAY and wall_date(later.s) == wall_date(first_end)) \
         else length_between(first_end, later.s)
-    summary = texts.no_overlap(later=later_ref.label(), first=first_ref.label(), clash=clash,
-                               gap=gap, separation=sep_text or texts.Dur(None),
+    summary = kindtexts.no_overlap(later=later_ref.label(), first=first_ref.label(), clash=clash,
+                               gap=gap, separation=sep_text or wording.Dur(None),
                                rule=texts.rule_ref(rule_id, rule.title))
     uids = sorted((first.uid, later.uid))
     return ctx.finish(rule_id, rule, Finding(
         rule_id, rule.kind, {"events": " ".join(uids)}, summary, later_ref, first_ref,
-        due=later.s, need=texts.no_overlap_required(sep_text),
-        got=texts.no_overlap_actual(clash, gap),
+        due=later.s, need=kindtexts.no_overlap_required(sep_text),
+        got=kindtexts.no_overlap_actual(clash, gap),
         slack_days=-days_text(overlap),
         fix=ctx.fix_from(later.actor, reach)))

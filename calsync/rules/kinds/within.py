@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from calsync.config.rules import WithinRule
-from calsync.rules import texts
+from calsync.rules import kindtexts, texts
 from calsync.rules.findings import Context, EventRef, Finding, days_text, length_between
 from calsync.rules.kinds.pairing import pairs
 from calsync.rules.timeline import Item, Shift
@@ -97,12 +97,12 @@ def _finding(rule_id: str, rule: WithinRule, ctx: Context, a: Item, b: Item | No
     last = wall_date(hi) if hi < _INF else None
     around = b_ref.label() if b_ref is not None else None
     gap = length_between(edge, edge + off)
-    summary = texts.within_outside(
+    summary = kindtexts.within_outside(
         subject=a_ref.label(), point=rule.point, multi_day=a_ref.multi_day, gap=gap,
         late=late, edge=wall_date(edge), lo=first, hi=last, around=around,
         rule=texts.rule_ref(rule_id, rule.title))
     identity = {"subject_uid": a.uid}
     return ctx.finish(rule_id, rule, Finding(
         rule_id, rule.kind, identity, summary, a_ref, b_ref, due=due,
-        need=texts.within_required(first, last, around), got=texts.outside(gap),
+        need=kindtexts.within_required(first, last, around), got=kindtexts.outside(gap),
         slack_days=-abs(days_text(off)), fix=fix))

@@ -28,11 +28,24 @@ def _bad(name: str, value: Any, message: str) -> RequestValidationError:
                                     "msg": message, "type": "value_error"}])
 
 
+# Days the agenda accepts: well inside what datetime holds once shifted to UTC and widened
+# by a day either side (0001-01-01 or 9999-12-31 would overflow: a 422, never a 500).
+_FIRST_DAY, _LAST_DAY = date(1000, 1, 1), date(9000, 1, 1)
+_OUT_OF_RANGE = "a day between the years 1000 and 9000"
+
+
 def _day(name: str, value: str, today: date) -> date:
     try:
-        return parse_day(value, today)
-    except ValueError as exc:
+        day = parse_day(value, today)
+    except (ValueError, OverflowError) as exc:
         raise _bad(name, value[:40], str(exc)) from None
+    return _in_range(name, value, day)
+
+
+def _in_range(name: str, value: str, day: date) -> date:
+    if not _FIRST_DAY <= day <= _LAST_DAY:
+        raise _bad(name, value[:40], _OUT_OF_RANGE)
+    return day
 
 
 @router.get("/api/agenda", responses={200: {"content": {"text/calendar": {},
@@ -64,9 +77,9 @@ def agenda_endpoint(
         end = _day("to", to, today)
     else:
         try:
-            end = start + parse_duration(next_.lstrip("+"))
-        except ValueError as exc:
-            raise _bad("next", next_[:40], str(exc)) from None
+            end = _in_range("next", next_, start + parse_duration(next_.lstrip("+")))
+        except (ValueError, OverflowError) as exc:
+            raise _bad("next", next_[:40], str(exc) or _OUT_OF_RANGE) from None
     if end < start:
         raise _bad("to" if to is not None else "next", to or next_,
                    f"the last day {end} is before the first day {start}")

@@ -45,7 +45,7 @@ _REASONS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotF
 def create_app(runtime: Runtime) -> FastAPI:
     """The web app; refuses (ConfigError) while an api.tokens variable is unset, since the
     API cannot admit that token."""
-    runtime.config.require_secrets("the HTTP API (`calsync serve`)")
+    runtime.config.require_secrets("the HTTP API (`calsync serve`)")  # i18n: not text (admin)
     # FastAPIOffline: /docs and /redoc load Swagger UI and ReDoc from the fastapi-offline
     # package's own files (under DOCS_ASSETS), never from a CDN, so they work offline.
     app = FastAPIOffline(

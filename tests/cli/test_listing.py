@@ -25,7 +25,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 #: Commands that change something or run a process: they print one line or a progress
 #: view, not a listing. Every other command must take `--format json`.
-ACTIONS = {"db upgrade", "serve", "worker", "alerts ack", "alerts wontfix", "alerts reopen",
+ACTIONS = {"db upgrade", "serve", "worker", "digest send",
+           "alerts ack", "alerts wontfix", "alerts reopen",
            "alerts snooze", "alerts send", "alerts silence add", "alerts silence expire",
            "feeds rotate-token", "feeds token create", "feeds token revoke", "reload", "init"}
 
@@ -42,7 +43,10 @@ def pilot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """The bundled config (plus one private feed) synced into SQLite once; the env to run
     commands with."""
     root = tmp_path_factory.mktemp("pilot")
-    text = (REPO / "config.yaml").read_text(encoding="utf-8")
+    # English: the checks name the texts to find (the layout is the same in Swedish).
+    text = (REPO / "config.yaml").read_text(encoding="utf-8").replace(
+        "\nlanguage: sv ", "\nlanguage: en ", 1)
+    assert "\nlanguage: en " in text
     (root / "config.yaml").write_text(text.replace("\nfeeds:\n", "\nfeeds:\n" + PRIVATE_FEED, 1),
                                       encoding="utf-8")
     shutil.copytree(REPO / "schedules", root / "schedules")

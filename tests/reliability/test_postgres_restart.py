@@ -89,8 +89,7 @@ def test_postgres_restart_under_serve(tmp_path: Path,
             started = time.monotonic()
             down = _statuses(base)
             took = time.monotonic() - started
-            assert set(down.values()) <= {200, 503}, down  # /healthz may say "degraded"
-            assert {down[p] for p in PATHS if p != "/healthz"} == {503}, down
+            assert set(down.values()) == {503}, down  # /healthz too: it checks the database
             assert took < 60, f"requests took {took:.1f} s while the database was down"
             print(f"down: {down} in {took:.2f} s")
 

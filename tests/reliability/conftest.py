@@ -19,7 +19,7 @@ from calsync.runtime import Runtime
 from calsync.web.app import create_app
 from tests.web.conftest import Project, project  # noqa: F401  (fixture re-export)
 
-__all__ = ["PATHS", "LiveServer", "hammer", "serving"]
+__all__ = ["PATHS", "LiveServer", "free_port", "hammer", "serving"]
 
 
 @dataclass
@@ -40,7 +40,7 @@ class LiveServer:
         return int(self.base.rsplit(":", 1)[1])
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -56,7 +56,7 @@ def live(project: Project) -> Iterator[LiveServer]:  # noqa: F811
 @contextmanager
 def serving(runtime: Runtime) -> Iterator[LiveServer]:
     """`runtime`'s app under uvicorn on a free port, in a thread of this process."""
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port,
                             log_level="warning", timeout_graceful_shutdown=5)
     server = uvicorn.Server(config)

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
+from calsync.alerts.notify.payload import localised
 from calsync.alerts.store import Alert, last_change, list_alerts
 from calsync.config.schema import Config
 from calsync.durations import format_duration
@@ -49,14 +50,16 @@ def _as_event(alert: Alert, config: Config, now: datetime, language: Language) -
     zone = day_start(now.date(), config.timezone).tzinfo
     day = (alert.due_at or alert.starts_at).astimezone(zone).date()
     workflow = alert.effective_workflow(now)
-    title = f"[{alert.severity}] {alert.rule_id}: {alert.summary}"  # which misalignment
+    # The reader's language when the alert carries it (summary_sv, ...), else the stored text.
+    texts = localised({"summary": alert.summary, **alert.annotations}, language)
+    title = f"[{alert.severity}] {alert.rule_id}: {texts['summary']}"  # which misalignment
     if workflow != "open":
         state = WORKFLOW.get(workflow)
         shown = translator(language, "calsync").gettext(state) if state else workflow
         title += f" ({shown.replace('_', ' ')})"
     data = EventData(external_uid=alert.fingerprint, title=title, start=day,
                      timezone=config.timezone, level="", kind="",
-                     description=alert.annotations.get("description", alert.summary),
+                     description=texts.get("description", texts["summary"]),
                      url=f"{config.server.base_url}/api/alerts/{alert.id}",
                      tags=("calsync-alert", alert.severity))
     return Event(id=alert.id, uid=f"alert-{alert.fingerprint}@{config.server.uid_domain}",

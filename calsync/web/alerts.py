@@ -23,14 +23,16 @@ from calsync.alerts import silences, store
 from calsync.alerts.evaluate import evaluate_and_update
 from calsync.alerts.filters import AlertFilter
 from calsync.alerts.muting import mute_report
+from calsync.alerts.notify.payload import localised
 from calsync.config.organisations import Organisations, unknown_organisation
 from calsync.feeds.alerts import alerts_calendar
+from calsync.i18n.languages import Language
 from calsync.i18n.messages import Message
 from calsync.model import day_start
 from calsync.web.auth import AlertsUser
 from calsync.web.deps import Conn, RuntimeDep
 from calsync.web.feeds import serve_body
-from calsync.web.filters import MAX_ROW_ID, Multi, query_language, split
+from calsync.web.filters import MAX_ROW_ID, Multi, query_language, request_language, split
 
 __all__ = ["router"]
 
@@ -48,20 +50,41 @@ SilenceId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 router = APIRouter(tags=["alerts"])
 
 
-def _alert_json(conn: Any, alert: store.Alert, now: datetime) -> dict[str, Any]:
-    return {**alert.as_dict(now),
+def _language(request: Request, response: Response, runtime: Any) -> Language:
+    """The reader's language: `?lang=` (a wrong one is a 422), then Accept-Language, then
+    the config's `language:`; caches must keep one answer per Accept-Language."""
+    response.headers["Vary"] = "Accept-Language"
+    return request_language(request.query_params.get("lang"),
+                            request.headers.get("accept-language"), runtime.config.language)
+
+
+def _shown(alert: store.Alert, now: datetime, language: Language) -> dict[str, Any]:
+    """An alert as the API gives it: `summary`, `description` and `fix` in `language`
+    when the alert carries that language (`summary_sv`, ...), else the stored text (older
+    alerts and system alerts raised before they had both)."""
+    texts = localised({"summary": alert.summary, **alert.annotations}, language)
+    return {**alert.as_dict(now), "language": language, "summary": texts["summary"],
+            "description": texts.get("description", texts["summary"]),
+            "fix": texts.get("fix")}
+
+
+def _alert_json(conn: Any, alert: store.Alert, now: datetime, language: Language
+                ) -> dict[str, Any]:
+    return {**_shown(alert, now, language),
             "history": [t.as_dict() for t in store.history(conn, alert.id)]}
 
 
 @router.get("/api/alerts")
-def list_alerts(runtime: RuntimeDep, conn: Conn,
+def list_alerts(request: Request, response: Response, runtime: RuntimeDep, conn: Conn,
                 state: str = Query("firing", description=", ".join(store.STATES)),
                 rule: str | None = None, actor: Multi = None,
                 org: Annotated[list[str] | None, Query(
                     description="Organisations under `organisations:` (any of).")] = None,
                 level: Multi = None) -> dict[str, Any]:
     """Alerts in a state, most urgent first; `actor`, `org` and `level` keep those whose
-    subject or object event matches (`calsync.alerts.filters`)."""
+    subject or object event matches (`calsync.alerts.filters`). Texts are in `?lang=`,
+    else Accept-Language, else the config's language."""
+    language = _language(request, response, runtime)
     if state not in store.STATES:
         raise HTTPException(422, Message("unknown state {state!r}; known: {known}",
                                          state=state, known=", ".join(store.STATES)))
@@ -70,7 +93,8 @@ def list_alerts(runtime: RuntimeDep, conn: Conn,
     found = store.list_alerts(conn, state=state, now=now, rule=rule)
     if wanted:
         found = list(wanted.apply(found, Organisations.of(runtime.config.organisations)))
-    return {"state": state, "count": len(found), "alerts": [a.as_dict(now) for a in found]}
+    return {"state": state, "count": len(found),
+            "alerts": [_shown(a, now, language) for a in found]}
 
 
 def _filter(runtime: Any, actor: list[str] | None, org: list[str] | None,
@@ -94,11 +118,13 @@ def _filter(runtime: Any, actor: list[str] | None, org: list[str] | None,
 
 
 @router.get("/api/alerts/{ref}")
-def get_alert(ref: AlertRef, runtime: RuntimeDep, conn: Conn) -> dict[str, Any]:
+def get_alert(ref: AlertRef, request: Request, response: Response, runtime: RuntimeDep,
+              conn: Conn) -> dict[str, Any]:
     """One alert by id or fingerprint, with its history (who acknowledged, snoozed or
-    reopened it, when, and why)."""
+    reopened it, when, and why); texts in the reader's language, as the list gives them."""
+    language = _language(request, response, runtime)
     now = runtime.clock.now()
-    return _alert_json(conn, store.get_alert(conn, ref, now), now)
+    return _alert_json(conn, store.get_alert(conn, ref, now), now, language)
 
 
 class Comment(BaseModel):
@@ -127,7 +153,7 @@ def _act(runtime: Any, ref: str, action: str, user: str, body: Comment) -> dict[
             fn = {"ack": store.acknowledge, "wontfix": store.wont_fix,
                   "reopen": store.reopen}[action]
             alert = fn(conn, ref, by=user, comment=body.comment, now=now)
-        return _alert_json(conn, alert, now)
+        return _alert_json(conn, alert, now, runtime.config.language)
 
 
 @router.post("/api/alerts/{ref}/ack")

@@ -1,8 +1,8 @@
 """An agenda as Markdown (to paste into minutes or an e-mail) and as iCalendar (to import
 or subscribe), each event's open misalignments written into its description.
 
-The person-facing words are the constants at the top (one place, for the message
-catalogs).
+The person-facing words are the constants at the top, translated through the `digest`
+catalog (sv, en) into the language the caller passes (the config's, or `?lang=`).
 """
 
 from __future__ import annotations
@@ -11,51 +11,58 @@ from dataclasses import replace
 
 from calsync.agenda.build import Agenda, AgendaItem, Misalignment
 from calsync.feeds.ics import CalendarMeta, render_calendar
+from calsync.i18n.catalogs import N_, translator
+from calsync.i18n.formats import format_month
+from calsync.i18n.languages import Language
 from calsync.rules import texts
 
 __all__ = ["agenda_calendar", "agenda_markdown", "title_of"]
 
-TITLE = "Agenda: {who}, {start} – {end}"
-EVERYONE = "every organisation"
-COUNTS = "{total} upcoming, {misaligned} out of step."
-NOTHING = "Nothing on the agenda in this period."
-OUT_OF_STEP = "Out of step ({severity}, {rule}): {summary}"
-FIX = "Fix: {fix}"
-MONTH = "{month} {year}"
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
+TITLE = N_("Agenda: {who}, {start} – {end}")
+EVERYONE = N_("every organisation")
+COUNTS = N_("{total} upcoming, {misaligned} out of step.")
+NOTHING = N_("Nothing on the agenda in this period.")
+OUT_OF_STEP = N_("Out of step ({severity}, {rule}): {summary}")
+FIX = N_("Fix: {fix}")
+ALERT = N_("alert {id}")
 
 
-def title_of(agenda: Agenda) -> str:
-    return TITLE.format(who=agenda.organisation or EVERYONE, start=agenda.start.isoformat(),
-                        end=agenda.end.isoformat())
+def _t(message: str, language: Language) -> str:
+    return translator(language, "digest").gettext(message)
 
 
-def _misalignment_lines(found: Misalignment) -> list[str]:
-    lines = [OUT_OF_STEP.format(severity=found.severity, rule=found.rule,
-                                summary=found.summary)]
+def title_of(agenda: Agenda, language: Language = "en") -> str:
+    return _t(TITLE, language).format(who=agenda.organisation or _t(EVERYONE, language),
+                                      start=agenda.start.isoformat(),
+                                      end=agenda.end.isoformat())
+
+
+def _misalignment_lines(found: Misalignment, language: Language) -> list[str]:
+    lines = [_t(OUT_OF_STEP, language).format(severity=found.severity, rule=found.rule,
+                                              summary=found.summary)]
     if found.fix:
-        lines.append(FIX.format(fix=found.fix))
+        lines.append(_t(FIX, language).format(fix=found.fix))
     return lines
 
 
-def agenda_markdown(agenda: Agenda) -> str:
+def agenda_markdown(agenda: Agenda, language: Language = "en") -> str:
     """The agenda grouped by month: one bullet per event, its misalignments beneath."""
-    out = [f"# {title_of(agenda)}", "",
-           COUNTS.format(total=len(agenda.items), misaligned=agenda.misaligned)]
+    out = [f"# {title_of(agenda, language)}", "",
+           _t(COUNTS, language).format(total=len(agenda.items), misaligned=agenda.misaligned)]
     month = None
     for item in agenda.items:
-        this = MONTH.format(month=MONTHS[item.day.month - 1], year=item.day.year)
+        this = format_month(item.day, language)
         if this != month:
             month = this
             out += ["", f"## {this}", ""]
         out.append(_bullet(item))
         for found in item.misalignments:
-            lines = _misalignment_lines(found)
-            out.append(f"  - **{lines[0]}** ([alert {found.alert_id}]({found.link}))")
+            lines = _misalignment_lines(found, language)
+            alert = _t(ALERT, language).format(id=found.alert_id)
+            out.append(f"  - **{lines[0]}** ([{alert}]({found.link}))")
             out += [f"    {line}" for line in lines[1:]]
     if not agenda.items:
-        out += ["", NOTHING]
+        out += ["", _t(NOTHING, language)]
     return "\n".join(out) + "\n"
 
 
@@ -70,18 +77,18 @@ def _md(text: str) -> str:
     return "".join("\\" + ch if ch in "\\`*_[]<>#|" else ch for ch in text)
 
 
-def agenda_calendar(agenda: Agenda) -> bytes:
+def agenda_calendar(agenda: Agenda, language: Language = "en") -> bytes:
     """The agenda's events as one calendar; misalignments lead each description."""
     events = []
     for item in agenda.items:
         event = item.event
         if item.misalignments:
             notes = [line for found in item.misalignments
-                     for line in _misalignment_lines(found)]
+                     for line in _misalignment_lines(found, language)]
             description = "\n".join([*notes, "", event.data.description]).strip()
             event = replace(event, data=event.data.with_(description=description))
         events.append(event)
-    # The agenda's texts are English until the digest domain converts them (H15); the
-    # words the iCal writer adds (Cancelled:, Reminder:) follow that.
-    return render_calendar(events, CalendarMeta(name=title_of(agenda)), language="en")
+    # The words the iCal writer adds (Cancelled:, Reminder:) follow the same language.
+    return render_calendar(events, CalendarMeta(name=title_of(agenda, language)),
+                           language=language)
 

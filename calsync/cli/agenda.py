@@ -92,9 +92,9 @@ def agenda_command(runtime: Runtime, organisation: str | None, actor: tuple[str,
     if fmt == "json":
         click.echo(json.dumps(agenda.as_dict(), ensure_ascii=False, indent=2))
     elif fmt == "md":
-        click.echo(agenda_markdown(agenda), nl=False)
+        click.echo(agenda_markdown(agenda, config.language), nl=False)
     elif fmt == "ics":
-        click.echo(agenda_calendar(agenda).decode(), nl=False)
+        click.echo(agenda_calendar(agenda, config.language).decode(), nl=False)
     else:
         _print(runtime, agenda)
 
@@ -102,7 +102,8 @@ def agenda_command(runtime: Runtime, organisation: str | None, actor: tuple[str,
 def _print(runtime: Runtime, agenda: Agenda) -> None:
     from calsync.agenda.render import title_of
 
-    table = Table(title=f"{title_of(agenda)} ({len(agenda.items)} events, "
+    title = title_of(agenda, runtime.config.language)
+    table = Table(title=f"{title} ({len(agenda.items)} events, "
                         f"{agenda.misaligned} out of step)",
                   title_justify="left", show_lines=True, expand=True)
     table.add_column("day", no_wrap=True)

@@ -16,7 +16,7 @@ from calsync.clock import local_today
 from calsync.config.organisations import unknown_organisation
 from calsync.durations import parse_day, parse_duration
 from calsync.web.deps import Conn, RuntimeDep
-from calsync.web.filters import Multi, adhoc_selector
+from calsync.web.filters import Multi, adhoc_selector, query_language
 
 __all__ = ["router"]
 
@@ -63,10 +63,14 @@ def agenda_endpoint(
         next_: Annotated[str, Query(alias="next", description="How far ahead of `from` "
                                     "(ISO-8601 duration).")] = "P90D",
         format_: Annotated[str, Query(alias="format", pattern="^(json|ics|md)$")] = "json",
+        lang: Annotated[str | None, Query(description="Language of the Markdown and "
+                                                      "iCalendar words: sv or en (default: "
+                                                      "the config's).")] = None,
 ) -> Any:
     """Upcoming deadlines, decisions and meetings in date order, each with the open
     misalignments (firing alerts) that involve it."""
     config = runtime.config
+    language = query_language(lang) or config.language
     now = runtime.clock.now()
     if org is not None and (why := unknown_organisation(config.organisations, org)):
         raise _bad("org", org, why)
@@ -86,7 +90,9 @@ def agenda_endpoint(
     agenda = build_agenda(conn, config, start=start, end=end, now=now, selector=selector,
                           organisation=org, public_only=True)
     if format_ == "ics":
-        return Response(agenda_calendar(agenda), media_type="text/calendar; charset=utf-8")
+        return Response(agenda_calendar(agenda, language),
+                        media_type="text/calendar; charset=utf-8")
     if format_ == "md":
-        return Response(agenda_markdown(agenda), media_type="text/markdown; charset=utf-8")
+        return Response(agenda_markdown(agenda, language),
+                        media_type="text/markdown; charset=utf-8")
     return agenda.as_dict()

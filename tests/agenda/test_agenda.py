@@ -105,8 +105,18 @@ def test_bad_input_is_exit_2_and_422_naming_the_value(pilot: Runtime) -> None:
 def test_markdown_and_icalendar(pilot: Runtime, tmp_path: Path) -> None:
     code, md = agenda(pilot, "--org", REGION, "--next", "P1Y", "--format", "md")
     assert code == 0, md
-    assert md.startswith(f"# Agenda: {REGION}, 2026-11-29 – 2027-11-29")
-    assert "## December 2026" in md and "Out of step" in md and "/api/alerts/" in md
+    # The pilot's config says `language: sv`: the CLI writes Swedish, `?lang=en` English.
+    assert md.startswith(f"# Kalendarium: {REGION}, 2026-11-29 – 2027-11-29")
+    assert "## december 2026" in md and "Inte i takt" in md and "/api/alerts/" in md
+    assert "Out of step" not in md and "upcoming" not in md
+    client = TestClient(create_app(pilot))
+    english = client.get("/api/agenda", params={"org": REGION, "next": "P1Y", "format": "md",
+                                                "lang": "en"})
+    assert english.status_code == 200, english.text
+    assert english.text.startswith(f"# Agenda: {REGION}, 2026-11-29 – 2027-11-29")
+    assert "## December 2026" in english.text and "Out of step" in english.text
+    assert client.get("/api/agenda", params={"format": "md"}).text.startswith("# Kalendarium")
+    assert client.get("/api/agenda", params={"lang": "xx"}).status_code == 422
     code, ics = agenda(pilot, "--org", REGION, "--next", "P1Y", "--format", "ics")
     assert code == 0, ics
     calendar = vobject.readOne(ics, validate=True)
@@ -114,17 +124,20 @@ def test_markdown_and_icalendar(pilot: Runtime, tmp_path: Path) -> None:
     code, out = agenda(pilot, "--org", REGION, "--next", "P1Y", "--format", "json")
     items = json.loads(out)["items"]
     assert {e.uid.value for e in calendar.vevent_list} == {i["uid"] for i in items}
-    noted = [e for e in calendar.vevent_list if "Out of step" in e.description.value]
+    assert calendar.contents["x-wr-calname"][0].value.startswith("Kalendarium")
+    noted = [e for e in calendar.vevent_list if "Inte i takt" in e.description.value]
     assert len(noted) == sum(1 for i in items if i["misalignments"])
     path = tmp_path / "agenda.ics"
     path.write_text(ics, encoding="utf-8")
     read = icaljs(path)
     assert len(read["events"]) == len(items)
-    api = TestClient(create_app(pilot)).get("/api/agenda", params={
-        "org": REGION, "next": "P1Y", "format": "ics"})
+    api = client.get("/api/agenda", params={"org": REGION, "next": "P1Y", "format": "ics",
+                                            "lang": "en"})
     assert api.status_code == 200 and api.headers["content-type"].startswith("text/calendar")
-    assert {e.uid.value for e in vobject.readOne(api.text).vevent_list} == {
-        i["uid"] for i in items}
+    english_calendar = vobject.readOne(api.text)
+    assert {e.uid.value for e in english_calendar.vevent_list} == {i["uid"] for i in items}
+    assert len([e for e in english_calendar.vevent_list
+                if "Out of step" in e.description.value]) == len(noted)
 
 
 def test_relative_dates_in_the_timeline_the_api_and_the_feeds(pilot: Runtime) -> None:

@@ -47,7 +47,7 @@ def test_the_regions_year_in_date_order_with_its_misalignments(pilot: Runtime) -
             pilot.config.organisations[REGION].bodies)
         assert item["kind"] in ("deadline", "decision", "budget", "meeting")
         assert item["last_day"] >= "2026-11-29" and item["day"] <= "2027-11-29"
-        assert item["link"].endswith(f"/api/events/{item['uid']}")
+        assert item["link"].endswith(f"/events/{item['uid']}")
     misaligned = [i for i in items if i["misalignments"]]
     assert misaligned, "the pilot's region has open findings (R13)"
     assert answer["misaligned"] == len(misaligned)
@@ -106,7 +106,7 @@ def test_markdown_and_icalendar(pilot: Runtime, tmp_path: Path) -> None:
     code, md = agenda(pilot, "--org", REGION, "--next", "P1Y", "--format", "md")
     assert code == 0, md
     assert md.startswith(f"# Agenda: {REGION}, 2026-11-29 – 2027-11-29")
-    assert "## December 2026" in md and "Out of step" in md and "/api/alerts/" in md
+    assert "## December 2026" in md and "Out of step" in md and "8000/alerts/" in md
     code, ics = agenda(pilot, "--org", REGION, "--next", "P1Y", "--format", "ics")
     assert code == 0, ics
     calendar = vobject.readOne(ics, validate=True)

@@ -18,6 +18,8 @@ from calsync.alerts import silences, store
 from calsync.config.organisations import Organisations
 from calsync.errors import NotFoundError
 from calsync.i18n.languages import Language
+from calsync.model import Event
+from calsync.privacy import PrivateEvents
 from calsync.runtime import Runtime
 from calsync.store import events
 from calsync.web.auth import authenticate
@@ -114,12 +116,22 @@ def _on_timeline(request: Request, lang: Language, day: date, anchor: str) -> Re
     return RedirectResponse(f"/?{query}#{anchor}", status_code=303)
 
 
+def _public_event(runtime: Runtime, conn: Connection, uid: str) -> Event | None:
+    """The event, unless only private feeds select it (as the open API: its date and
+    existence stay private too)."""
+    event = events.get_event(conn, uid) if uid else None
+    hide = PrivateEvents.of(runtime.config)
+    if event is None or (hide is not None and hide.hides(event.data, event.source)):
+        return None
+    return event
+
+
 @router.get("/events/{uid:path}")
 def event_page(uid: str, request: Request, runtime: RuntimeDep, conn: Conn) -> Response:
     """Where a feed's or an alert's event link lands: the event's month on the
     timeline, its row picked out (`#ev-<uid>`)."""
     lang = _lang(request, runtime)
-    event = events.get_event(conn, uid)
+    event = _public_event(runtime, conn, uid)
     if event is None:
         return _not_found(request, runtime, lang, labels_for(lang)["no_event"].format(uid=uid))
     start = event.data.start
@@ -140,7 +152,7 @@ def alert_page(alert_id: int, request: Request, runtime: RuntimeDep, conn: Conn
     except NotFoundError:
         return _not_found(request, runtime, lang,
                           labels_for(lang)["no_alert"].format(id=alert_id))
-    subject = events.get_event(conn, alert.labels.get("subject_uid", ""))
+    subject = _public_event(runtime, conn, alert.labels.get("subject_uid", ""))
     start = subject.data.start if subject is not None else (alert.due_at or now)
     day = (start.astimezone(ZoneInfo(runtime.config.timezone)).date()
            if isinstance(start, datetime) else start)

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
+from calsync.config.links import events_prefix
 from calsync.config.schema import Config, FeedConfig
 from calsync.configtypes import text_in
 from calsync.durations import format_duration, parse_duration
@@ -198,7 +199,7 @@ def feed_spec(config: Config, name: str, spec: FeedConfig, extra: Selector | Non
     window = spec.window
     return FeedSpec(name=name, meta=meta, language=language, selector=spec.select, extra=extra,
                     keep_cancelled=spec.keep_cancelled, alarms=alarms,
-                    event_url=f"{config.server.base_url}/api/events/", private=spec.private,
+                    event_url=events_prefix(config.server.base_url), private=spec.private,
                     spans=SpanMode(spans or spec.spans),
                     window=Window(window.past, window.future) if window else Window(),
                     colors=tuple(sorted((name, level.color_name)

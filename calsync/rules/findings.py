@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from calsync.config.links import event_link
 from calsync.config.organisations import Organisations
 from calsync.config.rulebase import RuleBase, SelectorRef, severity_rank
 from calsync.config.schema import Config
@@ -172,14 +173,14 @@ class Finding:
         if self.subject.url:
             out["subject_url"] = self.subject.url
         if self.base_url and self.subject.uid:
-            out["subject_link"] = f"{self.base_url}/api/events/{self.subject.uid}"
+            out["subject_link"] = event_link(self.base_url, self.subject.uid)
         if self.object is not None:
             out["object_uid"] = self.object.uid
             out["object_when"] = self.object.when
             if self.object.url:
                 out["object_url"] = self.object.url
             if self.base_url and self.object.uid:
-                out["object_link"] = f"{self.base_url}/api/events/{self.object.uid}"
+                out["object_link"] = event_link(self.base_url, self.object.uid)
         if self.required is not None:
             out["required"] = self.required
         if self.actual is not None:
@@ -200,7 +201,7 @@ class Finding:
                 return None
             out = event.as_dict()
             if self.base_url and event.uid:
-                out["link"] = f"{self.base_url}/api/events/{event.uid}"
+                out["link"] = event_link(self.base_url, event.uid)
             return out
 
         return {"subject": ref(self.subject), "object": ref(self.object),

@@ -51,7 +51,7 @@ def test_links_use_the_address_really_bound(tmp_path: Path) -> None:
         result = CliRunner().invoke(cli, args, env=env)
         assert result.exit_code == 0, result.output
     alerts = CliRunner().invoke(cli, ["alerts", "--format", "json"], env=env).stdout
-    assert "http://127.0.0.1:8000/api/events/" in alerts
+    assert "http://127.0.0.1:8000/events/" in alerts
     server = Worker(config, db, "serve", "--port", "0", "--no-scheduler", command="serve")
     try:
         wait_for(lambda: "JSON API:" in server.text() or server.proc.poll() is not None, 120,
@@ -62,7 +62,7 @@ def test_links_use_the_address_really_bound(tmp_path: Path) -> None:
         assert found.group(1) != "0"
         assert httpx.get(f"{base}/readyz", timeout=30).status_code == 200  # bound before
         listed = httpx.get(f"{base}/api/alerts", timeout=30).text
-        assert f"{base}/api/events/" in listed and "127.0.0.1:8000" not in listed
+        assert f"{base}/events/" in listed and "127.0.0.1:8000" not in listed
         feed = httpx.get(f"{base}/feeds/eu.ics", timeout=30).text
         assert f"{base}/" in feed.replace("\r\n ", "") and "127.0.0.1:8000" not in feed
         assert "Alert links now point to" in server.text()

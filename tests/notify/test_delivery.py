@@ -177,10 +177,10 @@ def test_webhook_v4_to_a_receiver_that_fails_then_recovers(
     assert alert["labels"]["severity"] == "critical" and alert["labels"]["alertname"] == "R1"
     assert alert["annotations"]["object_url"] == "https://tillvaxtverket.se/call"
     assert alert["annotations"]["object_link"] == (
-        f"https://calsync.example.org/api/events/{alert['labels']['object_uid']}")
+        f"https://calsync.example.org/events/{alert['labels']['object_uid']}")
     assert alert["annotations"]["slack_days"] == "-25"
     assert all(isinstance(v, str) for v in alert["annotations"].values())
-    assert alert["generatorURL"].startswith("https://calsync.example.org/api/alerts/")
+    assert alert["generatorURL"].startswith("https://calsync.example.org/alerts/")
     assert len(alert["fingerprint"]) == 16
     assert body["commonLabels"] == alert["labels"]
 

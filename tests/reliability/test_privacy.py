@@ -99,7 +99,12 @@ def test_events_only_private_feeds_select_stay_off_open_endpoints(
         assert "Styrelsen" not in body, feed
     with runtime.engine.connect() as conn:
         hidden = next(e for e in list_events(conn) if e.source == "board")
+        visible = next(e for e in list_events(conn) if e.source != "board")
         token = rotate_token(conn, "board", now=runtime.clock.now(), by="test").token
         conn.commit()
     assert client.get(f"/api/events/{hidden.uid}").status_code == 404
+    # the dashboard's event link keeps it private too (no redirect to its date)
+    assert client.get(f"/events/{hidden.uid}", follow_redirects=False).status_code == 404
+    shown = client.get(f"/events/{visible.uid}", follow_redirects=False)
+    assert shown.status_code == 303 and shown.headers["location"].endswith(f"#ev-{visible.uid}")
     assert "Styrelsen" in client.get(f"/feeds/board/{token}.ics").text  # its own feed

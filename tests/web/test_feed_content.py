@@ -112,7 +112,7 @@ def test_links_belong_to_the_events_organisation(proj: Project) -> None:
     assert props(budget, "URL") == ["https://www.umea.se/kommunochpolitik.html"]
     assert "Source: https://www.ystad.se/budget/" in props(budget, "DESCRIPTION")[0]
     region = _by_summary(proj.client.get("/feeds/all.ics").text)["Working party"]
-    assert props(region, "URL")[0].startswith("https://cal.example.org/api/events/")
+    assert props(region, "URL")[0].startswith("https://cal.example.org/events/")
 
 
 def test_rfc_hygiene(proj: Project) -> None:

@@ -48,7 +48,7 @@ def test_feed_is_rfc5545_shaped(project: Project) -> None:
     assert len(events) == len(TOWN)
     for event in events:
         assert props(event, "DTSTAMP") == props(event, "LAST-MODIFIED")
-        assert props(event, "URL")[0].startswith("https://cal.example.org/api/events/")
+        assert props(event, "URL")[0].startswith("https://cal.example.org/events/")
     # every TZID has a VTIMEZONE, rule-based
     tzids = set(re.findall(r"TZID=([^:;]+)", body))
     assert tzids == {"Europe/Stockholm"}

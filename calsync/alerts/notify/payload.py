@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from calsync.alerts.store import Alert
+from calsync.config.links import alert_link
 
 __all__ = ["LOCALISED", "ZERO_TIME", "alert_v4", "group_key", "in_language", "localised",
            "rfc3339", "webhook_v4"]
@@ -44,7 +45,7 @@ def alert_v4(alert: Alert, status: str, external_url: str) -> dict[str, Any]:
         "annotations": dict(alert.annotations),
         "startsAt": rfc3339(alert.starts_at),
         "endsAt": rfc3339(alert.ends_at) if status == "resolved" else ZERO_TIME,
-        "generatorURL": f"{external_url}/api/alerts/{alert.id}",
+        "generatorURL": alert_link(external_url, alert.id),
         "fingerprint": alert.fingerprint,
     }
 

@@ -130,6 +130,9 @@ TEXTS: dict[str, str] = {
     "no_org": N_("No organisation named {name!r} in config.yaml (organisations:)."),
     "no_action": N_("No alert action {action!r}; known: {known}"),
     "no_file": N_("No dashboard file named {name!r}."),
+    "no_event": N_("No event with uid {uid!r} in the timeline."),
+    "no_alert": N_("No alert number {id}."),
+    "not_found": N_("Not found"),
 }
 """key -> English source text (the msgid)."""
 

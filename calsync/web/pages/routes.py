@@ -18,7 +18,10 @@ from calsync.alerts import silences, store
 from calsync.config.organisations import Organisations
 from calsync.errors import NotFoundError
 from calsync.i18n.languages import Language
+from calsync.model import Event
+from calsync.privacy import PrivateEvents
 from calsync.runtime import Runtime
+from calsync.store import events
 from calsync.web.auth import authenticate
 from calsync.web.deps import Conn, RuntimeDep, in_thread
 from calsync.web.pages import session
@@ -92,11 +95,68 @@ def org_page(name: str, request: Request, runtime: RuntimeDep, conn: Conn) -> Re
     config = runtime.config
     lang = _lang(request, runtime)
     if name not in config.organisations:
-        raise NotFoundError(labels_for(lang)["no_org"].format(name=name))
+        return _not_found(request, runtime, lang, labels_for(lang)["no_org"].format(name=name))
     groups = org_agenda(conn, config, name, _today(runtime), config.timezone)
     cards = alert_cards(conn, runtime.clock.now(), owner=name)
     return page("org.html", **_base(request, runtime, lang), name=name, groups=groups,
                 cards=cards, org=config.organisations[name])
+
+
+def _not_found(request: Request, runtime: Runtime, lang: Language, text: str) -> Response:
+    """A 404 a person reads: the dashboard's frame, in the page's language (the API's
+    404 stays JSON)."""
+    return page("notfound.html", status_code=404, **_base(request, runtime, lang),
+                message=text)
+
+
+def _on_timeline(request: Request, lang: Language, day: date, anchor: str) -> Response:
+    query = f"zoom=month&at={day.isoformat()}"
+    if request.query_params.get("lang"):
+        query += f"&lang={lang}"
+    return RedirectResponse(f"/?{query}#{anchor}", status_code=303)
+
+
+def _public_event(runtime: Runtime, conn: Connection, uid: str) -> Event | None:
+    """The event, unless only private feeds select it (as the open API: its date and
+    existence stay private too)."""
+    event = events.get_event(conn, uid) if uid else None
+    hide = PrivateEvents.of(runtime.config)
+    if event is None or (hide is not None and hide.hides(event.data, event.source)):
+        return None
+    return event
+
+
+@router.get("/events/{uid:path}")
+def event_page(uid: str, request: Request, runtime: RuntimeDep, conn: Conn) -> Response:
+    """Where a feed's or an alert's event link lands: the event's month on the
+    timeline, its row picked out (`#ev-<uid>`)."""
+    lang = _lang(request, runtime)
+    event = _public_event(runtime, conn, uid)
+    if event is None:
+        return _not_found(request, runtime, lang, labels_for(lang)["no_event"].format(uid=uid))
+    start = event.data.start
+    day = (start.astimezone(ZoneInfo(runtime.config.timezone)).date()
+           if isinstance(start, datetime) else start)
+    return _on_timeline(request, lang, day, f"ev-{uid}")
+
+
+@router.get("/alerts/{alert_id}")
+def alert_page(alert_id: int, request: Request, runtime: RuntimeDep, conn: Conn
+               ) -> Response:
+    """Where an alert's link lands: the timeline around its subject, the alert's card
+    (with the workflow's buttons) picked out (`#alert-<id>`)."""
+    lang = _lang(request, runtime)
+    now = runtime.clock.now()
+    try:
+        alert = store.get_alert(conn, alert_id, now)
+    except NotFoundError:
+        return _not_found(request, runtime, lang,
+                          labels_for(lang)["no_alert"].format(id=alert_id))
+    subject = _public_event(runtime, conn, alert.labels.get("subject_uid", ""))
+    start = subject.data.start if subject is not None else (alert.due_at or now)
+    day = (start.astimezone(ZoneInfo(runtime.config.timezone)).date()
+           if isinstance(start, datetime) else start)
+    return _on_timeline(request, lang, day, f"alert-{alert_id}")
 
 
 @router.get("/static/{name}")

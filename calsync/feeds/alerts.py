@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 
 from calsync.alerts.notify.payload import localised
 from calsync.alerts.store import Alert, last_change, list_alerts
+from calsync.config.links import alert_link
 from calsync.config.schema import Config
 from calsync.durations import format_duration
 from calsync.feeds.ics import CalendarMeta, render_calendar
@@ -60,7 +61,7 @@ def _as_event(alert: Alert, config: Config, now: datetime, language: Language) -
     data = EventData(external_uid=alert.fingerprint, title=title, start=day,
                      timezone=config.timezone, level="", kind="",
                      description=texts.get("description", texts["summary"]),
-                     url=f"{config.server.base_url}/api/alerts/{alert.id}",
+                     url=alert_link(config.server.base_url, alert.id),
                      tags=("calsync-alert", alert.severity))
     return Event(id=alert.id, uid=f"alert-{alert.fingerprint}@{config.server.uid_domain}",
                  source="alerts", data=data, sequence=0, content_hash="",

@@ -91,7 +91,7 @@ def raise_abandoned_alert(ctx: HookContext, job: str, tick: datetime, error: str
     raise_system_alert(engine=ctx.engine, clock=ctx.clock, name="ScheduledRunAbandoned",
                        summary=f"{job}: the scheduled run of {tick.isoformat()} was "
                                f"abandoned after its retries", description=error, tick=tick,
-                       instance=ctx.owner, **where)
+                       instance=ctx.owner, language=ctx.config.language, **where)
 
 
 def _summary(result: Any) -> dict[str, Any]:

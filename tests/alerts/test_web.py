@@ -121,7 +121,7 @@ def test_alerts_feed_puts_firing_alerts_on_their_due_date(client: TestClient) ->
     assert event["DTSTART"].dt.isoformat() == "2027-05-15"
     assert "25 days after" in str(event["DESCRIPTION"])
     assert str(event["UID"]).startswith("alert-")
-    assert str(event["URL"]).startswith("https://cal.example.org/api/alerts/")
+    assert str(event["URL"]).startswith("https://cal.example.org/alerts/")  # the dashboard
 
 
 def test_alerts_feed_behaves_like_every_feed(client: TestClient) -> None:

@@ -90,9 +90,10 @@ def test_known_misalignment_is_drawn_and_explained_on_click(dashboard: Dashboard
     explanation = page.locator("#finding-explanation")
     explanation.wait_for()
     text = explanation.inner_text()
-    assert "25 days after" in text
+    # The browser asks for Swedish (sv-SE), as the pilot's coordinators do.
+    assert "25 dagar efter" in text, text
     assert "Vindelns kommun" in text                 # who can move
-    assert "decide by 14 May 2027" in text           # the fix
+    assert "besluta senast 14 maj 2027" in text      # the fix
     # the alert list beside it, filterable by organisation
     page.select_option("#alerts-org", "Umeå kommun")
     page.click(".alert-filter button")

@@ -4,7 +4,7 @@ feeds select are left out. Bad values are a 422 naming the parameter."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
@@ -43,9 +43,10 @@ def _day(name: str, value: str, today: date) -> date:
 
 
 def _in_range(name: str, value: str, day: date) -> date:
-    if not _FIRST_DAY <= day <= _LAST_DAY:
+    plain = day.date() if isinstance(day, datetime) else day  # `-PT1H`: a day, not an instant
+    if not _FIRST_DAY <= plain <= _LAST_DAY:
         raise _bad(name, value[:40], _OUT_OF_RANGE)
-    return day
+    return plain
 
 
 @router.get("/api/agenda", responses={200: {"content": {"text/calendar": {},

@@ -106,4 +106,4 @@ alerts:
     assert found == [
         "config.yaml:4: alerts.receivers.chat.url: required key is missing",
         "config.yaml:5: alerts.receivers.mail.type: unknown receiver type 'sms'; known types: "
-        "webhook, email"]
+        "webhook, email, digest"]

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine
 
 from calsync.alerts.kept import kept_timeline, lock
-from calsync.alerts.notify.dispatch import dispatch
+from calsync.alerts.notify.dispatch import enqueue_due
 from calsync.alerts.store import ApplyResult, apply_findings, firing_rule_ids, wake_snoozed
 from calsync.clock import Clock
 from calsync.config.schema import Config
@@ -110,9 +110,9 @@ def evaluate_and_update(*, engine: Engine, config: Config, clock: Clock,
                                     resolve_other_rules=stale,
                                     history_before=history_before)
             wake_snoozed(conn, now)
-    enqueued = 0
-    if notify:
-        enqueued = dispatch(engine, config, now)
+            # In the same transaction: a crash leaves alerts and their notifications
+            # both committed or neither (tests/reliability/test_evaluate_kill.py).
+            enqueued = enqueue_due(conn, config, now) if notify else 0
     return EvaluationSummary(
         at=now, incremental=rule_ids is not None, rules=evaluation.rules,
         findings=len(evaluation.findings), alerts=result, enqueued=enqueued,

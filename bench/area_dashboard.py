@@ -154,7 +154,7 @@ def _render_steps(runtime: Any, query: str, steps: dict[str, list[float]]
     from calsync.web.pages.data import alert_cards, source_rows, view_events
     from calsync.web.pages.labels import labels_for
     from calsync.web.pages.render import page
-    from calsync.web.pages.timeline import layout, when_text
+    from calsync.web.pages.timeline import KIND_COLORS, layout, when_text
     from calsync.web.pages.view import ZOOMS, parse_view
 
     def step(name: str, action: Callable[[], Any]) -> Any:
@@ -186,7 +186,7 @@ def _render_steps(runtime: Any, query: str, steps: dict[str, list[float]]
         csrf="", next="/", can_sign_in=True, view=view, shapes=shapes, events=marks[:500],
         total=len(marks), cards=cards, drawn=set(), sources=sources, zooms=ZOOMS,
         subscribe=view.subscribe_urls(config), config=config,
-        period=when_text(first, end), today=today))
+        period=when_text(first, end), today=today, kind_colors=KIND_COLORS))
     return len(events), len(cards)
 
 

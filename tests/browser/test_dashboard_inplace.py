@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import Dashboard
 from tests.browser.pilotdata import CALL, LATE
-from tests.browser.test_dashboard import r1_alert_id
+from tests.browser.test_dashboard import _artifact, r1_alert_id
 
 
 def test_events_are_labelled_beside_their_marks_where_room_allows(dashboard: Dashboard,
@@ -85,6 +85,7 @@ def test_a_hypothetical_step_is_drawn_in_place_and_discarded(dashboard: Dashboar
     assert "What if: new misalignment" in hypothetical.first.inner_text()
     # the real alert and its line are untouched: the late decision is still late
     assert page.locator(f"#alert-{alert_id}.would-clear").count() == 0
+    page.locator("svg#timeline").screenshot(path=str(_artifact("whatif-in-place.png")))
     # discarded: the page is as it was
     page.click("#whatif-discard")
     assert page.locator("#whatif-layer > *").count() == 0

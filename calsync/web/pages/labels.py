@@ -147,6 +147,20 @@ TEXTS: dict[str, str] = {
     "no_event": N_("No event with uid {uid!r} in the timeline."),
     "no_alert": N_("No alert number {id}."),
     "not_found": N_("Not found"),
+    "kinds": N_("Kinds"),
+    # the built-in kinds (calsync.model.DEFAULT_KINDS); a kind config.yaml adds shows as is
+    "kind_decision": N_("decision"),
+    "kind_budget": N_("budget"),
+    "kind_deadline": N_("deadline"),
+    "kind_consultation": N_("consultation"),
+    "kind_meeting": N_("meeting"),
+    "kind_period": N_("period"),
+    "kind_election": N_("election"),
+    "kind_report": N_("report"),
+    "kind_holiday": N_("holiday"),
+    "kind_blackout": N_("blackout"),
+    "status_confirmed": N_("confirmed"),
+    "status_tentative": N_("tentative"),
 }
 """key -> English source text (the msgid)."""
 

@@ -35,7 +35,7 @@ from calsync.web.pages.data import (
 )
 from calsync.web.pages.labels import choose_lang, labels_for
 from calsync.web.pages.render import page, static_file
-from calsync.web.pages.timeline import layout, when_text
+from calsync.web.pages.timeline import KIND_COLORS, layout, when_text
 from calsync.web.pages.view import ZOOMS, parse_view
 
 __all__ = ["router"]
@@ -95,7 +95,8 @@ def timeline_page(request: Request, runtime: RuntimeDep, conn: Conn) -> Response
                 cards=listed, drawn={line.alert_id for line in shapes.lines},
                 sources=source_rows(runtime, conn), zooms=ZOOMS,
                 subscribe=view.subscribe_urls(config), config=config,
-                period=when_text(first, end - timedelta(days=1)), today=today)
+                period=when_text(first, end - timedelta(days=1)), today=today,
+                kind_colors=KIND_COLORS)
 
 
 def _picked(conn: Connection, value: str | None, now: datetime) -> AlertCard | None:

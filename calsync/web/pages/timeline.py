@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -39,8 +39,11 @@ KIND_COLORS = {
 SEVERITY_COLORS = {"critical": "#b42318", "warning": "#c25e00", "info": "#1f4e9c"}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Mark:
+    """One event's shape on the timeline. Mutable only so that `_labelled` can set the
+    label in place (a copy per mark cost more than the rest of the layout)."""
+
     uid: str
     title: str
     when: str          # the date(s) in words, for people
@@ -294,7 +297,8 @@ def _labelled(marks: list[Mark]) -> list[Mark]:
             text = _cut(mark.title, room) if room >= LABEL_MIN else ""
             if text:
                 label_end = start + len(text) * LABEL_CHAR
-            out.append(replace(mark, label=text, label_x=start))
+            mark.label, mark.label_x = text, start
+            out.append(mark)
     return out
 
 

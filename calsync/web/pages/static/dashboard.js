@@ -206,10 +206,19 @@
         const label = t.hypothetical + ": " + c.title + " (" + day + ")";
         const g = svgEl("g", { class: "hypo", "data-uid": c.uid }, label);
         g.append(svgEl("circle", { cx: x, cy: y, r: 7 }));
-        const text = svgEl("text", { class: "ev-label", x: x + 10, y: y + 4 });
+        // its label above the row, in the gap between lanes: it covers no real mark
+        const text = svgEl("text", { class: "ev-label", x: x + 6, y: y - 9 });
         text.textContent = c.title;
         g.append(text);
         layer.append(g);
+        let box = text.getBBox();  // left of the mark if it would run off the chart
+        if (box.x + box.width > Number(svg.dataset.right)) {
+          text.setAttribute("x", x + 6 - box.width);
+          box = text.getBBox();
+        }
+        // a backing so the label reads over the lane's own
+        text.before(svgEl("rect", { class: "hypo-back", x: box.x - 2, y: box.y - 1,
+                                    width: box.width + 4, height: box.height + 2, rx: 2 }));
       }
     }
     const at = (uid) => where[uid] || posOf(uid);
@@ -300,21 +309,26 @@
   document.addEventListener("focusin", describe);
   document.addEventListener("mouseover", describe);
 
+  // The event a mark or a list row stands for: its uid and start from the mark, its
+  // title from the list's row (the whole text; the mark's <title> adds date and actor).
+  function eventOf(uid) {
+    const row = document.getElementById("ev-" + uid);
+    const mark = markOf(uid);
+    const cell = row ? row.querySelector(".title, s") : null;
+    const tip = mark ? mark.querySelector("title") : null;
+    return { title: cell ? cell.textContent : (tip ? tip.textContent : uid),
+             start: (row && row.dataset.start) || (mark && mark.dataset.start) || "" };
+  }
+
   document.addEventListener("click", (e) => {
     const line = e.target.closest("a.finding");
     if (line) { e.preventDefault(); showAlert(line.dataset.alert, line); return; }
     const mark = e.target.closest("a.ev");
-    if (mark) {
-      e.preventDefault();
-      const row = document.getElementById("ev-" + mark.dataset.uid);
-      const button = row ? row.querySelector(".whatif-open") : null;
-      const title = button ? button.dataset.title : mark.getAttribute("aria-label");
-      showEvent(mark.dataset.uid, title, button ? button.dataset.start : "", mark);
-      return;
-    }
     const button = e.target.closest(".whatif-open");
-    if (button) {
-      showEvent(button.dataset.uid, button.dataset.title, button.dataset.start, button);
-    }
+    const uid = mark ? mark.dataset.uid : button ? button.closest("tr").dataset.uid : null;
+    if (!uid) return;
+    if (mark) e.preventDefault();
+    const ev = eventOf(uid);
+    showEvent(uid, ev.title, ev.start, mark || button);
   });
 })();

@@ -28,17 +28,23 @@ from calsync.store.engine import make_engine, upgrade
 from calsync.web.app import create_app
 from tests.conftest import NOW, PG_BASE, REPO, require_postgres
 
-__all__ = ["pilot", "served_pilot", "snapshot", "synced_pilot"]
+__all__ = ["pilot", "served_pilot", "snapshot", "sync_enabled", "synced_pilot"]
+
+
+def sync_enabled(runtime: Runtime) -> Runtime:
+    """`runtime` with only its enabled connectors, each synced once (all must succeed)."""
+    runtime.connectors = {n: c for n, c in runtime.connectors.items() if c.config.enabled}
+    reports = asyncio.run(runtime.syncer().sync_many(runtime.select_connectors()))
+    assert all(r.ok for r in reports), [r.error for r in reports]
+    return runtime
 
 
 def synced_pilot(engine: Engine, clock: FixedClock, config: Path = REPO / "config.yaml"
                  ) -> Runtime:
     """The pilot's enabled connectors synced into `engine` and its rules evaluated (the
     alerts stored, as after `calsync sync`)."""
-    runtime = Runtime.from_config(load_config(config), clock=clock, engine=engine)
-    runtime.connectors = {n: c for n, c in runtime.connectors.items() if c.config.enabled}
-    reports = asyncio.run(runtime.syncer().sync_many(runtime.select_connectors()))
-    assert all(r.ok for r in reports), [r.error for r in reports]
+    runtime = sync_enabled(Runtime.from_config(load_config(config), clock=clock,
+                                               engine=engine))
     evaluate_and_update(engine=engine, config=runtime.config, clock=clock)
     return runtime
 

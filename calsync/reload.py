@@ -162,6 +162,9 @@ class Reloader:
         None: asked here (SIGHUP, the endpoint), so a success announces a new generation
         for the other instances."""
         with self._lock:
+            if generation is not None and generation <= self.generation \
+                    and self.last is not None:
+                return self.last  # announced here a moment ago (the endpoint's thread)
             sha = config_digest(self.path)
             old = self.runtime
             try:

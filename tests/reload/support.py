@@ -29,7 +29,7 @@ ADMIN = "reload-admin-secret-0123456789abcdef"
 OTHER = "reload-other-secret-0123456789abcdef"
 WAIT = 60.0  # seconds for anything a process does (start, reload, a sync)
 
-LEVELS = {"town": "municipal", "region": "regional", "eu": "eu", "state": "state"}
+LEVELS = {"town": "municipal", "region": "regional", "eu": "eu", "nation": "national"}
 
 
 def wait_for(what: str, check: Callable[[], Any], timeout: float = WAIT) -> Any:

@@ -47,6 +47,16 @@ def test_every_instance_picks_up_a_reload_asked_of_one(tmp_path: Path, db_url: s
         assert a.get("/feeds/eu.ics").status_code == 200
         wait_for("eu synced by a scheduler", lambda: a.get(
             "/api/events", params={"source": "eu"}).json()["total"] == 1)
+
+        # SIGHUP to the worker: it applies it, and the servers follow it
+        project.write(connectors=["town", "nation"], feeds=["town", "nation"])
+        worker.hup()
+        for serve in (a, b):
+            wait_for("the worker's reload to reach a server", lambda serve=serve: serve.get(
+                "/feeds/nation.ics").status_code == 200)
+        assert "SIGHUP at worker@" in a.config()["last_reload"]["by"]
+        wait_for("nation synced", lambda: a.get(
+            "/api/events", params={"source": "nation"}).json()["total"] == 1)
     finally:
         for instance in (worker, b, a):
             instance.stop()

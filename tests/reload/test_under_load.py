@@ -67,6 +67,7 @@ def test_reloads_under_load_fail_no_request(tmp_path: Path) -> None:
             wait_for(f"v{i}'s title in the feed", lambda i=i: f"Town feed v{i}" in
                      serve.get("/feeds/town.ics").text)
         counts = [h.done for h in hammers]
+        print(f"requests per client through {len(ways)} reloads: {counts}")
     finally:
         for hammer in hammers:
             hammer.stopping.set()

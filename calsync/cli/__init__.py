@@ -49,6 +49,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "agenda": ("agenda", "Show upcoming deadlines, decisions and meetings with their "
                          "misalignments."),
     "digest": ("digest", "Weekly digests: preview the next one, or send one now."),
+    "reload": ("reload", "Validate the configuration and make every running serve and "
+                         "worker apply it, without a restart."),
 }
 
 

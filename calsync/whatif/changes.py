@@ -2,6 +2,9 @@
 
 One JSON shape serves the CLI and `POST /api/whatif`:
 `{"move": UID, "to": "2027-12-15"}`, `{"cancel": UID}`, `{"add": {title, start, ...}}`.
+An added event may be named (`"as": "step"` in the add): a move or cancel in the same
+request names it by that or by its answer UID (`whatif-1`, counted over the request),
+so "add the step, then try it on another date" is one request.
 Parsing names what is wrong (the change's position and the field) so the CLI exits 2 and
 the API answers 400 with the same text.
 """
@@ -54,7 +57,10 @@ class Cancel:
 
 @dataclass(frozen=True)
 class Add:
+    """A hypothetical event; `ref` (the add's `"as"`) lets later changes name it."""
+
     data: EventData
+    ref: str | None = None
 
 
 Change = Move | Cancel | Add
@@ -81,13 +87,17 @@ def _parse_when(value: Any, where: str) -> date | datetime:
 def _add(spec: Any, where: str) -> Add:
     if not isinstance(spec, dict) or not isinstance(spec.get("title"), str):
         raise WhatIfInputError(f"{where}: 'add' needs an object with at least 'title' and "
-                               "'start' (and optionally end, level, actor, kind, tags, attrs)")
+                               "'start' (and optionally end, level, actor, kind, tags, attrs, "
+                               "and 'as', a name later changes use to move or cancel it)")
     start = _parse_when(spec.get("start"), f"{where}.start")
     end = _parse_when(spec["end"], f"{where}.end") if spec.get("end") else None
     if isinstance(start, datetime) and start.tzinfo is None:
         start = start.replace(tzinfo=UTC)
     if isinstance(end, datetime) and end.tzinfo is None:
         end = end.replace(tzinfo=UTC)
+    ref = spec.get("as")
+    if ref is not None and (not isinstance(ref, str) or not ref.strip()):
+        raise WhatIfInputError(f"{where}.as: a name for the added event (text), got {ref!r}")
     tags = spec.get("tags") or []
     attrs = spec.get("attrs") or {}
     if not isinstance(tags, list) or not isinstance(attrs, dict):
@@ -99,7 +109,7 @@ def _add(spec: Any, where: str) -> Add:
                          attrs={str(k): str(v) for k, v in attrs.items()})
     except (ValueError, TypeError) as exc:
         raise WhatIfInputError(f"{where}: {exc}") from None
-    return Add(data)
+    return Add(data, ref.strip() if ref is not None else None)
 
 
 def _move(spec: dict[str, Any], where: str, today: date) -> Move:
@@ -115,15 +125,17 @@ def _move(spec: dict[str, Any], where: str, today: date) -> Move:
     return Move(spec["move"], start, end)
 
 
-def parse_changes(raw: Any, today: date) -> list[Change]:
-    """The changes of a what-if request, in order; at least one. `today` anchors
-    relative dates (`+P90D`)."""
-    if not isinstance(raw, list) or not raw:
-        raise WhatIfInputError("expected a non-empty list of changes: "
+def parse_changes(raw: Any, today: date, what: str = "change",
+                  empty_ok: bool = False) -> list[Change]:
+    """The changes of a what-if request, in order; at least one (unless `empty_ok`: the
+    `given` list may be empty). `today` anchors relative dates (`+P90D`); `what` names
+    the list in messages ("change 2", "given 1")."""
+    if not isinstance(raw, list) or (not raw and not empty_ok):
+        raise WhatIfInputError(f"expected a non-empty list of {what}s: "
                                '{"move": UID, "to": DATE}, {"cancel": UID} or {"add": {...}}')
     out: list[Change] = []
     for n, spec in enumerate(raw, 1):
-        where = f"change {n}"
+        where = f"{what} {n}"
         if isinstance(spec, dict) and isinstance(spec.get("move"), str):
             out.append(_move(spec, where, today))
         elif isinstance(spec, dict) and isinstance(spec.get("cancel"), str):

@@ -95,9 +95,10 @@ def _changes(runtime: Runtime, moves: tuple[str, ...], cancels: tuple[str, ...],
 def _table(answer: dict[str, Any]) -> None:
     for label, key in (("given ", "given"), ("", "changes")):
         for change in answer[key]:
-            target = change.get("to") or change.get("start") or ""
+            when = change["start"] if change["op"] == "add" else \
+                f"{change['from']} → {change['to']}" if change["op"] == "move" else ""
             console.print(f"{label}{change['op']}: {change['title']} ({change['uid']}) "
-                          f"{change.get('from', '')} → {target}".rstrip(" →"))
+                          f"{when}".rstrip())
     rows: list[list[str | Text]] = []
     for rule, diff in answer["per_rule"].items():
         for effect in ("appear", "disappear"):

@@ -98,3 +98,47 @@ def test_relative_dates_from_the_frozen_today(pilot: Runtime) -> None:
     assert api["changes"][0]["to"] == "2025-11-29"
     code, out = whatif(pilot, "--move", f"{uid}=today", "--format", "json")
     assert json.loads(out)["changes"][0]["to"] == "2026-11-29"
+
+
+def test_an_added_step_is_named_and_moved_in_the_same_request(pilot: Runtime) -> None:
+    """`"as"` names an added event; a move names it (or its `whatif-N` UID). Given, the
+    added step's finding is on both sides and the move makes it disappear; in the changes
+    (no given) nothing was there before, so nothing disappears; mistakes are 4xx / exit 2."""
+    before = snapshot(pilot.engine)
+    call = {"title": "Hypothetical call closes", "start": "2027-03-06", "kind": "deadline",
+            "level": "eu", "actor": "European Commission", "tags": ["call-deadline"],
+            "as": "call"}
+    client = TestClient(create_app(pilot))
+    given = client.post("/api/whatif", json={"given": [{"add": call}],
+                                             "changes": [{"move": "call", "to": "2027-03-08"}]})
+    assert given.status_code == 200, given.text
+    answer = given.json()
+    assert answer["given"] == [{"op": "add", "uid": "whatif-1", "title": call["title"],
+                                "start": "2027-03-06", "as": "call"}]
+    assert answer["changes"][0] | {"from": None} == {
+        "op": "move", "uid": "whatif-1", "title": call["title"], "from": None,
+        "to": "2027-03-08"}
+    [gone] = answer["per_rule"]["R10"]["disappear"]
+    assert gone["evidence"]["subject"]["uid"] == "whatif-1"
+    [window] = answer["ranges"]
+    assert window["uid"] == "whatif-1" and window["from"] <= "2027-03-08" <= window["to"]
+    code, out = whatif(pilot, "--given-add", json.dumps(call), "--move", "call=2027-03-08",
+                       "--format", "json")
+    assert code == 0, out
+    cli_answer = json.loads(out)
+    for one in (cli_answer, answer):
+        one.pop("seconds")
+    assert cli_answer == answer
+    together = client.post("/api/whatif", json={"changes": [
+        {"move": "whatif-1", "to": "2027-03-13"}, {"add": call}]}).json()
+    assert together["per_rule"]["R10"]["disappear"] == []
+    assert len(together["per_rule"]["R10"]["appear"]) == 1  # Saturday 13 March
+    twice = client.post("/api/whatif", json={"changes": [{"add": call}, {"add": call}]})
+    assert twice.status_code == 400 and "'call'" in twice.text
+    unknown = client.post("/api/whatif", json={"changes": [{"move": "cal", "to": "today"}]})
+    assert unknown.status_code == 404 and "'cal'" in unknown.text
+    code, out = whatif(pilot, "--add", json.dumps(call), "--add", json.dumps(call))
+    assert code == 2 and "'call'" in out
+    code, out = whatif(pilot, "--given-add", json.dumps(call), "--cancel", "whatif-9")
+    assert code == 2 and "'whatif-9'" in out
+    assert snapshot(pilot.engine) == before

@@ -17,6 +17,8 @@ from typing import Any
 
 from calsync.durations import parse_day
 from calsync.errors import CalsyncError
+from calsync.i18n.events import SOURCE_LANGUAGE, text_attrs
+from calsync.i18n.languages import LANGUAGES, Language
 from calsync.model import Event, EventData, Status
 
 __all__ = [
@@ -84,13 +86,49 @@ def _parse_when(value: Any, where: str) -> date | datetime:
     raise WhatIfInputError(f"{where}: expected YYYY-MM-DD or an ISO date-time, got {value!r}")
 
 
+def _texts(value: Any, field: str, where: str) -> tuple[str, dict[str, str]]:
+    """A title or description: one string, or `{sv: ..., en: ...}` as a schedule step
+    writes it (the English is the stored text, the other languages `title.sv` attrs)."""
+    if isinstance(value, str):
+        return value, {}
+    if isinstance(value, dict) and value and all(
+            k in LANGUAGES and isinstance(v, str) for k, v in value.items()):
+        texts: dict[Language, str] = {k: v for k, v in value.items() if k in LANGUAGES}
+        base = texts.get(SOURCE_LANGUAGE) or next(iter(texts.values()))
+        return base, text_attrs(field, {**texts, SOURCE_LANGUAGE: base})
+    raise WhatIfInputError(f"{where}.{field}: expected a text or {{sv: ..., en: ...}}, "
+                           f"got {value!r}")
+
+
+def _span(spec: dict[str, Any], where: str) -> tuple[date | datetime, date | datetime | None]:
+    """`start` (and `end`) as an API event gives them, or a schedule step's `when`:
+    `{date: D}` or `{start: A, end: B}` (both days inclusive)."""
+    when = spec.get("when")
+    if when is None:
+        start = _parse_when(spec.get("start"), f"{where}.start")
+        return start, _parse_when(spec["end"], f"{where}.end") if spec.get("end") else None
+    if isinstance(when, dict) and set(when) == {"date"}:
+        return _parse_when(when["date"], f"{where}.when.date"), None
+    if isinstance(when, dict) and set(when) == {"start", "end"}:
+        first = _parse_when(when["start"], f"{where}.when.start")
+        last = _parse_when(when["end"], f"{where}.when.end")
+        if isinstance(last, datetime) or isinstance(first, datetime):
+            return first, last
+        return first, last + timedelta(days=1)
+    raise WhatIfInputError(f"{where}.when: a what-if takes {{date: D}} or {{start: A, end: B}}, "
+                           f"got {when!r}")
+
+
 def _add(spec: Any, where: str) -> Add:
-    if not isinstance(spec, dict) or not isinstance(spec.get("title"), str):
+    if not isinstance(spec, dict) or "title" not in spec:
         raise WhatIfInputError(f"{where}: 'add' needs an object with at least 'title' and "
-                               "'start' (and optionally end, level, actor, kind, tags, attrs, "
-                               "and 'as', a name later changes use to move or cancel it)")
-    start = _parse_when(spec.get("start"), f"{where}.start")
-    end = _parse_when(spec["end"], f"{where}.end") if spec.get("end") else None
+                               "'start' (or a schedule step's 'when'; optionally end, level, "
+                               "actor, kind, tags, attrs, description, and 'as', a name "
+                               "later changes use to move or cancel it)")
+    title, title_attrs = _texts(spec["title"], "title", where)
+    description, description_attrs = _texts(spec.get("description") or "", "description",
+                                            where)
+    start, end = _span(spec, where)
     if isinstance(start, datetime) and start.tzinfo is None:
         start = start.replace(tzinfo=UTC)
     if isinstance(end, datetime) and end.tzinfo is None:
@@ -103,10 +141,12 @@ def _add(spec: Any, where: str) -> Add:
     if not isinstance(tags, list) or not isinstance(attrs, dict):
         raise WhatIfInputError(f"{where}: 'tags' is a list and 'attrs' an object")
     try:
-        data = EventData(external_uid=f"whatif-{where}", title=spec["title"], start=start,
+        data = EventData(external_uid=f"whatif-{where}", title=title, start=start,
                          end=end, level=spec.get("level"), actor=spec.get("actor"),
                          kind=spec.get("kind"), tags=tuple(str(t) for t in tags),
-                         attrs={str(k): str(v) for k, v in attrs.items()})
+                         description=description,
+                         attrs={**{str(k): str(v) for k, v in attrs.items()}, **title_attrs,
+                                **description_attrs})
     except (ValueError, TypeError) as exc:
         raise WhatIfInputError(f"{where}: {exc}") from None
     return Add(data, ref.strip() if ref is not None else None)

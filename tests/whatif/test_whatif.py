@@ -142,3 +142,29 @@ def test_an_added_step_is_named_and_moved_in_the_same_request(pilot: Runtime) ->
     code, out = whatif(pilot, "--given-add", json.dumps(call), "--cancel", "whatif-9")
     assert code == 2 and "'whatif-9'" in out
     assert snapshot(pilot.engine) == before
+
+
+def test_an_add_in_a_schedule_steps_shape(pilot: Runtime) -> None:
+    """A step as a schedule writes it (title in both languages, `when: {date}` or
+    `{start, end}`) is added like an API event: the English is its stored title, as for a
+    synced schedule step."""
+    step = {"title": {"sv": "Utlysningen stänger", "en": "The call closes"},
+            "when": {"date": "2027-03-06"}, "kind": "deadline", "level": "eu",
+            "actor": "European Commission", "tags": ["call-deadline"]}
+    code, out = whatif(pilot, "--add", json.dumps(step), "--format", "json")
+    assert code == 0, out
+    answer = json.loads(out)
+    [fired] = answer["per_rule"]["R10"]["appear"]
+    assert "The call closes (6 mars 2027)" in fired["summary"], fired["summary"]
+    assert answer["changes"][0]["title"] == "The call closes"
+    client = TestClient(create_app(pilot))
+    api = client.post("/api/whatif", json={"changes": [{"add": step}]}).json()
+    api.pop("seconds"), answer.pop("seconds")
+    assert api == answer
+    span = {**step, "when": {"start": "2027-03-01", "end": "2027-03-06"}}
+    spanned = client.post("/api/whatif", json={"changes": [{"add": span}]})
+    assert spanned.status_code == 200, spanned.text
+    for bad, field in (({**step, "when": {"rrule": "FREQ=YEARLY"}}, "change 1.when"),
+                       ({**step, "title": {"de": "Aufruf"}}, "change 1.title")):
+        response = client.post("/api/whatif", json={"changes": [{"add": bad}]})
+        assert response.status_code == 400 and field in response.text, response.text

@@ -92,28 +92,33 @@ def _changes(runtime: Runtime, moves: tuple[str, ...], cancels: tuple[str, ...],
     return raw
 
 
-def _table(answer: dict[str, Any]) -> None:
-    for label, key in (("given ", "given"), ("", "changes")):
+def _table(answer: dict[str, Any], runtime: Runtime) -> None:
+    """The answer for people, its words in the config's language (`calsync.whatif.words`,
+    as the findings and ranges it shows)."""
+    from calsync.whatif.words import table_words
+
+    words = table_words(runtime.config.language)
+    for given, key in ((True, "given"), (False, "changes")):
         for change in answer[key]:
             when = change["start"] if change["op"] == "add" else \
                 f"{change['from']} → {change['to']}" if change["op"] == "move" else ""
-            console.print(f"{label}{change['op']}: {change['title']} ({change['uid']}) "
-                          f"{when}".rstrip())
+            op = words[change["op"]]
+            op = words["given"].format(op=op) if given else op
+            console.print(f"{op}: {change['title']} ({change['uid']}) {when}".rstrip())
     rows: list[list[str | Text]] = []
     for rule, diff in answer["per_rule"].items():
         for effect in ("appear", "disappear"):
             for f in diff[effect]:
-                rows.append([rule, effect + "s", Text(f["summary"]), Text(f["fix"] or "")])
+                rows.append([rule, words[effect], Text(f["summary"]), Text(f["fix"] or "")])
         for pair in diff["change"]:
-            rows.append([rule, "changes", Text(f"{pair['before']['summary']}\n→ "
-                                               f"{pair['after']['summary']}"),
+            rows.append([rule, words["change"], Text(f"{pair['before']['summary']}\n→ "
+                                                     f"{pair['after']['summary']}"),
                          Text(pair["after"]["fix"] or "")])
-    columns = (Column("rule"), Column("effect"), Column("finding", wrap=True),
-               Column("fix", wrap=True))
-    print_listing(f"What would change ({len(answer['rules'])} rules ran over "
-                  f"{answer['events']} events, {answer['seconds']:.2f}s)", columns, rows,
-                  heading=2, show_lines=True,
-                  empty="No finding would appear, disappear or change.")
+    columns = (Column(words["rule"]), Column(words["effect"]),
+               Column(words["finding"], wrap=True), Column(words["fix"], wrap=True))
+    print_listing(words["title"].format(rules=len(answer["rules"]), events=answer["events"],
+                                        seconds=f"{answer['seconds']:.2f}"), columns, rows,
+                  heading=2, show_lines=True, empty=words["empty"])
     for found in answer["ranges"]:
         console.print(f"{found['title']}: {found['text']}.")
 
@@ -164,7 +169,7 @@ def whatif_command(runtime: Runtime, moves: tuple[str, ...], cancels: tuple[str,
     if fmt == "json":
         print_json(answer)
     else:
-        _table(answer)
+        _table(answer, runtime)
 
 
 def register(group: click.Group) -> None:

@@ -168,3 +168,20 @@ def test_an_add_in_a_schedule_steps_shape(pilot: Runtime) -> None:
                        ({**step, "title": {"de": "Aufruf"}}, "change 1.title")):
         response = client.post("/api/whatif", json={"changes": [{"add": bad}]})
         assert response.status_code == 400 and field in response.text, response.text
+
+
+def test_the_table_speaks_the_configs_language(pilot: Runtime) -> None:
+    """The pilot says `language: sv`: the table's title, headings, effects and change lines
+    are Swedish (the findings and ranges already were)."""
+    call = {"title": "Hypothetical call closes", "start": "2027-03-06", "kind": "deadline",
+            "level": "eu", "actor": "European Commission", "tags": ["call-deadline"],
+            "as": "call"}
+    code, out = whatif(pilot, "--given-add", json.dumps(call), "--move", "call=2027-03-08")
+    assert code == 0, out
+    for word in ("antaget, lägg till: Hypothetical call closes (whatif-1) 2027-03-06",
+                 "flytta: Hypothetical call closes (whatif-1) 2027-03-06 → 2027-03-08",
+                 "Vad som skulle ändras", "regel", "effekt", "avvikelse", "åtgärd",
+                 "försvinner"):
+        assert word in out, word
+    for word in ("What would change", "disappears", "given", "move:"):
+        assert word not in out, word

@@ -9,7 +9,6 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 import click
-from rich.table import Table
 from rich.text import Text
 
 from calsync.cli.common import (
@@ -107,6 +106,8 @@ def agenda_command(runtime: Runtime, organisation: str | None, actor: tuple[str,
 
 
 def _print(runtime: Runtime, agenda: Agenda, language: Language) -> None:
+    from rich.table import Table
+
     from calsync.agenda.render import table_words, title_of
     from calsync.i18n.events import title_in
 

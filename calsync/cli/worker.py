@@ -3,7 +3,6 @@ to scale separately from the API (`calsync serve --no-scheduler`)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import signal
 from typing import TYPE_CHECKING
@@ -24,6 +23,8 @@ if TYPE_CHECKING:
 @pass_runtime
 def worker_command(runtime: Runtime, instance_id: str | None) -> None:
     """Run connectors on their schedules, exactly once across all instances, until SIGTERM."""
+    import asyncio  # the command's work, not `worker --help`'s
+
     from calsync.scheduler.worker import Scheduler
 
     require_schema(runtime)
@@ -43,6 +44,8 @@ def worker_command(runtime: Runtime, instance_id: str | None) -> None:
 
 
 async def _run(scheduler: Scheduler) -> None:
+    import asyncio
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

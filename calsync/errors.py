@@ -63,8 +63,12 @@ class CalsyncError(Exception):
 class ConfigError(CalsyncError):
     """The configuration (or a schedule file) is wrong; `problems` lists every mistake."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], *, frame: tuple[str, str] | None = None
+                 ) -> None:
         self.problems = sorted(set(problems), key=lambda p: (p.file, p.line or 0, p.path))
+        self.frame = frame
+        """The heading and closing line `explain` writes around the problems, when the
+        config is in another language than English (`calsync.config.wording`)."""
         super().__init__("\n".join(str(p) for p in self.problems))
 
     @classmethod
@@ -135,9 +139,11 @@ def explain(exc: BaseException) -> str:
     """The sentence a user reads for `exc`, ending with what to do next."""
     if isinstance(exc, ConfigError):
         count = len(exc.problems)
-        head = f"{count} problem{'s' if count != 1 else ''} in the configuration:"
+        head, tail = exc.frame or (
+            f"{count} problem{'s' if count != 1 else ''} in the configuration:",
+            "Fix the lines above, then run `calsync check` again.")
         body = "\n".join(f"  {p}" for p in exc.problems)
-        return f"{head}\n{body}\nFix the lines above, then run `calsync check` again."
+        return f"{head}\n{body}\n{tail}"
     if isinstance(exc, SkippableRecordError):
         return f"{_who(exc)}skipped one record: {exc}."
     if isinstance(exc, RetriableFetchError):

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection
 
 from calsync.agenda.links import alert_link, event_link
+from calsync.alerts.notify.payload import localised
 from calsync.alerts.store import Alert, list_alerts
 from calsync.config.organisations import Organisations, unknown_organisation
 from calsync.config.schema import Config
@@ -109,7 +110,7 @@ def build_agenda(conn: Connection, config: Config, *, start: date, end: date,
                  now: datetime, selector: Selector | None = None,
                  organisation: str | None = None,
                  kinds: Sequence[str] | None = AGENDA_KINDS,
-                 public_only: bool = False) -> Agenda:
+                 public_only: bool = False, language: str | None = None) -> Agenda:
     """The agenda from `start` to `end` (inclusive local days in the config's zone).
 
     Events that cover a day of the range are listed (a December budget window that opened
@@ -119,7 +120,9 @@ def build_agenda(conn: Connection, config: Config, *, start: date, end: date,
     selector names kinds, only `kinds` are listed (None: every kind). Each item carries
     the firing alerts (not won't-fix) whose subject or object it is, most urgent first.
     `public_only` leaves out the events only private feeds select (the open API, the
-    dashboard: `calsync.privacy`).
+    dashboard: `calsync.privacy`). With `language`, a misalignment's summary and fix are
+    in that language when its alert carries it (`summary_sv`, ...), as /api/alerts gives
+    them; else the stored text.
     """
     if organisation is not None and (
             why := unknown_organisation(config.organisations, organisation)):
@@ -147,7 +150,7 @@ def build_agenda(conn: Connection, config: Config, *, start: date, end: date,
         owner = organisation_of(owners, event)
         if organisation is not None and owner != organisation:
             continue
-        found = tuple(_misalignment(alert, role, base, now)
+        found = tuple(_misalignment(alert, role, base, now, language)
                       for alert, role in by_uid.get(event.uid, ()))
         items.append(AgendaItem(event=event, day=day, last_day=last, organisation=owner,
                                 link=event_link(base, event.uid), misalignments=found))
@@ -181,10 +184,14 @@ def _firing(alerts: Iterable[Alert], now: datetime) -> Iterable[Alert]:
     return (a for a in alerts if a.effective_workflow(now) != "wont_fix")
 
 
-def _misalignment(alert: Alert, role: str, base: str, now: datetime) -> Misalignment:
+def _misalignment(alert: Alert, role: str, base: str, now: datetime,
+                  language: str | None) -> Misalignment:
     due = alert.due_at
+    texts = {"summary": alert.summary, **alert.annotations}
+    if language is not None:
+        texts = localised(texts, language)
     return Misalignment(alert_id=alert.id, rule=alert.rule_id, severity=alert.severity,
-                        summary=alert.summary, fix=alert.annotations.get("fix"),
+                        summary=texts["summary"], fix=texts.get("fix"),
                         due=due.date() if due is not None else None, role=role,
                         workflow=alert.effective_workflow(now),
                         link=alert_link(base, alert.id))

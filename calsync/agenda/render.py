@@ -12,11 +12,12 @@ from dataclasses import replace
 from calsync.agenda.build import Agenda, AgendaItem, Misalignment
 from calsync.feeds.ics import CalendarMeta, render_calendar
 from calsync.i18n.catalogs import N_, translator
+from calsync.i18n.events import title_in
 from calsync.i18n.formats import format_month
 from calsync.i18n.languages import Language
 from calsync.rules import texts
 
-__all__ = ["agenda_calendar", "agenda_markdown", "title_of"]
+__all__ = ["agenda_calendar", "agenda_markdown", "table_words", "title_of"]
 
 TITLE = N_("Agenda: {who}, {start} – {end}")
 EVERYONE = N_("every organisation")
@@ -25,6 +26,12 @@ NOTHING = N_("Nothing on the agenda in this period.")
 OUT_OF_STEP = N_("Out of step ({severity}, {rule}): {summary}")
 FIX = N_("Fix: {fix}")
 ALERT = N_("alert {id}")
+# `calsync agenda`'s table: its title, column headings and the hint when it is empty.
+TABLE = {"title": N_("{title} ({total} events, {misaligned} out of step)"),
+         "day": N_("day"), "level": N_("level"), "kind": N_("kind"), "event": N_("event"),
+         "out_of_step": N_("out of step"), "fix": FIX,
+         "empty": N_("Nothing on the agenda. Widen --from/--next or the filters, or run "
+                     "`calsync sync` first.")}
 
 
 def _t(message: str, language: Language) -> str:
@@ -35,6 +42,11 @@ def title_of(agenda: Agenda, language: Language = "en") -> str:
     return _t(TITLE, language).format(who=agenda.organisation or _t(EVERYONE, language),
                                       start=agenda.start.isoformat(),
                                       end=agenda.end.isoformat())
+
+
+def table_words(language: Language) -> dict[str, str]:
+    """The words of the CLI's agenda table in `language` (keys as in `TABLE`)."""
+    return {key: _t(text, language) for key, text in TABLE.items()}
 
 
 def _misalignment_lines(found: Misalignment, language: Language) -> list[str]:
@@ -55,7 +67,7 @@ def agenda_markdown(agenda: Agenda, language: Language = "en") -> str:
         if this != month:
             month = this
             out += ["", f"## {this}", ""]
-        out.append(_bullet(item))
+        out.append(_bullet(item, language))
         for found in item.misalignments:
             lines = _misalignment_lines(found, language)
             alert = _t(ALERT, language).format(id=found.alert_id)
@@ -66,11 +78,12 @@ def agenda_markdown(agenda: Agenda, language: Language = "en") -> str:
     return "\n".join(out) + "\n"
 
 
-def _bullet(item: AgendaItem) -> str:
+def _bullet(item: AgendaItem, language: Language) -> str:
     event = item.event
     who = event.actor or item.organisation or ""
+    title = texts.with_owner(title_in(event.data, language), who)
     return (f"- **{item.day.isoformat()}** · {event.kind} · "
-            f"{_md(texts.with_owner(event.title, who))} ([{event.uid}]({item.link}))")
+            f"{_md(title)} ([{event.uid}]({item.link}))")
 
 
 def _md(text: str) -> str:

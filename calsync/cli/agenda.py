@@ -22,6 +22,7 @@ from calsync.cli.evaluate import SEVERITY_STYLE
 
 if TYPE_CHECKING:
     from calsync.agenda.build import Agenda
+    from calsync.i18n.languages import Language
     from calsync.runtime import Runtime
 
 __all__ = ["register"]
@@ -68,10 +69,14 @@ def _days(runtime: Runtime, from_: str, to: str | None, upcoming: str) -> tuple[
               help="How far ahead of --from (ISO-8601: P90D, P3M).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "ics", "md"]),
               default="table", show_default=True)
+@click.option("--lang", "lang", type=click.Choice(["sv", "en"]), default=None,
+              help="The language of the agenda's words and misalignments (default: the "
+                   "config's `language:`).")
 @pass_runtime
 def agenda_command(runtime: Runtime, organisation: str | None, actor: tuple[str, ...],
                    level: tuple[str, ...], kind: tuple[str, ...], tag: tuple[str, ...],
-                   from_: str, to: str | None, upcoming: str, fmt: str) -> None:
+                   from_: str, to: str | None, upcoming: str, fmt: str, lang: str | None
+                   ) -> None:
     """Show upcoming deadlines, decisions and meetings with their misalignments."""
     from calsync.agenda.build import build_agenda
     from calsync.agenda.render import agenda_calendar, agenda_markdown
@@ -79,6 +84,7 @@ def agenda_command(runtime: Runtime, organisation: str | None, actor: tuple[str,
 
     require_schema(runtime)
     config = runtime.config
+    language: Language = "sv" if lang == "sv" else "en" if lang == "en" else config.language
     check_org_and_levels(runtime, [organisation] if organisation else None, split_values(level))
     start, end = _days(runtime, from_, to, upcoming)
     tags = split_values(tag)
@@ -87,31 +93,34 @@ def agenda_command(runtime: Runtime, organisation: str | None, actor: tuple[str,
         "tags": {"any": tags} if tags else None})
     with runtime.engine.connect() as conn:
         agenda = build_agenda(conn, config, start=start, end=end, now=runtime.clock.now(),
-                              selector=selector, organisation=organisation)
+                              selector=selector, organisation=organisation,
+                              language=language)
     if fmt == "json":
         click.echo(json.dumps(agenda.as_dict(), ensure_ascii=False, indent=2))
     elif fmt == "md":
-        click.echo(agenda_markdown(agenda, config.language), nl=False)
+        click.echo(agenda_markdown(agenda, language), nl=False)
     elif fmt == "ics":
-        click.echo(agenda_calendar(agenda, config.language).decode(), nl=False)
+        click.echo(agenda_calendar(agenda, language).decode(), nl=False)
     else:
-        _print(runtime, agenda)
+        _print(runtime, agenda, language)
 
 
-def _print(runtime: Runtime, agenda: Agenda) -> None:
+def _print(runtime: Runtime, agenda: Agenda, language: Language) -> None:
     from rich.table import Table
 
-    from calsync.agenda.render import title_of
+    from calsync.agenda.render import table_words, title_of
+    from calsync.i18n.events import title_in
 
-    title = title_of(agenda, runtime.config.language)
-    table = Table(title=f"{title} ({len(agenda.items)} events, "
-                        f"{agenda.misaligned} out of step)",
+    words = table_words(language)
+    table = Table(title=words["title"].format(title=title_of(agenda, language),
+                                              total=len(agenda.items),
+                                              misaligned=agenda.misaligned),
                   title_justify="left", show_lines=True, expand=True)
-    table.add_column("day", no_wrap=True)
-    table.add_column("level", no_wrap=True)
-    table.add_column("kind", no_wrap=True)
-    table.add_column("event", overflow="fold", ratio=2)
-    table.add_column("out of step", overflow="fold", ratio=3)
+    table.add_column(words["day"], no_wrap=True)
+    table.add_column(words["level"], no_wrap=True)
+    table.add_column(words["kind"], no_wrap=True)
+    table.add_column(words["event"], overflow="fold", ratio=2)
+    table.add_column(words["out_of_step"], overflow="fold", ratio=3)
     for item in agenda.items:
         event = item.event
         notes = Text()
@@ -121,14 +130,13 @@ def _print(runtime: Runtime, agenda: Agenda) -> None:
             notes.append(f"{found.rule} ", style=SEVERITY_STYLE.get(found.severity, ""))
             notes.append(found.summary)
             if found.fix:
-                notes.append(f"\nFix: {found.fix}", style="dim")
+                notes.append("\n" + words["fix"].format(fix=found.fix), style="dim")
         colour = runtime.config.level_color(event.level)
         table.add_row(item.day.isoformat(), Text(event.level, style=f"bold {colour}"),
-                      event.kind, f"{event.actor}: {event.title}", notes)
+                      event.kind, f"{event.actor}: {title_in(event.data, language)}", notes)
     console.print(table)
     if not agenda.items:
-        console.print("Nothing on the agenda. Widen --from/--next or the filters, or run "
-                      "`calsync sync` first.")
+        console.print(words["empty"])
 
 
 def register(group: click.Group) -> None:

@@ -190,13 +190,35 @@ def show_command(runtime: Runtime, ref: str, fmt: str) -> None:
         heading=2)
 
 
+def _answer(runtime: Runtime, alert: Alert, lang: str | None, fmt: str) -> None:
+    """The alert after a workflow action, in `--lang` (default: the config's language),
+    as a line or as the JSON the API answers (`calsync.alerts.answers`)."""
+    from calsync.alerts.answers import alert_in, workflow_answer
+    from calsync.i18n.languages import parse_language
+
+    language = parse_language(lang) or runtime.config.language
+    if fmt == "json":
+        print_json(alert_in(alert, runtime.clock.now(), language))
+    else:
+        console.print(workflow_answer(alert, language, runtime.config.timezone))
+
+
+def _lang_option(func: Any) -> Any:
+    return click.option("--lang", "lang", type=click.Choice(["sv", "en"]), default=None,
+                        help="The answer's language (default: the config's `language:`)."
+                        )(func)
+
+
 def _workflow(name: str, helptext: str) -> click.Command:
     @click.command(name, help=helptext)
     @click.argument("ref")
     @click.option("--comment", "-m", default="", help="Why (kept in the history).")
     @click.option("--by", default=None, help="Who (default: your user name).")
+    @_lang_option
+    @format_option("text")
     @pass_runtime
-    def command(runtime: Runtime, ref: str, comment: str, by: str | None) -> None:
+    def command(runtime: Runtime, ref: str, comment: str, by: str | None, lang: str | None,
+                fmt: str) -> None:
         from calsync.alerts.store import acknowledge, reopen, wont_fix
 
         require_schema(runtime)
@@ -204,7 +226,7 @@ def _workflow(name: str, helptext: str) -> click.Command:
         action: Any = {"ack": acknowledge, "wontfix": wont_fix, "reopen": reopen}[name]
         with runtime.engine.begin() as conn:
             alert = action(conn, ref, by=_who(by), comment=comment, now=now)
-        console.print(f"Alert {alert.id} is now {alert.workflow}.")
+        _answer(runtime, alert, lang, fmt)
 
     return command
 
@@ -215,9 +237,11 @@ def _workflow(name: str, helptext: str) -> click.Command:
               help="A date (YYYY-MM-DD), an ISO datetime, or a duration such as P14D.")
 @click.option("--comment", "-m", default="")
 @click.option("--by", default=None)
+@_lang_option
+@format_option("text")
 @pass_runtime
-def snooze_command(runtime: Runtime, ref: str, until: str, comment: str, by: str | None
-                   ) -> None:
+def snooze_command(runtime: Runtime, ref: str, until: str, comment: str, by: str | None,
+                   lang: str | None, fmt: str) -> None:
     """Hide an alert from notifications until a date; it reopens by itself then."""
     from calsync.alerts.store import snooze
 
@@ -226,8 +250,7 @@ def snooze_command(runtime: Runtime, ref: str, until: str, comment: str, by: str
     with runtime.engine.begin() as conn:
         alert = snooze(conn, ref, until=_moment(until, runtime.config.timezone, now),
                              by=_who(by), comment=comment, now=now)
-    assert alert.snooze_until is not None
-    console.print(f"Alert {alert.id} is snoozed until {alert.snooze_until.isoformat()}.")
+    _answer(runtime, alert, lang, fmt)
 
 
 @click.group("silence", invoke_without_command=True)

@@ -48,53 +48,77 @@ def _resolve(runtime: Runtime, ref: str, yes: bool) -> str:
     return event.uid
 
 
-def _split_move(text: str) -> tuple[str, str]:
+def _split_move(text: str, option: str) -> tuple[str, str]:
     ref, sep, day = text.rpartition("=")
     if not sep or not ref:
         raise click.BadParameter(f"expected UID=YYYY-MM-DD, UID=FIRST..LAST or SEARCH=YYYY-MM-DD, "
                                  f"got {text!r}",
-                                 param_hint="--move")
+                                 param_hint=option)
     return ref, day
 
 
-def _changes(runtime: Runtime, moves: tuple[str, ...], cancels: tuple[str, ...],
-             adds: tuple[str, ...], yes: bool) -> list[dict[str, Any]]:
-    raw: list[dict[str, Any]] = []
-    for text in moves:
-        ref, day = _split_move(text)
-        raw.append({"move": _resolve(runtime, ref, yes), "to": day})
-    raw += [{"cancel": _resolve(runtime, ref, yes)} for ref in cancels]
+def _adds(adds: tuple[str, ...], option: str) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
     for text in adds:
         try:
-            raw.append({"add": json.loads(text)})
+            out.append({"add": json.loads(text)})
         except json.JSONDecodeError as exc:
-            raise click.BadParameter(f"expected a JSON object, {exc}", param_hint="--add"
+            raise click.BadParameter(f"expected a JSON object, {exc}", param_hint=option
                                      ) from None
-    if not raw:
-        raise click.UsageError("give at least one --move, --cancel or --add")
+    return out
+
+
+def _added_names(raw: list[dict[str, Any]]) -> set[str]:
+    """The names (`"as"`) of the added events: a move or cancel naming one is not a
+    search."""
+    return {spec["add"]["as"] for spec in raw
+            if isinstance(spec["add"], dict) and isinstance(spec["add"].get("as"), str)}
+
+
+def _changes(runtime: Runtime, moves: tuple[str, ...], cancels: tuple[str, ...],
+             adds: list[dict[str, Any]], names: set[str], yes: bool,
+             prefix: str = "--") -> list[dict[str, Any]]:
+    """The changes in the API's shape; adds first (a move may name an added event by its
+    `as` or its `whatif-N` UID), then moves, then cancels."""
+    def ref_of(ref: str) -> str:
+        added = ref in names or (ref.startswith("whatif-") and ref[7:].isdigit())
+        return ref if added else _resolve(runtime, ref, yes)
+
+    raw = list(adds)
+    for text in moves:
+        ref, day = _split_move(text, prefix + "move")
+        raw.append({"move": ref_of(ref), "to": day})
+    raw += [{"cancel": ref_of(ref)} for ref in cancels]
     return raw
 
 
-def _table(answer: dict[str, Any]) -> None:
-    for change in answer["changes"]:
-        target = change.get("to") or change.get("start") or ""
-        console.print(f"{change['op']}: {change['title']} ({change['uid']}) "
-                      f"{change.get('from', '')} → {target}".rstrip(" →"))
+def _table(answer: dict[str, Any], runtime: Runtime) -> None:
+    """The answer for people, its words in the config's language (`calsync.whatif.words`,
+    as the findings and ranges it shows)."""
+    from calsync.whatif.words import table_words
+
+    words = table_words(runtime.config.language)
+    for given, key in ((True, "given"), (False, "changes")):
+        for change in answer[key]:
+            when = change["start"] if change["op"] == "add" else \
+                f"{change['from']} → {change['to']}" if change["op"] == "move" else ""
+            op = words[change["op"]]
+            op = words["given"].format(op=op) if given else op
+            console.print(f"{op}: {change['title']} ({change['uid']}) {when}".rstrip())
     rows: list[list[str | Text]] = []
     for rule, diff in answer["per_rule"].items():
         for effect in ("appear", "disappear"):
             for f in diff[effect]:
-                rows.append([rule, effect + "s", Text(f["summary"]), Text(f["fix"] or "")])
+                rows.append([rule, words[effect], Text(f["summary"]), Text(f["fix"] or "")])
         for pair in diff["change"]:
-            rows.append([rule, "changes", Text(f"{pair['before']['summary']}\n→ "
-                                               f"{pair['after']['summary']}"),
+            rows.append([rule, words["change"], Text(f"{pair['before']['summary']}\n→ "
+                                                     f"{pair['after']['summary']}"),
                          Text(pair["after"]["fix"] or "")])
-    columns = (Column("rule"), Column("effect"), Column("finding", wrap=True),
-               Column("fix", wrap=True))
-    print_listing(f"What would change ({len(answer['rules'])} rules ran over "
-                  f"{answer['events']} events, {answer['seconds']:.2f}s)", columns, rows,
-                  heading=2, show_lines=True,
-                  empty="No finding would appear, disappear or change.")
+    columns = (Column(words["rule"]), Column(words["effect"]),
+               Column(words["finding"], wrap=True), Column(words["fix"], wrap=True))
+    print_listing(words["title"].format(rules=len(answer["rules"]), events=answer["events"],
+                                        seconds=f"{answer['seconds']:.2f}"), columns, rows,
+                  heading=2, show_lines=True, empty=words["empty"])
     for found in answer["ranges"]:
         console.print(f"{found['title']}: {found['text']}.")
 
@@ -107,30 +131,49 @@ def _table(answer: dict[str, Any]) -> None:
               help="Cancel an event (UID or search).")
 @click.option("--add", "adds", multiple=True, metavar="JSON",
               help='Add a hypothetical event: {"title": ..., "start": "2027-12-15", "level": '
-                   '..., "actor": ..., "kind": ..., "tags": [...], "attrs": {...}}.')
+                   '..., "actor": ..., "kind": ..., "tags": [...], "attrs": {...}, "as": NAME}; '
+                   "--move NAME=DATE (or whatif-N) then moves it.")
+@click.option("--given-move", "given_moves", multiple=True, metavar="EVENT=DATE",
+              help="Like --move, but assumed on both sides: the answer shows what the other "
+                   "changes do on top of it.")
+@click.option("--given-cancel", "given_cancels", multiple=True, metavar="EVENT",
+              help="Like --cancel, assumed on both sides.")
+@click.option("--given-add", "given_adds", multiple=True, metavar="JSON",
+              help='Like --add, assumed on both sides; with "as": NAME a --move NAME=DATE '
+                   "tries the step on another date and shows the findings that go away.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask to confirm an event found by search.")
 @format_option("table")
 @pass_runtime
 def whatif_command(runtime: Runtime, moves: tuple[str, ...], cancels: tuple[str, ...],
-                   adds: tuple[str, ...], yes: bool, fmt: str) -> None:
+                   adds: tuple[str, ...], given_moves: tuple[str, ...],
+                   given_cancels: tuple[str, ...], given_adds: tuple[str, ...], yes: bool,
+                   fmt: str) -> None:
     """What breaks if these changes happen? Writes nothing."""
     from calsync.clock import local_today
     from calsync.errors import NotFoundError
     from calsync.whatif import WhatIfInputError, parse_changes, run_whatif
 
     require_schema(runtime)
-    raw = _changes(runtime, moves, cancels, adds, yes)
+    added, assumed_added = _adds(adds, "--add"), _adds(given_adds, "--given-add")
+    names = _added_names([*added, *assumed_added])
+    given = _changes(runtime, given_moves, given_cancels, assumed_added, names, yes,
+                     "--given-")
+    raw = _changes(runtime, moves, cancels, added, names, yes)
+    if not raw:
+        raise click.UsageError("give at least one --move, --cancel or --add")
     try:
         now = runtime.clock.now()
-        changes = parse_changes(raw, local_today(now, runtime.config.timezone))
+        today = local_today(now, runtime.config.timezone)
+        changes = parse_changes(raw, today)
+        assumed = parse_changes(given, today, "given", empty_ok=True)
         with runtime.engine.connect() as conn:
-            answer = run_whatif(conn, runtime.config, now, changes)
+            answer = run_whatif(conn, runtime.config, now, changes, assumed)
     except (WhatIfInputError, NotFoundError) as exc:
         raise click.UsageError(str(exc)) from None
     if fmt == "json":
         print_json(answer)
     else:
-        _table(answer)
+        _table(answer, runtime)
 
 
 def register(group: click.Group) -> None:

@@ -18,8 +18,10 @@ from calsync.config.report import validate_located
 from calsync.config.schema import NAME_PATTERN as _NAME
 from calsync.config.schema import Config
 from calsync.config.suggest import did_you_mean, keys_at
+from calsync.config.wording import config_error_frame, unknown_connector
 from calsync.config.yamlfile import Located, format_path, load_yaml, parse_yaml
 from calsync.errors import ConfigError, Problem
+from calsync.i18n.languages import DEFAULT_LANGUAGE, Language, parse_language
 from calsync.sdk.registry import UnknownConnectorType, connector_class
 from calsync.sdk.settings import ConnectorConfig
 
@@ -60,21 +62,25 @@ def _from_located(located: Located, *, base_dir: Path) -> Config:
     if not isinstance(data, dict):
         raise ConfigError([located.problem((), "the file must be a mapping of sections "
                                                "(connectors:, feeds:, ...)")])
-    config, problems = validate_located(Config, data, located)
+    # The problems are written in the language the file asks for, if it names one.
+    language = parse_language(data["language"]) if isinstance(data.get("language"), str) \
+        else None
+    lang: Language = language or DEFAULT_LANGUAGE
+    config, problems = validate_located(Config, data, located, language=lang)
     if config is None:
         # Still report connector problems alongside the structural ones.
-        problems += _connector_problems(data.get("connectors"), located)[1]
-        raise ConfigError(problems)
+        problems += _connector_problems(data.get("connectors"), located, lang)[1]
+        raise _config_error(problems, lang)
     connectors = {name: conn if conn.timezone else conn.model_copy(
         update={"timezone": config.timezone}) for name, conn in config.connectors.items()}
     config = config.model_copy(update={"base_dir": base_dir, "source_file": located.file,
                                        "connectors": connectors})
-    options, connector_problems = _connector_problems(data.get("connectors"), located)
+    options, connector_problems = _connector_problems(data.get("connectors"), located, lang)
     problems += connector_problems
     problems += _references(config, located)
     problems += check_rules(config, located)
     if problems:
-        raise ConfigError(problems)
+        raise _config_error(problems, lang)
     config._options = options
     config._missing = list(located.missing)
     config._lines = {format_path(key): line for key, line in located.lines.items()
@@ -82,8 +88,12 @@ def _from_located(located: Located, *, base_dir: Path) -> Config:
     return config
 
 
-def _connector_problems(section: Any, located: Located) -> tuple[dict[str, BaseModel],
-                                                                   list[Problem]]:
+def _config_error(problems: list[Problem], language: Language) -> ConfigError:
+    return ConfigError(problems, frame=config_error_frame(len(set(problems)), language))
+
+
+def _connector_problems(section: Any, located: Located, language: Language
+                        ) -> tuple[dict[str, BaseModel], list[Problem]]:
     options: dict[str, BaseModel] = {}
     problems: list[Problem] = []
     if not isinstance(section, dict):
@@ -92,18 +102,21 @@ def _connector_problems(section: Any, located: Located) -> tuple[dict[str, BaseM
         prefix = ("connectors", name)
         if not isinstance(entry, dict):
             continue  # the Config model already reported it
-        shared, errs = validate_located(ConnectorConfig, entry, located, prefix=prefix)
+        shared, errs = validate_located(ConnectorConfig, entry, located, prefix=prefix,
+                                        language=language)
         problems += errs
         if shared is None:
             continue
         try:
             cls = connector_class(shared.type)
         except UnknownConnectorType as exc:
-            hint = "" if exc.reason else did_you_mean(shared.type, exc.known)
-            problems.append(located.problem((*prefix, "type"), str(exc) + hint))
+            text = str(exc) if exc.reason else (
+                unknown_connector(exc.name, exc.known, language)
+                + did_you_mean(shared.type, exc.known, language))
+            problems.append(located.problem((*prefix, "type"), text))
             continue
         opts, errs = validate_located(cls.Options, shared.options, located, prefix=prefix,
-                                      top_keys=keys_at(ConnectorConfig, ()))
+                                      top_keys=keys_at(ConnectorConfig, ()), language=language)
         problems += errs
         if opts is not None:
             options[name] = opts

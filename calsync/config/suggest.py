@@ -15,6 +15,9 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
+from calsync.config.wording import DID_YOU_MEAN, say
+from calsync.i18n.languages import Language
+
 __all__ = ["closest", "did_you_mean", "keys_at"]
 
 
@@ -36,10 +39,11 @@ def closest(word: str, candidates: Iterable[str], *, cutoff: float = 0.7) -> str
     return by_fold[found[0]]
 
 
-def did_you_mean(word: str, candidates: Iterable[str]) -> str:
-    """'; did you mean 'X'?' for the closest candidate, else '' (to end a message with)."""
+def did_you_mean(word: str, candidates: Iterable[str], language: Language = "en") -> str:
+    """'; did you mean 'X'?' for the closest candidate, else '' (to end a message with);
+    in `language` (`calsync.config.wording`)."""
     found = closest(word, candidates)
-    return f"; did you mean {found!r}?" if found else ""
+    return say(DID_YOU_MEAN, language, found=repr(found)) if found else ""
 
 
 def _members(annotation: Any) -> list[Any]:

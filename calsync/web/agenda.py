@@ -64,9 +64,10 @@ def agenda_endpoint(
         next_: Annotated[str, Query(alias="next", description="How far ahead of `from` "
                                     "(ISO-8601 duration).")] = "P90D",
         format_: Annotated[str, Query(alias="format", pattern="^(json|ics|md)$")] = "json",
-        lang: Annotated[str | None, Query(description="Language of the Markdown and "
-                                                      "iCalendar words: sv or en (default: "
-                                                      "the config's).")] = None,
+        lang: Annotated[str | None, Query(description="Language of the misalignments' "
+                                                      "texts and the Markdown and iCalendar "
+                                                      "words: sv or en (default: the "
+                                                      "config's).")] = None,
 ) -> Any:
     """Upcoming deadlines, decisions and meetings in date order, each with the open
     misalignments (firing alerts) that involve it."""
@@ -89,7 +90,7 @@ def agenda_endpoint(
         raise _bad("to" if to is not None else "next", to or next_,
                    f"the last day {end} is before the first day {start}")
     agenda = build_agenda(conn, config, start=start, end=end, now=now, selector=selector,
-                          organisation=org, public_only=True)
+                          organisation=org, public_only=True, language=language)
     if format_ == "ics":
         return Response(agenda_calendar(agenda, language),
                         media_type="text/calendar; charset=utf-8")

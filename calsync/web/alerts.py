@@ -20,10 +20,10 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from calsync.alerts import silences, store
+from calsync.alerts.answers import alert_in
 from calsync.alerts.evaluate import evaluate_and_update
 from calsync.alerts.filters import AlertFilter
 from calsync.alerts.muting import mute_report
-from calsync.alerts.notify.payload import localised
 from calsync.config.organisations import Organisations, unknown_organisation
 from calsync.feeds.alerts import alerts_calendar
 from calsync.i18n.languages import Language
@@ -59,13 +59,8 @@ def _language(request: Request, response: Response, runtime: Any) -> Language:
 
 
 def _shown(alert: store.Alert, now: datetime, language: Language) -> dict[str, Any]:
-    """An alert as the API gives it: `summary`, `description` and `fix` in `language`
-    when the alert carries that language (`summary_sv`, ...), else the stored text (older
-    alerts and system alerts raised before they had both)."""
-    texts = localised({"summary": alert.summary, **alert.annotations}, language)
-    return {**alert.as_dict(now), "language": language, "summary": texts["summary"],
-            "description": texts.get("description", texts["summary"]),
-            "fix": texts.get("fix")}
+    """An alert as the API gives it, its texts in `language` (`alerts.answers`)."""
+    return alert_in(alert, now, language)
 
 
 def _alert_json(conn: Any, alert: store.Alert, now: datetime, language: Language
@@ -137,7 +132,10 @@ class Snooze(Comment):
     until: datetime
 
 
-def _act(runtime: Any, ref: str, action: str, user: str, body: Comment) -> dict[str, Any]:
+def _act(runtime: Any, ref: str, action: str, user: str, body: Comment, language: Language
+         ) -> dict[str, Any]:
+    """Do `action` and answer the alert in the reader's `language` (read before acting,
+    so a `?lang=` that calsync does not speak is a 422 that changed nothing)."""
     now = runtime.clock.now()
     with runtime.engine.begin() as conn:
         if action == "snooze":
@@ -153,34 +151,37 @@ def _act(runtime: Any, ref: str, action: str, user: str, body: Comment) -> dict[
             fn = {"ack": store.acknowledge, "wontfix": store.wont_fix,
                   "reopen": store.reopen}[action]
             alert = fn(conn, ref, by=user, comment=body.comment, now=now)
-        return _alert_json(conn, alert, now, runtime.config.language)
+        return _alert_json(conn, alert, now, language)
 
 
 @router.post("/api/alerts/{ref}/ack")
-def ack(ref: AlertRef, body: Comment, runtime: RuntimeDep, user: AlertsUser) -> dict[str, Any]:
+def ack(ref: AlertRef, body: Comment, request: Request, response: Response,
+        runtime: RuntimeDep, user: AlertsUser) -> dict[str, Any]:
     """Acknowledge an alert: someone is on it. It stays firing until the rule is satisfied
     (needs the `alerts` scope)."""
-    return _act(runtime, ref, "ack", user, body)
+    return _act(runtime, ref, "ack", user, body, _language(request, response, runtime))
 
 
 @router.post("/api/alerts/{ref}/snooze")
-def snooze(ref: AlertRef, body: Snooze, runtime: RuntimeDep, user: AlertsUser) -> dict[str, Any]:
+def snooze(ref: AlertRef, body: Snooze, request: Request, response: Response,
+           runtime: RuntimeDep, user: AlertsUser) -> dict[str, Any]:
     """Mute an alert's notifications until `until` (a time without a zone is in the
     config's zone); it fires again after that if still unresolved."""
-    return _act(runtime, ref, "snooze", user, body)
+    return _act(runtime, ref, "snooze", user, body, _language(request, response, runtime))
 
 
 @router.post("/api/alerts/{ref}/wontfix")
-def wontfix(ref: AlertRef, body: Comment, runtime: RuntimeDep, user: AlertsUser
-            ) -> dict[str, Any]:
+def wontfix(ref: AlertRef, body: Comment, request: Request, response: Response,
+            runtime: RuntimeDep, user: AlertsUser) -> dict[str, Any]:
     """Close an alert as won't fix: known and accepted, no more notifications for it."""
-    return _act(runtime, ref, "wontfix", user, body)
+    return _act(runtime, ref, "wontfix", user, body, _language(request, response, runtime))
 
 
 @router.post("/api/alerts/{ref}/reopen")
-def reopen(ref: AlertRef, body: Comment, runtime: RuntimeDep, user: AlertsUser) -> dict[str, Any]:
+def reopen(ref: AlertRef, body: Comment, request: Request, response: Response,
+           runtime: RuntimeDep, user: AlertsUser) -> dict[str, Any]:
     """Undo an acknowledgement, snooze or won't-fix: the alert is open again."""
-    return _act(runtime, ref, "reopen", user, body)
+    return _act(runtime, ref, "reopen", user, body, _language(request, response, runtime))
 
 
 class MatcherIn(BaseModel):

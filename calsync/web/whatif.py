@@ -22,7 +22,14 @@ router = APIRouter(tags=["whatif"])
 
 class WhatIfIn(BaseModel):
     changes: list[Any] = Field(description='{"move": UID, "to": "YYYY-MM-DD"}, '
-                                           '{"cancel": UID} or {"add": {"title", "start", ...}}')
+                                           '{"cancel": UID} or {"add": {"title", "start", ...}}; '
+                                           'an add may carry "as": NAME, which a move or cancel '
+                                           'in the same request names instead of a UID')
+    given: list[Any] = Field(default_factory=list,
+                             description="Changes assumed on both sides (the same shapes): "
+                                         "the answer compares store + given with store + "
+                                         "given + changes, so a move of a given added step "
+                                         "shows the findings it resolves")
 
 
 @router.post("/api/whatif")
@@ -31,7 +38,9 @@ def whatif(body: WhatIfIn, runtime: RuntimeDep, conn: Conn) -> dict[str, Any]:
     event the dates that keep every rule satisfied."""
     try:
         now = runtime.clock.now()
-        changes = parse_changes(body.changes, local_today(now, runtime.config.timezone))
+        today = local_today(now, runtime.config.timezone)
+        changes = parse_changes(body.changes, today)
+        given = parse_changes(body.given, today, "given", empty_ok=True)
+        return run_whatif(conn, runtime.config, now, changes, given)
     except WhatIfInputError as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from None
-    return run_whatif(conn, runtime.config, now, changes)

@@ -2,6 +2,9 @@
 
 One JSON shape serves the CLI and `POST /api/whatif`:
 `{"move": UID, "to": "2027-12-15"}`, `{"cancel": UID}`, `{"add": {title, start, ...}}`.
+An added event may be named (`"as": "step"` in the add): a move or cancel in the same
+request names it by that or by its answer UID (`whatif-1`, counted over the request),
+so "add the step, then try it on another date" is one request.
 Parsing names what is wrong (the change's position and the field) so the CLI exits 2 and
 the API answers 400 with the same text.
 """
@@ -14,6 +17,8 @@ from typing import Any
 
 from calsync.durations import parse_day
 from calsync.errors import CalsyncError
+from calsync.i18n.events import SOURCE_LANGUAGE, text_attrs
+from calsync.i18n.languages import LANGUAGES, Language
 from calsync.model import Event, EventData, Status
 
 __all__ = [
@@ -54,7 +59,10 @@ class Cancel:
 
 @dataclass(frozen=True)
 class Add:
+    """A hypothetical event; `ref` (the add's `"as"`) lets later changes name it."""
+
     data: EventData
+    ref: str | None = None
 
 
 Change = Move | Cancel | Add
@@ -78,28 +86,70 @@ def _parse_when(value: Any, where: str) -> date | datetime:
     raise WhatIfInputError(f"{where}: expected YYYY-MM-DD or an ISO date-time, got {value!r}")
 
 
+def _texts(value: Any, field: str, where: str) -> tuple[str, dict[str, str]]:
+    """A title or description: one string, or `{sv: ..., en: ...}` as a schedule step
+    writes it (the English is the stored text, the other languages `title.sv` attrs)."""
+    if isinstance(value, str):
+        return value, {}
+    if isinstance(value, dict) and value and all(
+            k in LANGUAGES and isinstance(v, str) for k, v in value.items()):
+        texts: dict[Language, str] = {k: v for k, v in value.items() if k in LANGUAGES}
+        base = texts.get(SOURCE_LANGUAGE) or next(iter(texts.values()))
+        return base, text_attrs(field, {**texts, SOURCE_LANGUAGE: base})
+    raise WhatIfInputError(f"{where}.{field}: expected a text or {{sv: ..., en: ...}}, "
+                           f"got {value!r}")
+
+
+def _span(spec: dict[str, Any], where: str) -> tuple[date | datetime, date | datetime | None]:
+    """`start` (and `end`) as an API event gives them, or a schedule step's `when`:
+    `{date: D}` or `{start: A, end: B}` (both days inclusive)."""
+    when = spec.get("when")
+    if when is None:
+        start = _parse_when(spec.get("start"), f"{where}.start")
+        return start, _parse_when(spec["end"], f"{where}.end") if spec.get("end") else None
+    if isinstance(when, dict) and set(when) == {"date"}:
+        return _parse_when(when["date"], f"{where}.when.date"), None
+    if isinstance(when, dict) and set(when) == {"start", "end"}:
+        first = _parse_when(when["start"], f"{where}.when.start")
+        last = _parse_when(when["end"], f"{where}.when.end")
+        if isinstance(last, datetime) or isinstance(first, datetime):
+            return first, last
+        return first, last + timedelta(days=1)
+    raise WhatIfInputError(f"{where}.when: a what-if takes {{date: D}} or {{start: A, end: B}}, "
+                           f"got {when!r}")
+
+
 def _add(spec: Any, where: str) -> Add:
-    if not isinstance(spec, dict) or not isinstance(spec.get("title"), str):
+    if not isinstance(spec, dict) or "title" not in spec:
         raise WhatIfInputError(f"{where}: 'add' needs an object with at least 'title' and "
-                               "'start' (and optionally end, level, actor, kind, tags, attrs)")
-    start = _parse_when(spec.get("start"), f"{where}.start")
-    end = _parse_when(spec["end"], f"{where}.end") if spec.get("end") else None
+                               "'start' (or a schedule step's 'when'; optionally end, level, "
+                               "actor, kind, tags, attrs, description, and 'as', a name "
+                               "later changes use to move or cancel it)")
+    title, title_attrs = _texts(spec["title"], "title", where)
+    description, description_attrs = _texts(spec.get("description") or "", "description",
+                                            where)
+    start, end = _span(spec, where)
     if isinstance(start, datetime) and start.tzinfo is None:
         start = start.replace(tzinfo=UTC)
     if isinstance(end, datetime) and end.tzinfo is None:
         end = end.replace(tzinfo=UTC)
+    ref = spec.get("as")
+    if ref is not None and (not isinstance(ref, str) or not ref.strip()):
+        raise WhatIfInputError(f"{where}.as: a name for the added event (text), got {ref!r}")
     tags = spec.get("tags") or []
     attrs = spec.get("attrs") or {}
     if not isinstance(tags, list) or not isinstance(attrs, dict):
         raise WhatIfInputError(f"{where}: 'tags' is a list and 'attrs' an object")
     try:
-        data = EventData(external_uid=f"whatif-{where}", title=spec["title"], start=start,
+        data = EventData(external_uid=f"whatif-{where}", title=title, start=start,
                          end=end, level=spec.get("level"), actor=spec.get("actor"),
                          kind=spec.get("kind"), tags=tuple(str(t) for t in tags),
-                         attrs={str(k): str(v) for k, v in attrs.items()})
+                         description=description,
+                         attrs={**{str(k): str(v) for k, v in attrs.items()}, **title_attrs,
+                                **description_attrs})
     except (ValueError, TypeError) as exc:
         raise WhatIfInputError(f"{where}: {exc}") from None
-    return Add(data)
+    return Add(data, ref.strip() if ref is not None else None)
 
 
 def _move(spec: dict[str, Any], where: str, today: date) -> Move:
@@ -115,15 +165,17 @@ def _move(spec: dict[str, Any], where: str, today: date) -> Move:
     return Move(spec["move"], start, end)
 
 
-def parse_changes(raw: Any, today: date) -> list[Change]:
-    """The changes of a what-if request, in order; at least one. `today` anchors
-    relative dates (`+P90D`)."""
-    if not isinstance(raw, list) or not raw:
-        raise WhatIfInputError("expected a non-empty list of changes: "
+def parse_changes(raw: Any, today: date, what: str = "change",
+                  empty_ok: bool = False) -> list[Change]:
+    """The changes of a what-if request, in order; at least one (unless `empty_ok`: the
+    `given` list may be empty). `today` anchors relative dates (`+P90D`); `what` names
+    the list in messages ("change 2", "given 1")."""
+    if not isinstance(raw, list) or (not raw and not empty_ok):
+        raise WhatIfInputError(f"expected a non-empty list of {what}s: "
                                '{"move": UID, "to": DATE}, {"cancel": UID} or {"add": {...}}')
     out: list[Change] = []
     for n, spec in enumerate(raw, 1):
-        where = f"change {n}"
+        where = f"{what} {n}"
         if isinstance(spec, dict) and isinstance(spec.get("move"), str):
             out.append(_move(spec, where, today))
         elif isinstance(spec, dict) and isinstance(spec.get("cancel"), str):

@@ -10,7 +10,8 @@ a hundred candidate dates for a moved event stays cheap on 100,000 events.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -26,7 +27,16 @@ from calsync.rules.engine import evaluate, rules_touched, selectors_of
 from calsync.rules.findings import Finding
 from calsync.rules.timeline import Item, Timeline, item_from_event
 from calsync.store.events import get_event
-from calsync.whatif.changes import Add, Change, Move, cancelled, hypothetical, shifted
+from calsync.whatif.changes import (
+    Add,
+    Cancel,
+    Change,
+    Move,
+    WhatIfInputError,
+    cancelled,
+    hypothetical,
+    shifted,
+)
 
 __all__ = ["SEARCH_DAYS", "finding_dict", "run_whatif"]
 
@@ -34,22 +44,35 @@ SEARCH_DAYS = 120
 """How far either side of a moved event's new date the satisfying range is looked for."""
 
 
-def run_whatif(conn: Connection, config: Config, now: datetime,
-               changes: list[Change]) -> dict[str, Any]:
-    """The what-if answer as JSON-ready data (the CLI and the API print the same)."""
+def run_whatif(conn: Connection, config: Config, now: datetime, changes: list[Change],
+               given: Sequence[Change] = ()) -> dict[str, Any]:
+    """The what-if answer as JSON-ready data (the CLI and the API print the same).
+
+    `given` is assumed on both sides: the answer compares "store + given" with "store +
+    given + changes". So "suppose we add this step; does moving it to 20 November resolve
+    the finding it makes?" is `given=[Add(step)]`, `changes=[Move("step", ...)]`, and the
+    finding shows under "disappear".
+    """
     started = time.perf_counter()
-    originals, after = _resolve(conn, changes)
+    state = _State(conn)
+    assumed_by = state.apply(given)
+    assumed = dict(state.current)
+    applied = state.apply(changes)
     base = load_timeline(conn, config.timezone)
-    rules = rules_touched(config, base, [*originals.values(), *after])
+    rules = rules_touched(config, base, [*applied.before.values(), *applied.after.values()])
     pool = _pool(config, base, rules)
-    changed_ids = {e.id for e in originals.values()}
-    before_tl = Timeline(pool, base.tz)
-    before = evaluate(config, before_tl, now, rules).findings
+    before_state = {**assumed, **applied.before}
+    after_state = {**assumed, **applied.after}
+    changed_ids = {e.id for e in after_state.values()}
     kept = [i for i in pool if i.id not in changed_ids]
-    after_findings = _evaluate_with(config, kept, after, base, now, rules)
-    found = [_range(config, kept, after, base, now, rules, change, originals[change.uid])
-             for change in changes if isinstance(change, Move)]
-    return {"changes": [_describe(c, originals, after) for c in changes],
+    before = _evaluate_with(config, kept, before_state.values(), base, now, rules)
+    after_findings = _evaluate_with(config, kept, after_state.values(), base, now, rules)
+    found = [_range(config, kept, after_state, base, now, rules, change, uid,
+                    applied.first[uid])
+             for change, uid in zip(changes, applied.uids, strict=True)
+             if isinstance(change, Move)]
+    return {"given": _describe_all(given, assumed_by),
+            "changes": _describe_all(changes, applied),
             "rules": rules,
             "per_rule": _diff(rules, before, after_findings),
             "ranges": found,
@@ -57,23 +80,66 @@ def run_whatif(conn: Connection, config: Config, now: datetime,
             "seconds": round(time.perf_counter() - started, 3)}
 
 
-def _resolve(conn: Connection, changes: list[Change]) -> tuple[dict[str, Event], list[Event]]:
-    """The stored events the changes name, and the events as they would be after."""
-    originals: dict[str, Event] = {}
-    current: dict[str, Event] = {}
-    added: list[Event] = []
-    for change in changes:
-        if isinstance(change, Add):
-            added.append(hypothetical(change.data, len(added) + 1))
-            continue
-        event = current.get(change.uid) or get_event(conn, change.uid)
+@dataclass
+class _Applied:
+    """One list of changes applied: each change's UID (in order), and each touched event
+    as it was before the list (`before`: not for events the list adds), when the list
+    first touched it (`first`: the added version for an added one) and after (`after`)."""
+
+    uids: list[str] = field(default_factory=list)
+    before: dict[str, Event] = field(default_factory=dict)
+    first: dict[str, Event] = field(default_factory=dict)
+    after: dict[str, Event] = field(default_factory=dict)
+
+
+class _State:
+    """The events as the changes so far leave them: stored ones read once, added ones
+    numbered over the whole request (`whatif-1`, ...) and also found by their `as` name.
+    Within a list the adds come first, so a move may name an add listed after it (the
+    CLI groups its options by kind)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.current: dict[str, Event] = {}
+        self.names: dict[str, str] = {}
+        self.added = 0
+
+    def apply(self, changes: Sequence[Change]) -> _Applied:
+        out = _Applied()
+        uids: dict[int, str] = {}
+        for n, change in enumerate(changes):
+            if isinstance(change, Add):
+                uids[n] = self._add(change, out)
+        for n, change in enumerate(changes):
+            if not isinstance(change, Add):
+                uids[n] = self._change(change, out)
+        out.uids = [uids[n] for n in range(len(changes))]
+        return out
+
+    def _add(self, change: Add, out: _Applied) -> str:
+        self.added += 1
+        event = hypothetical(change.data, self.added)
+        if change.ref is not None:
+            if change.ref in self.names:
+                raise WhatIfInputError(f"two added events are both named {change.ref!r} "
+                                       "(\"as\"); give each its own name")
+            self.names[change.ref] = event.uid
+        self.current[event.uid] = out.first[event.uid] = out.after[event.uid] = event
+        return event.uid
+
+    def _change(self, change: Move | Cancel, out: _Applied) -> str:
+        uid = self.names.get(change.uid, change.uid)
+        event = self.current.get(uid) or get_event(self.conn, uid)
         if event is None:
             raise NotFoundError(f"no event with UID {change.uid!r}; find UIDs with "
-                                "`calsync timeline --format json` or GET /api/events")
-        originals.setdefault(change.uid, event)
-        current[change.uid] = shifted(event, change.to, change.last) \
+                                "`calsync timeline --format json` or GET /api/events (an "
+                                "added event: its \"as\" name or its whatif-N UID)")
+        out.first.setdefault(uid, event)
+        if uid not in out.after:
+            out.before[uid] = event
+        self.current[uid] = out.after[uid] = shifted(event, change.to, change.last) \
             if isinstance(change, Move) else cancelled(event)
-    return originals, [*current.values(), *added]
+        return uid
 
 
 def _pool(config: Config, base: Timeline, rules: list[str]) -> list[Item]:
@@ -124,22 +190,23 @@ def _diff(rules: list[str], before: list[Finding],
     return out
 
 
-def _range(config: Config, kept: list[Item], after: list[Event], base: Timeline,
-           now: datetime, rules: list[str], move: Move, original: Event) -> dict[str, Any]:
+def _range(config: Config, kept: list[Item], after: dict[str, Event], base: Timeline,
+           now: datetime, rules: list[str], move: Move, uid: str, original: Event
+           ) -> dict[str, Any]:
     """The contiguous dates around `move.to` (or the nearest ones) on which the moved
-    event is in no finding, the other changes applied as asked."""
-    others = [e for e in after if e.uid != move.uid]
+    event is in no finding, the other changes (and the given ones) applied as asked."""
+    others = [e for key, e in after.items() if key != uid]
 
     def ok(day: date) -> bool:
         last = day + (move.last - move.to) if move.last is not None else None
         found = _evaluate_with(config, kept, [*others, shifted(original, day, last)], base, now,
                                rules)
-        return not any(move.uid in (f.subject.uid, f.object.uid if f.object else None)
+        return not any(uid in (f.subject.uid, f.object.uid if f.object else None)
                        for f in found)
 
     anchor = next((move.to + timedelta(days=sign * n) for n in range(SEARCH_DAYS + 1)
                    for sign in (1, -1) if ok(move.to + timedelta(days=sign * n))), None)
-    result: dict[str, Any] = {"uid": move.uid, "title": original.title, "from": None,
+    result: dict[str, Any] = {"uid": uid, "title": original.title, "from": None,
                               "to": None, "limit_days": SEARCH_DAYS}
     if anchor is None:
         result["text"] = texts.whatif_none(SEARCH_DAYS, move.to).render(config.language)
@@ -156,15 +223,22 @@ def _range(config: Config, kept: list[Item], after: list[Event], base: Timeline,
     return result
 
 
-def _describe(change: Change, originals: dict[str, Event],
-              after: list[Event]) -> dict[str, Any]:
+def _describe_all(changes: Sequence[Change], applied: _Applied) -> list[dict[str, Any]]:
+    return [_describe(c, uid, applied.first[uid]) for c, uid in zip(changes, applied.uids,
+                                                                    strict=True)]
+
+
+def _describe(change: Change, uid: str, first: Event) -> dict[str, Any]:
+    """One change as the answer shows it; `first` is the event before this list touched
+    it (for an add: the added event)."""
     if isinstance(change, Add):
-        event = next(e for e in after if e.data is change.data)
-        return {"op": "add", "uid": event.uid, "title": event.title,
-                "start": str(change.data.start)}
-    original = originals[change.uid]
-    out = {"op": "move" if isinstance(change, Move) else "cancel", "uid": change.uid,
-           "title": original.title, "from": str(original.start)}
+        out: dict[str, Any] = {"op": "add", "uid": uid, "title": first.title,
+                               "start": str(change.data.start)}
+        if change.ref is not None:
+            out["as"] = change.ref
+        return out
+    out = {"op": "move" if isinstance(change, Move) else "cancel", "uid": uid,
+           "title": first.title, "from": str(first.start)}
     if isinstance(change, Move):
         out["to"] = change.to.isoformat()
         if change.last is not None:

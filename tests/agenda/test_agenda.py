@@ -166,3 +166,38 @@ def test_relative_dates_in_the_timeline_the_api_and_the_feeds(pilot: Runtime) ->
     dated = client.get("/feeds/all.ics", params={"from": "2026-11-29", "to": "2026-12-29"})
     assert feed.status_code == 200 and feed.text.count("BEGIN:VEVENT") == \
         dated.text.count("BEGIN:VEVENT") > 0
+
+
+def test_the_table_speaks_the_configs_language_or_lang(pilot: Runtime) -> None:
+    """Headings, counts, fixes, titles and misalignments of the table follow `language:`
+    (the pilot: sv) or `--lang`, through the catalogs; --lang reaches md and JSON too."""
+    code, out = agenda(pilot, "--org", REGION, "--next", "P1Y")
+    assert code == 0, out
+    for word in ("Kalendarium", "händelser", "inte i takt", "dag", "nivå", "typ", "händelse",
+                 "Åtgärd:"):
+        assert word in out, word
+    for word in ("events,", "out of step", "Fix:", " kind "):
+        assert word not in out, word
+    assert "ses över under mandatperioden" in out  # the review's Swedish title
+    code, english = agenda(pilot, "--org", REGION, "--next", "P1Y", "--lang", "en")
+    assert code == 0, english
+    for word in ("Agenda:", "events,", "out of step", "day", "level", "kind", "Fix:",
+                 "reviewed during the term"):
+        assert word in english, word
+    assert "Kalendarium" not in english and "Åtgärd:" not in english
+    code, md = agenda(pilot, "--org", REGION, "--next", "P1Y", "--format", "md",
+                      "--lang", "en")
+    assert md.startswith("# Agenda:") and "Out of step" in md
+    code, out = agenda(pilot, "--org", REGION, "--next", "P1Y", "--format", "json",
+                       "--lang", "en")
+    found = [m for i in json.loads(out)["items"] for m in i["misalignments"]]
+    api = TestClient(create_app(pilot)).get(
+        "/api/agenda", params={"org": REGION, "next": "P1Y", "lang": "en"}).json()
+    assert found and found == [m for i in api["items"] for m in i["misalignments"]]
+    swedish = TestClient(create_app(pilot)).get(
+        "/api/agenda", params={"org": REGION, "next": "P1Y"}).json()
+    assert [m["summary"] for i in swedish["items"] for m in i["misalignments"]] != [
+        m["summary"] for m in found]
+    code, nothing = agenda(pilot, "--org", REGION, "--from", "2099-01-01", "--next", "P1D")
+    assert "Inget på agendan" in nothing
+    assert agenda(pilot, "--lang", "de")[0] == 2

@@ -6,13 +6,12 @@ on the pilot (only R4 and R13 do), so the change adds the hypothetical event(s) 
 reads, shaped like a connector's (the tags and attributes of schedules/README.md), or
 moves a real pilot event (R2-B reshapes the RUS, R19 moves the MFF's adoption).
 
-RESOLVES: changes that make an existing finding disappear. A what-if compares against the
-store, so only a finding that exists on the pilot can disappear: R4 (a budget with no known
-date: adding the council's decision resolves it) and R13 (the review reshaped to end
-before the input; tests/whatif/test_every_rule.py tells its story). For the other rules a
-"add it, then move it" in one what-if cannot show a resolution: an added event has no UID
-until the answer (`whatif-N`), a move can only name a stored event, and the diff is
-against the store, where the added finding never existed. See the module's end.
+RESOLVES: per rule, a move that makes a finding of that rule disappear. A what-if compares
+against "store + given", so the firing change goes in `given` (assumed on both sides) with
+its added step named (`"as"`), and the change moves that step (or the moved pilot event) to
+a compliant date: the finding is under "disappear" and names the moved event. R4 and R13
+also resolve findings that exist on the pilot itself (the council's decision added; the
+review reshaped), with nothing given.
 """
 
 from __future__ import annotations
@@ -45,6 +44,11 @@ def add(title: str, start: str, end: str | None = None, **fields: Any) -> dict[s
                     **fields}}
 
 
+def named(change: dict[str, Any], name: str) -> dict[str, Any]:
+    """The added event of `change`, named so that a move in the same request can name it."""
+    return {"add": {**change["add"], "as": name}}
+
+
 def decided_budget(start: str, year: str, **attrs: str) -> dict[str, Any]:
     """Umeå's council adopting a budget, as a municipal connector reports it."""
     return add(f"Umeå kommun adopts the {year} budget", start, level="municipal",
@@ -54,9 +58,10 @@ def decided_budget(start: str, year: str, **attrs: str) -> dict[str, Any]:
 
 def by_cycle(runtime: Runtime, cycle: str) -> str:
     """The UID of the pilot's one event of a built-in cycle (stable across syncs)."""
+    cycle, _, year = cycle.partition("@")
     with runtime.engine.connect() as conn:
         found = [e.uid for e in list_events(conn, limit=100000)
-                 if e.data.attrs.get("cycle") == cycle]
+                 if e.data.attrs.get("cycle") == cycle and str(e.start).startswith(year)]
     assert len(found) == 1, (cycle, found)
     return found[0]
 
@@ -113,6 +118,53 @@ FIRES: dict[str, list[dict[str, Any]]] = {
     "R19": [{"move": "{cycle:eu.mff.2028-2034.regulation-adopted}", "to": "2028-02-15"}],
 }
 
+# R13 fires on the pilot itself; to make it *appear*, the review is given reshaped to end
+# in time (resolved) and the change stretches it past the regions' input again.
+REVIEW = "{cycle:region-24.rus.review@2026}"
+FIRE_GIVEN = {"R13": [{"move": REVIEW, "to": "2026-12-01..2027-03-01"}]}
+FIRES["R13"] = [{"move": REVIEW, "to": "2026-12-01..2027-12-31"}]
+
+
+def step(rule: str, n: int = 0) -> dict[str, Any]:
+    """FIRES[rule]'s n-th added event, named "step"."""
+    return named(FIRES[rule][n], "step")
+
+
+def moved(to: str, uid: str = "step") -> list[dict[str, Any]]:
+    return [{"move": uid, "to": to}]
+
+
+# rule -> (given, changes): the given fires the rule, the change's move resolves it.
+RESOLVES: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {
+    "R1": ([FIRES["R1"][0], named(FIRES["R1"][1], "step")], moved("2027-02-01")),
+    "R2-A": ([step("R2-A")], moved("2027-09-01")),
+    # The RUS given ending in June 2027; the change stretches it to the end of 2028.
+    "R2-B": (FIRES["R2-B"], moved("2020-01-01..2028-12-31", FIRES["R2-B"][0]["move"])),
+    "R3": ([step("R3")], moved("2030-11-20")),
+    "R4": ([step("R4")], moved("2027-11-20")),
+    "R5": ([step("R5")], moved("2027-10-15")),
+    "R6": ([step("R6")], moved("2027-01-15")),
+    "R7": ([step("R7")], moved("2029-10-01")),
+    "R8": ([step("R8")], moved("2028-09-01")),
+    "R9": ([step("R9")], moved("2027-09-01..2027-10-29")),
+    "R10": ([step("R10")], moved("2027-01-04")),
+    "R11-A": ([step("R11-A")], moved("2027-04-01")),
+    "R11-B": ([step("R11-B")], moved("2027-06-15")),
+    # The approval given after the discharge, then moved before it.
+    "R11-C": ([FIRES["R11-C"][0], named(FIRES["R11-C"][1], "step")], moved("2027-04-20")),
+    "R12": ([step("R12")], moved("2030-11-02")),
+    "R13": ([], FIRE_GIVEN["R13"]),
+    "R14-A": ([step("R14-A")], moved("2030-11-25")),
+    "R14-B": ([step("R14-B")], moved("2030-12-18")),
+    "R15": ([step("R15")], moved("2027-02-15")),
+    # The partnership given prioritising before Umeå's budget; moved after it.
+    "R16": ([named(FIRES["R16"][0], "step"), FIRES["R16"][1]], moved("2027-12-15")),
+    "R17": ([step("R17")], moved("2027-11-01")),
+    "R18": ([step("R18")], moved("2027-10-15")),
+    # The MFF given adopted in February 2028; moved back to the spring of 2027.
+    "R19": (FIRES["R19"], moved("2027-04-01", FIRES["R19"][0]["move"])),
+}
+
 # R19 looks one year ahead (horizon P1Y): at the frozen clock (29 November 2026) the
 # budget's date is beyond it, so no what-if can make R19 fire then; the coordinator asks
 # in March 2027 (the same store, a later clock), as tests/pilot does.
@@ -120,6 +172,7 @@ ASKED_ON = {"R19": datetime(2027, 3, 1, 9, 0, tzinfo=UTC)}
 
 
 def with_uids(runtime: Runtime, changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`{cycle:C}` (or `{cycle:C@YEAR}`, the one starting in YEAR) replaced by its UID."""
     out = []
     for change in changes:
         change = dict(change)
@@ -131,27 +184,30 @@ def with_uids(runtime: Runtime, changes: list[dict[str, Any]]) -> list[dict[str,
     return out
 
 
-def cli_args(changes: list[dict[str, Any]]) -> list[str]:
-    """The same changes as `calsync whatif` options."""
+def cli_args(changes: list[dict[str, Any]], prefix: str = "--") -> list[str]:
+    """The same changes as `calsync whatif` options (`--given-...` with that prefix)."""
     args: list[str] = []
     for change in changes:
         if "move" in change:
-            args += ["--move", f"{change['move']}={change['to']}"]
+            args += [prefix + "move", f"{change['move']}={change['to']}"]
         elif "cancel" in change:
-            args += ["--cancel", change["cancel"]]
+            args += [prefix + "cancel", change["cancel"]]
         else:
-            args += ["--add", json.dumps(change["add"])]
+            args += [prefix + "add", json.dumps(change["add"])]
     return args
 
 
-def whatif(runtime: Runtime, face: str, changes: list[dict[str, Any]]) -> dict[str, Any]:
+def whatif(runtime: Runtime, face: str, changes: list[dict[str, Any]],
+           given: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     if face == "cli":
-        result = CliRunner().invoke(cli, ["whatif", *cli_args(changes), "--format", "json"],
-                                    obj={"runtime": runtime})
+        result = CliRunner().invoke(cli, ["whatif", *cli_args(changes),
+                                          *cli_args(given or [], "--given-"),
+                                          "--format", "json"], obj={"runtime": runtime})
         assert result.exit_code == 0, result.output
         answer: dict[str, Any] = json.loads(result.output)
         return answer
-    response = TestClient(create_app(runtime)).post("/api/whatif", json={"changes": changes})
+    response = TestClient(create_app(runtime)).post(
+        "/api/whatif", json={"changes": changes, **({"given": given} if given else {})})
     assert response.status_code == 200, response.text
     got: dict[str, Any] = response.json()
     return got
@@ -160,8 +216,9 @@ def whatif(runtime: Runtime, face: str, changes: list[dict[str, Any]]) -> dict[s
 FACES = ["cli", "api"]
 
 
-def test_the_table_names_every_shipped_rule(pilot: Runtime) -> None:
-    assert set(FIRES) == set(pilot.config.rules) - {"R13"}  # R13: test_every_rule.py
+def test_the_tables_name_every_shipped_rule(pilot: Runtime) -> None:
+    assert set(FIRES) == set(RESOLVES) == set(pilot.config.rules)
+    assert len(FIRES) == 23
 
 
 @pytest.mark.parametrize("face", FACES)
@@ -169,7 +226,8 @@ def test_the_table_names_every_shipped_rule(pilot: Runtime) -> None:
 def test_a_change_makes_the_rule_fire(pilot: Runtime, face: str, rule: str) -> None:
     before = snapshot(pilot.engine)
     asked = replace(pilot, clock=FixedClock(ASKED_ON[rule])) if rule in ASKED_ON else pilot
-    answer = whatif(asked, face, with_uids(pilot, FIRES[rule]))
+    answer = whatif(asked, face, with_uids(pilot, FIRES[rule]),
+                    with_uids(pilot, FIRE_GIVEN.get(rule, [])))
     assert rule in answer["rules"], answer["rules"]
     appeared = answer["per_rule"][rule]["appear"]
     assert appeared, answer["per_rule"][rule]
@@ -206,7 +264,20 @@ def test_r13_reshaping_the_review_resolves_it(pilot: Runtime, face: str) -> None
     assert snapshot(pilot.engine) == before
 
 
-# Not resolvable by a what-if on the pilot (nothing to resolve: no finding in the store):
-# R1, R2-A, R2-B, R3, R5-R12, R14-A, R14-B, R15-R19. Their "resolve" half is the firing
-# change's mirror (the same event on a compliant date gives no finding), which is not a
-# disappearing finding; see the module docstring.
+@pytest.mark.parametrize("face", FACES)
+@pytest.mark.parametrize("rule", sorted(RESOLVES))
+def test_a_move_resolves_the_rules_finding(pilot: Runtime, face: str, rule: str) -> None:
+    """Given the firing change, the move makes that rule's finding disappear, and the
+    finding that goes names the moved event (the added step: its `whatif-N` UID)."""
+    before = snapshot(pilot.engine)
+    asked = replace(pilot, clock=FixedClock(ASKED_ON[rule])) if rule in ASKED_ON else pilot
+    given, changes = (with_uids(pilot, c) for c in RESOLVES[rule])
+    answer = whatif(asked, face, changes, given)
+    [move] = [c for c in answer["changes"] if c["op"] == "move"]
+    gone = answer["per_rule"][rule]["disappear"]
+    assert gone, answer["per_rule"][rule]
+    involved = {u for f in gone for u in (f["evidence"]["subject"]["uid"],
+                                          (f["evidence"].get("object") or {}).get("uid"))}
+    assert move["uid"] in involved, (move, gone)
+    assert answer["per_rule"][rule]["appear"] == [], answer["per_rule"][rule]
+    assert snapshot(pilot.engine) == before

@@ -93,3 +93,90 @@ def test_relative_dates_from_the_frozen_today(pilot: Runtime) -> None:
     assert api["changes"][0]["to"] == "2025-11-29"
     code, out = whatif(pilot, "--move", f"{uid}=today", "--format", "json")
     assert json.loads(out)["changes"][0]["to"] == "2026-11-29"
+
+
+def test_an_added_step_is_named_and_moved_in_the_same_request(pilot: Runtime) -> None:
+    """`"as"` names an added event; a move names it (or its `whatif-N` UID). Given, the
+    added step's finding is on both sides and the move makes it disappear; in the changes
+    (no given) nothing was there before, so nothing disappears; mistakes are 4xx / exit 2."""
+    before = snapshot(pilot.engine)
+    call = {"title": "Hypothetical call closes", "start": "2027-03-06", "kind": "deadline",
+            "level": "eu", "actor": "European Commission", "tags": ["call-deadline"],
+            "as": "call"}
+    client = TestClient(create_app(pilot))
+    given = client.post("/api/whatif", json={"given": [{"add": call}],
+                                             "changes": [{"move": "call", "to": "2027-03-08"}]})
+    assert given.status_code == 200, given.text
+    answer = given.json()
+    assert answer["given"] == [{"op": "add", "uid": "whatif-1", "title": call["title"],
+                                "start": "2027-03-06", "as": "call"}]
+    assert answer["changes"][0] | {"from": None} == {
+        "op": "move", "uid": "whatif-1", "title": call["title"], "from": None,
+        "to": "2027-03-08"}
+    [gone] = answer["per_rule"]["R10"]["disappear"]
+    assert gone["evidence"]["subject"]["uid"] == "whatif-1"
+    [window] = answer["ranges"]
+    assert window["uid"] == "whatif-1" and window["from"] <= "2027-03-08" <= window["to"]
+    code, out = whatif(pilot, "--given-add", json.dumps(call), "--move", "call=2027-03-08",
+                       "--format", "json")
+    assert code == 0, out
+    cli_answer = json.loads(out)
+    for one in (cli_answer, answer):
+        one.pop("seconds")
+    assert cli_answer == answer
+    together = client.post("/api/whatif", json={"changes": [
+        {"move": "whatif-1", "to": "2027-03-13"}, {"add": call}]}).json()
+    assert together["per_rule"]["R10"]["disappear"] == []
+    assert len(together["per_rule"]["R10"]["appear"]) == 1  # Saturday 13 March
+    twice = client.post("/api/whatif", json={"changes": [{"add": call}, {"add": call}]})
+    assert twice.status_code == 400 and "'call'" in twice.text
+    unknown = client.post("/api/whatif", json={"changes": [{"move": "cal", "to": "today"}]})
+    assert unknown.status_code == 404 and "'cal'" in unknown.text
+    code, out = whatif(pilot, "--add", json.dumps(call), "--add", json.dumps(call))
+    assert code == 2 and "'call'" in out
+    code, out = whatif(pilot, "--given-add", json.dumps(call), "--cancel", "whatif-9")
+    assert code == 2 and "'whatif-9'" in out
+    assert snapshot(pilot.engine) == before
+
+
+def test_an_add_in_a_schedule_steps_shape(pilot: Runtime) -> None:
+    """A step as a schedule writes it (title in both languages, `when: {date}` or
+    `{start, end}`) is added like an API event: the English is its stored title, as for a
+    synced schedule step."""
+    step = {"title": {"sv": "Utlysningen stänger", "en": "The call closes"},
+            "when": {"date": "2027-03-06"}, "kind": "deadline", "level": "eu",
+            "actor": "European Commission", "tags": ["call-deadline"]}
+    code, out = whatif(pilot, "--add", json.dumps(step), "--format", "json")
+    assert code == 0, out
+    answer = json.loads(out)
+    [fired] = answer["per_rule"]["R10"]["appear"]
+    assert "The call closes (6 mars 2027)" in fired["summary"], fired["summary"]
+    assert answer["changes"][0]["title"] == "The call closes"
+    client = TestClient(create_app(pilot))
+    api = client.post("/api/whatif", json={"changes": [{"add": step}]}).json()
+    api.pop("seconds"), answer.pop("seconds")
+    assert api == answer
+    span = {**step, "when": {"start": "2027-03-01", "end": "2027-03-06"}}
+    spanned = client.post("/api/whatif", json={"changes": [{"add": span}]})
+    assert spanned.status_code == 200, spanned.text
+    for bad, field in (({**step, "when": {"rrule": "FREQ=YEARLY"}}, "change 1.when"),
+                       ({**step, "title": {"de": "Aufruf"}}, "change 1.title")):
+        response = client.post("/api/whatif", json={"changes": [{"add": bad}]})
+        assert response.status_code == 400 and field in response.text, response.text
+
+
+def test_the_table_speaks_the_configs_language(pilot: Runtime) -> None:
+    """The pilot says `language: sv`: the table's title, headings, effects and change lines
+    are Swedish (the findings and ranges already were)."""
+    call = {"title": "Hypothetical call closes", "start": "2027-03-06", "kind": "deadline",
+            "level": "eu", "actor": "European Commission", "tags": ["call-deadline"],
+            "as": "call"}
+    code, out = whatif(pilot, "--given-add", json.dumps(call), "--move", "call=2027-03-08")
+    assert code == 0, out
+    for word in ("antaget, lägg till: Hypothetical call closes (whatif-1) 2027-03-06",
+                 "flytta: Hypothetical call closes (whatif-1) 2027-03-06 → 2027-03-08",
+                 "Vad som skulle ändras", "regel", "effekt", "avvikelse", "åtgärd",
+                 "försvinner"):
+        assert word in out, word
+    for word in ("What would change", "disappears", "given", "move:"):
+        assert word not in out, word

@@ -42,15 +42,15 @@ from calsync.selectors import Selector
 from calsync.steps import superseded
 
 __all__ = [
+    "FIELD_KEYS",
     "Item",
-    "KeyFn",
     "Shift",
     "Timeline",
     "items_from_facts",
-    "key_fn",
 ]
 
-_FIELD_KEYS = {"title", "description", "url", "location", "timezone", "external_uid"}
+FIELD_KEYS = frozenset({"title", "description", "url", "location", "timezone",
+                        "external_uid"})
 
 
 class Item:
@@ -121,37 +121,6 @@ class Item:
 
     def year(self) -> int:
         return wall_date(self.s).year
-
-
-KeyFn = Callable[[Item], str | None]
-
-
-def key_fn(name: str) -> KeyFn:
-    """How a join or partition key reads an item: `@year` (and `@year+1`, `@year-1`),
-    a field (`actor`, `level`, `kind`, `source`, `title`, `uid`), else an attribute."""
-    if name.startswith("@year"):
-        offset = int(name[5:] or 0)
-        return lambda item: str(item.year() + offset)
-    if name in ("actor", "level", "kind", "source", "uid", *_FIELD_KEYS):
-        return lambda item: getattr(item, name) or None
-    return lambda item: item.attrs.get(name)
-
-
-def tuple_key(fns: list[KeyFn]) -> Callable[[Item], tuple[str, ...] | None]:
-    """A composite key; None when any part is missing (the item takes no part)."""
-    if not fns:
-        return lambda item: ()
-
-    def get(item: Item) -> tuple[str, ...] | None:
-        out = []
-        for fn in fns:
-            value = fn(item)
-            if value is None:
-                return None
-            out.append(value)
-        return tuple(out)
-
-    return get
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,7 +264,7 @@ class Timeline:
             index = {}
             for i, item in enumerate(self.items):
                 value = item.attrs.get(key)
-                if value is None and key in _FIELD_KEYS:
+                if value is None and key in FIELD_KEYS:
                     value = getattr(item, key)
                 if value is not None:
                     index.setdefault(str(value), set()).add(i)

@@ -21,7 +21,8 @@ from calsync.config.rulebase import MonthDay
 from calsync.config.rules import BlackoutRule, WindowSpec
 from calsync.rules import kindtexts, texts, wording
 from calsync.rules.findings import Context, EventRef, Finding, Fix, days_text
-from calsync.rules.timeline import Item, Shift, key_fn, tuple_key
+from calsync.rules.keys import key_fn, tuple_key
+from calsync.rules.timeline import Item, Shift
 from calsync.rules.wallclock import DAY, wall_date, wall_of_date
 from calsync.workdays import holiday_names, is_working_day
 

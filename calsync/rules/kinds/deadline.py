@@ -22,7 +22,8 @@ from calsync.config.rulebase import MonthDay
 from calsync.config.rules import DeadlineRule
 from calsync.rules import kindtexts, texts, wording
 from calsync.rules.findings import Context, EventRef, Finding, days_text, length_between
-from calsync.rules.timeline import Item, Shift, key_fn, tuple_key
+from calsync.rules.keys import key_fn, tuple_key
+from calsync.rules.timeline import Item, Shift
 from calsync.rules.wallclock import wall_date, wall_of_date
 from calsync.steps import ACTUAL, DEADLINE, step_role
 from calsync.workdays import next_working_day

@@ -119,7 +119,7 @@ def _whatif(report: Report, rounds: int, name: str, case: tuple[Any, Any, str, s
     fig = report.add(Figure(
         AREA, f"what-if, {name} (kept timeline)", "s", baseline=full, target=target,
         check=(lambda f: f.median < limit) if target else None,
-        note=f"{len(touched)} rules touched; up to 480 dates probed"))
+        note=f"{len(touched)} rules touched; up to 481 dates probed"))
     interleave(rounds, (full, lambda: timed(lambda: evaluate_stored(engine, config, NOW))),
                (fig, lambda: timed(lambda: bench_whatif.whatif_once(case))))
     engine.dispose()

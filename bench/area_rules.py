@@ -1,7 +1,8 @@
 """Rules: 50 rules of all six kinds over 10k and 100k events in process (`bench_rules`),
 and `calsync evaluate` end to end (a new process: config, store read, evaluation, alert
 updates) on a 100k-event SQLite store, against reading the same rows with the standard
-`sqlite3` module (the floor of any evaluation from the database).
+`sqlite3` module (the floor of any evaluation from the database); and what-if answer
+times on the pilot and at 100k (`bench_whatif`), against a full evaluation.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -71,6 +73,56 @@ def measure(report: Report, sizes: tuple[int, ...], rounds: int, end_to_end: int
 
         interleave(rounds, (floor, read_rows), (e2e, evaluate))
         report.add(kept_figure(db, config_file, rounds, e2e))
+    whatif_figures(report, rounds, end_to_end)
+
+
+def whatif_figures(report: Report, rounds: int, size: int) -> None:
+    """What-if on the pilot (target < 1 s) and on `size` events (< 3 s at 100k), each
+    interleaved with a full evaluation of every rule (`evaluate_stored`) in the same
+    process. Both read the timeline the process keeps (`calsync.alerts.kept`), as the API
+    does; the first what-if through a new engine also loads it (its own figure)."""
+    import logging
+
+    import bench_whatif
+
+    logging.getLogger("calsync.rules").setLevel(logging.ERROR)  # probes hit rules' caps
+    try:
+        with tempfile.TemporaryDirectory(prefix="calsync-whatif-") as tmp:
+            print("  rules: what-if, pilot", flush=True)
+            _whatif(report, rounds, "pilot", bench_whatif.pilot_case(tmp), "< 1 s", 1.0)
+            print(f"  rules: what-if, {size // 1000}k", flush=True)
+            _whatif(report, rounds, f"{size // 1000}k events",
+                    bench_whatif.big_case(tmp, size),
+                    "< 3 s at 100k" if size >= 100_000 else "", 3.0)
+    finally:
+        logging.getLogger("calsync.rules").setLevel(logging.NOTSET)
+
+
+def _whatif(report: Report, rounds: int, name: str, case: tuple[Any, Any, str, str],
+            target: str, limit: float) -> None:
+    import bench_whatif
+    from bench_rules import NOW
+
+    from calsync.alerts.evaluate import evaluate_stored
+    from calsync.store.engine import make_engine
+
+    engine, config = case[0], case[1]
+    touched: list[str] = []
+    first = report.add(Figure(AREA, f"what-if, {name}, first through a new engine (loads "
+                                    "the timeline)", "s"))
+    fresh = make_engine(engine.url.render_as_string(hide_password=False))
+    first.runs.append(timed(lambda: touched.extend(
+        bench_whatif.whatif_once((fresh, *case[1:])))))
+    fresh.dispose()
+    full = report.add(Figure(AREA, f"full evaluation of {len(config.rules)} rules, {name} "
+                                   "(kept timeline)", "s"))
+    fig = report.add(Figure(
+        AREA, f"what-if, {name} (kept timeline)", "s", baseline=full, target=target,
+        check=(lambda f: f.median < limit) if target else None,
+        note=f"{len(touched)} rules touched; up to 481 dates probed"))
+    interleave(rounds, (full, lambda: timed(lambda: evaluate_stored(engine, config, NOW))),
+               (fig, lambda: timed(lambda: bench_whatif.whatif_once(case))))
+    engine.dispose()
 
 
 def kept_figure(db: Path, config_file: Path, rounds: int, e2e: Figure) -> Figure:

@@ -113,7 +113,7 @@ def rules_touched(config: Config, timeline: Timeline, changed: Iterable[Event]) 
     absent: list[Event] = []
     for event in changed:
         if event.id in timeline.by_id:
-            present.add(timeline.by_id[event.id].idx)
+            present.add(event.id)
         else:
             absent.append(event)
     revived = [e.data.with_(status=Status.CONFIRMED) for e in absent]
@@ -122,7 +122,7 @@ def rules_touched(config: Config, timeline: Timeline, changed: Iterable[Event]) 
         if not rule.enabled:
             continue
         for selector in selectors_of(config, rule):
-            if present and any(i.idx in present for i in timeline.select(selector)):
+            if present and any(i.id in present for i in timeline.select(selector)):
                 out.append(rule_id)
                 break
             if any(selector.model_copy(update={"status": None}).matches(data, event.source)

@@ -284,8 +284,14 @@ class Context:
     @property
     def meetings(self) -> _Meetings:
         if self._meetings is None:
-            self._meetings = _Meetings(self.timeline.select(self.config.alerts.meetings),
-                                       self.owners)
+            found = self.timeline.select(self.config.alerts.meetings)
+            owners = self.owners
+            # Kept with the timeline: every evaluation of a kept timeline, and every
+            # what-if probe that leaves the meetings alone, finds them built.
+            built = self.timeline.memo("meetings", (found, self.config.organisations),
+                                       lambda: _Meetings(found, owners))
+            assert isinstance(built, _Meetings)
+            self._meetings = built
         return self._meetings
 
     def owner_of(self, actor: str) -> str | None:

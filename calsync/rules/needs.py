@@ -18,7 +18,7 @@ from calsync.selectors import Selector
 
 __all__ = ["attribute_warnings", "needed_attrs"]
 
-# Keys that are event fields, not attributes (see calsync.rules.timeline.key_fn).
+# Keys that are event fields, not attributes (see calsync.rules.keys.key_fn).
 _FIELDS = frozenset({"actor", "level", "kind", "source", "uid", "title", "description", "url",
                      "location", "timezone", "external_uid", "status"})
 

@@ -17,6 +17,7 @@ rules never see them; nor are expectations an actual step supersedes (`calsync.s
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -41,15 +42,15 @@ from calsync.selectors import Selector
 from calsync.steps import superseded
 
 __all__ = [
+    "FIELD_KEYS",
     "Item",
-    "KeyFn",
     "Shift",
     "Timeline",
     "items_from_facts",
-    "key_fn",
 ]
 
-_FIELD_KEYS = {"title", "description", "url", "location", "timezone", "external_uid"}
+FIELD_KEYS = frozenset({"title", "description", "url", "location", "timezone",
+                        "external_uid"})
 
 
 class Item:
@@ -58,7 +59,7 @@ class Item:
     day (all-day events compare at day precision)."""
 
     __slots__ = ("_when", "actor", "all_day", "attrs", "description", "e", "ed", "external_uid",
-                 "id", "idx", "kind", "level", "location", "s", "sd", "source", "status",
+                 "id", "kind", "level", "location", "s", "sd", "source", "status",
                  "tags", "timezone", "title", "uid", "url")
 
     def __init__(self, id: int, uid: str, source: str, external_uid: str, level: str,
@@ -66,7 +67,6 @@ class Item:
                  location: str | None, tags: tuple[str, ...], attrs: dict[str, str],
                  all_day: bool, s: int, e: int, timezone: str,
                  status: str = "confirmed") -> None:
-        self.idx = -1
         self._when: str | None = None
         self.status = status
         self.id = id
@@ -123,37 +123,6 @@ class Item:
         return wall_date(self.s).year
 
 
-KeyFn = Callable[[Item], str | None]
-
-
-def key_fn(name: str) -> KeyFn:
-    """How a join or partition key reads an item: `@year` (and `@year+1`, `@year-1`),
-    a field (`actor`, `level`, `kind`, `source`, `title`, `uid`), else an attribute."""
-    if name.startswith("@year"):
-        offset = int(name[5:] or 0)
-        return lambda item: str(item.year() + offset)
-    if name in ("actor", "level", "kind", "source", "uid", *_FIELD_KEYS):
-        return lambda item: getattr(item, name) or None
-    return lambda item: item.attrs.get(name)
-
-
-def tuple_key(fns: list[KeyFn]) -> Callable[[Item], tuple[str, ...] | None]:
-    """A composite key; None when any part is missing (the item takes no part)."""
-    if not fns:
-        return lambda item: ()
-
-    def get(item: Item) -> tuple[str, ...] | None:
-        out = []
-        for fn in fns:
-            value = fn(item)
-            if value is None:
-                return None
-            out.append(value)
-        return tuple(out)
-
-    return get
-
-
 @dataclass(frozen=True, slots=True)
 class Shift:
     """Adding an ISO duration to wall seconds: fixed seconds when it has no years or
@@ -184,7 +153,11 @@ class Shift:
 
 
 class Timeline:
-    """Items sorted by (start, id) with lazily built inverted indexes."""
+    """Items sorted by (start, id) with lazily built inverted indexes.
+
+    Items are never changed by a timeline, so several timelines may share them (the kept
+    timeline and a what-if's sub-timelines): positions live in the timeline, not the item.
+    """
 
     def __init__(self, items: Iterable[Item], tz: ZoneInfo) -> None:
         self.tz = tz
@@ -192,13 +165,14 @@ class Timeline:
         gone = superseded([(i.id, i.actor, i.attrs) for i in found if "period" in i.attrs])
         if gone:  # expectations whose actual step is on the timeline
             found = [i for i in found if i.id not in gone]
-        self.items: list[Item] = sorted(found, key=attrgetter("s", "id"))
-        for idx, item in enumerate(self.items):
-            item.idx = idx
+        found.sort(key=_by_time)
+        self.items: list[Item] = found
         self._index: dict[str, dict[str, set[int]]] = {}
         self._where: dict[str, dict[str, set[int]]] = {}
         self._selected: dict[str, list[Item]] = {}
-        self.by_id: dict[int, Item] = {item.id: item for item in self.items}
+        self._memo: dict[str, tuple[tuple[object, ...], object]] = {}
+        self.by_id: dict[int, Item] = {item.id: item for item in found}
+        self._parts: tuple[Timeline, Timeline] | None = None  # see `with_items`
 
     def __len__(self) -> int:
         return len(self.items)
@@ -216,6 +190,38 @@ class Timeline:
         zone = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
         with no_gc_pauses():
             return cls(items_from_facts(found, zone), zone)
+
+    def with_items(self, extra: list[Item]) -> Timeline:
+        """This timeline plus `extra` (items not on it), as `Timeline([*items, *extra])`
+        would be, sharing this one's materialised selections: a what-if probes a hundred
+        dates for one moved event, and each probe then costs the few items it adds.
+
+        A selection `extra` does not touch is the very same list as here, so whatever a
+        rule derives from it and keeps with `memo` is reused too.
+        """
+        if any("period" in i.attrs for i in extra) or any(i.id in self.by_id for i in extra):
+            return Timeline([*self.items, *extra], self.tz)  # supersession may change
+        out = Timeline.__new__(Timeline)
+        out.tz = self.tz
+        out.items = _merged(self.items, extra)
+        out._index = {}
+        out._where = {}
+        out._memo = self._memo
+        out.by_id = {**self.by_id, **{i.id: i for i in extra}}
+        out._selected = {}
+        out._parts = (self, Timeline(extra, self.tz))
+        return out
+
+    def memo(self, key: str, depends: tuple[object, ...], build: Callable[[], object]) -> object:
+        """`build()`, kept under `key` for as long as `depends` are the same objects (a
+        selection list, the config's organisations): shared with `with_items` timelines."""
+        found = self._memo.get(key)
+        if found is not None and len(found[0]) == len(depends) \
+                and all(a is b for a, b in zip(found[0], depends, strict=True)):
+            return found[1]
+        value = build()
+        self._memo[key] = (depends, value)
+        return value
 
     # -- indexes ---------------------------------------------------------------------------
 
@@ -256,12 +262,12 @@ class Timeline:
         index = self._where.get(key)
         if index is None:
             index = {}
-            for item in self.items:
+            for i, item in enumerate(self.items):
                 value = item.attrs.get(key)
-                if value is None and key in _FIELD_KEYS:
+                if value is None and key in FIELD_KEYS:
                     value = getattr(item, key)
                 if value is not None:
-                    index.setdefault(str(value), set()).add(item.idx)
+                    index.setdefault(str(value), set()).add(i)
             self._where[key] = index
         return index
 
@@ -270,9 +276,17 @@ class Timeline:
         cache_key = selector.model_dump_json()
         found = self._selected.get(cache_key)
         if found is None:
-            found = [self.items[i] for i in sorted(self._ids(selector))]
-            self._selected[cache_key] = found
+            found = self._selected[cache_key] = self._select(selector)
         return found
+
+    def _select(self, selector: Selector) -> list[Item]:
+        if self._parts is not None:
+            base, extra = self._parts
+            added = extra.select(selector)
+            found = base.select(selector)
+            return _merged(found, added) if added else found
+        items = self.items
+        return [items[i] for i in sorted(self._ids(selector))]
 
     def _ids(self, selector: Selector) -> set[int]:
         candidates: set[int] | None = None
@@ -282,10 +296,10 @@ class Timeline:
             candidates = ids if candidates is None else candidates & ids
 
         def union(index: dict[str, set[int]], values: Iterable[str]) -> set[int]:
-            out: set[int] = set()
-            for value in values:
-                out |= index.get(value, set())
-            return out
+            found = [index[v] for v in values if v in index]
+            if len(found) == 1:
+                return found[0]
+            return set().union(*found)
 
         for field in ("level", "kind", "source"):
             wanted = getattr(selector, field)
@@ -310,6 +324,20 @@ class Timeline:
         for key, wanted in (selector.where or {}).items():
             narrow(union(self._where_index(key), wanted))
         return candidates if candidates is not None else set(range(len(self.items)))
+
+
+def _by_time(item: Item) -> tuple[int, int]:
+    return item.s, item.id
+
+
+def _merged(items: list[Item], extra: list[Item]) -> list[Item]:
+    """`items` (sorted by time) with `extra` inserted in their places."""
+    if not extra:
+        return items
+    out = list(items)
+    for item in extra:
+        out.insert(bisect.bisect_left(out, _by_time(item), key=_by_time), item)
+    return out
 
 
 def item_from_event(event: Event, tz: ZoneInfo) -> Item | None:

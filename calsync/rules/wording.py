@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Union
 
 from babel.dates import format_date
@@ -49,6 +50,14 @@ _WEEKDAY_DAY = "EEEE d MMMM y"  # i18n: not text (a CLDR date pattern)
 
 # --- values that render per language --------------------------------------------------
 
+@lru_cache(maxsize=8192)
+def _dated(day: date, pattern: str | None, lang: Language) -> str:
+    """A day as Babel writes it (`format_day` when `pattern` is None), once per day,
+    pattern and language: findings repeat the same days thousands of times, and Babel
+    parses its pattern and looks up its locale on every call."""
+    return format_day(day, lang) if pattern is None else format_date(day, pattern, locale=lang)
+
+
 @dataclass(frozen=True, slots=True)
 class Range:
     """Days from `first` to `last`: `14 May 2027`, `2–30 November 2027`,
@@ -59,9 +68,9 @@ class Range:
 
     def render(self, lang: Language) -> str:
         if self.first == self.last:
-            return format_day(self.first, lang)
+            return _dated(self.first, None, lang)
         return f"{_head(self.first, self.last, lang)}{_dash(self.first, self.last)}" \
-               f"{format_day(self.last, lang)}"
+               f"{_dated(self.last, None, lang)}"
 
 
 def _dash(first: date, last: date) -> str:
@@ -73,8 +82,8 @@ def _head(first: date, last: date, lang: Language) -> str:
     if (first.year, first.month) == (last.year, last.month):
         return str(first.day)
     if first.year == last.year:
-        return format_date(first, _HEAD_MONTH, locale=lang)
-    return format_day(first, lang)
+        return _dated(first, _HEAD_MONTH, lang)
+    return _dated(first, None, lang)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +104,7 @@ class Weekday:
     day: date
 
     def render(self, lang: Language) -> str:
-        return format_date(self.day, _WEEKDAY_DAY, locale=lang)
+        return _dated(self.day, _WEEKDAY_DAY, lang)
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,7 +229,7 @@ def render(value: Value, lang: Language) -> str:
     if isinstance(value, int):
         return str(value)  # years: 2030, never "2 030"
     if isinstance(value, date):
-        return format_day(value, lang)
+        return _dated(value, None, lang)
     return value.render(lang)
 
 

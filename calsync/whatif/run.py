@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from calsync.alerts.evaluate import load_timeline
 from calsync.alerts.fingerprint import fingerprint
+from calsync.alerts.kept import kept_timeline, lock
 from calsync.config.schema import Config
 from calsync.errors import NotFoundError
 from calsync.model import Event
@@ -58,7 +58,8 @@ def run_whatif(conn: Connection, config: Config, now: datetime, changes: list[Ch
     assumed_by = state.apply(given)
     assumed = dict(state.current)
     applied = state.apply(changes)
-    base = load_timeline(conn, config.timezone)
+    with lock(conn.engine):  # the timeline kept from the last evaluation (read-only here)
+        base = kept_timeline(conn.engine, conn, config.timezone)
     rules = rules_touched(config, base, [*applied.before.values(), *applied.after.values()])
     pool = _pool(config, base, rules)
     before_state = {**assumed, **applied.before}
@@ -154,8 +155,12 @@ def _pool(config: Config, base: Timeline, rules: list[str]) -> list[Item]:
 
 def _evaluate_with(config: Config, kept: list[Item], events: Iterable[Event], base: Timeline,
                    now: datetime, rules: list[str]) -> list[Finding]:
-    items = [*kept, *(i for e in events if (i := item_from_event(e, base.tz)) is not None)]
-    return evaluate(config, Timeline(items, base.tz), now, rules).findings
+    # The timeline of `kept` is built (sorted, indexed, its selections materialised) once
+    # per what-if; each probe adds its few changed items to it (`Timeline.with_items`).
+    built = base.memo("whatif-kept", (kept,), lambda: Timeline(kept, base.tz))
+    assert isinstance(built, Timeline)
+    extra = [i for e in events if (i := item_from_event(e, base.tz)) is not None]
+    return evaluate(config, built.with_items(extra), now, rules).findings
 
 
 def _key(finding: Finding) -> str:

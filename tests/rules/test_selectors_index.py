@@ -55,3 +55,22 @@ def test_select_equals_matches_for_every_non_cancelled_event(found: list[Event],
     expected = {e.uid for e in found
                 if e.status != Status.CANCELLED and selector.matches(e.data, e.source)}
     assert {i.uid for i in timeline.select(selector)} == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(events, st.integers(0, 3), st.lists(selectors, min_size=1, max_size=3))
+def test_with_items_is_the_timeline_of_all_the_items(found: list[Event], added: int,
+                                                     chosen: list[Selector]) -> None:
+    """A what-if probe's timeline (`with_items`: shared selections, a few added items)
+    selects exactly what a timeline built from scratch from every item selects, in the
+    same order, whether the base materialised a selection before or not."""
+    whole = Timeline.from_events(found, "Europe/Stockholm")
+    extra = whole.items[:added]
+    base = Timeline([i for i in whole.items if i not in extra], whole.tz)
+    for selector in chosen[:1]:  # one materialised before the probe, the others not
+        base.select(selector)
+    probe = base.with_items(extra)
+    for selector in chosen:
+        assert [i.id for i in probe.select(selector)] == [i.id for i in whole.select(selector)]
+    assert [i.id for i in probe.items] == [i.id for i in whole.items]
+    assert set(probe.by_id) == set(whole.by_id)

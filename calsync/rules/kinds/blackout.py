@@ -21,7 +21,8 @@ from calsync.config.rulebase import MonthDay
 from calsync.config.rules import BlackoutRule, WindowSpec
 from calsync.rules import kindtexts, texts, wording
 from calsync.rules.findings import Context, EventRef, Finding, Fix, days_text
-from calsync.rules.timeline import Item, Shift, key_fn, tuple_key
+from calsync.rules.keys import key_fn, tuple_key
+from calsync.rules.timeline import Item, Shift
 from calsync.rules.wallclock import DAY, wall_date, wall_of_date
 from calsync.workdays import holiday_names, is_working_day
 
@@ -147,8 +148,26 @@ def _years(items: list[Item]) -> range:
     return range(items[0].year() - 1, max(wall_date(i.ed).year for i in items) + 2)
 
 
-def _spec_windows(spec: WindowSpec, ctx: Context, a_items: list[Item]
-                  ) -> dict[tuple[str, ...] | None, list[Window]]:
+Keyed = dict[tuple[str, ...] | None, list[Window]]
+
+
+def _kept_windows(spec: WindowSpec, ctx: Context, a_items: list[Item]) -> Keyed:
+    """`_spec_windows`, kept with the timeline while what it is made of stays the same
+    (the selection of window events; or the years of A and the `in_years_of` events):
+    each what-if probe would otherwise rebuild a year of non-working days per year."""
+    depends: tuple[object, ...]
+    if spec.selector is not None:
+        selection = ctx.select(spec.selector)
+        key, depends = f"blackout:{id(spec)}", (spec, selection)
+    else:
+        shown = ctx.select(spec.in_years_of) if spec.in_years_of is not None else None
+        key, depends = f"blackout:{id(spec)}:{_years(a_items)}", (spec, shown)
+    found = ctx.timeline.memo(key, depends, lambda: _spec_windows(spec, ctx, a_items))
+    assert isinstance(found, dict)
+    return found
+
+
+def _spec_windows(spec: WindowSpec, ctx: Context, a_items: list[Item]) -> Keyed:
     """Windows of one spec, keyed by the `match` key (None: applies to every event)."""
     out: dict[tuple[str, ...] | None, list[Window]] = {}
     if spec.selector is not None:
@@ -210,7 +229,7 @@ def evaluate(rule_id: str, rule: BlackoutRule, ctx: Context) -> Iterator[Finding
     shared: list[Window] = []
     keyed: list[tuple[list[str], dict[tuple[str, ...] | None, list[Window]]]] = []
     for spec in rule.windows:
-        found = _spec_windows(spec, ctx, a_items)
+        found = _kept_windows(spec, ctx, a_items)
         if spec.match:
             keyed.append((spec.match, found))
         else:

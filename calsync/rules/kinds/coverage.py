@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from calsync.config.rules import CoverageRule
 from calsync.rules import kindtexts, texts, wording
 from calsync.rules.findings import Context, EventRef, Finding, days_text, length_between
-from calsync.rules.timeline import Item, Shift, key_fn, tuple_key
+from calsync.rules.keys import key_fn, tuple_key
+from calsync.rules.timeline import Item, Shift
 from calsync.rules.wallclock import DAY, wall_date, wall_of_date
 
 __all__ = ["evaluate"]

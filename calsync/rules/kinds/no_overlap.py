@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from calsync.config.rules import NoOverlapRule
 from calsync.rules import kindtexts, texts, wording
 from calsync.rules.findings import Context, EventRef, Finding, days_text, length_between
-from calsync.rules.timeline import Item, Shift, key_fn, tuple_key
+from calsync.rules.keys import key_fn, tuple_key
+from calsync.rules.timeline import Item, Shift
 from calsync.rules.wallclock import DAY, wall_date
 
 __all__ = ["evaluate"]
@@ -41,14 +42,14 @@ def evaluate(rule_id: str, rule: NoOverlapRule, ctx: Context) -> Iterator[Findin
     count = 0
     seen: set[tuple[int, int]] = set()
     for members in groups.values():
-        active: list[tuple[int, int, Item, int]] = []
+        active: list[tuple[int, int, int, Item, int]] = []
         for item, side in members:
             while active and active[0][0] <= item.s:
                 heapq.heappop(active)
-            for _, _, other, other_side in active:
+            for _, _, _, other, other_side in active:
                 if b_items is not None and (other_side == side or other is item):
                     continue
-                pair = (min(other.idx, item.idx), max(other.idx, item.idx))
+                pair = (min(other.id, item.id), max(other.id, item.id))
                 if pair in seen:
                     continue
                 seen.add(pair)
@@ -56,7 +57,8 @@ def evaluate(rule_id: str, rule: NoOverlapRule, ctx: Context) -> Iterator[Findin
                 count += 1
                 if count >= ctx.cap(rule):
                     return
-            heapq.heappush(active, (_reach(item, sep), item.idx, item, side))
+            # (start, id) is the item's place on the timeline: the tie-break
+            heapq.heappush(active, (_reach(item, sep), item.s, item.id, item, side))
 
 
 def _reach(item: Item, sep: Shift) -> int:

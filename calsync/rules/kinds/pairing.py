@@ -10,7 +10,8 @@ import bisect
 from collections.abc import Iterator
 
 from calsync.config.rulebase import Join
-from calsync.rules.timeline import Item, key_fn, tuple_key
+from calsync.rules.keys import key_fn, tuple_key
+from calsync.rules.timeline import Item
 
 __all__ = ["pairs"]
 

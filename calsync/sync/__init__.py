@@ -4,8 +4,8 @@ The same semantics hold for every connector:
 
 - a sync is one transaction per source: added, changed (sequence + 1, a revision),
   unchanged (only `last_seen` touched), and upcoming events that disappeared upstream
-  become cancelled, never deleted. The records are planned in batches (parked on disk,
-  `calsync.sync.spill`), so memory does not grow with the payload's mapped events, and
+  become cancelled, never deleted. The records are planned in batches (parked on disk
+  past a few, `calsync.sync.spill`), so memory does not grow with the payload, and
   then written batch by batch in that one transaction, which starts only after the
   whole payload was read: a payload that breaks half-way writes nothing;
 - a failed fetch changes nothing stored: the source is marked failing with the error
@@ -52,7 +52,7 @@ from calsync.sync.apply import apply_batches, load_known
 from calsync.sync.plan import Limits, Tally
 from calsync.sync.planner import BATCH, Planner
 from calsync.sync.settle import make_settler
-from calsync.sync.spill import Spill
+from calsync.sync.spill import MEMORY_BATCHES, Spill
 
 __all__ = ["FencedOut", "Progress", "SyncReport", "Syncer", "horizon_for"]
 
@@ -117,12 +117,14 @@ class Syncer:
     """Runs connectors against one store; create one per process."""
 
     def __init__(self, engine: Engine, config: Config, clock: Clock, *,
-                 batch: int = BATCH) -> None:
+                 batch: int = BATCH, memory_batches: int = MEMORY_BATCHES) -> None:
         self.engine = engine
         self.config = config
         self.clock = clock
         self.batch = batch
         """Events per plan batch (`calsync.sync.planner.BATCH`)."""
+        self.memory_batches = memory_batches
+        """Batches kept in memory before the plan spills to disk (`calsync.sync.spill`)."""
 
     async def sync_many(self, connectors: Sequence[Connector], *,
                         accept_removals: bool = False, progress: Progress | None = None,
@@ -196,7 +198,7 @@ class Syncer:
                           complete=snapshot.complete, batch=self.batch,
                           limits=Limits(connector.config.max_events,
                                         connector.config.max_mapping_seconds))
-        with Spill() as spill:
+        with Spill(self.memory_batches) as spill:
             for batch in planner.batches(snapshot.records):
                 spill.put(batch)
             tally = planner.tally

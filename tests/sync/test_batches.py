@@ -1,6 +1,7 @@
-"""A sync larger than one plan batch (`Syncer(batch=...)`): the same result as one batch,
-and still all or nothing when the upstream breaks half-way or the sync is held back, on
-SQLite and PostgreSQL, with real HTTP servers on 127.0.0.1."""
+"""A sync larger than one plan batch (`Syncer(batch=4, memory_batches=1)`: spilled to
+disk from the second batch on) stores what one batch in memory stores, and is still all
+or nothing when the upstream breaks half-way or the sync is held back; on SQLite and
+PostgreSQL, with real HTTP servers on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -61,8 +62,8 @@ def ical_source(name: str, url: str) -> str:
 def sync(rt: Runtime, name: str, *, batch: int = BATCH, **kwargs: Any) -> SyncReport:
     async def once() -> SyncReport:
         async with make_client() as http:
-            return await Syncer(rt.engine, rt.config, rt.clock, batch=batch).sync(
-                rt.connectors[name], http, **kwargs)
+            return await Syncer(rt.engine, rt.config, rt.clock, batch=batch,
+                                memory_batches=1).sync(rt.connectors[name], http, **kwargs)
 
     return asyncio.run(once())
 

@@ -1,7 +1,8 @@
 """Ingest: cold, unchanged and 1 %-changed syncs of the generated policy calendars, each
 against the library floor measured in the same run (icalendar parse + recurring-ical-events
 expansion + one bulk insert of the rows the sync stored, same horizon; `bench_sync.floor`),
-and the peak memory of a cold 100k sync in a process of its own.
+and the peak memory of a cold 100k sync in a process of its own with no profiler attached
+(the py-spy profile is a second run).
 
     .venv/bin/python bench/area_ingest.py --memory 100000   # one cold sync: peak MiB, s
 """
@@ -21,7 +22,10 @@ from calendars import ICAL_MAPPING, generate, mutate, occurrences, render
 from figures import Figure, Report, timed
 
 AREA = "Ingest (ical connector → SQLite)"
-EXTRA = "    mapping:\n" + "".join(
+# Bounds above the defaults (100,000 mapped events, 300 s of mapping per source): the 100k
+# calendar has 239,684 occurrences and takes minutes on a loaded machine, and a sync that
+# stops reading early is not the cold sync measured (it is asserted below).
+EXTRA = "    max_events: 1000000\n    max_mapping_seconds: 36000\n    mapping:\n" + "".join(
     f"      - {{field: category, equals: {m['equals']}, level: {m['level']}}}\n"
     for m in ICAL_MAPPING)
 
@@ -99,19 +103,25 @@ def measure(report: Report, sizes: tuple[int, ...], rounds: int, big: int | None
     finally:
         feed.close()
     if big:
-        print(f"  ingest: cold {big // 1000}k sync in its own process (peak memory, and "
-              "profiled with py-spy)", flush=True)
+        print(f"  ingest: cold {big // 1000}k sync in its own process, for its peak memory "
+              "(no profiler attached), and beside it a second one under py-spy for the "
+              "profile", flush=True)
+        import subprocess
+
         from profiles import record, summary
 
         with tempfile.TemporaryDirectory() as tmp:
-            out = Path(tmp) / "out.txt"
-            raw = record([sys.executable, __file__, "--memory", str(big), str(out)])
+            out, spied = Path(tmp) / "out.txt", Path(tmp) / "spied.txt"
+            plain = subprocess.Popen([sys.executable, __file__, "--memory", str(big), str(out)])
+            raw = record([sys.executable, __file__, "--memory", str(big), str(spied)])
+            if plain.wait() != 0:
+                raise SystemExit("the 100k memory run failed")
             peak, seconds = (float(x) for x in out.read_text().split())
         report.add(Figure(AREA, f"peak RSS, cold sync of {big // 1000}k events", "MiB",
                           runs=[peak], target="< 768 MiB", check=lambda f: f.median < 768,
-                          note=f"that sync took {seconds:.0f} s under py-spy"))
+                          note=f"that sync took {seconds:.0f} s"))
         report.sections.setdefault(AREA, []).extend(
-            [f"Profile of that cold {big // 1000}k sync (py-spy, every thread):", "",
+            [f"Profile of a second cold {big // 1000}k sync (py-spy, every thread):", "",
              *summary(raw), ""])
 
 
@@ -119,11 +129,15 @@ def peak_memory(total: int, out: Path | None = None) -> None:
     """Cold sync of `total` generated events in this process; peak MiB and seconds to
     stdout or `out`."""
     feed = bench_sync.Feed()
+    items = generate(total)
+    reports = []
     with tempfile.TemporaryDirectory(prefix="calsync-ingest-") as tmp:
-        feed.body = render(generate(total)).encode()
+        feed.body = render(items).encode()
         rt = bench_sync.runtime(Path(tmp), feed.url, EXTRA)
-        seconds = timed(lambda: bench_sync.sync(rt))
+        seconds = timed(lambda: reports.append(bench_sync.sync(rt)))
     feed.close()
+    [report] = reports
+    assert report.added and not report.warnings, report  # not a sync stopped at a bound
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if out is None:
         print(f"{peak:.0f} {seconds:.2f}")

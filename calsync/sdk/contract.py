@@ -26,7 +26,7 @@ from __future__ import annotations
 import builtins
 import hashlib
 import logging
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -117,9 +117,13 @@ class Snapshot:
     `complete` says the records are everything the upstream has now (so events missing
     from it have disappeared); an incremental fetch sets it False. `payload_hash` lets a
     byte-identical payload short-circuit the whole sync.
+
+    `records` may be lazy (a generator): the sync reads it once, in order, in a worker
+    thread, planning a batch at a time. An exception raised while reading it (a payload
+    found broken half-way) fails the sync like a failed fetch: nothing is written.
     """
 
-    records: Sequence[Record]
+    records: Iterable[Record]
     etag: str | None = None
     last_modified: str | None = None
     payload_hash: str | None = None

@@ -4,7 +4,10 @@ The same semantics hold for every connector:
 
 - a sync is one transaction per source: added, changed (sequence + 1, a revision),
   unchanged (only `last_seen` touched), and upcoming events that disappeared upstream
-  become cancelled, never deleted;
+  become cancelled, never deleted. The records are planned in batches (parked on disk
+  past a few, `calsync.sync.spill`), so memory does not grow with the payload, and
+  then written batch by batch in that one transaction, which starts only after the
+  whole payload was read: a payload that breaks half-way writes nothing;
 - a failed fetch changes nothing stored: the source is marked failing with the error
   and a retry time that backs off;
 - a payload that would cancel more than `max_removal_share` of the upcoming events is
@@ -45,9 +48,11 @@ from calsync.store.sources import (
     save_source_state,
     start_sync_run,
 )
-from calsync.sync.apply import apply_plan, load_known
-from calsync.sync.plan import Limits, Plan, plan_sync
+from calsync.sync.apply import apply_batches, load_known
+from calsync.sync.plan import Limits, Tally
+from calsync.sync.planner import BATCH, Planner
 from calsync.sync.settle import make_settler
+from calsync.sync.spill import MEMORY_BATCHES, Spill
 
 __all__ = ["FencedOut", "Progress", "SyncReport", "Syncer", "horizon_for"]
 
@@ -111,10 +116,15 @@ def horizon_for(config: Config, now: datetime) -> Horizon:
 class Syncer:
     """Runs connectors against one store; create one per process."""
 
-    def __init__(self, engine: Engine, config: Config, clock: Clock) -> None:
+    def __init__(self, engine: Engine, config: Config, clock: Clock, *,
+                 batch: int = BATCH, memory_batches: int = MEMORY_BATCHES) -> None:
         self.engine = engine
         self.config = config
         self.clock = clock
+        self.batch = batch
+        """Events per plan batch (`calsync.sync.planner.BATCH`)."""
+        self.memory_batches = memory_batches
+        """Batches kept in memory before the plan spills to disk (`calsync.sync.spill`)."""
 
     async def sync_many(self, connectors: Sequence[Connector], *,
                         accept_removals: bool = False, progress: Progress | None = None,
@@ -183,41 +193,44 @@ class Syncer:
         with self.engine.connect() as conn:
             known = load_known(conn, name)
         settler = make_settler(name, connector.config)
-        plan = plan_sync(snapshot.records, connector.to_events,
-                         settler, known, horizon=horizon,
-                         now=now, reuse_keys=fingerprint == state.bookmark.fingerprint,
-                         complete=snapshot.complete,
-                         limits=Limits(connector.config.max_events,
-                                       connector.config.max_mapping_seconds))
-        share = plan.removal_share()
-        if share > connector.config.max_removal_share and not accept_removals:
-            return self._hold(name, state, run_id, now, plan, share, fence)
-        say(name, "writing")
-        bookmark = Bookmark(etag=snapshot.etag, last_modified=snapshot.last_modified,
-                            payload_hash=snapshot.payload_hash,
-                            cursor=snapshot.cursor, fingerprint=fingerprint)
-        with self.engine.begin() as conn:
-            touched = apply_plan(conn, name, plan, now=now, sync_id=run_id,
-                       uid_domain=self.config.server.uid_domain,
-                       cancel_reason=f"no longer published by source '{name}' "
-                                     f"(sync #{run_id})")
-            save_source_state(conn, replace(
-                state, bookmark=bookmark, last_attempt_at=now, last_success_at=now,
-                last_error=None, error_kind=None, consecutive_failures=0, retry_at=None,
-                retry_after=None, anomaly=None))
-            warnings = sync_warnings(plan)
-            finish_sync_run(conn, run_id, at=self.clock.now(), outcome="ok",
-                            counts=plan.counts(), error="\n".join(warnings) or None,
-                            error_kind="warning" if warnings else None)
-            _check_fence(conn, fence, touched)
+        planner = Planner(connector.to_events, settler, known, horizon=horizon, now=now,
+                          reuse_keys=fingerprint == state.bookmark.fingerprint,
+                          complete=snapshot.complete, batch=self.batch,
+                          limits=Limits(connector.config.max_events,
+                                        connector.config.max_mapping_seconds))
+        with Spill(self.memory_batches) as spill:
+            for batch in planner.batches(snapshot.records):
+                spill.put(batch)
+            tally = planner.tally
+            share = tally.removal_share()
+            if share > connector.config.max_removal_share and not accept_removals:
+                return self._hold(name, state, run_id, now, tally, share, fence)
+            say(name, "writing")
+            bookmark = Bookmark(etag=snapshot.etag, last_modified=snapshot.last_modified,
+                                payload_hash=snapshot.payload_hash,
+                                cursor=snapshot.cursor, fingerprint=fingerprint)
+            with self.engine.begin() as conn:
+                touched = apply_batches(conn, name, spill, now=now, sync_id=run_id,
+                                        uid_domain=self.config.server.uid_domain,
+                                        cancel_reason=f"no longer published by source "
+                                                      f"'{name}' (sync #{run_id})")
+                save_source_state(conn, replace(
+                    state, bookmark=bookmark, last_attempt_at=now, last_success_at=now,
+                    last_error=None, error_kind=None, consecutive_failures=0, retry_at=None,
+                    retry_after=None, anomaly=None))
+                warnings = sync_warnings(tally)
+                finish_sync_run(conn, run_id, at=self.clock.now(), outcome="ok",
+                                counts=tally.counts(), error="\n".join(warnings) or None,
+                                error_kind="warning" if warnings else None)
+                _check_fence(conn, fence, touched)
         if warnings:
             log.warning("%s: %s", name, "; ".join(warnings))
         if settler.capture_failed:
             log.warning("%s: %d capture(s) failed, events kept without the attribute: %s",
                         name, settler.capture_failed, "; ".join(settler.capture_reasons))
-        return SyncReport(name, "ok", run_id=run_id, skip_reasons=plan.skip_reasons,
+        return SyncReport(name, "ok", run_id=run_id, skip_reasons=tally.skip_reasons,
                           warnings=warnings, capture_failed=settler.capture_failed,
-                          capture_reasons=settler.capture_reasons, **plan.counts())
+                          capture_reasons=settler.capture_reasons, **tally.counts())
 
     def _touch_all(self, name: str, state: SourceState, run_id: int, now: datetime,
                    fence: Fence | None) -> SyncReport:
@@ -232,7 +245,7 @@ class Syncer:
             _check_fence(conn, fence)
         return SyncReport(name, "not_modified", unchanged=touched, run_id=run_id)
 
-    def _hold(self, name: str, state: SourceState, run_id: int, now: datetime, plan: Plan,
+    def _hold(self, name: str, state: SourceState, run_id: int, now: datetime, plan: Tally,
               share: float, fence: Fence | None) -> SyncReport:
         message = (f"held back: this sync would cancel {len(plan.disappeared)} of "
                    f"{plan.upcoming_active} upcoming events ({share:.0%}); if the upstream "
@@ -295,7 +308,7 @@ class Syncer:
         return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
 
 
-def sync_warnings(plan: Plan) -> list[str]:
+def sync_warnings(plan: Tally) -> list[str]:
     """The warnings of an ok sync, one line each (stored with the run, so `calsync
     sources` and /api/sources show them too)."""
     lines = list(plan.warnings)

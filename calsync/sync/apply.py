@@ -1,5 +1,8 @@
 """Writing a sync plan to the store, inside the caller's transaction.
 
+A large sync's plan comes in batches (`calsync.sync.planner`); `apply_batches` writes
+them all in the caller's one transaction, so readers see the whole sync or none of it.
+
 New events are bulk-inserted; changed ones get `sequence + 1` and a revision naming
 every field that moved; disappeared upcoming events become cancelled (never deleted),
 with a revision saying why; unchanged ones only have `last_seen` touched.
@@ -7,6 +10,7 @@ with a revision saying why; unchanged ones only have `last_seen` touched.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -27,17 +31,40 @@ from calsync.store.events import (
 )
 from calsync.sync.plan import Known, Plan
 
-__all__ = ["apply_plan", "load_known"]
+__all__ = ["apply_batches", "apply_plan", "load_known"]
 
 
 def load_known(conn: Connection, source: str) -> dict[str, Known]:
     return {row[1]: Known(*row) for row in known_of(conn, source)}
 
 
+def apply_batches(conn: Connection, source: str, plans: Iterable[Plan], *, now: datetime,
+                  sync_id: int, uid_domain: str, cancel_reason: str) -> list[int]:
+    """Write every batch of one sync; the ids of the events they added, changed or
+    cancelled (what rule evaluation must look at), in that order."""
+    added: list[int] = []
+    changed: list[int] = []
+    cancelled: list[int] = []
+    for plan in plans:
+        a, c, x = _apply(conn, source, plan, now=now, sync_id=sync_id,
+                         uid_domain=uid_domain, cancel_reason=cancel_reason)
+        added += a
+        changed += c
+        cancelled += x
+    return [*added, *changed, *cancelled]
+
+
 def apply_plan(conn: Connection, source: str, plan: Plan, *, now: datetime, sync_id: int,
                uid_domain: str, cancel_reason: str) -> list[int]:
     """Write `plan`; returns the ids of the events it added, changed or cancelled (what
     rule evaluation must look at), in that order."""
+    added, changed, cancelled = _apply(conn, source, plan, now=now, sync_id=sync_id,
+                                       uid_domain=uid_domain, cancel_reason=cancel_reason)
+    return [*added, *changed, *cancelled]
+
+
+def _apply(conn: Connection, source: str, plan: Plan, *, now: datetime, sync_id: int,
+           uid_domain: str, cancel_reason: str) -> tuple[list[int], list[int], list[int]]:
     added = add_events(conn, [
         {**event_values(data), "uid": event_uid(source, data.external_uid, uid_domain),
          "source": source, "sequence": 0, "content_hash": digest, "record_key": key,
@@ -69,7 +96,7 @@ def apply_plan(conn: Connection, source: str, plan: Plan, *, now: datetime, sync
     add_revisions(conn, revisions)
     rekey(conn, plan.rekeyed)
     touch_seen(conn, plan.unchanged, now)
-    return [*added, *(k.id for k, *_ in plan.changed), *(k.id for k in plan.disappeared)]
+    return added, [k.id for k, *_ in plan.changed], [k.id for k in plan.disappeared]
 
 
 def _diff(old: EventData, new: EventData) -> dict[str, list[Any]]:

@@ -162,10 +162,10 @@ def measure(report: Report, rounds: int, seconds: int, events: int,
         try:
             servers["calsync"] = bench_feeds.Server("serve-calsync", str(config), env=env)
             calsync = servers["calsync"]
-            status, headers, body = bench_feeds.fetch(calsync.url("/feeds/all.ics"))
+            status, headers, body = bench_feeds.fetch(calsync.url(bench_feeds.FEED_PATH))
             assert status == 200, status
             etag = headers["etag"]
-            packed = bench_feeds.fetch(calsync.url("/feeds/all.ics"),
+            packed = bench_feeds.fetch(calsync.url(bench_feeds.FEED_PATH),
                                        {"Accept-Encoding": "gzip"})  # warms the gzip form
             assert packed[1].get("content-encoding") == "gzip"
             api_answer = bench_feeds.fetch(calsync.url(API_QUERY))[2]
@@ -202,9 +202,9 @@ def _paths(report: Report, binary: str, servers: dict[str, Any], etag: str, roun
            seconds: int) -> None:
     nginx_etag = bench_feeds.fetch(servers["nginx"].url("/feeds/all.ics"))[1]["etag"]
     requests = {  # server -> path -> (url path, headers)
-        "calsync": {"cached body": ("/feeds/all.ics", {}),
-                    "304": ("/feeds/all.ics", {"If-None-Match": etag}),
-                    "gzip": ("/feeds/all.ics", {"Accept-Encoding": "gzip"})},
+        "calsync": {"cached body": (bench_feeds.FEED_PATH, {}),
+                    "304": (bench_feeds.FEED_PATH, {"If-None-Match": etag}),
+                    "gzip": (bench_feeds.FEED_PATH, {"Accept-Encoding": "gzip"})},
         "nginx": {"cached body": ("/feeds/all.ics", {}),
                   "304": ("/feeds/all.ics", {"If-None-Match": nginx_etag}),
                   "gzip": ("/feeds/all.ics", {"Accept-Encoding": "gzip"})},
@@ -294,7 +294,7 @@ def _profile(binary: str, calsync: Any, etag: str, seconds: int) -> list[str]:
     from profiles import attach, summary
 
     load = subprocess.Popen([binary, "-t1", "-c8", f"-d{seconds + 4}s", "-H",
-                             f"If-None-Match: {etag}", calsync.url("/feeds/all.ics")],
+                             f"If-None-Match: {etag}", calsync.url(bench_feeds.FEED_PATH)],
                             stdout=subprocess.DEVNULL)
     time.sleep(1)
     try:

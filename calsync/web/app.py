@@ -30,6 +30,7 @@ from calsync.i18n.negotiate import negotiate_language
 from calsync.runtime import Runtime
 from calsync.store.engine import database_problem
 from calsync.web import agenda, alerts, api, feeds, metrics, openapi, probes, tokens, whatif
+from calsync.web.fastfeeds import FastFeeds
 from calsync.web.pages import routes as pages
 
 __all__ = ["create_app"]
@@ -63,6 +64,9 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.feeds = FeedService()
     app.state.request_stats = metrics.RequestStats()
     app.add_middleware(metrics.RequestMetrics, stats=app.state.request_stats)
+    # Outside the metrics (it records its own requests): repeat polls of public feeds
+    # answered from memory before routing (calsync.web.fastfeeds).
+    app.add_middleware(FastFeeds, stats=app.state.request_stats)
     app.include_router(probes.router)
     app.include_router(metrics.router)
     # Routers with fixed paths under /feeds/ (the alerts feed) go before feeds.router,

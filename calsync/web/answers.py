@@ -1,0 +1,102 @@
+"""JSON answers of read endpoints, kept while the store has not changed (issue 18).
+
+A dashboard, or 64 of them, asks the same `/api/events?...` again and again. The answer
+depends on the query, the day (relative dates such as `from=today`), the config and the
+events table only, so it is kept with the store watch's token (`calsync.store.watch`:
+SQLite's `PRAGMA data_version`, PostgreSQL's notifications), taken before it was
+computed: a repeat while the token stands is bytes from memory, with no pooled
+connection and no thread hop. When the store changes, the first request computes the
+new answer in a worker thread (through the gate, `calsync.web.deps.in_thread`) and
+every request for the same key arriving meanwhile waits for that one computation
+instead of starting its own, so a sync under 64 clients costs one query per key, not
+64. Without a token (an in-memory database, a PostgreSQL listener not connected) every
+request computes, as before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from fastapi import Request, Response
+from sqlalchemy import Connection, Engine
+
+from calsync.clock import local_today
+from calsync.runtime import Runtime
+from calsync.store.watch import watch
+from calsync.web.deps import in_thread
+
+__all__ = ["JSON_TYPE", "KeptAnswers", "kept_json"]
+
+JSON_TYPE = "application/json"  # i18n: not text
+_KEPT = 256  # answers kept (distinct query strings); all dropped when full
+# Answers computed at once. The work is the database's and Python's on a few cores:
+# more at once only share them (16 at once answered fewer per second than one, and
+# each took 16 times as long), so the rest queue, in order, on the event loop.
+WORKERS = 4
+
+
+class KeptAnswers:
+    """Answers per (path, query string, local day), each with the watch token it was
+    computed under and the runtime (config) it was computed with."""
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple[str, str, Any], tuple[Runtime, Hashable, bytes]] = {}
+        self._pending: dict[tuple[str, str, Any],
+                            tuple[Runtime, Hashable, asyncio.Future[bytes]]] = {}
+        self._lock = threading.Lock()
+        self._workers: asyncio.Semaphore | None = None  # made in the running loop
+
+    async def _compute(self, request: Request, runtime: Runtime,
+                       compute: Callable[[Connection], bytes]) -> bytes:
+        if self._workers is None:
+            self._workers = asyncio.Semaphore(WORKERS)
+        async with self._workers:
+            return await in_thread(request, _run, runtime.engine, compute)
+
+    async def answer(self, request: Request, runtime: Runtime,
+                     compute: Callable[[Connection], bytes]) -> bytes:
+        key = (request.url.path, request.url.query,
+               local_today(runtime.clock.now(), runtime.config.timezone))
+        token = watch(runtime.engine).token()  # before computing: a later change moves it
+        if token is None:
+            return await self._compute(request, runtime, compute)
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is not None and kept[0] is runtime and kept[1] == token:
+                return kept[2]
+            pending = self._pending.get(key)
+            if pending is None or pending[0] is not runtime or pending[1] != token:
+                task = asyncio.ensure_future(self._compute(request, runtime, compute))
+                pending = self._pending[key] = (runtime, token, task)
+                task.add_done_callback(lambda done: self._settle(key, runtime, token, done))
+        # shielded: a client that goes away cancels its wait, not the others' answer
+        return await asyncio.shield(pending[2])
+
+    def _settle(self, key: tuple[str, str, Any], runtime: Runtime, token: Hashable,
+                done: asyncio.Future[bytes]) -> None:
+        with self._lock:
+            if self._pending.get(key, (None, None, None))[2] is done:
+                del self._pending[key]
+            if done.cancelled() or done.exception() is not None:
+                return
+            if len(self._kept) >= _KEPT:
+                self._kept.clear()
+            self._kept[key] = (runtime, token, done.result())
+
+
+def _run(engine: Engine, compute: Callable[[Connection], bytes]) -> bytes:
+    with engine.connect() as conn:
+        return compute(conn)
+
+
+async def kept_json(request: Request, compute: Callable[[Connection], bytes]) -> Response:
+    """`compute`'s JSON bytes for this request, kept per store version (see above)."""
+    answers = getattr(request.app.state, "answers", None)
+    if answers is None:
+        answers = request.app.state.answers = KeptAnswers()
+    runtime: Runtime = request.app.state.runtime
+    body = await answers.answer(request, runtime, compute)
+    return Response(body, media_type=JSON_TYPE)

@@ -1,0 +1,121 @@
+"""Known public feeds answered ahead of FastAPI's router (issue 18).
+
+A subscriber's poll is nearly always a repeat: the same feed, the same query, a store
+that has not changed. `calsync.web.feeds` already answers those from memory (the
+remembered settings, the store watch's token, the fingerprint per store version, the
+kept body and its gzip bytes), but only after routing, dependency resolution and the
+exception middleware, which cost more than the answer itself. `FastFeeds` sits in
+front of all that: for `GET`/`HEAD /feeds/{name}.ics` of a public feed whose settings
+for this exact query are remembered, whose store version is known without a query and
+whose answer is a 304 or a kept body, it answers with the very `Response` that
+`feeds.cached_response` builds (same headers, same 304 rules), and records the request in the
+metrics under the route's template. Anything else (first request, a changed store, a
+dated query such as `?from=today`, private feeds with their token check, a body still
+to be rendered or compressed) goes through the app unchanged, which also fills what the
+next request finds here.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from calsync.feeds.publish import FeedSpec, Fingerprint
+from calsync.feeds.service import FeedService, feed_config
+from calsync.web.feeds import accepts_gzip, cached_response, not_modified
+from calsync.web.metrics import RequestStats
+
+__all__ = ["ROUTE", "FastFeeds"]
+
+ROUTE = "/feeds/{name}.ics"  # the template the metrics show (calsync.web.feeds.feed)
+_PREFIX, _SUFFIX = "/feeds/", ".ics"
+_OWN_ROUTES = frozenset({"alerts"})  # /feeds/<name>.ics paths other routers answer
+_KEPT = 32  # feeds (spec and query) whose answers are kept; each holds a body
+
+
+@dataclass(slots=True)
+class _Answers:
+    """The answers built for one fingerprint of one feed, per (gzip, not modified):
+    `Response` objects are sent as they are, so one built answer serves every repeat."""
+
+    spec: FeedSpec
+    fp: Fingerprint
+    etag: str
+    built: dict[tuple[bool, bool], Response] = field(default_factory=dict)
+
+
+class FastFeeds:
+    """ASGI middleware: the memory-only answers of public feeds, before routing."""
+
+    def __init__(self, app: ASGIApp, stats: RequestStats) -> None:
+        self.app = app
+        self.stats = stats
+        self._answers: dict[int, _Answers] = {}  # by id(spec): specs are remembered
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
+            path: str = scope["path"]
+            if path.startswith(_PREFIX) and path.endswith(_SUFFIX):
+                started = time.perf_counter()
+                response = self._answer(scope, path[len(_PREFIX):-len(_SUFFIX)])
+                if response is not None:
+                    await response(scope, receive, send)
+                    self.stats.observe(scope["method"], ROUTE, response.status_code,
+                                       time.perf_counter() - started)
+                    return
+        await self.app(scope, receive, send)
+
+    def _answer(self, scope: Scope, name: str) -> Response | None:
+        """The response `calsync.web.feeds.feed` would give, if it needs memory only."""
+        found = _known(scope, name)
+        if found is None:
+            return None
+        service, spec, fp = found
+        answers = self._answers.get(id(spec))
+        if answers is None or answers.spec is not spec or answers.fp is not fp:
+            if len(self._answers) >= _KEPT:
+                self._answers.clear()
+            answers = self._answers[id(spec)] = _Answers(spec, fp, fp.etag(spec))
+        request = Request(scope)
+        variant = (accepts_gzip(request), not_modified(request, answers.etag, fp.modified))
+        response = answers.built.get(variant)
+        if response is None:
+            response = cached_response(request, service, spec, fp)
+            if response is not None:
+                answers.built[variant] = response
+        return response
+
+
+def _known(scope: Scope, name: str) -> tuple[FeedService, FeedSpec, Fingerprint] | None:
+    """The feed's remembered settings for this query and its fingerprint, when both
+    are known without a query (else None: the app answers)."""
+    if not name or "/" in name or name in _OWN_ROUTES:
+        return None
+    state = getattr(scope.get("app"), "state", None)
+    runtime = getattr(state, "runtime", None)
+    service = getattr(state, "feeds", None)
+    if runtime is None or not isinstance(service, FeedService):
+        return None
+    try:
+        query = scope.get("query_string", b"").decode()
+    except UnicodeDecodeError:
+        return None
+    if "#" in query:  # Starlette's URL would cut it there: let the app decide
+        return None
+    spec = service.specs.get((name, query, None))  # an undated query: see feeds._spec
+    if spec is None or spec.private:
+        return None
+    config = feed_config(runtime.config, name)
+    if config is None or config.private:  # the feed is gone (or became private)
+        return None
+    version = service.known_store_version(runtime.engine)
+    if version is None:
+        return None
+    fp = service.known_fingerprint(spec, version, runtime.clock.now())
+    if fp is None:
+        return None
+    return service, spec, fp

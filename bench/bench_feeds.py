@@ -243,9 +243,10 @@ def ensure_wrk() -> str:
 
 
 def wrk(binary: str, url: str, seconds: int, headers: dict[str, str] | None = None,
-        connections: int = 8, timeout: int = 2, threads: int = 1) -> dict[str, float]:
+        connections: int = 8, timeout: int = 2, threads: int = 1,
+        script: str | None = None) -> dict[str, float]:
     args = [binary, f"-t{threads}", f"-c{connections}", f"-d{seconds}s",
-            f"--timeout={timeout}s", "--latency"]
+            f"--timeout={timeout}s", "--latency", *(["-s", script] if script else [])]
     for name, value in (headers or {}).items():
         args += ["-H", f"{name}: {value}"]
     out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout

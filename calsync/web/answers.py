@@ -28,7 +28,7 @@ from calsync.runtime import Runtime
 from calsync.store.watch import watch
 from calsync.web.deps import in_thread
 
-__all__ = ["JSON_TYPE", "KeptAnswers", "kept_json"]
+__all__ = ["JSON_TYPE", "WORKERS", "KeptAnswers", "computed_json", "kept_json"]
 
 JSON_TYPE = "application/json"  # i18n: not text
 _KEPT = 256  # answers kept (distinct query strings); all dropped when full
@@ -49,7 +49,7 @@ class KeptAnswers:
         self._lock = threading.Lock()
         self._workers: asyncio.Semaphore | None = None  # made in the running loop
 
-    async def _compute(self, request: Request, runtime: Runtime,
+    async def compute(self, request: Request, runtime: Runtime,
                        compute: Callable[[Connection], bytes]) -> bytes:
         if self._workers is None:
             self._workers = asyncio.Semaphore(WORKERS)
@@ -62,14 +62,14 @@ class KeptAnswers:
                local_today(runtime.clock.now(), runtime.config.timezone))
         token = watch(runtime.engine).token()  # before computing: a later change moves it
         if token is None:
-            return await self._compute(request, runtime, compute)
+            return await self.compute(request, runtime, compute)
         with self._lock:
             kept = self._kept.get(key)
             if kept is not None and kept[0] is runtime and kept[1] == token:
                 return kept[2]
             pending = self._pending.get(key)
             if pending is None or pending[0] is not runtime or pending[1] != token:
-                task = asyncio.ensure_future(self._compute(request, runtime, compute))
+                task = asyncio.ensure_future(self.compute(request, runtime, compute))
                 pending = self._pending[key] = (runtime, token, task)
                 task.add_done_callback(lambda done: self._settle(key, runtime, token, done))
         # shielded: a client that goes away cancels its wait, not the others' answer
@@ -92,11 +92,26 @@ def _run(engine: Engine, compute: Callable[[Connection], bytes]) -> bytes:
         return compute(conn)
 
 
-async def kept_json(request: Request, compute: Callable[[Connection], bytes]) -> Response:
-    """`compute`'s JSON bytes for this request, kept per store version (see above)."""
+def _answers(request: Request) -> KeptAnswers:
     answers = getattr(request.app.state, "answers", None)
     if answers is None:
         answers = request.app.state.answers = KeptAnswers()
+    assert isinstance(answers, KeptAnswers)
+    return answers
+
+
+async def kept_json(request: Request, compute: Callable[[Connection], bytes]) -> Response:
+    """`compute`'s JSON bytes for this request, kept per store version (see above)."""
     runtime: Runtime = request.app.state.runtime
-    body = await answers.answer(request, runtime, compute)
+    body = await _answers(request).answer(request, runtime, compute)
+    return Response(body, media_type=JSON_TYPE)
+
+
+async def computed_json(request: Request, compute: Callable[[Connection], bytes]
+                        ) -> Response:
+    """`compute`'s JSON bytes, computed for this request alone (an answer that depends
+    on more than the query, the day and the store: the instant, a header), in one
+    worker thread with a connection of its own, among the `WORKERS` at once."""
+    runtime: Runtime = request.app.state.runtime
+    body = await _answers(request).compute(request, runtime, compute)
     return Response(body, media_type=JSON_TYPE)

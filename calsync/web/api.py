@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter
 from sqlalchemy import Connection
 
 from calsync.errors import NotFoundError
@@ -40,9 +40,9 @@ from calsync.store.events import (
     iter_events,
     revisions_of,
 )
-from calsync.web.answers import kept_json
+from calsync.web.answers import computed_json, kept_json
 from calsync.web.auth import SyncUser
-from calsync.web.deps import Conn, RuntimeDep
+from calsync.web.deps import RuntimeDep
 from calsync.web.filters import Multi, adhoc_selector, parse_when, request_language
 
 __all__ = ["router"]
@@ -189,6 +189,11 @@ def _iso(value: datetime | None) -> str | None:
 
 
 # -- read endpoints -----------------------------------------------------------------------
+# async, each with one worker thread for its query and its JSON (calsync.web.answers):
+# the connection dependency cost three thread hops a request, and 64 clients at once
+# used to time out on /api/events (issue 17)
+
+_STATUSES: TypeAdapter[list[SourceStatus]] = TypeAdapter(list[SourceStatus])
 
 From = Annotated[str | None, Query(alias="from", description="A date (2026-12-01), today, a "
                                    "duration from today (+P90D, -P1Y) or an ISO date-time; "
@@ -207,8 +212,7 @@ async def list_events_endpoint(
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
         offset: Annotated[int, Query(ge=0)] = 0) -> Response:
     """Events in time order, filtered and paged (`total` counts every match)."""
-    # async, one thread hop for the query and the JSON, the answer kept while the store
-    # stands (calsync.web.answers): 64 clients used to time out here (issue 17)
+    # the answer is kept while the store stands (calsync.web.answers)
     start, end = _range(runtime, from_, to)
     selector = _selector(runtime, level, actor, kind, tag, status, source)
 
@@ -241,20 +245,25 @@ def _events_page(conn: Connection, runtime: Runtime, start: datetime | None,
 
 @router.get("/events/{uid}", response_model=EventDetail, tags=["timeline"],
             responses={404: {"description": "No event with this UID."}})
-def get_event_endpoint(uid: str, runtime: RuntimeDep, conn: Conn) -> EventDetail:
+async def get_event_endpoint(uid: str, request: Request, runtime: RuntimeDep) -> Response:
     """One event with every revision (what changed, when, from which sync)."""
-    event = get_event(conn, uid)
-    if event is None or not list(_open(runtime, [event])):
-        raise NotFoundError(Message("no event with uid {uid!r}", uid=uid))
-    revisions = [_revision(r) for r in revisions_of(conn, event.id)]
-    return EventDetail(**_event(event).model_dump(), revisions=revisions)
+
+    def answer(conn: Connection) -> bytes:
+        event = get_event(conn, uid)
+        if event is None or not list(_open(runtime, [event])):
+            raise NotFoundError(Message("no event with uid {uid!r}", uid=uid))
+        revisions = [_revision(r) for r in revisions_of(conn, event.id)]
+        return EventDetail(**_event(event).model_dump(), revisions=revisions
+                           ).model_dump_json().encode()
+
+    return await computed_json(request, answer)
 
 
 @router.get("/timeline", response_model=Timeline, tags=["timeline"])
-def timeline_endpoint(
-        runtime: RuntimeDep, conn: Conn, request: Request, from_: From = None, to: To = None,
+async def timeline_endpoint(
+        runtime: RuntimeDep, request: Request, from_: From = None, to: To = None,
         level: Multi = None, actor: Multi = None, kind: Multi = None, tag: Multi = None,
-        status: Multi = None, source: Multi = None, q: Q = None) -> Timeline:
+        status: Multi = None, source: Multi = None, q: Q = None) -> Response:
     """Events grouped by month (in the config's zone), with level titles and colours; the
     months' titles in the language of `?lang=`, else Accept-Language, else the install's.
     Without `from`/`to`: from a month ago to a year ahead."""
@@ -267,32 +276,38 @@ def timeline_endpoint(
     if from_ is None and to is None:
         start, end = now - timedelta(days=31), now + timedelta(days=366)
     selector = _selector(runtime, level, actor, kind, tag, status, source)
-    months: dict[str, list[EventOut]] = defaultdict(list)
-    titles: dict[str, str] = {}
-    total = 0
-    for event in _open(runtime, iter_events(conn, start=start, end=end, selector=selector,
-                                            q=q)):
-        first = event.start
-        day: date = first.astimezone(zone).date() if isinstance(first, datetime) else first
-        key = day.strftime("%Y-%m")
-        titles[key] = format_month(day, language)
-        months[key].append(_event(event))
-        total += 1
-    return Timeline(
-        start=_iso(start), end=_iso(end), timezone=config.timezone,
-        levels={name: LevelOut(title=lv.title, color=lv.color)
-                for name, lv in config.levels.items()},
-        total=total,
-        months=[MonthGroup(month=k, title=titles[k], events=v) for k, v in months.items()])
+
+    def answer(conn: Connection) -> bytes:
+        months: dict[str, list[EventOut]] = defaultdict(list)
+        titles: dict[str, str] = {}
+        total = 0
+        for event in _open(runtime, iter_events(conn, start=start, end=end,
+                                                selector=selector, q=q)):
+            first = event.start
+            day: date = first.astimezone(zone).date() if isinstance(first, datetime) \
+                else first
+            key = day.strftime("%Y-%m")
+            titles[key] = format_month(day, language)
+            months[key].append(_event(event))
+            total += 1
+        return Timeline(
+            start=_iso(start), end=_iso(end), timezone=config.timezone,
+            levels={name: LevelOut(title=lv.title, color=lv.color)
+                    for name, lv in config.levels.items()},
+            total=total,
+            months=[MonthGroup(month=k, title=titles[k], events=v)
+                    for k, v in months.items()]).model_dump_json().encode()
+
+    return await computed_json(request, answer)
 
 
 @router.get("/changes", response_model=Changes, tags=["timeline"])
-def changes_endpoint(
-        runtime: RuntimeDep, conn: Conn,
+async def changes_endpoint(
+        runtime: RuntimeDep, request: Request,
         since: Annotated[str, Query(description="A date, a date-time, or a duration back "
                                                 "from now: P7D is 'since last week'.")],
         level: Multi = None, actor: Multi = None, kind: Multi = None, tag: Multi = None,
-        status: Multi = None, source: Multi = None) -> Changes:
+        status: Multi = None, source: Multi = None) -> Response:
     """What moved since a moment: new events and every revision after it."""
     moment = parse_when("since", since, runtime.config.timezone, now=runtime.clock.now(),
                         since=True)
@@ -302,25 +317,34 @@ def changes_endpoint(
                                            "'since' is empty; give a date, a date-time or a "
                                            "duration such as P7D")}])
     selector = _selector(runtime, level, actor, kind, tag, status, source)
-    added, revisions = changes_since(conn, moment, selector=selector)
-    added = list(_open(runtime, added))
-    titles: dict[str, str] = {}
-    hidden: set[str] = set()
-    for revision in revisions:
-        if revision.event_uid not in titles:
-            found = get_event(conn, revision.event_uid)
-            titles[revision.event_uid] = found.title if found else ""
-            if found is not None and not list(_open(runtime, [found])):
-                hidden.add(revision.event_uid)
-    revisions = [r for r in revisions if r.event_uid not in hidden]
-    return Changes(since=moment.isoformat(), added=[_event(e) for e in added],
-                   revisions=[_revision(r, titles) for r in revisions])
+
+    def answer(conn: Connection) -> bytes:
+        added, revisions = changes_since(conn, moment, selector=selector)
+        added = list(_open(runtime, added))
+        titles: dict[str, str] = {}
+        hidden: set[str] = set()
+        for revision in revisions:
+            if revision.event_uid not in titles:
+                found = get_event(conn, revision.event_uid)
+                titles[revision.event_uid] = found.title if found else ""
+                if found is not None and not list(_open(runtime, [found])):
+                    hidden.add(revision.event_uid)
+        revisions = [r for r in revisions if r.event_uid not in hidden]
+        return Changes(since=moment.isoformat(), added=[_event(e) for e in added],
+                       revisions=[_revision(r, titles) for r in revisions]
+                       ).model_dump_json().encode()
+
+    return await computed_json(request, answer)
 
 
 @router.get("/sources", response_model=list[SourceStatus], tags=["sources"])
-def sources_endpoint(runtime: RuntimeDep, conn: Conn) -> list[SourceStatus]:
+async def sources_endpoint(request: Request, runtime: RuntimeDep) -> Response:
     """Each connector: last sync and its counts, events, stale, failing, held removals."""
-    return source_statuses(runtime, conn)
+
+    def answer(conn: Connection) -> bytes:
+        return _STATUSES.dump_json(source_statuses(runtime, conn))
+
+    return await computed_json(request, answer)
 
 
 @router.get("/feeds", response_model=list[FeedOut], tags=["feeds"])

@@ -22,6 +22,7 @@ from typing import Any
 
 from fastapi import Request, Response
 from sqlalchemy import Connection, Engine
+from starlette.types import Scope
 
 from calsync.clock import local_today
 from calsync.runtime import Runtime
@@ -43,7 +44,8 @@ class KeptAnswers:
     computed under and the runtime (config) it was computed with."""
 
     def __init__(self) -> None:
-        self._kept: dict[tuple[str, str, Any], tuple[Runtime, Hashable, bytes]] = {}
+        # key -> (runtime, token, JSON, route template for the metrics)
+        self._kept: dict[tuple[str, str, Any], tuple[Runtime, Hashable, bytes, str]] = {}
         self._pending: dict[tuple[str, str, Any],
                             tuple[Runtime, Hashable, asyncio.Future[bytes]]] = {}
         self._lock = threading.Lock()
@@ -56,13 +58,26 @@ class KeptAnswers:
         async with self._workers:
             return await in_thread(request, _run, runtime.engine, compute)
 
+    def peek(self, scope: Scope, runtime: Runtime) -> tuple[str, bytes] | None:
+        """The kept answer to this request and its route template, if it is current:
+        asked ahead of the router (`calsync.web.fastfeeds`), on the event loop."""
+        key = _key(scope, runtime)
+        token = watch(runtime.engine).token()
+        if key is None or token is None:
+            return None
+        with self._lock:
+            kept = self._kept.get(key)
+        if kept is None or kept[0] is not runtime or kept[1] != token:
+            return None
+        return kept[3], kept[2]
+
     async def answer(self, request: Request, runtime: Runtime,
                      compute: Callable[[Connection], bytes]) -> bytes:
-        key = (request.url.path, request.url.query,
-               local_today(runtime.clock.now(), runtime.config.timezone))
+        key = _key(request.scope, runtime)
         token = watch(runtime.engine).token()  # before computing: a later change moves it
-        if token is None:
+        if key is None or token is None:
             return await self.compute(request, runtime, compute)
+        route = getattr(request.scope.get("route"), "path", None) or request.url.path
         with self._lock:
             kept = self._kept.get(key)
             if kept is not None and kept[0] is runtime and kept[1] == token:
@@ -71,12 +86,13 @@ class KeptAnswers:
             if pending is None or pending[0] is not runtime or pending[1] != token:
                 task = asyncio.ensure_future(self.compute(request, runtime, compute))
                 pending = self._pending[key] = (runtime, token, task)
-                task.add_done_callback(lambda done: self._settle(key, runtime, token, done))
+                task.add_done_callback(
+                    lambda done: self._settle(key, runtime, token, route, done))
         # shielded: a client that goes away cancels its wait, not the others' answer
         return await asyncio.shield(pending[2])
 
     def _settle(self, key: tuple[str, str, Any], runtime: Runtime, token: Hashable,
-                done: asyncio.Future[bytes]) -> None:
+                route: str, done: asyncio.Future[bytes]) -> None:
         with self._lock:
             if self._pending.get(key, (None, None, None))[2] is done:
                 del self._pending[key]
@@ -84,7 +100,17 @@ class KeptAnswers:
                 return
             if len(self._kept) >= _KEPT:
                 self._kept.clear()
-            self._kept[key] = (runtime, token, done.result())
+            self._kept[key] = (runtime, token, done.result(), route)
+
+
+def _key(scope: Scope, runtime: Runtime) -> tuple[str, str, Any] | None:
+    """(path, raw query string, local day): the answer is a function of these, the
+    config and the store. None for a query string that is not UTF-8 (not kept)."""
+    try:
+        query = scope.get("query_string", b"").decode()
+    except UnicodeDecodeError:
+        return None
+    return (scope["path"], query, local_today(runtime.clock.now(), runtime.config.timezone))
 
 
 def _run(engine: Engine, compute: Callable[[Connection], bytes]) -> bytes:

@@ -221,3 +221,14 @@ def test_pages_counted_by_the_database_match_reading_every_row(
                                        offset=offset)
             assert total == len(every)
             assert [e.uid for e in found] == [e.uid for e in every[offset:offset + limit]]
+
+
+def test_kept_api_answers_sent_ahead_of_the_router_are_in_the_metrics(
+        project: Project) -> None:
+    _live(project.runtime.engine)
+    client = project.client
+    answers = [client.get(API).content for _ in range(3)]  # computed once, then kept
+    assert len(set(answers)) == 1
+    text = client.get("/metrics").text
+    assert 'calsync_http_requests_total{method="GET",route="/api/events",status="200"} 3' \
+        in text

@@ -4,7 +4,7 @@ generated block; the notes around it are kept).
 
     bench/run                      # everything, under 15 minutes on a 2-core machine
     bench/run --quick              # a smoke run: small sizes, short wrk runs (~3 min)
-    bench/run --only feeds,cli     # some areas (ingest, rules, feeds, ledger, cli)
+    bench/run --only feeds,cli     # some areas (ingest, rules, feeds, ledger, cli, dashboard)
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from figures import Report  # noqa: E402
 
-AREAS = ("ingest", "rules", "feeds", "ledger", "cli")
+AREAS = ("ingest", "rules", "feeds", "ledger", "cli", "dashboard")
 
 
 def _version(command: list[str]) -> str:
@@ -137,6 +137,10 @@ def _run(area: str, report: Report, quick: bool, args: argparse.Namespace) -> No
         import area_cli
 
         area_cli.measure(report, 5 if quick else 9)
+    elif area == "dashboard":
+        import area_dashboard
+
+        area_dashboard.measure(report, 3 if quick else 7)
 
 
 if __name__ == "__main__":

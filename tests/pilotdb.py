@@ -9,12 +9,15 @@ Use: `from tests.pilotdb import pilot` in a test module (pytest finds the fixtur
 from __future__ import annotations
 
 import asyncio
+import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, MetaData, create_engine, select, text
 
 from calsync.alerts.evaluate import evaluate_and_update
@@ -22,21 +25,44 @@ from calsync.clock import FixedClock
 from calsync.config import load_config
 from calsync.runtime import Runtime
 from calsync.store.engine import make_engine, upgrade
+from calsync.web.app import create_app
 from tests.conftest import NOW, PG_BASE, REPO, require_postgres
 
-__all__ = ["pilot", "snapshot", "synced_pilot"]
+__all__ = ["pilot", "served_pilot", "snapshot", "sync_enabled", "synced_pilot"]
+
+
+def sync_enabled(runtime: Runtime) -> Runtime:
+    """`runtime` with only its enabled connectors, each synced once (all must succeed)."""
+    runtime.connectors = {n: c for n, c in runtime.connectors.items() if c.config.enabled}
+    reports = asyncio.run(runtime.syncer().sync_many(runtime.select_connectors()))
+    assert all(r.ok for r in reports), [r.error for r in reports]
+    return runtime
 
 
 def synced_pilot(engine: Engine, clock: FixedClock, config: Path = REPO / "config.yaml"
                  ) -> Runtime:
     """The pilot's enabled connectors synced into `engine` and its rules evaluated (the
     alerts stored, as after `calsync sync`)."""
-    runtime = Runtime.from_config(load_config(config), clock=clock, engine=engine)
-    runtime.connectors = {n: c for n, c in runtime.connectors.items() if c.config.enabled}
-    reports = asyncio.run(runtime.syncer().sync_many(runtime.select_connectors()))
-    assert all(r.ok for r in reports), [r.error for r in reports]
+    runtime = sync_enabled(Runtime.from_config(load_config(config), clock=clock,
+                                               engine=engine))
     evaluate_and_update(engine=engine, config=runtime.config, clock=clock)
     return runtime
+
+
+@contextmanager
+def served_pilot(folder: Path) -> Iterator[TestClient]:
+    """A copy of the bundled config and schedules in `folder`, synced into SQLite there
+    and served (the feeds' tests read it as a subscriber would)."""
+    shutil.copy(REPO / "config.yaml", folder / "config.yaml")
+    shutil.copytree(REPO / "schedules", folder / "schedules")
+    engine = make_engine(f"sqlite:///{folder / 'pilot.db'}")
+    try:
+        upgrade(engine)
+        runtime = synced_pilot(engine, FixedClock(NOW), folder / "config.yaml")
+        with TestClient(create_app(runtime)) as client:
+            yield client
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(scope="module",

@@ -70,6 +70,8 @@ OWNERS = {
     "silences": {"calsync/alerts/silences.py"},
     "notification_groups": {"calsync/alerts/notify/dispatch.py"},
     "notification_outbox": {"calsync/alerts/notify/outbox.py"},
+    "config_reloads": {"calsync/store/reloads.py"},
+    "config_instances": {"calsync/store/reloads.py"},
 }
 # SQL keywords in capitals: "from events" in prose is not a query.
 _RAW_SQL = re.compile(r"\b(?:FROM|INTO|UPDATE|JOIN|TABLE)\s+\"?(" + "|".join(OWNERS) + r")\b")

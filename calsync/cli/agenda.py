@@ -9,7 +9,6 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 import click
-from rich.table import Table
 from rich.text import Text
 
 from calsync.cli.common import (
@@ -100,6 +99,8 @@ def agenda_command(runtime: Runtime, organisation: str | None, actor: tuple[str,
 
 
 def _print(runtime: Runtime, agenda: Agenda) -> None:
+    from rich.table import Table
+
     from calsync.agenda.render import title_of
 
     title = title_of(agenda, runtime.config.language)

@@ -10,26 +10,23 @@ from zoneinfo import ZoneInfo
 import click
 from rich.text import Text
 
-from calsync.alerts.muting import mute_report
 from calsync.alerts.states import STATES
 from calsync.cli.common import (
     check_org_and_levels,
     console,
-    lazy_import,
     pass_runtime,
     require_schema,
     split_values,
 )
 from calsync.cli.evaluate import SEVERITY_STYLE
 from calsync.cli.listing import Column, format_option, print_json, print_listing
-from calsync.i18n.formats import format_day
 
+# The store, the silences (SQLAlchemy) and Babel are each command's work, imported in the
+# command that uses them: `calsync alerts --help` and the group's start-up pay for none.
 if TYPE_CHECKING:
-    from calsync.alerts import silences, store
+    from calsync.alerts.silences import Matcher
+    from calsync.alerts.store import Alert
     from calsync.runtime import Runtime
-else:
-    silences = lazy_import("calsync.alerts.silences")
-    store = lazy_import("calsync.alerts.store")
 
 __all__ = ["register"]
 
@@ -66,7 +63,7 @@ def _moment(value: str, tz: str, now: datetime) -> datetime:
     return datetime.combine(day, time.max, ZoneInfo(tz)).astimezone(UTC)
 
 
-def _state_text(alert: store.Alert, now: datetime) -> Text:
+def _state_text(alert: Alert, now: datetime) -> Text:
     workflow = alert.effective_workflow(now)
     if alert.status == "resolved":
         return Text("resolved", style="green")
@@ -83,7 +80,7 @@ ALERT_COLUMNS = (Column("id"), Column("state"), Column("severity"), Column("rule
                  Column("fix", wrap=True, min_width=20))
 
 
-def _rows(alerts: list[store.Alert], now: datetime, tz: str) -> list[list[str | Text]]:
+def _rows(alerts: list[Alert], now: datetime, tz: str) -> list[list[str | Text]]:
     return [[str(a.id), _state_text(a, now),
              Text(a.severity, style=SEVERITY_STYLE.get(a.severity, "")), a.rule_id,
              a.due_at.astimezone(ZoneInfo(tz)).date().isoformat() if a.due_at else "",
@@ -130,6 +127,7 @@ def list_command(runtime: Runtime, state: str, rule: str | None, actor: tuple[st
                  organisation: tuple[str, ...], level: tuple[str, ...], fmt: str) -> None:
     """List alerts (the default of `calsync alerts`)."""
     from calsync.alerts.filters import AlertFilter
+    from calsync.alerts.store import list_alerts
     from calsync.config.organisations import Organisations
 
     require_schema(runtime)
@@ -139,7 +137,7 @@ def list_command(runtime: Runtime, state: str, rule: str | None, actor: tuple[st
                          levels=tuple(levels or ()))
     now = runtime.clock.now()
     with runtime.engine.connect() as conn:
-        found = store.list_alerts(conn, state=state, now=now, rule=rule)
+        found = list_alerts(conn, state=state, now=now, rule=rule)
     if wanted:
         found = list(wanted.apply(found, Organisations.of(runtime.config.organisations)))
     if fmt == "json":
@@ -157,11 +155,14 @@ def list_command(runtime: Runtime, state: str, rule: str | None, actor: tuple[st
 @pass_runtime
 def show_command(runtime: Runtime, ref: str, fmt: str) -> None:
     """One alert (by id or fingerprint) with its evidence and full history."""
+    from calsync.alerts.store import get_alert, history
+    from calsync.i18n.formats import format_day
+
     require_schema(runtime)
     now = runtime.clock.now()
     with runtime.engine.connect() as conn:
-        alert = store.get_alert(conn, ref, now)
-        transitions = store.history(conn, alert.id)
+        alert = get_alert(conn, ref, now)
+        transitions = history(conn, alert.id)
     if fmt == "json":
         print_json({**alert.as_dict(now), "history": [t.as_dict() for t in transitions]})
         return
@@ -196,10 +197,11 @@ def _workflow(name: str, helptext: str) -> click.Command:
     @click.option("--by", default=None, help="Who (default: your user name).")
     @pass_runtime
     def command(runtime: Runtime, ref: str, comment: str, by: str | None) -> None:
+        from calsync.alerts.store import acknowledge, reopen, wont_fix
+
         require_schema(runtime)
         now = runtime.clock.now()
-        action: Any = {"ack": store.acknowledge, "wontfix": store.wont_fix,
-                       "reopen": store.reopen}[name]
+        action: Any = {"ack": acknowledge, "wontfix": wont_fix, "reopen": reopen}[name]
         with runtime.engine.begin() as conn:
             alert = action(conn, ref, by=_who(by), comment=comment, now=now)
         console.print(f"Alert {alert.id} is now {alert.workflow}.")
@@ -217,10 +219,12 @@ def _workflow(name: str, helptext: str) -> click.Command:
 def snooze_command(runtime: Runtime, ref: str, until: str, comment: str, by: str | None
                    ) -> None:
     """Hide an alert from notifications until a date; it reopens by itself then."""
+    from calsync.alerts.store import snooze
+
     require_schema(runtime)
     now = runtime.clock.now()
     with runtime.engine.begin() as conn:
-        alert = store.snooze(conn, ref, until=_moment(until, runtime.config.timezone, now),
+        alert = snooze(conn, ref, until=_moment(until, runtime.config.timezone, now),
                              by=_who(by), comment=comment, now=now)
     assert alert.snooze_until is not None
     console.print(f"Alert {alert.id} is snoozed until {alert.snooze_until.isoformat()}.")
@@ -247,19 +251,21 @@ def silence_group(ctx: click.Context, fmt: str) -> None:
 def silence_add(runtime: Runtime, matchers: tuple[str, ...], until: str, from_: str | None,
                 comment: str, by: str | None) -> None:
     """Create a silence."""
+    from calsync.alerts.muting import mute_report
+    from calsync.alerts.silences import Matcher, create_silence
+
     require_schema(runtime)
     now = runtime.clock.now()
     try:
-        parsed = [silences.Matcher.parse(m) for m in matchers]
+        parsed = [Matcher.parse(m) for m in matchers]
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--match") from None
     starts = _moment(from_, runtime.config.timezone, now) if from_ else now
     try:
         with runtime.engine.begin() as conn:
-            silence = silences.create_silence(conn, parsed, starts_at=starts,
-                                              ends_at=_moment(until, runtime.config.timezone,
-                                                              now),
-                                              created_by=_who(by), comment=comment, now=now)
+            silence = create_silence(conn, parsed, starts_at=starts,
+                                     ends_at=_moment(until, runtime.config.timezone, now),
+                                     created_by=_who(by), comment=comment, now=now)
             report = mute_report(conn, silence, now)
     except ValueError as exc:  # ends before it starts
         raise click.UsageError(str(exc)) from None
@@ -270,7 +276,7 @@ def silence_add(runtime: Runtime, matchers: tuple[str, ...], until: str, from_: 
         console.print(Text.assemble(("warning: ", "yellow"), report["warning"]), soft_wrap=True)
 
 
-def _matcher_text(m: silences.Matcher) -> str:
+def _matcher_text(m: Matcher) -> str:
     op = {(False, True): "=", (False, False): "!=", (True, True): "=~",
           (True, False): "!~"}[(m.is_regex, m.is_equal)]
     return f"{m.name}{op}{m.value}"
@@ -282,10 +288,12 @@ def _matcher_text(m: silences.Matcher) -> str:
 @pass_runtime
 def silence_list(runtime: Runtime, show_all: bool = False, fmt: str = "table") -> None:
     """List silences (active and pending; --all adds expired ones)."""
+    from calsync.alerts.silences import list_silences
+
     require_schema(runtime)
     now = runtime.clock.now()
     with runtime.engine.connect() as conn:
-        found = silences.list_silences(conn)
+        found = list_silences(conn)
     found = [s for s in found if show_all or s.state(now) != "expired"]
     if fmt == "json":
         print_json([s.as_dict(now) for s in found])
@@ -304,9 +312,11 @@ def silence_list(runtime: Runtime, show_all: bool = False, fmt: str = "table") -
 @pass_runtime
 def silence_expire(runtime: Runtime, silence_id: int) -> None:
     """End a silence now."""
+    from calsync.alerts.silences import expire_silence
+
     require_schema(runtime)
     with runtime.engine.begin() as conn:
-        silences.expire_silence(conn, silence_id, runtime.clock.now())
+        expire_silence(conn, silence_id, runtime.clock.now())
     console.print(f"Silence {silence_id} expired.")
 
 

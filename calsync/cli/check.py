@@ -9,9 +9,6 @@ import click
 
 from calsync.cli.common import console, pass_runtime
 from calsync.cli.listing import format_option, print_json
-from calsync.config.actors import actor_warnings, configured_actors
-from calsync.errors import Problem
-from calsync.rules.needs import attribute_warnings
 
 if TYPE_CHECKING:
     from calsync.runtime import Runtime
@@ -22,6 +19,12 @@ if TYPE_CHECKING:
 @pass_runtime
 def check_command(runtime: Runtime, fmt: str) -> None:
     """Validate the configuration and schedule files; exit 0 if fine, 2 if not."""
+    # The config's models (pydantic) and the rules' needs: this command's work, not
+    # `check --help`'s (pass_runtime has loaded them by now anyway).
+    from calsync.config.actors import actor_warnings, configured_actors
+    from calsync.errors import Problem
+    from calsync.rules.needs import attribute_warnings
+
     config = runtime.config
     enabled = [c for c in runtime.connectors.values() if c.config.enabled]
     warnings = attribute_warnings(config, runtime.connectors)

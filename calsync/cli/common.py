@@ -8,13 +8,11 @@ the next step (from `errors.explain`), never as a traceback.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, time
 from functools import wraps
-from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -37,7 +35,6 @@ __all__ = [
     "console",
     "err_console",
     "fail",
-    "lazy_import",
     "load_runtime",
     "parse_day",
     "pass_runtime",
@@ -85,21 +82,6 @@ console = _Console(highlight=False, emoji=False)
 err_console = _Console(stderr=True, highlight=False, emoji=False)
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def lazy_import(name: str) -> ModuleType:
-    """Module `name`, executed on its first attribute access (importlib's LazyLoader): for
-    a module a command module uses throughout, so that start-up does not pay for it."""
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.find_spec(name)
-    assert spec is not None and spec.loader is not None, name
-    loader = importlib.util.LazyLoader(spec.loader)
-    spec.loader = loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    loader.exec_module(module)
-    return module
 
 
 def fail(exc: BaseException) -> None:

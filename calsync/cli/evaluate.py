@@ -11,10 +11,9 @@ from rich.text import Text
 
 from calsync.cli.common import console, pass_runtime, require_schema
 from calsync.cli.listing import Column, format_option, print_json, print_listing
-from calsync.i18n.formats import format_day
-from calsync.i18n.languages import Language
 
 if TYPE_CHECKING:
+    from calsync.i18n.languages import Language
     from calsync.rules.findings import Finding
     from calsync.runtime import Runtime
 
@@ -31,6 +30,8 @@ FINDING_COLUMNS = (Column("rule"), Column("severity"), Column("due"),
 def print_findings(findings: list[Finding], title: str, tz: str = "UTC",
                    history_before: date | None = None, language: Language = "en") -> None:
     """Findings as a table (records when narrow), soonest due first."""
+    from calsync.i18n.formats import format_day  # Babel: printing's cost, not start-up's
+
     rows: list[list[str | Text]] = []
     for f in sorted(findings, key=lambda f: (f.due_at, f.rule_id)):
         due = f.due_at.astimezone(ZoneInfo(tz)).date()

@@ -14,15 +14,17 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import click
 from rich.console import Console, Group, RenderableType
-from rich.table import Table
 from rich.text import Text
 
 from calsync.cli.common import console as default_console
 from calsync.cli.common import terminal_width
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 __all__ = ["Column", "Section", "format_option", "print_json", "print_listing"]
 
@@ -141,6 +143,8 @@ def _indented(text: Text, width: int, console: Console) -> Text:
 
 def _table(title: str, columns: Sequence[Column], rows: Sequence[Sequence[Cell] | Section],
            *, caption: str | None, show_lines: bool) -> Table:
+    from rich.table import Table  # printing's cost: every command's --help imports this module
+
     table = Table(title=title, title_justify="left", caption=caption, caption_justify="left",
                   show_lines=show_lines)
     for i, column in enumerate(columns):

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import errno
 import logging
+import os
 import signal
 import socket
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -13,6 +16,10 @@ import click
 from calsync.cli.common import EXIT_ADDRESS, console, err_console, pass_runtime, require_schema
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from calsync.config.schema import Config
+    from calsync.reload import Reloader
     from calsync.runtime import Runtime
     from calsync.scheduler.thread import SchedulerThread
 
@@ -42,9 +49,8 @@ def serve_command(runtime: Runtime, host: str | None, port: int | None,
     sock = _bind(host, port)  # first: a busy port is one line, before any banner
     port = sock.getsockname()[1]  # the port really bound (--port 0 picks a free one)
     config_base = server.base_url
-    if not server.public_url:  # the addresses printed and written into feeds and alerts
-        runtime.config = runtime.config.model_copy(update={"server": server.model_copy(
-            update={"host": host, "port": port})})
+    bound = _bound_to(host, port)
+    runtime.config = bound(runtime.config)
     base = runtime.config.server.base_url
     console.print(f"[bold]calsync[/] serving on {base}")
     console.print("Feeds: add the webcal:// address as a subscription in Outlook, Google, "
@@ -58,22 +64,63 @@ def serve_command(runtime: Runtime, host: str | None, port: int | None,
     console.print(f"JSON API: {base}/api/events   docs: {base}/docs   health: {base}/healthz")
     if base != config_base and runtime.config.rules:
         _refresh_links(runtime, base)
+    app = create_app(runtime)
     scheduler = None if no_scheduler else _start_scheduler(runtime)
+    reloader = _reloader(runtime, app, scheduler, bound)
+    console.print(f"Config: reload without a restart with `calsync reload`, `kill -HUP "
+                  f"{os.getpid()}` or POST {base}/api/config/reload")
     # uvicorn re-raises SIGTERM once it has stopped gracefully: catch it, so that
     # the scheduler stops gracefully too (syncs finish or release their lease).
     signal.signal(signal.SIGTERM, lambda _signum, _frame: None)
+    signal.signal(signal.SIGHUP, lambda _signum, _frame: reloader.request("SIGHUP"))
     accesslog.install()  # private-feed tokens never reach the access log
     try:
         # Shutdown waits at most this long for open responses (a slow feed download),
         # so SIGTERM always ends the process.
         log_format = click.get_current_context().obj.get("log_format", "text")
-        uvicorn.Server(uvicorn.Config(create_app(runtime), log_level="info",
+        uvicorn.Server(uvicorn.Config(app, log_level="info",
                                       log_config=uvicorn_log_config(log_format),
                                       timeout_graceful_shutdown=SHUTDOWN_GRACE)
                        ).run(sockets=[sock])
     finally:
+        reloader.stop()
         if scheduler is not None:
             scheduler.stop()
+
+
+def _bound_to(host: str, port: int) -> Callable[[Config], Config]:
+    """The config as this server uses it: without `server.public_url`, the addresses
+    printed and written into feeds and alerts are the ones really bound (also after a
+    reload, which never moves the socket)."""
+
+    def bound(config: Config) -> Config:
+        server = config.server
+        if server.public_url:
+            return config
+        return config.model_copy(update={"server": server.model_copy(
+            update={"host": host, "port": port})})
+
+    return bound
+
+
+def _reloader(runtime: Runtime, app: FastAPI, scheduler: SchedulerThread | None,
+              bound: Callable[[Config], Config]) -> Reloader:
+    """SIGHUP, `POST /api/config/reload` and `calsync reload` (through the database)."""
+    from calsync.reload import Applier, Reloader
+    from calsync.scheduler.reconfig import SchedulerApplier
+    from calsync.web.reload import WebApplier, attach
+
+    logging.getLogger("calsync.reload").setLevel(logging.INFO)
+    appliers: list[Applier] = [WebApplier(app)]
+    if scheduler is not None:
+        appliers.append(SchedulerApplier(scheduler.scheduler))
+    from calsync.config import default_config_path
+
+    path = Path(click.get_current_context().obj.get("config_path") or default_config_path())
+    reloader = Reloader(runtime, path, role="serve", appliers=appliers, prepare=bound)
+    attach(app, reloader)
+    reloader.start()
+    return reloader
 
 
 def _bind(host: str, port: int) -> socket.socket:

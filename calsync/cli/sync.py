@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import click
 from rich.markup import escape
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from calsync.cli.common import (
     EXIT_BUSY,
@@ -39,6 +37,10 @@ _STAGES = {"fetching": "fetching…", "mapping": "mapping…", "writing": "writi
 def sync_command(runtime: Runtime, names: tuple[str, ...], accept_removals: bool,
                  fmt: str) -> None:
     """Fetch from connectors and update the timeline."""
+    import asyncio  # with rich.progress: the command's work, not `sync --help`'s
+
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     from calsync.scheduler.now import sync_now
 
     require_schema(runtime)

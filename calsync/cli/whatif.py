@@ -9,25 +9,25 @@ to fix. Nothing is written.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.text import Text
 
 from calsync.cli.common import console, pass_runtime, require_schema
 from calsync.cli.listing import Column, format_option, print_json, print_listing
-from calsync.clock import local_today
-from calsync.errors import NotFoundError
-from calsync.model import Status
-from calsync.runtime import Runtime
-from calsync.store.events import get_event, list_events
-from calsync.whatif import WhatIfInputError, parse_changes, run_whatif
+
+if TYPE_CHECKING:
+    from calsync.runtime import Runtime
 
 __all__ = ["register"]
 
 
 def _resolve(runtime: Runtime, ref: str, yes: bool) -> str:
     """A UID for `ref`: itself if it is one, else the one event a search finds."""
+    from calsync.model import Status  # the command's work, not start-up (as below)
+    from calsync.store.events import get_event, list_events
+
     with runtime.engine.connect() as conn:
         if get_event(conn, ref) is not None:
             return ref
@@ -114,6 +114,10 @@ def _table(answer: dict[str, Any]) -> None:
 def whatif_command(runtime: Runtime, moves: tuple[str, ...], cancels: tuple[str, ...],
                    adds: tuple[str, ...], yes: bool, fmt: str) -> None:
     """What breaks if these changes happen? Writes nothing."""
+    from calsync.clock import local_today
+    from calsync.errors import NotFoundError
+    from calsync.whatif import WhatIfInputError, parse_changes, run_whatif
+
     require_schema(runtime)
     raw = _changes(runtime, moves, cancels, adds, yes)
     try:

@@ -3,9 +3,9 @@ to scale separately from the API (`calsync serve --no-scheduler`)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import signal
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -13,6 +13,7 @@ import click
 from calsync.cli.common import console, pass_runtime, require_schema
 
 if TYPE_CHECKING:
+    from calsync.reload import Reloader
     from calsync.runtime import Runtime
     from calsync.scheduler.worker import Scheduler
 
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
 @pass_runtime
 def worker_command(runtime: Runtime, instance_id: str | None) -> None:
     """Run connectors on their schedules, exactly once across all instances, until SIGTERM."""
+    import asyncio  # the command's work, not `worker --help`'s
+
     from calsync.scheduler.worker import Scheduler
 
     require_schema(runtime)
@@ -38,15 +41,35 @@ def worker_command(runtime: Runtime, instance_id: str | None) -> None:
                   f"lease {settings.lease:g}s. Stop with SIGTERM or Ctrl-C.")
     for job in sorted(connectors, key=lambda j: j.name):
         console.print(f"  {job.name:<24} {job.trigger.text if job.trigger else '—'}")
-    asyncio.run(_run(scheduler))
+    reloader = _reloader(runtime, scheduler)
+    try:
+        asyncio.run(_run(scheduler, reloader))
+    finally:
+        reloader.stop()
     console.print(f"calsync worker {scheduler.owner}: stopped.")
 
 
-async def _run(scheduler: Scheduler) -> None:
+def _reloader(runtime: Runtime, scheduler: Scheduler) -> Reloader:
+    """SIGHUP and `calsync reload` (through the database): new jobs without a restart."""
+    from calsync.config import default_config_path
+    from calsync.reload import Reloader
+    from calsync.scheduler.reconfig import SchedulerApplier
+
+    logging.getLogger("calsync.reload").setLevel(logging.INFO)
+    path = Path(click.get_current_context().obj.get("config_path") or default_config_path())
+    reloader = Reloader(runtime, path, role="worker", appliers=[SchedulerApplier(scheduler)])
+    reloader.start()
+    return reloader
+
+
+async def _run(scheduler: Scheduler, reloader: Reloader) -> None:
+    import asyncio
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    loop.add_signal_handler(signal.SIGHUP, reloader.request, "SIGHUP")
     await scheduler.run(stop)
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine
@@ -48,6 +49,16 @@ class Job:
     trigger: Trigger | None  # None: runs only when asked (a waiting row)
     max_runtime: float
     misfire_grace: float | None = None
+
+    def may_be_due(self, last: datetime | None, at: datetime) -> bool:
+        """False when the next tick after `last` (the last one seen) is still ahead of
+        `at`: then the ledger's last tick, which is only later, cannot make it due."""
+        if self.trigger is None:
+            return False
+        if last is None:
+            return True
+        nxt = self.trigger.after(last)
+        return nxt is not None and nxt <= at
 
 
 def plan_jobs(config: Config, *, evaluate: bool = True, outbox: bool = True,

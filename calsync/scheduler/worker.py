@@ -55,6 +55,7 @@ from calsync.scheduler.jobs import (
     request_evaluation,
 )
 from calsync.scheduler.ledger import ABANDONED, Ledger
+from calsync.scheduler.reconfig import replan
 from calsync.sdk.http import make_client
 from calsync.store.engine import make_engine
 from calsync.store.sources import retry_times
@@ -92,8 +93,10 @@ class Scheduler:
         self.jobs = plan_jobs(config, evaluate=self.hooks.evaluate is not None,
                               outbox=self.hooks.outbox is not None,
                               digest=self.hooks.digest is not None)
+        self.only = only
         if only is not None:  # `calsync sync`: just these jobs (see calsync.scheduler.now)
             self.jobs = {name: job for name, job in self.jobs.items() if name in only}
+        self.pending: Runtime | None = None  # a reloaded config, used from the next pass
         self.progress = progress
         self.reports: list[SyncReport] = []  # this instance's syncs, in completion order
         self.ledger = Ledger(self.engine, self.owner, lease=self.settings.lease,
@@ -164,6 +167,8 @@ class Scheduler:
     async def _pass(self) -> None:
         self._passing = asyncio.current_task()
         try:
+            if self.pending is not None and self.pending is not self.runtime:
+                replan(self, self.pending)  # between passes: no claim is half-made
             await self.dispatch()
         except Exception:  # the database may be away for a moment: try again next pass
             log.exception("%s: dispatch pass failed", self.owner)
@@ -179,7 +184,7 @@ class Scheduler:
         at: datetime = now if now is not None else await self._db(ledger.now, None)
         # Ask for the last tick only of jobs that may be due: a job whose next tick after
         # the last one we saw is still ahead cannot be due (the ledger's is only later).
-        ticked = [j.name for j in self.jobs.values() if self._may_be_due(j, at)]
+        ticked = [j.name for j in self.jobs.values() if j.may_be_due(self._last.get(j.name), at)]
         overview = await self._db(ledger.overview, ticked)
         for name in ticked:
             self._last[name] = overview[name].last_tick if name in overview else None
@@ -213,15 +218,6 @@ class Scheduler:
             if pruned:
                 log.info("%s: pruned %d old ledger row(s)", self.owner, pruned)
         return claims
-
-    def _may_be_due(self, job: Job, at: datetime) -> bool:
-        if job.trigger is None:
-            return False
-        last = self._last.get(job.name)
-        if last is None:
-            return True
-        nxt = job.trigger.after(last)
-        return nxt is not None and nxt <= at
 
     async def _claim(self, job: Job, state: JobState, now: datetime,
                      retry_at: datetime | None) -> Claim | None:

@@ -284,3 +284,30 @@ notification_outbox = Table(
     Column("sent_at", UTCDateTime),
     Index(None, "status", "next_attempt_at"),
 )
+
+# --- Reloading config in every running instance (issue 14) -----------------------------------
+
+__all__ += ["config_instances", "config_reloads"]
+
+# One row per reload that was asked for (`calsync reload`, SIGHUP, the admin endpoint):
+# the id is the generation every running instance watches (calsync.reload).
+config_reloads = Table(
+    "config_reloads", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("requested_at", UTCDateTime, nullable=False),
+    Column("requested_by", String(200), nullable=False),
+    Column("sha256", String(64), nullable=False),  # the config the requester validated
+)
+
+# Each running serve/worker process: the generation it last acted on and what came of it.
+config_instances = Table(
+    "config_instances", metadata,
+    Column("instance", String(200), primary_key=True),
+    Column("role", String(20), nullable=False),  # serve | worker
+    Column("generation", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),  # the config it runs on
+    Column("loaded_at", UTCDateTime, nullable=False),
+    Column("attempted_at", UTCDateTime, nullable=False),
+    Column("error", Text),  # why the last reload was refused; NULL: it was applied
+    Column("seen_at", UTCDateTime, nullable=False),
+)

@@ -29,7 +29,18 @@ from calsync.i18n.messages import Message, shown_in
 from calsync.i18n.negotiate import negotiate_language
 from calsync.runtime import Runtime
 from calsync.store.engine import database_problem
-from calsync.web import agenda, alerts, api, feeds, metrics, openapi, probes, tokens, whatif
+from calsync.web import (
+    agenda,
+    alerts,
+    api,
+    feeds,
+    metrics,
+    openapi,
+    probes,
+    reload,
+    tokens,
+    whatif,
+)
 from calsync.web.fastfeeds import FastFeeds
 from calsync.web.pages import routes as pages
 
@@ -60,8 +71,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         swagger_ui_parameters={"validatorUrl": None},
     )
     openapi.install(app)
-    app.state.runtime = runtime
-    app.state.feeds = FeedService()
+    reload.serve(app, runtime, FeedService())  # app.state.runtime, .feeds: swapped on reload
     app.state.request_stats = metrics.RequestStats()
     app.add_middleware(metrics.RequestMetrics, stats=app.state.request_stats)
     # Outside the metrics (it records its own requests): repeat polls of public feeds
@@ -75,6 +85,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(feeds.router)
     app.include_router(api.router)
     app.include_router(tokens.router)
+    app.include_router(reload.router)
     app.include_router(whatif.router)
     app.include_router(agenda.router)
     app.include_router(pages.router)  # the dashboard: / and /org/<name>
@@ -83,7 +94,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         # Lenient: an error page never fails on a wrong ?lang= (the route reports it).
         return negotiate_language(parse_language(request.query_params.get("lang")),
                                   request.headers.get("accept-language"),
-                                  runtime.config.language)
+                                  request.app.state.runtime.config.language)
 
     @app.exception_handler(CalsyncError)
     async def _calsync_error(request: Request, exc: CalsyncError) -> JSONResponse:

@@ -34,8 +34,15 @@ T = TypeVar("T")
 
 
 async def get_runtime(request: Request) -> Runtime:
+    """The runtime this request runs on from start to end, and (in `request.state.feeds`)
+    the feed service that belongs to it: both from one read of `app.state.serving`, which
+    a config reload replaces in one assignment (calsync.web.reload)."""
     # async: FastAPI would run a plain function in the thread pool, a hop per request.
-    runtime: Runtime = request.app.state.runtime
+    serving = getattr(request.app.state, "serving", None)
+    if serving is None:  # an app assembled by hand
+        runtime: Runtime = request.app.state.runtime
+        return runtime
+    runtime, request.state.feeds = serving
     return runtime
 
 

@@ -138,6 +138,52 @@ RESPONSE_EXAMPLES: dict[str, Example] = {
     "GET /api/feeds/private": Example([{**TOKEN, "subscriber": None}, TOKEN]),
     "POST /api/feeds/{name}/tokens": Example(TOKEN),
     "GET /api/feeds/{name}/tokens": Example([TOKEN]),
+    "GET /api/config": Example(
+        {
+            "instance": "serve@calsync-1:4242",
+            "role": "serve",
+            "file": "config.yaml",
+            "sha256": "9f2c41d0" * 8,
+            "generation": 3,
+            "loaded_at": AT,
+            "ok": False,
+            "last_reload": {
+                "applied": False,
+                "generation": 3,
+                "sha256": "07b3aa15" * 8,
+                "by": "SIGHUP",
+                "at": AT,
+                "problems": ["config.yaml:41: connectors.umea.url: Field required"],
+                "changes": {},
+            },
+            "newest_generation": 3,
+            "instances": [
+                {
+                    "instance": "serve@calsync-1:4242",
+                    "role": "serve",
+                    "generation": 3,
+                    "sha256": "9f2c41d0" * 8,
+                    "loaded_at": AT,
+                    "attempted_at": AT,
+                    "error": "config.yaml:41: connectors.umea.url: Field required",
+                    "seen_at": AT,
+                }
+            ],
+        }
+    ),
+    "POST /api/config/reload": Example(
+        {
+            "applied": True,
+            "generation": 4,
+            "sha256": "9f2c41d0" * 8,
+            "by": "api:ops",
+            "at": AT,
+            "problems": [],
+            "changes": {"connectors": {"added": ["umea"]}, "feeds": {"changed": ["board"]}},
+            "message": "the configuration was reloaded (generation 4); every instance "
+            "sharing the database follows within 5 seconds",
+        }
+    ),
     "GET /api/agenda": Example(
         {
             "start": "2026-11-29",

@@ -68,7 +68,8 @@ WHOLE_BODY_EVENTS = 25_000
 
 
 def get_service(request: Request) -> FeedService:
-    service = getattr(request.app.state, "feeds", None)
+    # The request's own (calsync.web.deps.get_runtime: it belongs to the request's runtime)
+    service = getattr(request.state, "feeds", None) or getattr(request.app.state, "feeds", None)
     if service is None:
         service = request.app.state.feeds = FeedService()
     assert isinstance(service, FeedService)

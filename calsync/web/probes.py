@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from alembic.runtime.migration import MigrationContext
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
@@ -39,9 +39,10 @@ def _problem(s: SourceStatus) -> str:
 
 
 @router.get("/healthz")
-def healthz(runtime: RuntimeDep, conn: Conn) -> dict[str, Any]:
+def healthz(request: Request, runtime: RuntimeDep, conn: Conn) -> dict[str, Any]:
     """Liveness: the process answers and its database connection works; `upstreams` says
-    which sources need attention (detail for monitoring, never a reason to restart)."""
+    which sources need attention (detail for monitoring, never a reason to restart);
+    `config`, whether the last config reload was refused (`GET /api/config` says more)."""
     conn.execute(text("SELECT 1"))
     statuses = source_statuses(runtime, conn)
     attention = {s.name: _problem(s) for s in statuses if s.needs_attention()}
@@ -51,7 +52,19 @@ def healthz(runtime: RuntimeDep, conn: Conn) -> dict[str, Any]:
                                             if not attention[n].startswith("stale")),
                           "stale": sorted(s.name for s in statuses if s.enabled and s.stale),
                           "stale_after": format_duration(runtime.config.api.stale_after),
-                          "detail": attention}}
+                          "detail": attention},
+            **_config(request)}
+
+
+def _config(request: Request) -> dict[str, Any]:
+    reloader = getattr(request.app.state, "reloader", None)
+    if reloader is None:
+        return {}
+    status = reloader.status()
+    last = status["last_reload"]
+    return {"config": {"ok": status["ok"], "generation": status["generation"],
+                       "sha256": status["sha256"], "loaded_at": status["loaded_at"],
+                       "problems": [] if last is None or last["applied"] else last["problems"]}}
 
 
 @router.get("/readyz", responses={503: {"description": "Not ready; `checks` says why."}})

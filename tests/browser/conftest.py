@@ -33,6 +33,7 @@ class Dashboard:
     runtime: Runtime
     engine: Engine
     live: LiveServer
+    pilot: Pilot  # publishes and syncs another case into `engine` (pilot.run)
 
     def url(self, path: str) -> str:
         return self.live.url(path)
@@ -54,7 +55,7 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
         assert outcome.of("R1"), "the pilot's known misalignment (R1) did not fire"
         runtime = pilot.runtime(engine, NOW)
         with serving(runtime) as live:
-            yield Dashboard(runtime, engine, live)
+            yield Dashboard(runtime, engine, live, pilot)
         engine.dispose()
 
 

@@ -193,7 +193,8 @@ def test_acknowledge_works_signed_in_and_is_refused_signed_out(dashboard: Dashbo
 def test_hostile_title_renders_as_text(dashboard: Dashboard, page: Any) -> None:
     page.goto(dashboard.url("/?lang=en"))
     row = page.locator("#event-table tr", has_text="window.__pwned")
-    assert row.locator(".title").inner_text() == HOSTILE
+    row.scroll_into_view_if_needed()  # the list is laid out as it scrolls into view
+    expect(row.locator(".title")).to_have_text(HOSTILE, use_inner_text=True)
     assert page.evaluate("window.__pwned") is None
     row.locator(".whatif-open").click()
     assert page.locator("#panel-title").inner_text() == HOSTILE

@@ -8,35 +8,20 @@ descriptions, holidays from the `holidays` package's Swedish names.
 
 from __future__ import annotations
 
-import asyncio
 import re
-import shutil
 from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 from icalendar import Calendar
 
-from calsync.clock import FixedClock
-from calsync.config import load_config
 from calsync.i18n.maintain import _read
-from calsync.runtime import Runtime
-from calsync.store.engine import make_engine, upgrade
-from calsync.web.app import create_app
-from tests.conftest import NOW, REPO
+from tests.pilotdb import served_pilot
 
 
 @pytest.fixture(scope="module")
 def pilot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    folder = tmp_path_factory.mktemp("pilot-languages")
-    shutil.copy(REPO / "config.yaml", folder / "config.yaml")
-    shutil.copytree(REPO / "schedules", folder / "schedules")
-    engine = make_engine(f"sqlite:///{folder / 'pilot.db'}")
-    upgrade(engine)
-    runtime = Runtime.from_config(load_config(folder / "config.yaml"), clock=FixedClock(NOW),
-                                  engine=engine)
-    asyncio.run(runtime.syncer().sync_many(runtime.select_connectors()))
-    with TestClient(create_app(runtime)) as client:
+    with served_pilot(tmp_path_factory.mktemp("pilot-languages")) as client:
         yield client
 
 

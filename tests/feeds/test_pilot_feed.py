@@ -3,9 +3,7 @@ events link to Umeå (issue 13). Bundled config -> schedules connector -> sync -
 
 from __future__ import annotations
 
-import asyncio
 import re
-import shutil
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
@@ -15,26 +13,14 @@ import pytest
 from fastapi.testclient import TestClient
 from icalendar import Calendar
 
-from calsync.clock import FixedClock
-from calsync.config import load_config
-from calsync.runtime import Runtime
-from calsync.store.engine import make_engine, upgrade
-from calsync.web.app import create_app
-from tests.conftest import NOW, REPO
+from tests.conftest import REPO
+from tests.pilotdb import served_pilot
 
 
 @pytest.fixture(scope="module")
 def pilot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     """The bundled config and schedules, synced, served."""
-    folder = tmp_path_factory.mktemp("pilot")
-    shutil.copy(REPO / "config.yaml", folder / "config.yaml")
-    shutil.copytree(REPO / "schedules", folder / "schedules")
-    engine = make_engine(f"sqlite:///{folder / 'pilot.db'}")
-    upgrade(engine)
-    runtime = Runtime.from_config(load_config(folder / "config.yaml"), clock=FixedClock(NOW),
-                                  engine=engine)
-    asyncio.run(runtime.syncer().sync_many(runtime.select_connectors()))
-    with TestClient(create_app(runtime)) as client:
+    with served_pilot(tmp_path_factory.mktemp("pilot")) as client:
         yield client
 
 

@@ -4,7 +4,6 @@ synced as shipped, with the frozen clock (29 November 2026)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Callable
 
@@ -15,6 +14,7 @@ from sqlalchemy import Engine
 from calsync.cli import cli
 from calsync.runtime import Runtime
 from tests.conftest import REPO
+from tests.pilotdb import sync_enabled
 
 
 @pytest.fixture
@@ -22,11 +22,7 @@ def pilot(sqlite_engine: Engine, make_runtime: Callable[..., Runtime],
           monkeypatch: pytest.MonkeyPatch) -> Runtime:
     monkeypatch.chdir(REPO)
     monkeypatch.setenv("COLUMNS", "240")
-    runtime = make_runtime(REPO / "config.yaml", sqlite_engine)
-    runtime.connectors = {n: c for n, c in runtime.connectors.items() if c.config.enabled}
-    reports = asyncio.run(runtime.syncer().sync_many(runtime.select_connectors()))
-    assert all(r.ok for r in reports), [r.error for r in reports]
-    return runtime
+    return sync_enabled(make_runtime(REPO / "config.yaml", sqlite_engine))
 
 
 def run(runtime: Runtime, *args: str) -> str:

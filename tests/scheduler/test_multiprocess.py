@@ -5,16 +5,14 @@ one connector at a time."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine, select
 
-from calsync.store.engine import make_engine, upgrade
 from calsync.store.tables import scheduler_runs as runs
 from calsync.store.tables import sync_runs
 from tests.scheduler.support import Worker, events_file, fetches
@@ -42,14 +40,6 @@ CONNECTOR = """  {name}:
     delay: 0.15
     schedule: {{every: PT1S}}
 """
-
-
-@pytest.fixture
-def db(db_url: str) -> Iterator[tuple[str, Engine]]:
-    engine = make_engine(db_url)
-    upgrade(engine)
-    yield db_url, engine
-    engine.dispose()
 
 
 def ledger_rows(engine: Engine, job: str) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ import os
 import signal
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,6 @@ from sqlalchemy import Engine, select
 
 from calsync.config import load_config
 from calsync.runtime import Runtime
-from calsync.store.engine import make_engine, upgrade
 from calsync.store.tables import events, sync_runs
 from calsync.store.tables import scheduler_runs as runs
 from tests.scheduler.support import Worker, events_file, fetches, wait_for
@@ -43,14 +42,6 @@ scheduler:
   max_attempts: 3
   shutdown_grace: 20
 """
-
-
-@pytest.fixture
-def db(db_url: str) -> Iterator[tuple[str, Engine]]:
-    engine = make_engine(db_url)
-    upgrade(engine)
-    yield db_url, engine
-    engine.dispose()
 
 
 def setup_store(tmp_path: Path, write_config: Callable[..., Path], engine: Engine,

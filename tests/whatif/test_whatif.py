@@ -4,7 +4,6 @@ that is exactly the same afterwards."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Callable
 
@@ -18,7 +17,7 @@ from calsync.cli import cli
 from calsync.runtime import Runtime
 from calsync.web.app import create_app
 from tests.conftest import REPO
-from tests.pilotdb import snapshot
+from tests.pilotdb import snapshot, sync_enabled
 
 
 @pytest.fixture
@@ -26,11 +25,7 @@ def pilot(engine: Engine, make_runtime: Callable[..., Runtime],
           monkeypatch: pytest.MonkeyPatch) -> Runtime:
     monkeypatch.chdir(REPO)
     monkeypatch.setenv("COLUMNS", "200")
-    runtime = make_runtime(REPO / "config.yaml", engine)
-    runtime.connectors = {n: c for n, c in runtime.connectors.items() if c.config.enabled}
-    reports = asyncio.run(runtime.syncer().sync_many(runtime.select_connectors()))
-    assert all(r.ok for r in reports), [r.error for r in reports]
-    return runtime
+    return sync_enabled(make_runtime(REPO / "config.yaml", engine))
 
 
 def whatif(runtime: Runtime, *args: str, input: str | None = None) -> tuple[int, str]:

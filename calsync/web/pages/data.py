@@ -24,7 +24,7 @@ from calsync.store.events import iter_events
 from calsync.web.filters import adhoc_selector, parse_when
 from calsync.web.pages.view import View, org_actors
 
-__all__ = ["AlertCard", "SourceRow", "alert_cards", "org_agenda", "source_rows",
+__all__ = ["AlertCard", "SourceRow", "alert_card", "alert_cards", "org_agenda", "source_rows",
            "view_events"]
 
 
@@ -53,6 +53,37 @@ class AlertCard:
     why: str
     workflow: str
     history: list[dict[str, Any]] = field(default_factory=list)
+    resolved_at: str = ""   # a resolved alert: when (ISO) ...
+    resolved_why: str = ""  # ... and why, from its history
+
+    @property
+    def resolved(self) -> bool:
+        return self.alert.status == "resolved"
+
+
+def _card(conn: Connection, alert: store.Alert, now: datetime,
+          by_id: dict[int, silences.Silence]) -> AlertCard:
+    history = [t.as_dict() for t in store.history(conn, alert.id)]
+    for silence_id in alert.silenced_by:
+        silence = by_id.get(silence_id)
+        if silence is not None:
+            history.append({"at": silence.created_at.isoformat(), "field": "silence",
+                            "from": None, "to": silence.ends_at.date().isoformat(),
+                            "actor": silence.created_by, "reason": silence.comment})
+    card = AlertCard(alert, alert.labels.get("owner", ""), alert.annotations.get("fix", ""),
+                     alert.annotations.get("rationale", ""), alert.effective_workflow(now),
+                     history)
+    if card.resolved:
+        closing = [h for h in history if h["field"] == "status" and h["to"] == "resolved"]
+        card.resolved_at = (closing[-1]["at"] if closing else
+                            alert.ends_at.isoformat() if alert.ends_at else "")
+        card.resolved_why = (closing[-1].get("reason") or "") if closing else ""
+    return card
+
+
+def alert_card(conn: Connection, alert: store.Alert, now: datetime) -> AlertCard:
+    """One alert's card, whatever its state (an alert link may name a resolved one)."""
+    return _card(conn, alert, now, {s.id: s for s in silences.list_silences(conn)})
 
 
 def alert_cards(conn: Connection, now: datetime, owner: str = "") -> list[AlertCard]:
@@ -60,21 +91,8 @@ def alert_cards(conn: Connection, now: datetime, owner: str = "") -> list[AlertC
     taken on them (workflow transitions and the silences that match them)."""
     found = store.list_alerts(conn, state="firing", now=now)
     by_id = {s.id: s for s in silences.list_silences(conn)}
-    cards = []
-    for alert in found:
-        who = alert.labels.get("owner", "")
-        if owner and who != owner:
-            continue
-        history = [t.as_dict() for t in store.history(conn, alert.id)]
-        for silence_id in alert.silenced_by:
-            silence = by_id.get(silence_id)
-            if silence is not None:
-                history.append({"at": silence.created_at.isoformat(), "field": "silence",
-                                "from": None, "to": silence.ends_at.date().isoformat(),
-                                "actor": silence.created_by, "reason": silence.comment})
-        cards.append(AlertCard(alert, who, alert.annotations.get("fix", ""),
-                               alert.annotations.get("rationale", ""),
-                               alert.effective_workflow(now), history))
+    cards = [_card(conn, alert, now, by_id) for alert in found
+             if not owner or alert.labels.get("owner", "") == owner]
     rank = {"critical": 0, "warning": 1, "info": 2}
     cards.sort(key=lambda c: (rank.get(c.alert.severity, 3), c.alert.due_at or now))
     return cards

@@ -25,6 +25,9 @@ TEXTS: dict[str, str] = {
     "skip": N_("Skip to the timeline"),
     "timeline": N_("Timeline"),
     "lanes": N_("Levels side by side"),
+    "timeline_help": N_("A title that does not fit beside its mark shows when you point at "
+                        "the mark or reach it with the Tab key; every event is also in the "
+                        "list:"),
     "filters": N_("Filters"),
     "level": N_("Level"),
     "organisation": N_("Organisation"),
@@ -75,6 +78,10 @@ TEXTS: dict[str, str] = {
     "snoozed": N_("snoozed"),
     "wont_fix": N_("won't fix"),
     "history": N_("History"),
+    "resolved": N_("resolved"),
+    "resolved_at": N_("Resolved {at}"),
+    # calsync.alerts.store records this reason in English; the page shows it translated
+    "reason_gone": N_("the misalignment is gone"),
     "ack": N_("Acknowledge"),
     "snooze": N_("Snooze until"),
     "wontfix": N_("Won't fix"),
@@ -105,7 +112,14 @@ TEXTS: dict[str, str] = {
     "move_to": N_("Move to"),
     "try": N_("Try"),
     "add_step": N_("Add a hypothetical step"),
+    "add_step_help": N_("A step like this one (same level, organisation, kind and tags) on "
+                        "another date."),
     "step_title": N_("Title"),
+    "discard": N_("Discard the what-if"),
+    "hypothetical": N_("What if"),
+    "whatif_new": N_("What if: new misalignment"),
+    "whatif_gone": N_("What if: this misalignment goes away"),
+    "whatif_changed": N_("What if: this misalignment changes"),
     "close": N_("Close"),
     "verdicts": N_("Rules"),
     "valid_range": N_("Dates that keep every rule"),
@@ -133,6 +147,20 @@ TEXTS: dict[str, str] = {
     "no_event": N_("No event with uid {uid!r} in the timeline."),
     "no_alert": N_("No alert number {id}."),
     "not_found": N_("Not found"),
+    "kinds": N_("Kinds"),
+    # the built-in kinds (calsync.model.DEFAULT_KINDS); a kind config.yaml adds shows as is
+    "kind_decision": N_("decision"),
+    "kind_budget": N_("budget"),
+    "kind_deadline": N_("deadline"),
+    "kind_consultation": N_("consultation"),
+    "kind_meeting": N_("meeting"),
+    "kind_period": N_("period"),
+    "kind_election": N_("election"),
+    "kind_report": N_("report"),
+    "kind_holiday": N_("holiday"),
+    "kind_blackout": N_("blackout"),
+    "status_confirmed": N_("confirmed"),
+    "status_tentative": N_("tentative"),
 }
 """key -> English source text (the msgid)."""
 

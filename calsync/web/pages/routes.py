@@ -25,10 +25,17 @@ from calsync.store import events
 from calsync.web.auth import authenticate
 from calsync.web.deps import Conn, RuntimeDep, in_thread
 from calsync.web.pages import session
-from calsync.web.pages.data import alert_cards, org_agenda, source_rows, view_events
+from calsync.web.pages.data import (
+    AlertCard,
+    alert_card,
+    alert_cards,
+    org_agenda,
+    source_rows,
+    view_events,
+)
 from calsync.web.pages.labels import choose_lang, labels_for
 from calsync.web.pages.render import page, static_file
-from calsync.web.pages.timeline import layout, when_text
+from calsync.web.pages.timeline import KIND_COLORS, layout, when_text
 from calsync.web.pages.view import ZOOMS, parse_view
 
 __all__ = ["router"]
@@ -80,12 +87,26 @@ def timeline_page(request: Request, runtime: RuntimeDep, conn: Conn) -> Response
                     expand=view.expand, today=today, tz=config.timezone, lang=view.lang)
     listed_events = sorted(shapes.marks_by_uid.values(), key=lambda m: (m.start, m.title))
     listed = [c for c in cards if not view.alerts_org or c.owner == view.alerts_org]
+    picked = _picked(conn, request.query_params.get("alert"), now)
+    if picked is not None and all(c.alert.id != picked.alert.id for c in listed):
+        listed.insert(0, picked)  # an alert link names it: shown even resolved or filtered
     return page("timeline.html", **_base(request, runtime, view.lang), view=view,
                 shapes=shapes, events=listed_events[:LIST_ROWS], total=len(listed_events),
                 cards=listed, drawn={line.alert_id for line in shapes.lines},
                 sources=source_rows(runtime, conn), zooms=ZOOMS,
                 subscribe=view.subscribe_urls(config), config=config,
-                period=when_text(first, end - timedelta(days=1)), today=today)
+                period=when_text(first, end - timedelta(days=1)), today=today,
+                kind_colors=KIND_COLORS)
+
+
+def _picked(conn: Connection, value: str | None, now: datetime) -> AlertCard | None:
+    """The alert an alert link lands on (`?alert=<id>`), whatever its state."""
+    if not value or not value.isdigit():
+        return None
+    try:
+        return alert_card(conn, store.get_alert(conn, int(value), now), now)
+    except NotFoundError:
+        return None
 
 
 @router.get("/org/{name}")
@@ -109,8 +130,9 @@ def _not_found(request: Request, runtime: Runtime, lang: Language, text: str) ->
                 message=text)
 
 
-def _on_timeline(request: Request, lang: Language, day: date, anchor: str) -> Response:
-    query = f"zoom=month&at={day.isoformat()}"
+def _on_timeline(request: Request, lang: Language, day: date, anchor: str,
+                 extra: str = "") -> Response:
+    query = f"zoom=month&at={day.isoformat()}{extra}"
     if request.query_params.get("lang"):
         query += f"&lang={lang}"
     return RedirectResponse(f"/?{query}#{anchor}", status_code=303)
@@ -144,7 +166,8 @@ def event_page(uid: str, request: Request, runtime: RuntimeDep, conn: Conn) -> R
 def alert_page(alert_id: int, request: Request, runtime: RuntimeDep, conn: Conn
                ) -> Response:
     """Where an alert's link lands: the timeline around its subject, the alert's card
-    (with the workflow's buttons) picked out (`#alert-<id>`)."""
+    (with the workflow's buttons) picked out (`#alert-<id>`); `alert=<id>` in the query
+    keeps the card there once the alert has resolved (marked so, with when and why)."""
     lang = _lang(request, runtime)
     now = runtime.clock.now()
     try:
@@ -156,7 +179,7 @@ def alert_page(alert_id: int, request: Request, runtime: RuntimeDep, conn: Conn
     start = subject.data.start if subject is not None else (alert.due_at or now)
     day = (start.astimezone(ZoneInfo(runtime.config.timezone)).date()
            if isinstance(start, datetime) else start)
-    return _on_timeline(request, lang, day, f"alert-{alert_id}")
+    return _on_timeline(request, lang, day, f"alert-{alert_id}", f"&alert={alert_id}")
 
 
 @router.get("/static/{name}")

@@ -7,6 +7,7 @@ shapes out; the template draws them as SVG (autoescaped), so nothing here is mar
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -25,6 +26,10 @@ TOP = 34            # the axis
 ROW = 22
 LANE_GAP = 10
 PERIOD_ROW = 18
+LABEL_CHAR = 6.2    # px per character of a mark's label (11 px system-ui, generous)
+POINT_HALF = 7      # a point's circle (r 6 and its stroke) either side of its x
+BAR_INSIDE = 60     # a bar at least this wide carries its label inside
+LABEL_MIN = 4       # fewer characters than this: no label (the title is on hover/focus)
 
 KIND_COLORS = {
     "decision": "#1f4e9c", "budget": "#8b3a62", "deadline": "#b42318", "meeting": "#2e7d32",
@@ -34,8 +39,11 @@ KIND_COLORS = {
 SEVERITY_COLORS = {"critical": "#b42318", "warning": "#c25e00", "info": "#1f4e9c"}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Mark:
+    """One event's shape on the timeline. Mutable only so that `_labelled` can set the
+    label in place (a copy per mark cost more than the rest of the layout)."""
+
     uid: str
     title: str
     when: str          # the date(s) in words, for people
@@ -49,6 +57,8 @@ class Mark:
     y: float
     width: float       # 0: a point in time
     color: str
+    label: str = ""    # the title as far as it fits before the next mark ("" if not)
+    label_x: float = 0.0
 
     @property
     def cancelled(self) -> bool:
@@ -74,6 +84,11 @@ class Line:
     x2: float
     y2: float
     summary: str
+    rule: str = ""
+    subject_uid: str = ""
+    object_uid: str = ""
+    owner: str = ""    # who can move (the hover title and the panel say so)
+    fix: str = ""
 
 
 @dataclass
@@ -214,6 +229,9 @@ def layout(events: Iterable[Event], alerts: Iterable[Alert], *, first: date, end
                     color=KIND_COLORS.get(event.data.kind or "", "#555555"))
         lane.marks.append(mark)
         by_uid[event.uid] = mark
+    for lane in lanes.values():
+        lane.marks = _labelled(lane.marks)
+        by_uid.update((m.uid, m) for m in lane.marks)
     periods_y = y + 4
     period_marks, rows = _periods(periods, scale, periods_y)
     for mark in period_marks:
@@ -227,11 +245,61 @@ def layout(events: Iterable[Event], alerts: Iterable[Alert], *, first: date, end
             continue
         color = SEVERITY_COLORS.get(alert.severity, "#555555")
         lines.append(Line(alert.id, alert.severity, color, a.x + a.width, a.y,
-                          b.x + b.width, b.y, alert.summary))
+                          b.x + b.width, b.y, alert.summary, alert.rule_id,
+                          alert.subject_uid or "", alert.object_uid or "",
+                          alert.labels.get("owner", ""), alert.annotations.get("fix", "")))
     today_x = scale.x(today, 0.5) if first <= today < end else None
     return Layout(WIDTH, height, LEFT, WIDTH - RIGHT, first, end,
                   [lanes[k] for k in order], period_marks, periods_y, lines,
                   _ticks(scale, lang), today_x, by_uid)
+
+
+def _label_start(mark: Mark) -> float:
+    if not mark.width:
+        return mark.x + 9                      # beside the point
+    return mark.x + 4 if mark.width >= BAR_INSIDE else mark.x + mark.width + 4
+
+
+def _cut(title: str, room: int) -> str:
+    """`title` in `room` characters, cut after a whole word with an ellipsis: the
+    visible words stay part of the mark's accessible name (axe's
+    label-content-name-mismatch), and half a word reads as a different one."""
+    if len(title) <= room:
+        return title
+    cut = title[:room - 1]  # room for the ellipsis
+    if not title[room - 1].isspace() and not cut[-1:].isspace():
+        cut = cut.rsplit(None, 1)[0] if len(cut.split(None, 1)) > 1 else ""
+    head = cut.rstrip().rstrip(",;:–-·(").rstrip()
+    return head + "…" if head else ""
+
+
+def _labelled(marks: list[Mark]) -> list[Mark]:
+    """Each mark with its title beside it (inside a wide bar), cut to the room before
+    the next point or label of its row (or the chart's edge), so a label never covers
+    another mark's point or label; bars are background and may be written over. A mark
+    with too little room keeps its hover title, aria-label and row in the event list.
+
+    Labels are placed left to right, so only the last one placed can reach the next
+    start; points are found by bisection (the period zoom has a thousand marks)."""
+    out: list[Mark] = []
+    rows: dict[float, list[Mark]] = {}
+    for mark in marks:
+        rows.setdefault(mark.y, []).append(mark)
+    for row in rows.values():
+        points = sorted(m.x - POINT_HALF for m in row if not m.width)
+        label_end = float("-inf")
+        for mark in sorted(row, key=_label_start):
+            start = _label_start(mark)
+            n = bisect_right(points, start)
+            inside = (n > 0 and points[n - 1] + 2 * POINT_HALF > start) or label_end > start
+            limit = points[n] if n < len(points) else float(WIDTH - RIGHT)
+            room = 0 if inside else int((min(limit, WIDTH - RIGHT) - 3 - start) / LABEL_CHAR)
+            text = _cut(mark.title, room) if room >= LABEL_MIN else ""
+            if text:
+                label_end = start + len(text) * LABEL_CHAR
+            mark.label, mark.label_x = text, start
+            out.append(mark)
+    return out
 
 
 def _periods(periods: list[tuple[date, date, Event]], scale: _Scale, top: float

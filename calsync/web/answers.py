@@ -126,18 +126,18 @@ def _answers(request: Request) -> KeptAnswers:
     return answers
 
 
-async def kept_json(request: Request, compute: Callable[[Connection], bytes]) -> Response:
-    """`compute`'s JSON bytes for this request, kept per store version (see above)."""
-    runtime: Runtime = request.app.state.runtime
+async def kept_json(request: Request, runtime: Runtime,
+                    compute: Callable[[Connection], bytes]) -> Response:
+    """`compute`'s JSON bytes for this request (on its `runtime`), kept per store
+    version (see above)."""
     body = await _answers(request).answer(request, runtime, compute)
     return Response(body, media_type=JSON_TYPE)
 
 
-async def computed_json(request: Request, compute: Callable[[Connection], bytes]
-                        ) -> Response:
+async def computed_json(request: Request, runtime: Runtime,
+                        compute: Callable[[Connection], bytes]) -> Response:
     """`compute`'s JSON bytes, computed for this request alone (an answer that depends
     on more than the query, the day and the store: the instant, a header), in one
     worker thread with a connection of its own, among the `WORKERS` at once."""
-    runtime: Runtime = request.app.state.runtime
     body = await _answers(request).compute(request, runtime, compute)
     return Response(body, media_type=JSON_TYPE)

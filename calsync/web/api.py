@@ -219,7 +219,7 @@ async def list_events_endpoint(
     def page(conn: Connection) -> bytes:
         return _events_page(conn, runtime, start, end, selector, q, limit, offset)
 
-    return await kept_json(request, page)
+    return await kept_json(request, runtime, page)
 
 
 def _events_page(conn: Connection, runtime: Runtime, start: datetime | None,
@@ -256,7 +256,7 @@ async def get_event_endpoint(uid: str, request: Request, runtime: RuntimeDep) ->
         return EventDetail(**_event(event).model_dump(), revisions=revisions
                            ).model_dump_json().encode()
 
-    return await computed_json(request, answer)
+    return await computed_json(request, runtime, answer)
 
 
 @router.get("/timeline", response_model=Timeline, tags=["timeline"])
@@ -298,7 +298,7 @@ async def timeline_endpoint(
             months=[MonthGroup(month=k, title=titles[k], events=v)
                     for k, v in months.items()]).model_dump_json().encode()
 
-    return await computed_json(request, answer)
+    return await computed_json(request, runtime, answer)
 
 
 @router.get("/changes", response_model=Changes, tags=["timeline"])
@@ -334,7 +334,7 @@ async def changes_endpoint(
                        revisions=[_revision(r, titles) for r in revisions]
                        ).model_dump_json().encode()
 
-    return await computed_json(request, answer)
+    return await computed_json(request, runtime, answer)
 
 
 @router.get("/sources", response_model=list[SourceStatus], tags=["sources"])
@@ -344,7 +344,7 @@ async def sources_endpoint(request: Request, runtime: RuntimeDep) -> Response:
     def answer(conn: Connection) -> bytes:
         return _STATUSES.dump_json(source_statuses(runtime, conn))
 
-    return await computed_json(request, answer)
+    return await computed_json(request, runtime, answer)
 
 
 @router.get("/feeds", response_model=list[FeedOut], tags=["feeds"])

@@ -30,6 +30,7 @@ from __future__ import annotations
 import gc
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -115,10 +116,19 @@ class FastFeeds:
         return response
 
 
+def _serving(state: Any) -> tuple[Any, Any]:
+    """The runtime and its feed service, read together (`calsync.web.reload` swaps the
+    pair on a config reload, see `calsync.web.deps.get_runtime`)."""
+    serving = getattr(state, "serving", None)
+    if serving is not None:
+        return serving[0], serving[1]
+    return getattr(state, "runtime", None), getattr(state, "feeds", None)
+
+
 def _kept_answer(scope: Scope) -> tuple[str, bytes] | None:
     state = getattr(scope.get("app"), "state", None)
     answers = getattr(state, "answers", None)
-    runtime = getattr(state, "runtime", None)
+    runtime, _feeds = _serving(state)
     if not isinstance(answers, KeptAnswers) or runtime is None:
         return None
     return answers.peek(scope, runtime)
@@ -143,9 +153,7 @@ def _known(scope: Scope, name: str) -> tuple[FeedService, FeedSpec, Fingerprint]
     are known without a query (else None: the app answers)."""
     if not name or "/" in name or name in _OWN_ROUTES:
         return None
-    state = getattr(scope.get("app"), "state", None)
-    runtime = getattr(state, "runtime", None)
-    service = getattr(state, "feeds", None)
+    runtime, service = _serving(getattr(scope.get("app"), "state", None))
     if runtime is None or not isinstance(service, FeedService):
         return None
     try:

@@ -162,10 +162,10 @@ def measure(report: Report, rounds: int, seconds: int, events: int,
         try:
             servers["calsync"] = bench_feeds.Server("serve-calsync", str(config), env=env)
             calsync = servers["calsync"]
-            status, headers, body = bench_feeds.fetch(calsync.url("/feeds/all.ics"))
+            status, headers, body = bench_feeds.fetch(calsync.url(bench_feeds.FEED_PATH))
             assert status == 200, status
             etag = headers["etag"]
-            packed = bench_feeds.fetch(calsync.url("/feeds/all.ics"),
+            packed = bench_feeds.fetch(calsync.url(bench_feeds.FEED_PATH),
                                        {"Accept-Encoding": "gzip"})  # warms the gzip form
             assert packed[1].get("content-encoding") == "gzip"
             api_answer = bench_feeds.fetch(calsync.url(API_QUERY))[2]
@@ -202,9 +202,9 @@ def _paths(report: Report, binary: str, servers: dict[str, Any], etag: str, roun
            seconds: int) -> None:
     nginx_etag = bench_feeds.fetch(servers["nginx"].url("/feeds/all.ics"))[1]["etag"]
     requests = {  # server -> path -> (url path, headers)
-        "calsync": {"cached body": ("/feeds/all.ics", {}),
-                    "304": ("/feeds/all.ics", {"If-None-Match": etag}),
-                    "gzip": ("/feeds/all.ics", {"Accept-Encoding": "gzip"})},
+        "calsync": {"cached body": (bench_feeds.FEED_PATH, {}),
+                    "304": (bench_feeds.FEED_PATH, {"If-None-Match": etag}),
+                    "gzip": (bench_feeds.FEED_PATH, {"Accept-Encoding": "gzip"})},
         "nginx": {"cached body": ("/feeds/all.ics", {}),
                   "304": ("/feeds/all.ics", {"If-None-Match": nginx_etag}),
                   "gzip": ("/feeds/all.ics", {"Accept-Encoding": "gzip"})},
@@ -259,8 +259,28 @@ def _paths(report: Report, binary: str, servers: dict[str, Any], etag: str, roun
         figs["Radicale", path].name += " (wrk -c1 -d10s)"
 
 
+# Each request a query string never asked before (an ignored parameter): no kept answer,
+# so every request is counted, paged and serialised (calsync.web.answers keeps repeats).
+DISTINCT = """counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", wrk.path .. "&n=" .. counter)
+end
+"""
+
+
 def _api(report: Report, binary: str, calsync: Any, bare: Any, rounds: int,
          seconds: int) -> None:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+        lua.write(DISTINCT)
+    try:
+        _api_runs(report, binary, calsync, bare, rounds, seconds, lua.name)
+    finally:
+        Path(lua.name).unlink()
+
+
+def _api_runs(report: Report, binary: str, calsync: Any, bare: Any, rounds: int,
+              seconds: int, distinct: str) -> None:
     for clients in (1, 16, 64):
         p50 = report.add(Figure(API, f"{clients} client(s): calsync p50", "ms"))
         p99 = report.add(Figure(API, f"{clients} client(s): calsync p99", "ms",
@@ -274,18 +294,24 @@ def _api(report: Report, binary: str, calsync: Any, bare: Any, rounds: int,
                                    target="0 at 64 clients" if clients == 64 else "",
                                    check=(lambda f: max(f.runs) == 0) if clients == 64
                                    else None))
+        fresh = f"{clients} client(s), every query new (no kept answer): calsync"
+        fresh_p99 = report.add(Figure(API, f"{fresh} p99", "ms"))
+        fresh_rps = report.add(Figure(API, fresh, "req/s", baseline=rps))
+        fresh_errors = report.add(Figure(API, f"{fresh} errors", "errors"))
         print(f"  api: {clients} client(s)", flush=True)
         for r in range(rounds):
-            pair = [(bare, bare_rps, None), (calsync, rps, (p50, p99, errors))]
-            for server, fig, extra in pair if r % 2 == 0 else pair[::-1]:
+            trio = [(bare, bare_rps, None, None), (calsync, rps, (p50, p99, errors), None),
+                    (calsync, fresh_rps, (None, fresh_p99, fresh_errors), distinct)]
+            for server, fig, extra, script in trio if r % 2 == 0 else trio[::-1]:
                 got = bench_feeds.wrk(binary, server.url(API_QUERY), seconds,
-                                      connections=clients, timeout=2)
+                                      connections=clients, timeout=2, script=script)
                 settle(server.proc.pid)  # requests still queued when wrk stopped
                 fig.runs.append(got["rps"])
                 if extra is not None:
                     answered = got["requests"] > 0
-                    extra[0].runs.append(got.get("p50_ms", 0) if answered else float("nan"))
-                    extra[1].runs.append(got.get("p99_ms", 0) if answered else float("nan"))
+                    for key, slot in (("p50_ms", extra[0]), ("p99_ms", extra[1])):
+                        if slot is not None:
+                            slot.runs.append(got.get(key, 0) if answered else float("nan"))
                     extra[2].runs.append(got["errors"])
 
 
@@ -294,7 +320,7 @@ def _profile(binary: str, calsync: Any, etag: str, seconds: int) -> list[str]:
     from profiles import attach, summary
 
     load = subprocess.Popen([binary, "-t1", "-c8", f"-d{seconds + 4}s", "-H",
-                             f"If-None-Match: {etag}", calsync.url("/feeds/all.ics")],
+                             f"If-None-Match: {etag}", calsync.url(bench_feeds.FEED_PATH)],
                             stdout=subprocess.DEVNULL)
     time.sleep(1)
     try:

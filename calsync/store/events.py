@@ -41,9 +41,11 @@ __all__ = [
     "changes_since",
     "count_by_level_status",
     "count_events",
+    "count_matching",
     "event_counts_by_source",
     "event_values",
     "events_by_ids",
+    "events_page",
     "filtered",
     "get_event",
     "iter_events",
@@ -210,6 +212,35 @@ def list_events(conn: Connection, *, start: datetime | None = None,
             break
         out.append(event)
     return out
+
+
+def count_matching(conn: Connection, *, start: datetime | None = None,
+                   end: datetime | None = None, selector: Selector | None = None,
+                   q: str | None = None) -> int:
+    """How many events `iter_events` yields, counted by the database: exact only for a
+    selector that `filtered` puts wholly into SQL (no actor globs, `where` or none-tags;
+    see `calsync.feeds.publish.python_only`)."""
+    stmt = filtered(select(func.count()).select_from(events), start=start, end=end,
+                    selector=selector, q=q)
+    return int(conn.execute(stmt).scalar_one())
+
+
+def events_page(conn: Connection, *, start: datetime | None = None,
+                end: datetime | None = None, selector: Selector | None = None,
+                q: str | None = None, limit: int, offset: int = 0
+                ) -> tuple[list[Event], int]:
+    """`iter_events`' rows `offset` to `offset + limit` and how many match in all, paged
+    and counted by the database in one statement (a window count: one scan of the
+    range, as `iter_events`' own); the same condition on `selector` as `count_matching`."""
+    stmt = filtered(select(events, func.count().over().label("matches")), start=start,
+                    end=end, selector=selector, q=q)
+    stmt = stmt.order_by(events.c.start_at, events.c.id).limit(limit).offset(offset)
+    rows = conn.execute(stmt).mappings().all()
+    if not rows:  # past the end (or nothing): the count alone
+        total = count_matching(conn, start=start, end=end, selector=selector, q=q) \
+            if offset else 0
+        return [], total
+    return [row_to_event(row) for row in rows], int(rows[0]["matches"])
 
 
 def count_events(conn: Connection, *, source: str | None = None) -> int:

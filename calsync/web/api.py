@@ -16,11 +16,13 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter
+from sqlalchemy import Connection
 
 from calsync.errors import NotFoundError
+from calsync.feeds.publish import python_only
 from calsync.feeds.service import feed_config, feed_names, feed_texts, feed_urls
 from calsync.health import SourceStatus, source_statuses
 from calsync.i18n.formats import format_month
@@ -30,9 +32,17 @@ from calsync.privacy import PrivateEvents
 from calsync.runtime import Runtime
 from calsync.scheduler.jobs import request_sync
 from calsync.selectors import Selector
-from calsync.store.events import Revision, changes_since, get_event, iter_events, revisions_of
+from calsync.store.events import (
+    Revision,
+    changes_since,
+    events_page,
+    get_event,
+    iter_events,
+    revisions_of,
+)
+from calsync.web.answers import computed_json, kept_json
 from calsync.web.auth import SyncUser
-from calsync.web.deps import Conn, RuntimeDep
+from calsync.web.deps import RuntimeDep
 from calsync.web.filters import Multi, adhoc_selector, parse_when, request_language
 
 __all__ = ["router"]
@@ -179,6 +189,11 @@ def _iso(value: datetime | None) -> str | None:
 
 
 # -- read endpoints -----------------------------------------------------------------------
+# async, each with one worker thread for its query and its JSON (calsync.web.answers):
+# the connection dependency cost three thread hops a request, and 64 clients at once
+# used to time out on /api/events (issue 17)
+
+_STATUSES: TypeAdapter[list[SourceStatus]] = TypeAdapter(list[SourceStatus])
 
 From = Annotated[str | None, Query(alias="from", description="A date (2026-12-01), today, a "
                                    "duration from today (+P90D, -P1Y) or an ISO date-time; "
@@ -190,41 +205,65 @@ Q = Annotated[str | None, Query(description="Text in title, description or actor
 
 
 @router.get("/events", response_model=EventPage, tags=["timeline"])
-def list_events_endpoint(
-        runtime: RuntimeDep, conn: Conn, from_: From = None, to: To = None,
+async def list_events_endpoint(
+        request: Request, runtime: RuntimeDep, from_: From = None, to: To = None,
         level: Multi = None, actor: Multi = None, kind: Multi = None, tag: Multi = None,
         status: Multi = None, source: Multi = None, q: Q = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        offset: Annotated[int, Query(ge=0)] = 0) -> EventPage:
+        offset: Annotated[int, Query(ge=0)] = 0) -> Response:
     """Events in time order, filtered and paged (`total` counts every match)."""
+    # the answer is kept while the store stands (calsync.web.answers)
     start, end = _range(runtime, from_, to)
     selector = _selector(runtime, level, actor, kind, tag, status, source)
-    items: list[EventOut] = []
-    total = 0
-    for event in _open(runtime, iter_events(conn, start=start, end=end, selector=selector,
-                                            q=q)):
-        if offset <= total < offset + limit:
-            items.append(_event(event))
-        total += 1
-    return EventPage(total=total, limit=limit, offset=offset, items=items)
+
+    def page(conn: Connection) -> bytes:
+        return _events_page(conn, runtime, start, end, selector, q, limit, offset)
+
+    return await kept_json(request, runtime, page)
+
+
+def _events_page(conn: Connection, runtime: Runtime, start: datetime | None,
+                 end: datetime | None, selector: Selector | None, q: str | None,
+                 limit: int, offset: int) -> bytes:
+    """The page as JSON. Counted and paged by the database when the filter is wholly
+    SQL and no private feed hides events; otherwise every match is read and checked."""
+    if PrivateEvents.of(runtime.config) is None and (
+            selector is None or not python_only(selector)):
+        found, total = events_page(conn, start=start, end=end, selector=selector, q=q,
+                                   limit=limit, offset=offset)
+        items = [_event(event) for event in found]
+    else:
+        items, total = [], 0
+        for event in _open(runtime, iter_events(conn, start=start, end=end,
+                                                selector=selector, q=q)):
+            if offset <= total < offset + limit:
+                items.append(_event(event))
+            total += 1
+    return EventPage(total=total, limit=limit, offset=offset, items=items
+                     ).model_dump_json().encode()
 
 
 @router.get("/events/{uid}", response_model=EventDetail, tags=["timeline"],
             responses={404: {"description": "No event with this UID."}})
-def get_event_endpoint(uid: str, runtime: RuntimeDep, conn: Conn) -> EventDetail:
+async def get_event_endpoint(uid: str, request: Request, runtime: RuntimeDep) -> Response:
     """One event with every revision (what changed, when, from which sync)."""
-    event = get_event(conn, uid)
-    if event is None or not list(_open(runtime, [event])):
-        raise NotFoundError(Message("no event with uid {uid!r}", uid=uid))
-    revisions = [_revision(r) for r in revisions_of(conn, event.id)]
-    return EventDetail(**_event(event).model_dump(), revisions=revisions)
+
+    def answer(conn: Connection) -> bytes:
+        event = get_event(conn, uid)
+        if event is None or not list(_open(runtime, [event])):
+            raise NotFoundError(Message("no event with uid {uid!r}", uid=uid))
+        revisions = [_revision(r) for r in revisions_of(conn, event.id)]
+        return EventDetail(**_event(event).model_dump(), revisions=revisions
+                           ).model_dump_json().encode()
+
+    return await computed_json(request, runtime, answer)
 
 
 @router.get("/timeline", response_model=Timeline, tags=["timeline"])
-def timeline_endpoint(
-        runtime: RuntimeDep, conn: Conn, request: Request, from_: From = None, to: To = None,
+async def timeline_endpoint(
+        runtime: RuntimeDep, request: Request, from_: From = None, to: To = None,
         level: Multi = None, actor: Multi = None, kind: Multi = None, tag: Multi = None,
-        status: Multi = None, source: Multi = None, q: Q = None) -> Timeline:
+        status: Multi = None, source: Multi = None, q: Q = None) -> Response:
     """Events grouped by month (in the config's zone), with level titles and colours; the
     months' titles in the language of `?lang=`, else Accept-Language, else the install's.
     Without `from`/`to`: from a month ago to a year ahead."""
@@ -237,32 +276,38 @@ def timeline_endpoint(
     if from_ is None and to is None:
         start, end = now - timedelta(days=31), now + timedelta(days=366)
     selector = _selector(runtime, level, actor, kind, tag, status, source)
-    months: dict[str, list[EventOut]] = defaultdict(list)
-    titles: dict[str, str] = {}
-    total = 0
-    for event in _open(runtime, iter_events(conn, start=start, end=end, selector=selector,
-                                            q=q)):
-        first = event.start
-        day: date = first.astimezone(zone).date() if isinstance(first, datetime) else first
-        key = day.strftime("%Y-%m")
-        titles[key] = format_month(day, language)
-        months[key].append(_event(event))
-        total += 1
-    return Timeline(
-        start=_iso(start), end=_iso(end), timezone=config.timezone,
-        levels={name: LevelOut(title=lv.title, color=lv.color)
-                for name, lv in config.levels.items()},
-        total=total,
-        months=[MonthGroup(month=k, title=titles[k], events=v) for k, v in months.items()])
+
+    def answer(conn: Connection) -> bytes:
+        months: dict[str, list[EventOut]] = defaultdict(list)
+        titles: dict[str, str] = {}
+        total = 0
+        for event in _open(runtime, iter_events(conn, start=start, end=end,
+                                                selector=selector, q=q)):
+            first = event.start
+            day: date = first.astimezone(zone).date() if isinstance(first, datetime) \
+                else first
+            key = day.strftime("%Y-%m")
+            titles[key] = format_month(day, language)
+            months[key].append(_event(event))
+            total += 1
+        return Timeline(
+            start=_iso(start), end=_iso(end), timezone=config.timezone,
+            levels={name: LevelOut(title=lv.title, color=lv.color)
+                    for name, lv in config.levels.items()},
+            total=total,
+            months=[MonthGroup(month=k, title=titles[k], events=v)
+                    for k, v in months.items()]).model_dump_json().encode()
+
+    return await computed_json(request, runtime, answer)
 
 
 @router.get("/changes", response_model=Changes, tags=["timeline"])
-def changes_endpoint(
-        runtime: RuntimeDep, conn: Conn,
+async def changes_endpoint(
+        runtime: RuntimeDep, request: Request,
         since: Annotated[str, Query(description="A date, a date-time, or a duration back "
                                                 "from now: P7D is 'since last week'.")],
         level: Multi = None, actor: Multi = None, kind: Multi = None, tag: Multi = None,
-        status: Multi = None, source: Multi = None) -> Changes:
+        status: Multi = None, source: Multi = None) -> Response:
     """What moved since a moment: new events and every revision after it."""
     moment = parse_when("since", since, runtime.config.timezone, now=runtime.clock.now(),
                         since=True)
@@ -272,25 +317,34 @@ def changes_endpoint(
                                            "'since' is empty; give a date, a date-time or a "
                                            "duration such as P7D")}])
     selector = _selector(runtime, level, actor, kind, tag, status, source)
-    added, revisions = changes_since(conn, moment, selector=selector)
-    added = list(_open(runtime, added))
-    titles: dict[str, str] = {}
-    hidden: set[str] = set()
-    for revision in revisions:
-        if revision.event_uid not in titles:
-            found = get_event(conn, revision.event_uid)
-            titles[revision.event_uid] = found.title if found else ""
-            if found is not None and not list(_open(runtime, [found])):
-                hidden.add(revision.event_uid)
-    revisions = [r for r in revisions if r.event_uid not in hidden]
-    return Changes(since=moment.isoformat(), added=[_event(e) for e in added],
-                   revisions=[_revision(r, titles) for r in revisions])
+
+    def answer(conn: Connection) -> bytes:
+        added, revisions = changes_since(conn, moment, selector=selector)
+        added = list(_open(runtime, added))
+        titles: dict[str, str] = {}
+        hidden: set[str] = set()
+        for revision in revisions:
+            if revision.event_uid not in titles:
+                found = get_event(conn, revision.event_uid)
+                titles[revision.event_uid] = found.title if found else ""
+                if found is not None and not list(_open(runtime, [found])):
+                    hidden.add(revision.event_uid)
+        revisions = [r for r in revisions if r.event_uid not in hidden]
+        return Changes(since=moment.isoformat(), added=[_event(e) for e in added],
+                       revisions=[_revision(r, titles) for r in revisions]
+                       ).model_dump_json().encode()
+
+    return await computed_json(request, runtime, answer)
 
 
 @router.get("/sources", response_model=list[SourceStatus], tags=["sources"])
-def sources_endpoint(runtime: RuntimeDep, conn: Conn) -> list[SourceStatus]:
+async def sources_endpoint(request: Request, runtime: RuntimeDep) -> Response:
     """Each connector: last sync and its counts, events, stale, failing, held removals."""
-    return source_statuses(runtime, conn)
+
+    def answer(conn: Connection) -> bytes:
+        return _STATUSES.dump_json(source_statuses(runtime, conn))
+
+    return await computed_json(request, runtime, answer)
 
 
 @router.get("/feeds", response_model=list[FeedOut], tags=["feeds"])

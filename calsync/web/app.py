@@ -41,6 +41,7 @@ from calsync.web import (
     tokens,
     whatif,
 )
+from calsync.web.fastfeeds import FastFeeds
 from calsync.web.pages import routes as pages
 
 __all__ = ["create_app"]
@@ -73,6 +74,9 @@ def create_app(runtime: Runtime) -> FastAPI:
     reload.serve(app, runtime, FeedService())  # app.state.runtime, .feeds: swapped on reload
     app.state.request_stats = metrics.RequestStats()
     app.add_middleware(metrics.RequestMetrics, stats=app.state.request_stats)
+    # Outside the metrics (it records its own requests): repeat polls of public feeds
+    # answered from memory before routing (calsync.web.fastfeeds).
+    app.add_middleware(FastFeeds, stats=app.state.request_stats)
     app.include_router(probes.router)
     app.include_router(metrics.router)
     # Routers with fixed paths under /feeds/ (the alerts feed) go before feeds.router,

@@ -56,7 +56,8 @@ from calsync.store.feedrows import store_version
 from calsync.web.deps import RuntimeDep, in_thread
 from calsync.web.filters import adhoc_selector, parse_when, query_language, request_language
 
-__all__ = ["router", "serve_body", "serve_feed"]
+__all__ = ["accepts_gzip", "cached_response", "not_modified", "router", "serve_body",
+           "serve_feed"]
 
 router = APIRouter(tags=["feeds"])
 
@@ -79,7 +80,7 @@ def _http_date(value: datetime) -> str:
     return format_datetime(value.astimezone(UTC).replace(microsecond=0), usegmt=True)
 
 
-def _not_modified(request: Request, etag: str, last_modified: datetime | None) -> bool:
+def not_modified(request: Request, etag: str, last_modified: datetime | None) -> bool:
     inm = request.headers.get("if-none-match")
     if inm is not None:
         tags = {t.strip().removeprefix("W/").strip('"').removesuffix(".gz")
@@ -97,7 +98,7 @@ def _not_modified(request: Request, etag: str, last_modified: datetime | None) -
     return False
 
 
-def _accepts_gzip(request: Request) -> bool:
+def accepts_gzip(request: Request) -> bool:
     accept = request.headers.get("accept-encoding", "")
     for part in accept.split(","):
         token, _, params = part.strip().partition(";")
@@ -111,7 +112,7 @@ def _headers(request: Request, spec: FeedSpec, fp: Fingerprint) -> tuple[str, di
     headers = {
         "Cache-Control": ("private" if spec.private else "public") + ", no-cache",
         "Vary": "Accept-Encoding",
-        "ETag": f'"{etag}.gz"' if _accepts_gzip(request) else f'"{etag}"',
+        "ETag": f'"{etag}.gz"' if accepts_gzip(request) else f'"{etag}"',
     }
     headers["Last-Modified"] = _http_date(fp.modified)
     return etag, headers
@@ -125,9 +126,9 @@ def serve_body(request: Request, data: bytes, last_modified: datetime | None) ->
     # i18n: not text (HTTP header values)
     headers = {"Cache-Control": "public, no-cache", "Vary": "Accept-Encoding",
                "Last-Modified": _http_date(modified)}
-    use_gzip = _accepts_gzip(request)
+    use_gzip = accepts_gzip(request)
     headers["ETag"] = f'"{etag}.gz"' if use_gzip else f'"{etag}"'
-    if _not_modified(request, etag, modified):
+    if not_modified(request, etag, modified):
         return Response(status_code=304, headers=headers)
     if use_gzip:
         headers["Content-Encoding"] = "gzip"
@@ -135,16 +136,16 @@ def serve_body(request: Request, data: bytes, last_modified: datetime | None) ->
     return Response(data, media_type=ICS_TYPE, headers=headers)
 
 
-def _cached(request: Request, service: FeedService, spec: FeedSpec, fp: Fingerprint
+def cached_response(request: Request, service: FeedService, spec: FeedSpec, fp: Fingerprint
             ) -> Response | None:
     """A 304, or the kept body, when no rendering is needed."""
     etag, headers = _headers(request, spec, fp)
-    if _not_modified(request, etag, fp.modified):
+    if not_modified(request, etag, fp.modified):
         return Response(status_code=304, headers=headers)
     body = service.body(etag)
     if body is None:
         return None
-    if _accepts_gzip(request):
+    if accepts_gzip(request):
         if body.gzipped is None:
             return None  # compressing takes a while: not on the event loop
         headers["Content-Encoding"] = "gzip"
@@ -165,7 +166,7 @@ async def serve_feed(request: Request, runtime: Runtime, spec: FeedSpec) -> Resp
         version = await in_thread(request, service.store_version, runtime.engine)
     fp = service.known_fingerprint(spec, version, now)
     if fp is not None:
-        fast = _cached(request, service, spec, fp)
+        fast = cached_response(request, service, spec, fp)
         if fast is not None:
             return fast
     return await in_thread(request, _serve, request, runtime, service, spec)
@@ -177,8 +178,8 @@ def _serve(request: Request, runtime: Runtime, service: FeedService, spec: FeedS
     try:
         fp, version = service.fingerprint(conn, spec, runtime.clock.now())
         etag, headers = _headers(request, spec, fp)
-        use_gzip = _accepts_gzip(request)
-        if _not_modified(request, etag, fp.modified):
+        use_gzip = accepts_gzip(request)
+        if not_modified(request, etag, fp.modified):
             return Response(status_code=304, headers=headers)
         body = service.body(etag)
         if body is None and fp.count <= WHOLE_BODY_EVENTS:

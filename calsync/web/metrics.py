@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import threading
 import time
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
+from itertools import accumulate
 
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import Connection
@@ -48,18 +50,21 @@ class RequestStats:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.counts: dict[tuple[str, str, str], int] = defaultdict(int)
+        # per (method, route): requests per bucket, the last over every bound
         self.buckets: dict[tuple[str, str], list[int]] = {}
         self.sums: dict[tuple[str, str], float] = defaultdict(float)
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        # One bucket per request (the first bound it fits under; the last: none), made
+        # cumulative when /metrics is read: a feed's 304 is tens of microseconds.
+        slot = bisect_left(BUCKETS, seconds)
+        key = (method, route)
         with self.lock:
             self.counts[(method, route, str(status))] += 1
-            key = (method, route)
-            counts = self.buckets.setdefault(key, [0] * (len(BUCKETS) + 1))
-            for i, bound in enumerate(BUCKETS):
-                if seconds <= bound:
-                    counts[i] += 1
-            counts[-1] += 1
+            counts = self.buckets.get(key)
+            if counts is None:
+                counts = self.buckets[key] = [0] * (len(BUCKETS) + 1)
+            counts[slot] += 1
             self.sums[key] += seconds
 
     def lines(self) -> Iterable[str]:
@@ -71,8 +76,9 @@ class RequestStats:
             yield ("# HELP calsync_http_request_duration_seconds Request latency by method "
                    "and route template.")
             yield "# TYPE calsync_http_request_duration_seconds histogram"
-            for (method, route), counts in sorted(self.buckets.items()):
+            for (method, route), slots in sorted(self.buckets.items()):
                 labels = {"method": method, "route": route}
+                counts = list(accumulate(slots))
                 for bound, count in zip(BUCKETS, counts, strict=False):
                     yield _sample("calsync_http_request_duration_seconds_bucket",
                                   {**labels, "le": repr(bound)}, count)

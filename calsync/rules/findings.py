@@ -33,6 +33,11 @@ from calsync.selectors import Selector
 __all__ = ["Context", "EventRef", "Finding", "Fix", "days_text", "length_between"]
 
 
+def _titles(attrs: dict[str, str]) -> tuple[tuple[Language, str], ...]:
+    """The `title.<lang>` attributes (`calsync.i18n.events`) of the known languages."""
+    return tuple((lang, text) for lang in LANGUAGES if (text := attrs.get(f"title.{lang}")))
+
+
 @dataclass(frozen=True, slots=True)
 class EventRef:
     """An event as a finding cites it: enough to read and to follow the link."""
@@ -46,12 +51,14 @@ class EventRef:
     url: str | None
     day: date
     last: date
+    titles: tuple[tuple[Language, str], ...] = ()
+    """The title in other languages, where the source has it (`title.<lang>` attributes)."""
 
     @classmethod
     def of(cls, item: Item) -> EventRef:
         return cls(uid=item.uid, title=item.title, actor=item.actor, level=item.level,
                    kind=item.kind, when=item.when(), url=item.url, day=item.day(),
-                   last=wall_date(item.ed))
+                   last=wall_date(item.ed), titles=_titles(item.attrs))
 
     @property
     def multi_day(self) -> bool:
@@ -61,9 +68,14 @@ class EventRef:
         return {"uid": self.uid, "title": self.title, "actor": self.actor,
                 "level": self.level, "kind": self.kind, "when": self.when, "url": self.url}
 
-    def name(self) -> str:
-        """`Vindelns kommun: Co-financing decision`: the label without its days."""
-        return texts.with_owner(self.title, self.actor)
+    def name(self) -> wording.Value:
+        """`Vindelns kommun: Co-financing decision`: the label without its days, the title
+        in the sentence's language where the event has it (`Beslut om medfinansiering`)."""
+        own = texts.with_owner(self.title, self.actor)
+        if not self.titles:
+            return own
+        return wording.Worded(own, tuple((lang, texts.with_owner(title, self.actor))
+                                         for lang, title in self.titles))
 
     def label(self) -> wording.Msg:
         """`Vindelns kommun: Co-financing decision (9 June 2026)`, the owner never twice;

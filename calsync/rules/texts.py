@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from calsync.i18n.catalogs import N_
-from calsync.rules.wording import Head, Msg, Range, Weekday, msg, two_days
+from calsync.rules.wording import Head, Msg, Range, Value, Weekday, msg, two_days
 
 __all__ = [
     "FIX_LINE",
@@ -49,7 +49,7 @@ def with_owner(title: str, owner: str) -> str:
     return f"{owner}: {title}"
 
 
-def label(name: str, first: date, last: date) -> Msg:
+def label(name: Value, first: date, last: date) -> Msg:
     """`Vindelns kommun: Co-financing decision (9 June 2026)`."""
     return msg(N_("{name} ({when})"), name=name, when=Range(first, last))
 

@@ -33,6 +33,7 @@ __all__ = [
     "Range",
     "Value",
     "Weekday",
+    "Worded",
     "msg",
     "render",
     "shown_list",
@@ -202,7 +203,21 @@ def _one(lang: Language, unit: str) -> str:
     return translator(lang, "findings").gettext(_ONE[unit])
 
 
-Value = Union[str, int, date, "Msg", Range, Head, Weekday, Days, Length, Dur, "Listed"]
+@dataclass(frozen=True, slots=True)
+class Worded:
+    """A text its source has in several languages (a built-in step's title, carried as
+    the attributes `title.<lang>`, see `calsync.i18n.events`): the sentence's language
+    where the source has it, else the source's own words."""
+
+    default: str
+    texts: tuple[tuple[Language, str], ...]
+
+    def render(self, lang: Language) -> str:
+        return next((text for code, text in self.texts if code == lang), self.default)
+
+
+Value = Union[str, int, date, "Msg", Range, Head, Weekday, Days, Length, Dur, "Listed",
+              Worded]
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,15 +42,16 @@ WORDING = {
         ("Vindelns kommun: besluta senast 14 maj 2027; ert sista möte före dess är "
          "Kommunstyrelsens sammanträde den 26 april 2027")),
     "R2-A": (
-        ("Region Västerbotten: Regionfullmäktige antar reviderad regional utvecklingsstrategi "
-         "(13 June 2028) comes 5 months after the start of Council of the EU (unanimity, after "
-         "EP consent): MFF 2028-2034 (proposed) (1 January 2028 – 31 December 2034), but it must "
+        ("Region Västerbotten: Regionfullmäktige antar reviderad regional utvecklingsstrategi (13"
+         " June 2028) comes 5 months after the start of Council of the EU (unanimity, after EP "
+         "consent): MFF 2028-2034 (proposed) (1 January 2028 – 31 December 2034), but it must "
          "come first (rule R2-A: strategy revised before the programme period starts)"),
         ("Region Västerbotten: decide by 1 January 2028"),
-        ("Region Västerbotten: Regionfullmäktige antar reviderad regional utvecklingsstrategi "
-         "(13 juni 2028) kommer 5 månader efter början på Council of the EU (unanimity, after EP "
-         "consent): MFF 2028-2034 (proposed) (1 januari 2028 – 31 december 2034), men den måste "
-         "komma före (regel R2-A: strategy revised before the programme period starts)"),
+        ("Region Västerbotten: Regionfullmäktige antar reviderad regional utvecklingsstrategi (13"
+         " juni 2028) kommer 5 månader efter början på Council of the EU (unanimity, after EP "
+         "consent): EU:s långtidsbudget (MFF) 2028–2034 (förslag) (1 januari 2028 – 31 december "
+         "2034), men den måste komma före (regel R2-A: strategy revised before the programme "
+         "period starts)"),
         ("Region Västerbotten: besluta senast 1 januari 2028")),
     "R2-B": (
         ("Region Västerbotten: Regional development strategy (RUS) for Västerbotten 2020-2030 (1 "
@@ -58,26 +59,26 @@ WORDING = {
          "(unanimity, after EP consent): MFF 2028-2034 (proposed) (1 January 2028 – 31 December "
          "2034): nothing covers 1 January 2031 – 31 December 2034 (rule R2-B: a valid regional "
          "development strategy for the whole programme period)"),
-        ("Region Västerbotten: decide on a successor in force from 1 January 2031, by 31 "
-         "December 2030"),
-        ("Region Västerbotten: Regional development strategy (RUS) for Västerbotten 2020-2030 (1 "
-         "januari 2020 – 31 december 2030) tar slut 4 år före slutet på Council of the EU "
-         "(unanimity, after EP consent): MFF 2028-2034 (proposed) (1 januari 2028 – 31 december "
+        ("Region Västerbotten: decide on a successor in force from 1 January 2031, by 31 December"
+         " 2030"),
+        ("Region Västerbotten: Regional utvecklingsstrategi 2020-2030 (1 januari 2020 – 31 "
+         "december 2030) tar slut 4 år före slutet på Council of the EU (unanimity, after EP "
+         "consent): EU:s långtidsbudget (MFF) 2028–2034 (förslag) (1 januari 2028 – 31 december "
          "2034): inget täcker 1 januari 2031 – 31 december 2034 (regel R2-B: a valid regional "
          "development strategy for the whole programme period)"),
         ("Region Västerbotten: besluta om en efterföljare som gäller från 1 januari 2031, senast "
          "31 december 2030")),
     "R3": (
         ("Skellefteå kommun: KF fastställer budget 2031 (17 June 2030) comes before Skellefteå "
-         "kommun: the newly elected Kommunfullmäktige takes office (four-year term from 2030) "
-         "(15 October 2030); in 2030 it must come between 15 October and 30 November 2030, and "
+         "kommun: the newly elected Kommunfullmäktige takes office (four-year term from 2030) (15"
+         " October 2030); in 2030 it must come between 15 October and 30 November 2030, and "
          "nothing is scheduled then (rule R3: in election years the newly elected council adopts "
          "the budget)"),
         ("Skellefteå kommun: decide between 15 October and 30 November 2030"),
         ("Skellefteå kommun: KF fastställer budget 2031 (17 juni 2030) kommer före Skellefteå "
-         "kommun: the newly elected Kommunfullmäktige takes office (four-year term from 2030) "
-         "(15 oktober 2030); 2030 måste den komma mellan 15 oktober och 30 november 2030, och "
-         "inget är planerat då (regel R3: in election years the newly elected council adopts the "
+         "kommun: det nyvalda Kommunfullmäktige tillträder (fyraårig mandatperiod från 2030) (15 "
+         "oktober 2030); 2030 måste den komma mellan 15 oktober och 30 november 2030, och inget "
+         "är planerat då (regel R3: in election years the newly elected council adopts the "
          "budget)"),
         ("Skellefteå kommun: besluta mellan 15 oktober och 30 november 2030")),
     "R4": (
@@ -101,20 +102,20 @@ WORDING = {
          "decisions on state money after the appropriation directions)"),
         ("Umeå kommun: move it to 15 December 2027 or later"),
         ("Umeå kommun: KS beslutar om arbetsmarknadsinsatser (10 december 2027) kommer 5 dagar "
-         "före början på Regeringen: Appropriation directions (regleringsbrev) for 2028 to "
-         "agencies incl. Tillväxtverket and Vinnova, men den måste komma efter (regel R6: local "
-         "decisions on state money after the appropriation directions)"),
+         "före början på Regeringen: Regleringsbrev för 2028 till myndigheterna, bland andra "
+         "Tillväxtverket och Vinnova, men den måste komma efter (regel R6: local decisions on "
+         "state money after the appropriation directions)"),
         ("Umeå kommun: flytta den till 15 december 2027 eller senare")),
     "R7": (
-        ("Region Västerbotten: Slutlig utbetalningsansökan: projektet Norrsken (15 February "
-         "2030) comes 46 days after 31 December 2029, when the window set by Managing "
-         "authorities / European Commission: Eligibility of expenditure, 2021-2027 cohesion "
-         "programmes (1 January 2021 – 31 December 2029) closes, but it must come within it "
-         "(rule R7: 2021-2027 expenditure inside the eligibility period)"),
+        ("Region Västerbotten: Slutlig utbetalningsansökan: projektet Norrsken (15 February 2030)"
+         " comes 46 days after 31 December 2029, when the window set by Managing authorities / "
+         "European Commission: Eligibility of expenditure, 2021-2027 cohesion programmes (1 "
+         "January 2021 – 31 December 2029) closes, but it must come within it (rule R7: 2021-2027"
+         " expenditure inside the eligibility period)"),
         ("Region Västerbotten: move it to 31 December 2029 at the latest"),
-        ("Region Västerbotten: Slutlig utbetalningsansökan: projektet Norrsken (15 februari "
-         "2030) kommer 46 dagar efter 31 december 2029, då perioden enligt Managing authorities "
-         "/ European Commission: Eligibility of expenditure, 2021-2027 cohesion programmes (1 "
+        ("Region Västerbotten: Slutlig utbetalningsansökan: projektet Norrsken (15 februari 2030)"
+         " kommer 46 dagar efter 31 december 2029, då perioden enligt Managing authorities / "
+         "European Commission: Stödberättigande utgifter, sammanhållningsprogrammen 2021–2027 (1 "
          "januari 2021 – 31 december 2029) slutar, men den måste komma inom den (regel R7: "
          "2021-2027 expenditure inside the eligibility period)"),
         ("Region Västerbotten: flytta den till senast 31 december 2029")),
@@ -135,9 +136,9 @@ WORDING = {
         ("Region Västerbotten: extend it to 25 August 2027 (25 working days clear of the "
          "blackout), or move it clear of it"),
         ("Region Västerbotten: Remiss: regional transportplan (21 juni – 13 augusti 2027) har "
-         "bara 17 av sina 39 arbetsdagar utanför Sweden: Summer holiday blackout (July) (1–31 "
-         "juli 2027), men behöver minst 25 (regel R9: consultations keep 25 working days outside "
-         "July and Christmas)"),
+         "bara 17 av sina 39 arbetsdagar utanför Sweden: Semesterperiod (1–31 juli 2027), men "
+         "behöver minst 25 (regel R9: consultations keep 25 working days outside July and "
+         "Christmas)"),
         ("Region Västerbotten: förläng den till 25 augusti 2027 (25 arbetsdagar utanför "
          "spärrperioden), eller flytta den ut ur spärrperioden")),
     "R10": (
@@ -184,24 +185,23 @@ WORDING = {
          "until the new councils take office on 15 October (1 August – 14 October 2030) (rule "
          "R12: no strategic commitments during the election transition)"),
         ("Region Västerbotten: move it to end by 31 July 2030, or to start from 15 October 2030"),
-        ("Region Västerbotten: Remiss: strategi för kompetensförsörjning (19 augusti – 10 "
-         "oktober 2030) infaller under en spärrperiod: Political parties: Election campaign 2030 "
-         "- from 1 August until the new councils take office on 15 October (1 augusti – 14 "
-         "oktober 2030) (regel R12: no strategic commitments during the election transition)"),
-        ("Region Västerbotten: flytta den så att den slutar senast 31 juli 2030, eller så att "
-         "den börjar från 15 oktober 2030")),
+        ("Region Västerbotten: Remiss: strategi för kompetensförsörjning (19 augusti – 10 oktober"
+         " 2030) infaller under en spärrperiod: Political parties: Valrörelsen 2030 – från 1 "
+         "augusti tills de nya fullmäktige tillträder den 15 oktober (1 augusti – 14 oktober "
+         "2030) (regel R12: no strategic commitments during the election transition)"),
+        ("Region Västerbotten: flytta den så att den slutar senast 31 juli 2030, eller så att den"
+         " börjar från 15 oktober 2030")),
     "R13": (
         ("Region Västerbotten: Översyn av den regionala utvecklingsstrategin (mandatperioden "
          "2026–2030) (1 March 2028) comes 8 months after Regeringen: The regions' input to the "
          "national and regional partnership plan 2028-2034 (tentative, mid-2027) (30 June 2027), "
-         "but it must come first (rule R13: the RUS review of this term comes before the "
-         "regions' input to the 2028-2034 plan)"),
+         "but it must come first (rule R13: the RUS review of this term comes before the regions'"
+         " input to the 2028-2034 plan)"),
         ("Region Västerbotten: decide by 30 June 2027"),
         ("Region Västerbotten: Översyn av den regionala utvecklingsstrategin (mandatperioden "
-         "2026–2030) (1 mars 2028) kommer 8 månader efter Regeringen: The regions' input to the "
-         "national and regional partnership plan 2028-2034 (tentative, mid-2027) (30 juni 2027), "
-         "men den måste komma före (regel R13: the RUS review of this term comes before the "
-         "regions' input to the 2028-2034 plan)"),
+         "2026–2030) (1 mars 2028) kommer 8 månader efter Regeringen: Regionernas underlag till "
+         "partnerskapsplanen 2028-2034 (30 juni 2027), men den måste komma före (regel R13: the "
+         "RUS review of this term comes before the regions' input to the 2028-2034 plan)"),
         ("Region Västerbotten: besluta senast 30 juni 2027")),
     "R14-A": (
         ("Umeå kommun: KF fastställer budget 2031 (12 November 2030) comes 3 days before "
@@ -210,20 +210,20 @@ WORDING = {
          "R14-A: in election years the council adopts the budget after the state's budget bill)"),
         ("Umeå kommun: move it to 15 November 2030 or later"),
         ("Umeå kommun: KF fastställer budget 2031 (12 november 2030) kommer 3 dagar före "
-         "Regeringen: Budget bill for 2031 in an election year, new government (within three "
-         "weeks of taking office, at the latest 15 November), men den måste komma efter (regel "
-         "R14-A: in election years the council adopts the budget after the state's budget bill)"),
+         "Regeringen: Budgetpropositionen för 2031 ett valår, ny regering (inom tre veckor efter "
+         "tillträdet, senast 15 november), men den måste komma efter (regel R14-A: in election "
+         "years the council adopts the budget after the state's budget bill)"),
         ("Umeå kommun: flytta den till 15 november 2030 eller senare")),
     "R14-B": (
-        ("Umeå kommun: KF fastställer budget 2031 (26 November 2030) comes 19 days before the "
-         "end of Riksdagen: Riksdag frame decision on the 2031 budget in an election year (step "
-         "1), but it must come after it (rule R14-B: an election year's council budget and the "
+        ("Umeå kommun: KF fastställer budget 2031 (26 November 2030) comes 19 days before the end"
+         " of Riksdagen: Riksdag frame decision on the 2031 budget in an election year (step 1), "
+         "but it must come after it (rule R14-B: an election year's council budget and the "
          "Riksdag's December frame decision)"),
         ("Umeå kommun: move it to 15 December 2030 or later"),
         ("Umeå kommun: KF fastställer budget 2031 (26 november 2030) kommer 19 dagar före slutet "
-         "på Riksdagen: Riksdag frame decision on the 2031 budget in an election year (step 1), "
-         "men den måste komma efter (regel R14-B: an election year's council budget and the "
-         "Riksdag's December frame decision)"),
+         "på Riksdagens rambeslut om budgeten för 2031 ett valår (steg 1), men den måste komma "
+         "efter (regel R14-B: an election year's council budget and the Riksdag's December frame "
+         "decision)"),
         ("Umeå kommun: flytta den till 15 december 2030 eller senare")),
     "R15": (
         ("Region Västerbotten: Regionala utvecklingsmedel (1:1) för år 2028 (1 December 2027) "
@@ -233,10 +233,10 @@ WORDING = {
          "committee decides on 1:1 money after the villkorsbeslut)"),
         ("Region Västerbotten: move it to 15 December 2027 or later"),
         ("Region Västerbotten: Regionala utvecklingsmedel (1:1) för år 2028 (1 december 2027) "
-         "kommer 14 dagar före början på Regeringen: Villkorsbeslut for 2028 - the government's "
-         "conditions decision to the regions on appropriation 1:1 Regionala utvecklingsåtgärder, "
-         "men den måste komma efter (regel R15: the regional development committee decides on "
-         "1:1 money after the villkorsbeslut)"),
+         "kommer 14 dagar före början på Regeringen: Villkorsbeslut för 2028 – regeringens "
+         "villkor till regionerna för anslag 1:1 Regionala utvecklingsåtgärder, men den måste "
+         "komma efter (regel R15: the regional development committee decides on 1:1 money after "
+         "the villkorsbeslut)"),
         ("Region Västerbotten: flytta den till 15 december 2027 eller senare")),
     "R16": (
         ("Skellefteå kommun: KF fastställer budget 2028 (22 November 2027) comes 5 months after "
@@ -252,21 +252,21 @@ WORDING = {
          "projects it co-finances)"),
         ("Skellefteå kommun: besluta senast 10 juni 2027")),
     "R17": (
-        ("Tillväxtverket: Utlysning stänger: ERDF Övre Norrland 2028:1 (15 March 2028) comes "
-         "only 1 year and 9 months before the end of Managing authorities / European Commission: "
-         "Eligibility of expenditure, 2021-2027 cohesion programmes (1 January 2021 – 31 "
-         "December 2029), but it must come at least 2 years before (rule R17: the last 2021-2027 "
-         "calls leave two years before eligibility ends)"),
+        ("Tillväxtverket: Utlysning stänger: ERDF Övre Norrland 2028:1 (15 March 2028) comes only"
+         " 1 year and 9 months before the end of Managing authorities / European Commission: "
+         "Eligibility of expenditure, 2021-2027 cohesion programmes (1 January 2021 – 31 December"
+         " 2029), but it must come at least 2 years before (rule R17: the last 2021-2027 calls "
+         "leave two years before eligibility ends)"),
         ("planning note: Tillväxtverket sets this date and no organisation here can change it; "
          "the rule would need it by 31 December 2027, so plan around the date as it is"),
-        ("Tillväxtverket: Utlysning stänger: ERDF Övre Norrland 2028:1 (15 mars 2028) kommer "
-         "bara 1 år och 9 månader före slutet på Managing authorities / European Commission: "
-         "Eligibility of expenditure, 2021-2027 cohesion programmes (1 januari 2021 – 31 "
+        ("Tillväxtverket: Utlysning stänger: ERDF Övre Norrland 2028:1 (15 mars 2028) kommer bara"
+         " 1 år och 9 månader före slutet på Managing authorities / European Commission: "
+         "Stödberättigande utgifter, sammanhållningsprogrammen 2021–2027 (1 januari 2021 – 31 "
          "december 2029), men den måste komma minst 2 år före (regel R17: the last 2021-2027 "
          "calls leave two years before eligibility ends)"),
-        ("planeringsnotering: Tillväxtverket bestämmer detta datum och ingen organisation här "
-         "kan ändra det; regeln skulle kräva det senast 31 december 2027, så planera utifrån "
-         "datumet som det är")),
+        ("planeringsnotering: Tillväxtverket bestämmer detta datum och ingen organisation här kan"
+         " ändra det; regeln skulle kräva det senast 31 december 2027, så planera utifrån datumet"
+         " som det är")),
     "R18": (
         ("Region Västerbotten: Utbetalningsansökan: projektet Norrsken (10 December 2027) falls "
          "in a blackout: the month before European Commission: Automatic decommitment deadline "
@@ -274,8 +274,8 @@ WORDING = {
          "R18: 2021-2027 payment claims are not left to the month before a decommitment target)"),
         ("Region Västerbotten: move it to 29 November 2027 at the latest"),
         ("Region Västerbotten: Utbetalningsansökan: projektet Norrsken (10 december 2027) "
-         "infaller under en spärrperiod: månaden före European Commission: Automatic "
-         "decommitment deadline 2027 for 2021-2027 cohesion commitments (N+3; N+2 for 2027) (31 "
+         "infaller under en spärrperiod: månaden före European Commission: Sista dag 2027 före "
+         "automatiskt återtagande av sammanhållningsåtaganden 2021–2027 (N+3; N+2 för 2027) (31 "
          "december 2027) (regel R18: 2021-2027 payment claims are not left to the month before a "
          "decommitment target)"),
         ("Region Västerbotten: flytta den till senast 29 november 2027")),
@@ -284,13 +284,13 @@ WORDING = {
          "days after European Parliament and Council: EU budget for 2028 adopted (at the latest, "
          "after a full conciliation; in practice late November) (27 December 2027), but it must "
          "come first (rule R19: the MFF 2028-2034 is adopted before the EU budget for 2028)"),
-        ("planning note: Council of the EU sets this date and no organisation here can change "
-         "it; the rule would need it by 27 December 2027, so plan around the date as it is"),
+        ("planning note: Council of the EU sets this date and no organisation here can change it;"
+         " the rule would need it by 27 December 2027, so plan around the date as it is"),
         ("Council of the EU: Rådet antar MFF-förordningen 2028–2034 (15 februari 2028) kommer 50 "
-         "dagar efter European Parliament and Council: EU budget for 2028 adopted (at the "
-         "latest, after a full conciliation; in practice late November) (27 december 2027), men "
-         "den måste komma före (regel R19: the MFF 2028-2034 is adopted before the EU budget for "
-         "2028)"),
+         "dagar efter European Parliament and Council: EU-budgeten för 2028 antas (senast, efter "
+         "ett fullt förlikningsförfarande; i praktiken i slutet av november) (27 december 2027), "
+         "men den måste komma före (regel R19: the MFF 2028-2034 is adopted before the EU budget "
+         "for 2028)"),
         ("planeringsnotering: Council of the EU bestämmer detta datum och ingen organisation här "
          "kan ändra det; regeln skulle kräva det senast 27 december 2027, så planera utifrån "
          "datumet som det är")),
@@ -365,12 +365,11 @@ def test_the_first_run_finding_reads_in_years_and_months(engine: Engine,
         "the regions' input to the 2028-2034 plan)")
     assert alert.annotations["fix_en"] == "Region Västerbotten: decide by 30 June 2027"
     assert alert.summary == alert.annotations["summary_sv"] == (
-        "Region Västerbotten: the regional development strategy is reviewed during the term "
-        "elected in 2026 (at least once before the next election) väntas först till "
-        "7 september 2030, 3 år och 2 månader efter Regeringen: The regions' input to the "
-        "national and regional partnership plan 2028-2034 (tentative, mid-2027) (30 juni "
-        "2027), men den måste komma före (regel R13: the RUS review of this term comes before "
-        "the regions' input to the 2028-2034 plan)")
+        "Region Västerbotten: den regionala utvecklingsstrategin ses över under mandatperioden "
+        "som valdes 2026 (minst en gång före nästa val) väntas först till 7 september 2030, "
+        "3 år och 2 månader efter Regeringen: Regionernas underlag till partnerskapsplanen "
+        "2028-2034 (30 juni 2027), men den måste komma före (regel R13: the RUS review of this "
+        "term comes before the regions' input to the 2028-2034 plan)")
     assert alert.annotations["fix"] == "Region Västerbotten: besluta senast 30 juni 2027"
     assert (alert.annotations["required"], alert.annotations["actual"]) == (
         "före", "3 år och 2 månader efter")

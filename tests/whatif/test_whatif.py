@@ -142,7 +142,7 @@ def test_an_added_step_is_named_and_moved_in_the_same_request(pilot: Runtime) ->
 def test_an_add_in_a_schedule_steps_shape(pilot: Runtime) -> None:
     """A step as a schedule writes it (title in both languages, `when: {date}` or
     `{start, end}`) is added like an API event: the English is its stored title, as for a
-    synced schedule step."""
+    synced schedule step, and a Swedish sentence names it in Swedish."""
     step = {"title": {"sv": "Utlysningen stänger", "en": "The call closes"},
             "when": {"date": "2027-03-06"}, "kind": "deadline", "level": "eu",
             "actor": "European Commission", "tags": ["call-deadline"]}
@@ -150,7 +150,7 @@ def test_an_add_in_a_schedule_steps_shape(pilot: Runtime) -> None:
     assert code == 0, out
     answer = json.loads(out)
     [fired] = answer["per_rule"]["R10"]["appear"]
-    assert "The call closes (6 mars 2027)" in fired["summary"], fired["summary"]
+    assert "Utlysningen stänger (6 mars 2027)" in fired["summary"], fired["summary"]
     assert answer["changes"][0]["title"] == "The call closes"
     client = TestClient(create_app(pilot))
     api = client.post("/api/whatif", json={"changes": [{"add": step}]}).json()

@@ -12,18 +12,20 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from alembic.runtime.migration import MigrationContext
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from calsync import __version__
 from calsync.durations import format_duration
 from calsync.health import SourceStatus, source_statuses
 from calsync.store.engine import head_revision
-from calsync.web.deps import Conn, RuntimeDep
+from calsync.web.answers import computed_json
+from calsync.web.deps import RuntimeDep
 
 router = APIRouter(tags=["health"])
 
@@ -38,22 +40,30 @@ def _problem(s: SourceStatus) -> str:
     return "stale: no successful sync in time"
 
 
-@router.get("/healthz")
-def healthz(request: Request, runtime: RuntimeDep, conn: Conn) -> dict[str, Any]:
+@router.get("/healthz", response_model=dict[str, Any])
+async def healthz(request: Request, runtime: RuntimeDep) -> Response:
     """Liveness: the process answers and its database connection works; `upstreams` says
     which sources need attention (detail for monitoring, never a reason to restart);
-    `config`, whether the last config reload was refused (`GET /api/config` says more)."""
-    conn.execute(text("SELECT 1"))
-    statuses = source_statuses(runtime, conn)
-    attention = {s.name: _problem(s) for s in statuses if s.needs_attention()}
-    return {"status": "ok", "version": __version__,
+    `config`, whether the last config reload was refused (`GET /api/config` says more).
+    The query runs among the API's workers (`calsync.web.answers`), so a burst of probes
+    and API clients queues instead of holding every pooled connection at once."""
+    config = _config(request)
+
+    def answer(conn: Connection) -> bytes:
+        conn.execute(text("SELECT 1"))
+        statuses = source_statuses(runtime, conn)
+        attention = {s.name: _problem(s) for s in statuses if s.needs_attention()}
+        return json.dumps({
+            "status": "ok", "version": __version__,
             "upstreams": {"ok": not attention, "enabled": sum(s.enabled for s in statuses),
                           "failing": sorted(n for n in attention
                                             if not attention[n].startswith("stale")),
                           "stale": sorted(s.name for s in statuses if s.enabled and s.stale),
                           "stale_after": format_duration(runtime.config.api.stale_after),
                           "detail": attention},
-            **_config(request)}
+            **config}, ensure_ascii=False).encode()
+
+    return await computed_json(request, runtime, answer)
 
 
 def _config(request: Request) -> dict[str, Any]:

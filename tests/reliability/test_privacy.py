@@ -38,6 +38,23 @@ def test_tokens_never_reach_the_access_log() -> None:
     assert public.getMessage() == "/feeds/municipal.ics"
 
 
+@pytest.mark.parametrize("path", ["/feeds/secret/s3cr3t-t0ken", "/feeds/secret/s3cr3t-t0ken.ICS",
+                                  "/feeds//secret/s3cr3t-t0ken.ics",
+                                  "/feeds/secret/s3cr3t-t0ken.ics/"])
+def test_mistyped_private_addresses_are_redacted_too(path: str) -> None:
+    """A calendar client that drops `.ics`, or a double slash, answers 404 with the
+    same secret in the path (it was logged as is)."""
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1,
+                               '%s - "%s %s HTTP/%s" %d',
+                               ("127.0.0.1:5555", "GET", path, "1.1", 404), None)
+    RedactTokens().filter(record)
+    assert "s3cr3t" not in record.getMessage() and "/secret/<token>" in record.getMessage()
+    admin = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, "%s",
+                              ("/api/feeds/secret/tokens",), None)
+    RedactTokens().filter(admin)
+    assert admin.getMessage() == "/api/feeds/secret/tokens"
+
+
 def test_open_api_does_not_name_private_feeds(project: Project) -> None:
     listed = [f["name"] for f in project.client.get("/api/feeds").json()]
     assert "secret" not in listed and "municipal" in listed

@@ -63,6 +63,8 @@ def test_open_api_does_not_name_private_feeds(project: Project) -> None:
 PRIVATE_ONLY = """
 timezone: Europe/Stockholm
 server: {public_url: "https://cal.example.org"}
+organisations:
+  Region Västerbotten: {actors: ["Region Västerbotten*"]}
 connectors:
   town:
     type: tests.support:FileConnector
@@ -74,7 +76,7 @@ connectors:
     type: tests.support:FileConnector
     level: regional
     actor: Region Västerbotten
-    kind: budget
+    kind: decision
     file: board.json
 feeds:
   municipal:
@@ -114,6 +116,9 @@ def test_events_only_private_feeds_select_stay_off_open_endpoints(
     for feed in ("/feeds/all.ics", "/feeds/all.ics?source=board"):
         body = client.get(feed).text
         assert "Styrelsen" not in body, feed
+    for page in ("/", "/?zoom=year&at=2027-01-01", "/org/Region Västerbotten"):
+        shown = client.get(page)  # the dashboard's pages (the organisation's agenda)
+        assert shown.status_code == 200 and "Styrelsen" not in shown.text, page
     with runtime.engine.connect() as conn:
         hidden = next(e for e in list_events(conn) if e.source == "board")
         visible = next(e for e in list_events(conn) if e.source != "board")

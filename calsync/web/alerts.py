@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from calsync.alerts import silences, store
 from calsync.alerts.evaluate import evaluate_and_update
@@ -202,8 +202,10 @@ class SilenceIn(BaseModel):
     id: int | None = Field(None, ge=1, le=MAX_ROW_ID,
                            description="Replace this silence (Alertmanager's update).")
     matchers: list[MatcherIn] = Field(min_length=1)
-    starts_at: datetime | None = Field(None, alias="startsAt")
-    ends_at: datetime = Field(alias="endsAt")
+    # With an offset, as Alertmanager's RFC 3339 times: a naive one reached the store,
+    # which refuses it, and answered 503 "database unavailable" for the caller's mistake.
+    starts_at: AwareDatetime | None = Field(None, alias="startsAt")
+    ends_at: AwareDatetime = Field(alias="endsAt")
     created_by: str | None = Field(None, alias="createdBy", min_length=1, max_length=200)
     comment: str = Field(min_length=1)
 

@@ -24,12 +24,14 @@ from calsync.alerts.evaluate import evaluate_and_update
 from calsync.alerts.filters import AlertFilter
 from calsync.alerts.muting import mute_report
 from calsync.alerts.notify.payload import localised
+from calsync.alerts.private import private_alert_ids, public_alerts
 from calsync.config.organisations import Organisations, unknown_organisation
+from calsync.errors import NotFoundError
 from calsync.feeds.alerts import alerts_calendar
 from calsync.i18n.languages import Language
 from calsync.i18n.messages import Message
 from calsync.model import day_start
-from calsync.web.auth import AlertsUser
+from calsync.web.auth import AlertsUser, trusted_reader
 from calsync.web.deps import Conn, RuntimeDep
 from calsync.web.feeds import serve_body
 from calsync.web.filters import MAX_ROW_ID, Multi, query_language, request_language, split
@@ -91,6 +93,8 @@ def list_alerts(request: Request, response: Response, runtime: RuntimeDep, conn:
     wanted = _filter(runtime, actor, org, level)
     now = runtime.clock.now()
     found = store.list_alerts(conn, state=state, now=now, rule=rule)
+    if not trusted_reader(request, runtime.config.api):  # alerts about private events
+        found = public_alerts(conn, runtime.config, found)
     if wanted:
         found = list(wanted.apply(found, Organisations.of(runtime.config.organisations)))
     return {"state": state, "count": len(found),
@@ -124,7 +128,11 @@ def get_alert(ref: AlertRef, request: Request, response: Response, runtime: Runt
     reopened it, when, and why); texts in the reader's language, as the list gives them."""
     language = _language(request, response, runtime)
     now = runtime.clock.now()
-    return _alert_json(conn, store.get_alert(conn, ref, now), now, language)
+    alert = store.get_alert(conn, ref, now)
+    if not trusted_reader(request, runtime.config.api) and \
+            private_alert_ids(conn, runtime.config, [alert]):
+        raise NotFoundError(Message("no alert {ref!r}", ref=ref))  # as if it did not exist
+    return _alert_json(conn, alert, now, language)
 
 
 class Comment(BaseModel):

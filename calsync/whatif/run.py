@@ -5,6 +5,10 @@ Only the rules whose selectors contain a changed event run (`rules_touched`), an
 run on a small timeline of just the events those rules (and the meeting finder) can see:
 a rule reads nothing else, so the answer is the one the whole timeline gives, and probing
 a hundred candidate dates for a moved event stays cheap on 100,000 events.
+
+For an open reader (`open_reader=True`: the API without an alerts or admin token) the
+events only private feeds select stay private (`calsync.alerts.private`): a change that
+names one is refused as an unknown UID, and no finding about one is listed.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from sqlalchemy import Connection
 
 from calsync.alerts.evaluate import load_timeline
 from calsync.alerts.fingerprint import fingerprint
+from calsync.alerts.private import hidden_uids, refers_to
 from calsync.config.schema import Config
 from calsync.errors import NotFoundError
 from calsync.model import Event
@@ -35,9 +40,12 @@ SEARCH_DAYS = 120
 
 
 def run_whatif(conn: Connection, config: Config, now: datetime,
-               changes: list[Change]) -> dict[str, Any]:
+               changes: list[Change], *, open_reader: bool = False) -> dict[str, Any]:
     """The what-if answer as JSON-ready data (the CLI and the API print the same)."""
     started = time.perf_counter()
+    named = [c.uid for c in changes if not isinstance(c, Add)]
+    if open_reader and (hidden := hidden_uids(conn, config, named, missing=False)):
+        raise _unknown(sorted(hidden)[0])
     originals, after = _resolve(conn, changes)
     base = load_timeline(conn, config.timezone)
     rules = rules_touched(config, base, [*originals.values(), *after])
@@ -49,6 +57,8 @@ def run_whatif(conn: Connection, config: Config, now: datetime,
     after_findings = _evaluate_with(config, kept, after, base, now, rules)
     found = [_range(config, kept, after, base, now, rules, change, originals[change.uid])
              for change in changes if isinstance(change, Move)]
+    if open_reader:
+        before, after_findings = _public(conn, config, before, after_findings)
     return {"changes": [_describe(c, originals, after) for c in changes],
             "rules": rules,
             "per_rule": _diff(rules, before, after_findings),
@@ -68,12 +78,24 @@ def _resolve(conn: Connection, changes: list[Change]) -> tuple[dict[str, Event],
             continue
         event = current.get(change.uid) or get_event(conn, change.uid)
         if event is None:
-            raise NotFoundError(f"no event with UID {change.uid!r}; find UIDs with "
-                                "`calsync timeline --format json` or GET /api/events")
+            raise _unknown(change.uid)
         originals.setdefault(change.uid, event)
         current[change.uid] = shifted(event, change.to, change.last) \
             if isinstance(change, Move) else cancelled(event)
     return originals, [*current.values(), *added]
+
+
+def _unknown(uid: str) -> NotFoundError:
+    return NotFoundError(f"no event with UID {uid!r}; find UIDs with "
+                         "`calsync timeline --format json` or GET /api/events")
+
+
+def _public(conn: Connection, config: Config, *lists: list[Finding]) -> list[list[Finding]]:
+    """Each list without the findings about private events."""
+    named = {uid for found in lists for f in found
+             for uid in (f.labels().get("subject_uid"), f.labels().get("object_uid")) if uid}
+    hidden = hidden_uids(conn, config, named, missing=False)
+    return [[f for f in found if not refers_to(f.labels(), hidden)] for found in lists]
 
 
 def _pool(config: Config, base: Timeline, rules: list[str]) -> list[Item]:

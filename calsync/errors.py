@@ -18,6 +18,7 @@ error into the sentence and next step a user sees, for the CLI and the API alike
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,7 @@ __all__ = [
     "SkippableRecordError",
     "StoreError",
     "explain",
+    "one_line",
 ]
 
 
@@ -166,3 +168,15 @@ def explain(exc: BaseException) -> str:
 
 def _who(exc: ConnectorError) -> str:
     return f"Connector '{exc.connector}' " if exc.connector else "A connector "
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+
+
+def one_line(text: str, limit: int = 400) -> str:
+    """`text` as one printable line of at most `limit` characters. Messages stored with a
+    sync are shown on the open /api/sources, the dashboard and a terminal: an upstream's
+    newline would split one warning into several, an ESC byte would drive the reader's
+    terminal, and a 20 KB value quoted by a parser would be echoed whole."""
+    flat = _CONTROL.sub(" ", text).strip()
+    return flat if len(flat) <= limit else flat[:limit - 1].rstrip() + "…"

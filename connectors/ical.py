@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from pydantic import Field, model_validator
@@ -67,11 +68,16 @@ class IcalConnector(HttpConnector):
     async def fetch(self, ctx: FetchContext) -> Snapshot | NotModified:
         if self.opts.path is not None:
             path = self.resolve(self.opts.path)
+            limit = self.opts.max_bytes
             try:
-                content = await asyncio.to_thread(path.read_bytes)
+                content = await asyncio.to_thread(_read_at_most, path, limit + 1)
             except OSError as exc:
                 raise FatalFetchError(f"cannot read {path}: {exc.strerror or exc}",
                                       connector=self.name, url=str(path)) from None
+            if len(content) > limit:
+                raise FatalFetchError(f"the file exceeds the limit of {limit:,} bytes (raise "
+                                      "`max_bytes` if this is expected)",
+                                      connector=self.name, url=str(path))
             text = decode_text(content)
             etag = last_modified = base_url = None
         else:
@@ -100,3 +106,9 @@ class IcalConnector(HttpConnector):
                                default_tz=self.config.timezone or "UTC",
                                max_occurrences=self.opts.max_occurrences)
 
+
+def _read_at_most(path: Path, size: int) -> bytes:
+    """A local file's first `size` bytes: `max_bytes` bounds a file as it bounds a
+    response (a `path:` of /dev/zero, or a log file that grows, read for ever)."""
+    with path.open("rb") as file:
+        return file.read(size)

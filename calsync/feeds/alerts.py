@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from calsync.alerts.notify.payload import localised
+from calsync.alerts.private import public_alerts
 from calsync.alerts.store import Alert, last_change, list_alerts
 from calsync.config.links import alert_link
 from calsync.config.schema import Config
@@ -43,6 +44,8 @@ def alerts_calendar(conn: Connection, config: Config, now: datetime,
                         url=f"{base}/feeds/alerts.ics", last_modified=changed,
                         refresh=format_duration(settings.refresh))
     found = list_alerts(conn, state="firing", now=now)
+    if not settings.private:  # an open feed: not the alerts about private events
+        found = public_alerts(conn, config, found)
     events = [_as_event(alert, config, now, language) for alert in found]
     return render_calendar(events, meta, language=language), changed
 

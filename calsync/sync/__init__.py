@@ -36,7 +36,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from calsync.clock import Clock
 from calsync.config.schema import Config
 from calsync.durations import backoff
-from calsync.errors import ConnectorError, RetriableFetchError
+from calsync.errors import ConnectorError, RetriableFetchError, one_line
 from calsync.sdk.contract import Bookmark, Connector, FetchContext, Horizon, NotModified, Snapshot
 from calsync.sdk.http import make_client
 from calsync.store.engine import database_problem
@@ -228,7 +228,8 @@ class Syncer:
         if settler.capture_failed:
             log.warning("%s: %d capture(s) failed, events kept without the attribute: %s",
                         name, settler.capture_failed, "; ".join(settler.capture_reasons))
-        return SyncReport(name, "ok", run_id=run_id, skip_reasons=tally.skip_reasons,
+        return SyncReport(name, "ok", run_id=run_id,
+                          skip_reasons=[one_line(r) for r in tally.skip_reasons],
                           warnings=warnings, capture_failed=settler.capture_failed,
                           capture_reasons=settler.capture_reasons, **tally.counts())
 
@@ -273,7 +274,7 @@ class Syncer:
                 f"gave up after {connector.config.timeout * 4:.0f}s", connector=name)
         if isinstance(exc, ConnectorError):
             kind = "retriable" if isinstance(exc, RetriableFetchError) else "fatal"
-            message = str(exc)
+            message = one_line(str(exc), 1000)
         elif isinstance(exc, SQLAlchemyError):  # words, never the SQL or its parameters
             kind = "retriable"
             message = f"the database refused the sync's writes ({database_problem(exc)}); " \
@@ -317,7 +318,8 @@ def sync_warnings(plan: Tally) -> list[str]:
         lines += [f"skipped: {reason}" for reason in plan.skip_reasons]
         if more > 0:
             lines.append(f"and {more} more record(s) skipped")
-    return lines
+    # A connector's reasons may quote upstream text: one printable, bounded line each.
+    return [one_line(line) for line in lines]
 
 
 def _check_fence(conn: Connection, fence: Fence | None, touched: Sequence[int] = ()) -> None:

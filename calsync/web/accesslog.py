@@ -1,6 +1,8 @@
 """The access log without secrets: a private feed's token is its key, and an access log is
 read by more people than the feed's subscribers. The filter rewrites the request path
-of uvicorn's access records before any handler formats them."""
+of uvicorn's access records before any handler formats them: everything after
+`/feeds/<name>/` is the token's place, so a mistyped address (no `.ics`, `.ICS`, a double
+slash) that answers 404 is redacted too (it carries the same secret)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ import re
 
 __all__ = ["RedactTokens", "install"]
 
-_TOKEN_PATH = re.compile(r"(/feeds/[^/?\s]+/)[^/?\s]+(\.ics)")
+_TOKEN_PATH = re.compile(r"(?<!/api)(/feeds/+[^/?\s\"]+/+)[^?\s\"]*?(\.ics)?(?=[?\s\"]|$)",
+                         re.IGNORECASE)
 REDACTED = "<token>"
 
 

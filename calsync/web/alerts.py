@@ -17,19 +17,21 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from calsync.alerts import silences, store
 from calsync.alerts.answers import alert_in
 from calsync.alerts.evaluate import evaluate_and_update
 from calsync.alerts.filters import AlertFilter
 from calsync.alerts.muting import mute_report
+from calsync.alerts.private import private_alert_ids, public_alerts
 from calsync.config.organisations import Organisations, unknown_organisation
+from calsync.errors import NotFoundError
 from calsync.feeds.alerts import alerts_calendar
 from calsync.i18n.languages import Language
 from calsync.i18n.messages import Message
 from calsync.model import day_start
-from calsync.web.auth import AlertsUser
+from calsync.web.auth import AlertsUser, trusted_reader
 from calsync.web.deps import Conn, RuntimeDep
 from calsync.web.feeds import serve_body
 from calsync.web.filters import MAX_ROW_ID, Multi, query_language, request_language, split
@@ -86,6 +88,8 @@ def list_alerts(request: Request, response: Response, runtime: RuntimeDep, conn:
     wanted = _filter(runtime, actor, org, level)
     now = runtime.clock.now()
     found = store.list_alerts(conn, state=state, now=now, rule=rule)
+    if not trusted_reader(request, runtime.config.api):  # alerts about private events
+        found = public_alerts(conn, runtime.config, found)
     if wanted:
         found = list(wanted.apply(found, Organisations.of(runtime.config.organisations)))
     return {"state": state, "count": len(found),
@@ -119,7 +123,11 @@ def get_alert(ref: AlertRef, request: Request, response: Response, runtime: Runt
     reopened it, when, and why); texts in the reader's language, as the list gives them."""
     language = _language(request, response, runtime)
     now = runtime.clock.now()
-    return _alert_json(conn, store.get_alert(conn, ref, now), now, language)
+    alert = store.get_alert(conn, ref, now)
+    if not trusted_reader(request, runtime.config.api) and \
+            private_alert_ids(conn, runtime.config, [alert]):
+        raise NotFoundError(Message("no alert {ref!r}", ref=ref))  # as if it did not exist
+    return _alert_json(conn, alert, now, language)
 
 
 class Comment(BaseModel):
@@ -203,8 +211,10 @@ class SilenceIn(BaseModel):
     id: int | None = Field(None, ge=1, le=MAX_ROW_ID,
                            description="Replace this silence (Alertmanager's update).")
     matchers: list[MatcherIn] = Field(min_length=1)
-    starts_at: datetime | None = Field(None, alias="startsAt")
-    ends_at: datetime = Field(alias="endsAt")
+    # With an offset, as Alertmanager's RFC 3339 times: a naive one reached the store,
+    # which refuses it, and answered 503 "database unavailable" for the caller's mistake.
+    starts_at: AwareDatetime | None = Field(None, alias="startsAt")
+    ends_at: AwareDatetime = Field(alias="endsAt")
     created_by: str | None = Field(None, alias="createdBy", min_length=1, max_length=200)
     comment: str = Field(min_length=1)
 

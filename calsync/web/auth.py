@@ -33,7 +33,7 @@ from calsync.i18n.messages import Message
 from calsync.web.deps import RuntimeDep
 
 __all__ = ["AdminUser", "AlertsUser", "SyncUser", "authenticate", "require_admin",
-           "require_scope"]
+           "require_scope", "trusted_reader"]
 
 _bearer = HTTPBearer(auto_error=False, description="An admin token named in config.yaml "
                                                    "(api.tokens).")
@@ -93,6 +93,18 @@ def require_scope(scope: str) -> Callable[..., str]:
 
     dependency.__name__ = f"require_{scope}"
     return dependency
+
+
+def trusted_reader(request: Request, api: ApiConfig) -> bool:
+    """Whether the request carries a valid token with the `alerts` or `admin` scope: such
+    a reader may see alerts about private events (`calsync.alerts.private`); anyone else
+    reads the open view. A missing or wrong token is not an error here."""
+    header = request.headers.get("authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        return False
+    name = authenticate(api, secret.strip())
+    return name is not None and bool({"alerts", "admin"} & set(api.tokens[name].scopes))
 
 
 require_admin = require_scope("admin")

@@ -1,6 +1,7 @@
 """`POST /api/whatif`: the what-if of `calsync whatif` over HTTP, the same JSON answer.
 
-Open like the other read endpoints: it writes nothing. A bad change is a 400 naming it,
+Open like the other read endpoints: it writes nothing (and, without an alerts or admin
+token, says nothing of events only private feeds select). A bad change is a 400 naming it,
 an unknown UID a 404 (the app's NotFoundError handler).
 """
 
@@ -8,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field
 
 from calsync.clock import local_today
+from calsync.web.auth import trusted_reader
 from calsync.web.deps import Conn, RuntimeDep
 from calsync.whatif import WhatIfInputError, parse_changes, run_whatif
 
@@ -33,7 +35,8 @@ class WhatIfIn(BaseModel):
 
 
 @router.post("/api/whatif")
-def whatif(body: WhatIfIn, runtime: RuntimeDep, conn: Conn) -> dict[str, Any]:
+def whatif(body: WhatIfIn, request: Request, runtime: RuntimeDep, conn: Conn
+           ) -> dict[str, Any]:
     """Per rule, the findings that would appear, disappear or change; for each moved
     event the dates that keep every rule satisfied."""
     try:
@@ -41,6 +44,7 @@ def whatif(body: WhatIfIn, runtime: RuntimeDep, conn: Conn) -> dict[str, Any]:
         today = local_today(now, runtime.config.timezone)
         changes = parse_changes(body.changes, today)
         given = parse_changes(body.given, today, "given", empty_ok=True)
-        return run_whatif(conn, runtime.config, now, changes, given)
+        return run_whatif(conn, runtime.config, now, changes, given,
+                          open_reader=not trusted_reader(request, runtime.config.api))
     except WhatIfInputError as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from None

@@ -35,6 +35,10 @@ __all__ = [
 ]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Days a what-if may name: moving an event to 0001-01-01 or 9999-12-31 overflowed while
+# the rules compared dates around it (a 500); the API's filters keep the same range.
+_FIRST, _LAST = date(1000, 1, 1), date(9000, 1, 1)
+_RANGE = "a day between the years 1000 and 9000"
 
 
 class WhatIfInputError(CalsyncError):
@@ -71,18 +75,28 @@ Change = Move | Cancel | Add
 def parse_date(value: Any, where: str, today: date) -> date:
     """A date the caller typed: YYYY-MM-DD, `today`, `+P90D`, `-P1Y`."""
     try:
-        return parse_day(value, today)
+        day = parse_day(value, today)
     except ValueError as exc:
         raise WhatIfInputError(f"{where}: {exc}") from None
+    except OverflowError:
+        raise WhatIfInputError(f"{where}: expected {_RANGE}, got {value!r}") from None
+    if not _FIRST <= day < _LAST:
+        raise WhatIfInputError(f"{where}: expected {_RANGE}, got {value!r}")
+    return day
 
 
 def _parse_when(value: Any, where: str) -> date | datetime:
     if isinstance(value, str):
         try:
-            return date.fromisoformat(value) if len(value) == 10 else \
+            when = date.fromisoformat(value) if len(value) == 10 else \
                 datetime.fromisoformat(value)
         except ValueError:
             pass
+        else:
+            day = when.date() if isinstance(when, datetime) else when
+            if not _FIRST <= day < _LAST:
+                raise WhatIfInputError(f"{where}: expected {_RANGE}, got {value!r}")
+            return when
     raise WhatIfInputError(f"{where}: expected YYYY-MM-DD or an ISO date-time, got {value!r}")
 
 

@@ -5,6 +5,10 @@ Only the rules whose selectors contain a changed event run (`rules_touched`), an
 run on a small timeline of just the events those rules (and the meeting finder) can see:
 a rule reads nothing else, so the answer is the one the whole timeline gives, and probing
 a hundred candidate dates for a moved event stays cheap on 100,000 events.
+
+For an open reader (`open_reader=True`: the API without an alerts or admin token) the
+events only private feeds select stay private (`calsync.alerts.private`): a change that
+names one is refused as an unknown UID, and no finding about one is listed.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from sqlalchemy import Connection
 
 from calsync.alerts.fingerprint import fingerprint
 from calsync.alerts.kept import kept_timeline, lock
+from calsync.alerts.private import hidden_uids, refers_to
 from calsync.config.schema import Config
 from calsync.errors import NotFoundError
 from calsync.model import Event
@@ -45,7 +50,8 @@ SEARCH_DAYS = 120
 
 
 def run_whatif(conn: Connection, config: Config, now: datetime, changes: list[Change],
-               given: Sequence[Change] = ()) -> dict[str, Any]:
+               given: Sequence[Change] = (), *, open_reader: bool = False
+               ) -> dict[str, Any]:
     """The what-if answer as JSON-ready data (the CLI and the API print the same).
 
     `given` is assumed on both sides: the answer compares "store + given" with "store +
@@ -54,6 +60,9 @@ def run_whatif(conn: Connection, config: Config, now: datetime, changes: list[Ch
     finding shows under "disappear".
     """
     started = time.perf_counter()
+    named = [c.uid for c in (*given, *changes) if not isinstance(c, Add)]
+    if open_reader and (hidden := hidden_uids(conn, config, named, missing=False)):
+        raise _unknown(sorted(hidden)[0])
     state = _State(conn)
     assumed_by = state.apply(given)
     assumed = dict(state.current)
@@ -68,6 +77,8 @@ def run_whatif(conn: Connection, config: Config, now: datetime, changes: list[Ch
     kept = [i for i in pool if i.id not in changed_ids]
     before = _evaluate_with(config, kept, before_state.values(), base, now, rules)
     after_findings = _evaluate_with(config, kept, after_state.values(), base, now, rules)
+    if open_reader:
+        before, after_findings = _public(conn, config, before, after_findings)
     found = [_range(config, kept, after_state, base, now, rules, change, uid,
                     applied.first[uid])
              for change, uid in zip(changes, applied.uids, strict=True)
@@ -132,9 +143,7 @@ class _State:
         uid = self.names.get(change.uid, change.uid)
         event = self.current.get(uid) or get_event(self.conn, uid)
         if event is None:
-            raise NotFoundError(f"no event with UID {change.uid!r}; find UIDs with "
-                                "`calsync timeline --format json` or GET /api/events (an "
-                                "added event: its \"as\" name or its whatif-N UID)")
+            raise _unknown(change.uid)
         out.first.setdefault(uid, event)
         if uid not in out.after:
             out.before[uid] = event
@@ -249,3 +258,17 @@ def _describe(change: Change, uid: str, first: Event) -> dict[str, Any]:
         if change.last is not None:
             out["last"] = change.last.isoformat()
     return out
+
+
+def _unknown(uid: str) -> NotFoundError:
+    return NotFoundError(f"no event with UID {uid!r}; find UIDs with "
+                         "`calsync timeline --format json` or GET /api/events (an "
+                         "added event: its \"as\" name or its whatif-N UID)")
+
+
+def _public(conn: Connection, config: Config, *lists: list[Finding]) -> list[list[Finding]]:
+    """Each list without the findings about private events."""
+    named = {uid for found in lists for f in found
+             for uid in (f.labels().get("subject_uid"), f.labels().get("object_uid")) if uid}
+    hidden = hidden_uids(conn, config, named, missing=False)
+    return [[f for f in found if not refers_to(f.labels(), hidden)] for found in lists]

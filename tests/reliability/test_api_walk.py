@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from calsync.web.app import create_app
 from tests.reliability.fuzzing import fuzz_examples
-from tests.web.conftest import Project
+from tests.web.conftest import ADMIN, Project
 
 HOSTILE = ["", " ", "0001-01-01", "0001-01-01T00:00:00", "9999-12-31", "9999-12-31T23:59:59Z",
            "P99999999Y", "P999999999999D", "PT99999999999999H", "-P1D", "P", "PT",
@@ -87,3 +87,30 @@ def test_random_values_from_the_schema(client: TestClient) -> None:
         assert status < 500, (path, name, value, status)
 
     check()
+
+
+BAD_DAYS = ["0001-01-01", "9999-12-31", "0001-01-01T00:00:00", "9999-12-31T23:59:59",
+            "+P99999Y", "-P9999Y", "", "x", "2026-02-30", "1" * 40]
+
+
+def test_post_bodies_with_hostile_values(client: TestClient) -> None:
+    """The write and what-if bodies the GET walk does not reach: a what-if moving an event
+    to 0001-01-01 or 9999-12-31, or adding one there, answered 500 (OverflowError); a
+    silence with times without an offset answered 503 "database unavailable"."""
+    uid = client.get("/api/events").json()["items"][0]["uid"]
+    bodies: list[tuple[str, Any]] = []
+    for day in BAD_DAYS:
+        bodies += [("/api/whatif", {"changes": [{"move": uid, "to": day}]}),
+                   ("/api/whatif", {"changes": [{"move": uid, "to": f"2027-01-01..{day}"}]}),
+                   ("/api/whatif", {"changes": [{"add": {"title": "x", "start": day}}]}),
+                   ("/api/whatif", {"changes": [{"add": {"title": "x", "start": "2027-01-01",
+                                                         "end": day}}]}),
+                   ("/api/silences", {"matchers": [{"name": "alertname", "value": "R1"}],
+                                      "startsAt": day, "endsAt": "2027-02-01T00:00:00",
+                                      "comment": "c"})]
+    for value in HOSTILE[:12]:
+        bodies.append(("/api/whatif", {"changes": [{"move": value, "to": "2027-01-01"}]}))
+    admin = {"Authorization": f"Bearer {ADMIN}"}
+    failures = [(path, body, response.status_code) for path, body in bodies
+                if (response := client.post(path, json=body, headers=admin)).status_code >= 500]
+    assert not failures, "\n".join(map(repr, failures))

@@ -3,6 +3,7 @@ the occurrences nearest to now, and a sync that reaches a bound keeps the rest."
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +14,7 @@ from sqlalchemy import Engine
 from calsync.clock import FixedClock
 from calsync.model import Status
 from calsync.sync import SyncReport
-from tests.reliability.ingest_support import calendar, stored, sync_file, vevent
+from tests.reliability.ingest_support import calendar, runtime, stored, sync_file, vevent
 
 
 def bounded_sync(folder: Path, engine: Engine, clock: FixedClock, text: str,
@@ -85,3 +86,34 @@ def test_a_12_kb_feed_of_100_daily_series_is_bounded(tmp_path: Path, sqlite_engi
     assert report.outcome == "ok"
     assert 10_000 <= report.added < 10_000 + 3653  # stops after the series that crossed it
     assert any("stopped reading" in w for w in report.warnings)
+
+
+def test_a_local_file_is_bounded_by_max_bytes(tmp_path: Path, sqlite_engine: Engine,
+                                              clock: FixedClock) -> None:
+    """`max_bytes` bounded only HTTP bodies: a `path:` file was read whole, whatever its
+    size (a path of /dev/zero never finished)."""
+    text = calendar(*[vevent(f"e{i}", "20270110T090000Z") for i in range(20)])
+    assert sync_file(tmp_path, sqlite_engine, clock, text).added == 20
+    report = bounded_sync(tmp_path, sqlite_engine, clock, text + " " * 2000,
+                          "    max_bytes: 2000\n")
+    assert report.outcome == "failed" and "limit of 2,000 bytes" in (report.error or "")
+    assert len(stored(sqlite_engine)) == 20  # the last good data stays
+    zero = runtime(tmp_path, sqlite_engine, clock, "path: /dev/zero", "    max_bytes: 4096\n")
+    [endless] = asyncio.run(zero.syncer().sync_many(zero.select_connectors()))
+    assert endless.outcome == "failed" and "max_bytes" in (endless.error or "")
+
+
+def test_a_rule_nested_in_a_broken_vevent_is_screened_too(tmp_path: Path, sqlite_engine: Engine,
+                                                          clock: FixedClock) -> None:
+    """Found by `scripts/fuzz` (10,000 mutated calendars): a VEVENT whose END line was
+    mangled holds the next one, whose `FREQ=MINUTELY;COUNT=9999999` only the first
+    component's rules were screened against; one feed took 7 minutes."""
+    text = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20260320\r\n"
+            "SUMMARY:Budgetskrivelse\r\nEND:\r\nRRULE:FREQ=DAILY;INTERVAL=0\r\n\r\n"
+            "BEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20260615\r\nSUMMARY:KF beslutar\r\n"
+            "RRULE:FREQ=MINUTELY;COUNT=9999999\r\nEND:VEVENT\r\n\r\n"
+            "BEGIN:VEVENT\r\nUID:kf\r\nDTSTART;VALUE=DATE:20261026\r\nSUMMARY:KF skattesats\r\n"
+            "END:VEVENT\r\nEND:VCALENDAR\r\n")
+    report = bounded_sync(tmp_path, sqlite_engine, clock, text)
+    assert report.outcome == "ok" and "kf" in stored(sqlite_engine)
+    assert any("too dense" in w for w in report.warnings), report.warnings

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from calsync.clock import FixedClock
 from calsync.model import Status
+from calsync.store.sources import recent_sync_runs
 from tests.reliability.ingest_support import calendar, runtime, stored, sync_file, vevent
 from tests.reliability.upstream import Answer, Upstream
 
@@ -111,3 +112,31 @@ def test_relative_urls_resolve_and_javascript_links_are_dropped(
     events = stored(sqlite_engine)
     assert events["rel"].data.url == f"{base}/moten/ks-2027.html"
     assert events["js"].data.url is None
+
+
+ESC = "\x1b[2J\x1b[31mPWNED\x1b]0;t\x07"
+
+
+def test_skip_reasons_are_words_not_upstream_bytes(tmp_path: Path, sqlite_engine: Engine,
+                                                   clock: FixedClock) -> None:
+    """The parser's messages quoted a 20 KB DTSTART, whole VEVENT blocks (with their
+    newlines, which split one warning into several) and ESC sequences; the reasons are
+    stored with the sync and shown on the open /api/sources and in the terminal."""
+    text = calendar(vevent("long", "X" * 20_000), vevent("esc" + ESC, "2027" + ESC),
+                    vevent("rr", "20270101T090000Z",
+                           extra="RRULE:FREQ=DAILY;UNTL=" + "Y" * 5000 + ESC),
+                    "BEGIN:VEVENT\r\nUID:nested\r\nBEGIN:VEVENT\r\nDTSTART:20270101\r\n"
+                    "SUMMARY:SECRET-BLOCK\r\nEND:VEVENT\r\n",
+                    vevent("ok", "20270110T090000Z"))
+    report = sync_file(tmp_path, sqlite_engine, clock, text)
+    assert report.outcome == "ok" and report.skipped >= 3
+    lines = [*report.warnings, *report.skip_reasons]
+    joined = "\n".join(lines)
+    assert "XXXXXXXXXX" not in joined and "SECRET-BLOCK" not in joined, joined
+    assert all(len(line) <= 400 and not any(c < " " for c in line) for line in lines)
+    assert "its DTSTART is not a valid value" in joined
+    assert "YYYY" * 30 not in joined and "UNTL" in joined  # the rule, quoted shortly
+    with sqlite_engine.connect() as conn:
+        run = recent_sync_runs(conn, "kommun", limit=1)[0].error
+    assert run is not None and "\x1b" not in run and len(run) < 3000
+    assert len(run.splitlines()) == len(report.warnings)  # one line per warning

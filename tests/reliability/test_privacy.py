@@ -12,6 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from calsync.alerts.evaluate import evaluate_and_update
+from calsync.alerts.store import list_alerts
 from calsync.feeds.tokens import rotate_token
 from calsync.runtime import Runtime
 from calsync.store.events import list_events
@@ -38,6 +40,23 @@ def test_tokens_never_reach_the_access_log() -> None:
     assert public.getMessage() == "/feeds/municipal.ics"
 
 
+@pytest.mark.parametrize("path", ["/feeds/secret/s3cr3t-t0ken", "/feeds/secret/s3cr3t-t0ken.ICS",
+                                  "/feeds//secret/s3cr3t-t0ken.ics",
+                                  "/feeds/secret/s3cr3t-t0ken.ics/"])
+def test_mistyped_private_addresses_are_redacted_too(path: str) -> None:
+    """A calendar client that drops `.ics`, or a double slash, answers 404 with the
+    same secret in the path (it was logged as is)."""
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1,
+                               '%s - "%s %s HTTP/%s" %d',
+                               ("127.0.0.1:5555", "GET", path, "1.1", 404), None)
+    RedactTokens().filter(record)
+    assert "s3cr3t" not in record.getMessage() and "/secret/<token>" in record.getMessage()
+    admin = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, "%s",
+                              ("/api/feeds/secret/tokens",), None)
+    RedactTokens().filter(admin)
+    assert admin.getMessage() == "/api/feeds/secret/tokens"
+
+
 def test_open_api_does_not_name_private_feeds(project: Project) -> None:
     listed = [f["name"] for f in project.client.get("/api/feeds").json()]
     assert "secret" not in listed and "municipal" in listed
@@ -46,6 +65,8 @@ def test_open_api_does_not_name_private_feeds(project: Project) -> None:
 PRIVATE_ONLY = """
 timezone: Europe/Stockholm
 server: {public_url: "https://cal.example.org"}
+organisations:
+  Region Västerbotten: {actors: ["Region Västerbotten*"]}
 connectors:
   town:
     type: tests.support:FileConnector
@@ -57,7 +78,7 @@ connectors:
     type: tests.support:FileConnector
     level: regional
     actor: Region Västerbotten
-    kind: budget
+    kind: decision
     file: board.json
 feeds:
   municipal:
@@ -67,12 +88,27 @@ feeds:
     title: Board (private)
     private: true
     select: {source: board}
+api:
+  tokens:
+    anna: {token: "${CALSYNC_TEST_ALERTS}", scopes: [alerts]}
+rules:
+  R9:
+    kind: precedes
+    title: the board decides before the council meets
+    a: {source: board}
+    b: {source: town}
+    join: nearest
+    severity: warning
+alerts: {lookback: null}
 """
+ANNA = {"Authorization": "Bearer alerts-secret-0123456789"}
 
 
 @pytest.fixture
 def private_project(write_config: Callable[..., Path], make_runtime: Callable[..., Runtime],
-                    engine: Engine) -> Iterator[tuple[Runtime, TestClient]]:
+                    engine: Engine, monkeypatch: pytest.MonkeyPatch
+                    ) -> Iterator[tuple[Runtime, TestClient]]:
+    monkeypatch.setenv("CALSYNC_TEST_ALERTS", "alerts-secret-0123456789")
     path = write_config(PRIVATE_ONLY)
     write_events(path.parent / "town.json", [
         {"id": "kf", "title": "Kommunfullmäktige", "start": "2027-01-20T13:00:00+01:00"}])
@@ -97,6 +133,9 @@ def test_events_only_private_feeds_select_stay_off_open_endpoints(
     for feed in ("/feeds/all.ics", "/feeds/all.ics?source=board"):
         body = client.get(feed).text
         assert "Styrelsen" not in body, feed
+    for page in ("/", "/?zoom=year&at=2027-01-01", "/org/Region Västerbotten"):
+        shown = client.get(page)  # the dashboard's pages (the organisation's agenda)
+        assert shown.status_code == 200 and "Styrelsen" not in shown.text, page
     with runtime.engine.connect() as conn:
         hidden = next(e for e in list_events(conn) if e.source == "board")
         visible = next(e for e in list_events(conn) if e.source != "board")
@@ -108,3 +147,34 @@ def test_events_only_private_feeds_select_stay_off_open_endpoints(
     shown = client.get(f"/events/{visible.uid}", follow_redirects=False)
     assert shown.status_code == 303 and shown.headers["location"].endswith(f"#ev-{visible.uid}")
     assert "Styrelsen" in client.get(f"/feeds/board/{token}.ics").text  # its own feed
+
+
+def test_alerts_about_private_events_stay_private(
+        private_project: tuple[Runtime, TestClient]) -> None:
+    """An alert's summary names its events: the board's private decision was on the open
+    /api/alerts, /feeds/alerts.ics, the dashboard's cards and the what-if."""
+    runtime, client = private_project
+    summary = evaluate_and_update(engine=runtime.engine, config=runtime.config,
+                                  clock=runtime.clock)
+    assert summary.findings == 1
+    with runtime.engine.connect() as conn:
+        [alert] = list_alerts(conn, state="firing", now=runtime.clock.now())
+        town = next(e for e in list_events(conn) if e.source == "town")
+    assert "Styrelsen" in alert.summary  # what an open reader must not learn
+    listed = client.get("/api/alerts").json()
+    assert listed["count"] == 0 and "Styrelsen" not in str(listed)
+    assert client.get(f"/api/alerts/{alert.id}").status_code == 404
+    assert "Styrelsen" not in client.get("/feeds/alerts.ics").text
+    for page in ("/", "/org/Region Västerbotten"):
+        assert "Styrelsen" not in client.get(page).text, page
+    moved = client.post("/api/whatif", json={"changes": [{"move": town.uid,
+                                                          "to": "2027-03-01"}]})
+    assert moved.status_code == 200 and "Styrelsen" not in moved.text
+    secret = client.post("/api/whatif", json={"changes": [{"cancel": alert.subject_uid}]})
+    assert secret.status_code == 404 and "Styrelsen" not in secret.text
+    # an alerts token sees them (the workflow needs them)
+    assert client.get("/api/alerts", headers=ANNA).json()["count"] == 1
+    assert client.get(f"/api/alerts/{alert.id}", headers=ANNA).status_code == 200
+    told = client.post("/api/whatif", headers=ANNA,
+                       json={"changes": [{"move": town.uid, "to": "2027-03-01"}]})
+    assert "Styrelsen" in told.text

@@ -16,6 +16,7 @@ import httpx
 
 from calsync.alerts.notify.payload import in_language, localised
 from calsync.config.notify import DigestReceiver, EmailReceiver, WebhookReceiver
+from calsync.errors import one_line
 from calsync.i18n.catalogs import N_, translator
 from calsync.i18n.languages import Language
 
@@ -41,7 +42,9 @@ def send_webhook(receiver: WebhookReceiver, payload: dict[str, Any]) -> int:
     if 200 <= response.status_code < 300:
         return response.status_code
     retriable = response.status_code in (408, 425, 429) or response.status_code >= 500
-    raise SendError(f"HTTP {response.status_code}: {response.text[:200]}",  # i18n: not text (admin)
+    # The receiver's answer, on one printable line (it is shown in a terminal).
+    answer = one_line(response.text, 200)
+    raise SendError(f"HTTP {response.status_code}: {answer}",  # i18n: not text (admin)
                     retriable=retriable, status=response.status_code)
 
 

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 import recurring_ical_events
 from icalendar import Calendar, Event
 
-from calsync.errors import PartialRecordError, SkippableRecordError
+from calsync.errors import PartialRecordError, SkippableRecordError, one_line
 from calsync.model import EventData, Status
 from calsync.sdk.contract import Horizon
 from calsync.sdk.ingest.compat import apply_fixes
@@ -38,6 +38,7 @@ from calsync.sdk.ingest.recurrence import (
     screen_rules,
 )
 from calsync.sdk.ingest.timezones import iana_zone, zone_name
+from calsync.sdk.ingest.words import why
 
 __all__ = ["derived_uid", "group_to_events"]
 
@@ -60,8 +61,12 @@ def group_to_events(group: IcalGroup, horizon: Horizon, *, source: str, default_
     except SkippableRecordError:
         raise
     except Exception as exc:
-        raise SkippableRecordError(f"VEVENT {group.uid or '(no UID)'} cannot be read: "
-                                   f"{exc.__class__.__name__}: {exc}") from exc
+        raise SkippableRecordError(f"{_name(group)} cannot be read: {why(exc)}") from exc
+
+
+def _name(group: IcalGroup) -> str:
+    """The record as a reason names it: its UID on one printable line, shortened."""
+    return f"VEVENT {one_line(group.uid, 80)}" if group.uid else "VEVENT (no UID)"
 
 
 def _group_to_events(group: IcalGroup, horizon: Horizon, *, source: str, default_tz: str,
@@ -90,14 +95,20 @@ def _group_to_events(group: IcalGroup, horizon: Horizon, *, source: str, default
     except SkippableRecordError:
         raise
     except Exception as exc:
-        raise SkippableRecordError(f"VEVENT {group.uid or '(no UID)'} cannot be read: "
-                                   f"{exc.__class__.__name__}: {exc}") from exc
-    name = f"VEVENT {group.uid or '(no UID)'}"
+        raise SkippableRecordError(f"{_name(group)} cannot be read: {why(exc)}") from exc
+    name = _name(group)
     rate = None
-    if master is not None and start is not None:
+    if master is None or start is None:
+        try:
+            _screen_others(components, master, ctx, floating, horizon)
+        except BrokenRule as exc:
+            raise SkippableRecordError(f"{name}: its recurrence rule was skipped, {exc}"
+                                       ) from None
+    else:
         rules = [r.to_ical().decode() for r in _as_list(master.get("RRULE"))]
         try:
             rate = screen_rules(rules, start, horizon)
+            _screen_others(components, master, ctx, floating, horizon)
         except BrokenRule as exc:
             raise PartialRecordError(
                 f"{name}: its recurrence rule was skipped, {exc}; its first date (DTSTART) "
@@ -108,10 +119,9 @@ def _group_to_events(group: IcalGroup, horizon: Horizon, *, source: str, default
         occurrences, capped = _expand(calendar, rate, start, horizon, now, max_occurrences)
     except Exception as exc:
         if master is None:
-            raise SkippableRecordError(f"{name} cannot be read: {exc.__class__.__name__}: "
-                                       f"{exc}") from exc
+            raise SkippableRecordError(f"{name} cannot be read: {why(exc)}") from exc
         raise PartialRecordError(
-            f"{name}: its recurrence could not be expanded ({exc.__class__.__name__}: {exc});"
+            f"{name}: its recurrence could not be expanded ({why(exc)});"
             " its first date (DTSTART) is kept as one event",
             _single(master, uid, ctx, floating, display_tz, horizon)) from exc
     out = []
@@ -148,6 +158,18 @@ def _expand(calendar: Any, rate: Rate | None, start: datetime | date | None,
         if full or len(found) >= cap or factor >= 256:
             return found, not full
         factor *= 4
+
+
+def _screen_others(components: list[Any], master: Any, ctx: CalendarContext,
+                   floating: tzinfo, horizon: Horizon) -> None:
+    """Every other component's rules too (found by fuzzing: a VEVENT nested in a broken
+    one, with `FREQ=MINUTELY;COUNT=9999999`, was expanded unscreened for 7 minutes)."""
+    for component in components:
+        if component is master or component.get("DTSTART") is None:
+            continue
+        rules = [r.to_ical().decode() for r in _as_list(component.get("RRULE"))]
+        if rules:
+            screen_rules(rules, _instant(component["DTSTART"], ctx, floating)[0], horizon)
 
 
 def _single(master: Any, uid: str, ctx: CalendarContext, floating: tzinfo,
@@ -268,7 +290,7 @@ def _instant(prop: Any, ctx: CalendarContext, floating: tzinfo
         return value, str(tzid) if tzid else None
     if isinstance(value, date):
         return value, None
-    raise SkippableRecordError(f"unsupported date value {value!r}")
+    raise SkippableRecordError(f"unsupported date value ({type(value).__name__})")
 
 
 def _end(event: Any, start: datetime | date, ctx: CalendarContext, floating: tzinfo

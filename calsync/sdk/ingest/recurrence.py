@@ -25,7 +25,9 @@ from typing import Any
 
 from dateutil.rrule import rrulestr
 
+from calsync.errors import one_line
 from calsync.sdk.contract import Horizon
+from calsync.sdk.ingest.words import quoted
 
 __all__ = ["WALK_BUDGET", "BrokenRule", "expansion_window", "nearest_first", "screen_rules"]
 
@@ -82,13 +84,13 @@ def _screen(rule: str, start: datetime | date) -> Rate:
     parts = dict(_PART.findall(text))
     freq = parts.get("FREQ")
     if freq not in _PER_DAY:
-        raise BrokenRule(f"the rule {rule!r} has no valid FREQ")
+        raise BrokenRule(f"the rule {quoted(rule)} has no valid FREQ")
     try:
         interval = int(parts.get("INTERVAL", "1"))
     except ValueError:
-        raise BrokenRule(f"the rule {rule!r} has an INTERVAL that is not a number") from None
+        raise BrokenRule(f"the rule {quoted(rule)} has an INTERVAL that is not a number") from None
     if interval < 1:
-        raise BrokenRule(f"the rule {rule!r} repeats every {interval} periods (INTERVAL "
+        raise BrokenRule(f"the rule {quoted(rule)} repeats every {interval} periods (INTERVAL "
                          "must be 1 or more)")
     parsed: Any = None
     problem: Exception | None = None
@@ -100,7 +102,8 @@ def _screen(rule: str, start: datetime | date) -> Rate:
         except (ValueError, TypeError, OverflowError) as exc:
             problem = problem or exc
     if parsed is None:
-        raise BrokenRule(f"the rule {rule!r} cannot be read ({problem})")
+        raise BrokenRule(f"the rule {quoted(rule)} cannot be read "
+                         f"({one_line(str(problem), 80)})")
     expansion = 1
     for name in _EXPANDING:
         if name in parts:

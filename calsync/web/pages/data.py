@@ -19,6 +19,7 @@ from calsync.feeds.service import feed_config, feed_spec
 from calsync.feeds.window import Window
 from calsync.health import source_statuses
 from calsync.model import Event
+from calsync.privacy import PrivateEvents
 from calsync.runtime import Runtime
 from calsync.store.events import iter_events
 from calsync.web.filters import adhoc_selector, parse_when
@@ -124,15 +125,18 @@ def source_rows(runtime: Runtime, conn: Connection) -> list[SourceRow]:
 
 def org_agenda(conn: Connection, config: Config, name: str, today: date, zone: str,
                days: int = 365) -> dict[str, list[Event]]:
-    """An organisation's upcoming deadlines, decisions and meetings (and the rest)."""
+    """An organisation's upcoming deadlines, decisions and meetings (and the rest); not
+    the events only private feeds select (the page is open, like the API)."""
     selector = adhoc_selector(config, actor=org_actors(config, name))
     start = parse_when("from", today.isoformat(), zone)
     end = parse_when("to", (today + timedelta(days=days)).isoformat(), zone, end_of_day=True)
     groups: dict[str, list[Event]] = {"deadline": [], "decision": [], "meeting": [],
                                       "other": []}
     owners = Organisations.of(config.organisations)
+    hide = PrivateEvents.of(config)
     for event in iter_events(conn, start=start, end=end, selector=selector):
-        if owners.owner(event.actor, event.data.attrs.get("body")) != name:
+        if owners.owner(event.actor, event.data.attrs.get("body")) != name or (
+                hide is not None and hide.hides(event.data, event.source)):
             continue
         kind = event.data.kind or ""
         groups[kind if kind in groups else "other"].append(event)

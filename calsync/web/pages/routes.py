@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Connection
 
 from calsync.alerts import silences, store
+from calsync.alerts.private import private_alert_ids
 from calsync.config.organisations import Organisations
 from calsync.errors import NotFoundError
 from calsync.i18n.languages import Language
@@ -78,7 +79,7 @@ def timeline_page(request: Request, runtime: RuntimeDep, conn: Conn) -> Response
     view = parse_view(request.query_params, config, today, _lang(request, runtime))
     first, end = view.span()
     events = view_events(conn, config, view, now)
-    cards = alert_cards(conn, now)
+    cards = _cards(request, runtime, conn, alert_cards(conn, now))
     shapes = layout(events, [c.alert for c in cards], first=first, end=end,
                     levels={k: (v.title, v.color) for k, v in config.levels.items()},
                     builtin_sources={n for n, c in runtime.connectors.items()
@@ -118,9 +119,18 @@ def org_page(name: str, request: Request, runtime: RuntimeDep, conn: Conn) -> Re
     if name not in config.organisations:
         return _not_found(request, runtime, lang, labels_for(lang)["no_org"].format(name=name))
     groups = org_agenda(conn, config, name, _today(runtime), config.timezone)
-    cards = alert_cards(conn, runtime.clock.now(), owner=name)
+    cards = _cards(request, runtime, conn, alert_cards(conn, runtime.clock.now(), owner=name))
     return page("org.html", **_base(request, runtime, lang), name=name, groups=groups,
                 cards=cards, org=config.organisations[name])
+
+
+def _cards(request: Request, runtime: Runtime, conn: Connection, cards: list[AlertCard]
+           ) -> list[AlertCard]:
+    """Signed out, not the alerts about private events (`calsync.alerts.private`)."""
+    if session.read(request, runtime.config.api, runtime.clock.now()) is not None:
+        return cards
+    private = private_alert_ids(conn, runtime.config, [c.alert for c in cards])
+    return [c for c in cards if c.alert.id not in private]
 
 
 def _not_found(request: Request, runtime: Runtime, lang: Language, text: str) -> Response:

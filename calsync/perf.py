@@ -18,6 +18,11 @@ def no_gc_pauses() -> Iterator[None]:
     that traverse the whole (live) timeline again, which cost a fifth of the rule
     evaluation at that size. Reference counting still frees everything as usual, and the
     collector resumes (and runs if due) when the step ends.
+
+    What the step kept alive would then be traversed by the first young collection after
+    it (moving it to an older generation): 7 % of `calsync evaluate` at 100k. Freezing and
+    at once unfreezing moves every tracked object straight into the oldest generation
+    without a traversal; full collections still see them, so cycles are still freed.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -25,4 +30,6 @@ def no_gc_pauses() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()

@@ -114,8 +114,9 @@ def kept_timeline(engine: Engine, conn: Connection, tz: str,
                  kept.version, (rows, sequences, top))
     loads = kept.loads if kept is not None and kept.tz == tz else 0
     kept = _kept[engine] = KeptTimeline(tz=tz, newest=newest, loads=loads + 1)
-    kept.take(iter_facts(conn, cancelled=True))
-    return kept.build()
+    with no_gc_pauses():  # also for the callers that do not pause it (what-if, --dry-run)
+        kept.take(iter_facts(conn, cancelled=True))
+        return kept.build()
 
 
 def kept_for(engine: Engine) -> KeptTimeline | None:

@@ -25,6 +25,7 @@ from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, u
 from calsync.alerts.fingerprint import fingerprint
 from calsync.alerts.silences import list_silences
 from calsync.alerts.states import STATES
+from calsync.alerts.textsdigest import texts_digest
 from calsync.errors import NotFoundError
 from calsync.rules.findings import Finding
 from calsync.store.engine import inserted_id
@@ -77,6 +78,7 @@ class Alert:
     ack_comment: str | None
     snooze_until: datetime | None
     silenced_by: list[int] = field(default_factory=list)
+    texts_digest: str | None = None  # of its finding's inputs (`calsync.alerts.textsdigest`)
 
     def effective_workflow(self, now: datetime) -> str:
         if self.workflow == "snoozed" and self.snooze_until is not None \
@@ -104,11 +106,7 @@ class Alert:
 
 
 def _alert(row: Mapping[Any, Any]) -> Alert:
-    return Alert(**{k: row[k] for k in (
-        "id", "fingerprint", "rule_id", "rule_kind", "labels", "annotations", "evidence",
-        "summary", "severity", "status", "workflow", "starts_at", "ends_at", "updated_at",
-        "due_at", "subject_uid", "object_uid", "ack_by", "ack_at", "ack_comment",
-        "snooze_until")})
+    return Alert(**row)  # every column of `alerts` is a field of the same name
 
 
 def _transition(conn: Connection, alert_id: int, at: datetime, field: str,
@@ -178,6 +176,14 @@ def apply_findings(conn: Connection, findings: Sequence[Finding], rules_run: Ite
         for row in conn.execute(_BY_FINGERPRINT, {"fps": fps[i:i + 500]}).mappings():
             existing[row["fingerprint"]] = _alert(row)
     for fp, finding in by_fp.items():
+        old = existing.get(fp)
+        if old is None and history_before is not None and finding.due_day < history_before:
+            result.history.append(fp)
+            continue
+        digest = texts_digest(finding)
+        if old is not None and old.status == "firing" and old.texts_digest == digest:
+            result.unchanged += 1
+            continue
         values = {
             "rule_id": finding.rule_id, "rule_kind": finding.kind,
             "labels": finding.labels(), "annotations": finding.annotations(),
@@ -186,14 +192,10 @@ def apply_findings(conn: Connection, findings: Sequence[Finding], rules_run: Ite
             "subject_uid": finding.subject.uid or None,
             "object_uid": finding.object.uid if finding.object else None,
         }
-        old = existing.get(fp)
-        if old is None and history_before is not None and finding.due_day < history_before:
-            result.history.append(fp)
-            continue
         if old is None:
             alert_id = inserted_id(conn.execute(insert(alerts).values(
                 fingerprint=fp, status="firing", workflow="open", starts_at=now,
-                ends_at=None, updated_at=now, **values)))
+                ends_at=None, updated_at=now, texts_digest=digest, **values)))
             _transition(conn, alert_id, now, "status", None, "firing",
                         reason=finding.summary)
             result.opened.append(fp)
@@ -216,6 +218,7 @@ def apply_findings(conn: Connection, findings: Sequence[Finding], rules_run: Ite
             result.updated.append(fp)
         else:
             result.unchanged += 1
+            conn.execute(update(alerts).where(alerts.c.id == old.id).values(texts_digest=digest))
             continue
         if "severity" in changes and old.status == "firing":
             _transition(conn, old.id, now, "severity", old.severity, finding.severity,
@@ -223,7 +226,7 @@ def apply_findings(conn: Connection, findings: Sequence[Finding], rules_run: Ite
         moved = _moved(old.evidence, values["evidence"])
         if moved and old.status == "firing":
             _transition(conn, old.id, now, "dates", None, None, reason=moved)
-        changes["updated_at"] = now
+        changes.update(updated_at=now, texts_digest=digest)
         conn.execute(update(alerts).where(alerts.c.id == old.id).values(**changes))
     for fp, old in existing.items():
         if fp in by_fp or old.status != "firing" or old.rule_id not in closing:

@@ -134,11 +134,12 @@ def _layout(title: str, columns: Sequence[Column], rows: Sequence[Sequence[Cell]
 
 def _indented(text: Text, width: int, console: Console) -> Text:
     """`text` wrapped to `width` with every line indented by two spaces (no padding at the
-    end of lines, so pipes and pagers get clean text)."""
+    end of lines, so pipes and pagers get clean text). The lines fit: `no_wrap` spares
+    the console wrapping every paragraph a second time when it prints them."""
     lines = text.wrap(console, max(width - 2, 8), overflow="fold")
     for line in lines:
         line.rstrip()
-    return Text("\n").join(Text.assemble("  ", line) for line in lines)
+    return Text("\n", no_wrap=True).join(Text.assemble("  ", line) for line in lines)
 
 
 def _table(title: str, columns: Sequence[Column], rows: Sequence[Sequence[Cell] | Section],

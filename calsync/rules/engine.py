@@ -64,14 +64,21 @@ def selectors_of(config: Config, rule: RuleBase) -> list[Selector]:
 
 
 def evaluate(config: Config, timeline: Timeline, now: datetime,
-             rule_ids: Iterable[str] | None = None, *, lookback: bool = True) -> Evaluation:
-    """Run the rules (all enabled ones, or `rule_ids`) and collect their findings."""
+             rule_ids: Iterable[str] | None = None, *, lookback: bool = True,
+             until: Callable[[Finding], bool] | None = None) -> Evaluation:
+    """Run the rules (all enabled ones, or `rule_ids`) and collect their findings.
+
+    `until`: stop at the first collected finding it holds for (that one is the last of
+    the findings): a what-if probe asks only whether some finding names its event, and
+    the findings before that one are exactly the ones a full evaluation lists first.
+    """
     with no_gc_pauses():
-        return _evaluate(config, timeline, now, rule_ids, lookback=lookback)
+        return _evaluate(config, timeline, now, rule_ids, lookback=lookback, until=until)
 
 
 def _evaluate(config: Config, timeline: Timeline, now: datetime,
-              rule_ids: Iterable[str] | None, *, lookback: bool) -> Evaluation:
+              rule_ids: Iterable[str] | None, *, lookback: bool,
+              until: Callable[[Finding], bool] | None) -> Evaluation:
     ctx = Context(timeline, config, now)
     wanted = list(config.rules) if rule_ids is None else [r for r in rule_ids
                                                            if r in config.rules]
@@ -82,6 +89,7 @@ def _evaluate(config: Config, timeline: Timeline, now: datetime,
     seconds: dict[str, float] = {}
     ran: list[str] = []
     warnings: list[str] = []
+    stopped = False
     for rule_id in wanted:
         rule = config.rules[rule_id]
         if not rule.enabled:
@@ -96,8 +104,13 @@ def _evaluate(config: Config, timeline: Timeline, now: datetime,
             if (cutoff is None or finding.due >= cutoff) and (ahead is None
                                                               or finding.due <= ahead):
                 findings.append(finding)
+                if until is not None and until(finding):
+                    stopped = True
+                    break
         seconds[rule_id] = time.perf_counter() - started
         ran.append(rule_id)
+        if stopped:
+            break
     for warning in warnings:
         log.warning("%s", warning)
     return Evaluation(findings, ran, seconds, len(timeline), warnings)

@@ -222,6 +222,9 @@ alerts = Table(
     Column("ack_at", UTCDateTime),
     Column("ack_comment", Text),
     Column("snooze_until", UTCDateTime),
+    # A digest of the finding the stored texts were written from
+    # (`calsync.alerts.textsdigest`): an unchanged finding is known without rendering.
+    Column("texts_digest", String(64)),
     Index(None, "status", "rule_id"),
     Index(None, "subject_uid"),
     Index(None, "object_uid"),

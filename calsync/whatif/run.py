@@ -14,7 +14,7 @@ names one is refused as an unknown UID, and no finding about one is listed.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -163,13 +163,18 @@ def _pool(config: Config, base: Timeline, rules: list[str]) -> list[Item]:
 
 
 def _evaluate_with(config: Config, kept: list[Item], events: Iterable[Event], base: Timeline,
-                   now: datetime, rules: list[str]) -> list[Finding]:
+                   now: datetime, rules: list[str],
+                   until: Callable[[Finding], bool] | None = None) -> list[Finding]:
     # The timeline of `kept` is built (sorted, indexed, its selections materialised) once
     # per what-if; each probe adds its few changed items to it (`Timeline.with_items`).
     built = base.memo("whatif-kept", (kept,), lambda: Timeline(kept, base.tz))
     assert isinstance(built, Timeline)
     extra = [i for e in events if (i := item_from_event(e, base.tz)) is not None]
-    return evaluate(config, built.with_items(extra), now, rules).findings
+    return evaluate(config, built.with_items(extra), now, rules, until=until).findings
+
+
+def _names(uid: str) -> Callable[[Finding], bool]:
+    return lambda f: uid in (f.subject.uid, f.object.uid if f.object else None)
 
 
 def _key(finding: Finding) -> str:
@@ -213,10 +218,12 @@ def _range(config: Config, kept: list[Item], after: dict[str, Event], base: Time
 
     def ok(day: date) -> bool:
         last = day + (move.last - move.to) if move.last is not None else None
+        # The evaluation stops at the first finding that names the moved event: whether
+        # there is one is all a probe asks (tests/whatif/test_probe_stop.py).
+        names = _names(uid)
         found = _evaluate_with(config, kept, [*others, shifted(original, day, last)], base, now,
-                               rules)
-        return not any(uid in (f.subject.uid, f.object.uid if f.object else None)
-                       for f in found)
+                               rules, until=names)
+        return not any(names(f) for f in found)
 
     anchor = next((move.to + timedelta(days=sign * n) for n in range(SEARCH_DAYS + 1)
                    for sign in (1, -1) if ok(move.to + timedelta(days=sign * n))), None)

@@ -204,6 +204,7 @@ def test_the_reader_chooses_the_language(pilot: Runtime) -> None:
     assert missing.status_code == 404
     assert "det finns ingen händelse med UID 'no-such@x'" in missing.text
     assert client.post("/api/whatif?lang=xx", json=bad).status_code == 422
+    assert '"/api/whatif?lang=en"' in client.get("/?lang=en").text  # the dashboard's what-if
     move = {"changes": [{"move": uid, "to": "2026-12-01..2027-03-01"}]}
     sv, en = (client.post(f"/api/whatif?lang={lang}", json=move).json() for lang in ("sv", "en"))
     [sv_range], [en_range] = sv["ranges"], en["ranges"]

@@ -3,7 +3,8 @@
 An event is named by its UID or by a search (title, description or actor); a search
 must find exactly one event and is confirmed before the what-if runs (`--yes` skips the
 question). Bad input (unknown UID, malformed date, ambiguous search) exits 2 naming what
-to fix. Nothing is written.
+to fix, in `--lang` (default: the config's `language:`), as the answer's texts are.
+Nothing is written.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from calsync.cli.common import console, pass_runtime, require_schema
 from calsync.cli.listing import Column, format_option, print_json, print_listing
 
 if TYPE_CHECKING:
+    from calsync.i18n.languages import Language
     from calsync.runtime import Runtime
 
 __all__ = ["register"]
@@ -92,12 +94,12 @@ def _changes(runtime: Runtime, moves: tuple[str, ...], cancels: tuple[str, ...],
     return raw
 
 
-def _table(answer: dict[str, Any], runtime: Runtime) -> None:
-    """The answer for people, its words in the config's language (`calsync.whatif.words`,
-    as the findings and ranges it shows)."""
+def _table(answer: dict[str, Any], language: Language) -> None:
+    """The answer for people, its words in `language` (`calsync.whatif.words`, as the
+    findings and ranges it shows)."""
     from calsync.whatif.words import table_words
 
-    words = table_words(runtime.config.language)
+    words = table_words(language)
     for given, key in ((True, "given"), (False, "changes")):
         for change in answer[key]:
             when = change["start"] if change["op"] == "add" else \
@@ -142,18 +144,24 @@ def _table(answer: dict[str, Any], runtime: Runtime) -> None:
               help='Like --add, assumed on both sides; with "as": NAME a --move NAME=DATE '
                    "tries the step on another date and shows the findings that go away.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask to confirm an event found by search.")
+@click.option("--lang", "lang", type=click.Choice(["sv", "en"]), default=None,
+              help="The language of the findings, ranges, table and input errors (default: "
+                   "the config's `language:`).")
 @format_option("table")
 @pass_runtime
 def whatif_command(runtime: Runtime, moves: tuple[str, ...], cancels: tuple[str, ...],
                    adds: tuple[str, ...], given_moves: tuple[str, ...],
                    given_cancels: tuple[str, ...], given_adds: tuple[str, ...], yes: bool,
-                   fmt: str) -> None:
+                   lang: str | None, fmt: str) -> None:
     """What breaks if these changes happen? Writes nothing."""
     from calsync.clock import local_today
     from calsync.errors import NotFoundError
+    from calsync.i18n.languages import parse_language
+    from calsync.i18n.messages import shown_in
     from calsync.whatif import WhatIfInputError, parse_changes, run_whatif
 
     require_schema(runtime)
+    language = parse_language(lang) or runtime.config.language
     added, assumed_added = _adds(adds, "--add"), _adds(given_adds, "--given-add")
     names = _added_names([*added, *assumed_added])
     given = _changes(runtime, given_moves, given_cancels, assumed_added, names, yes,
@@ -167,13 +175,14 @@ def whatif_command(runtime: Runtime, moves: tuple[str, ...], cancels: tuple[str,
         changes = parse_changes(raw, today)
         assumed = parse_changes(given, today, "given", empty_ok=True)
         with runtime.engine.connect() as conn:
-            answer = run_whatif(conn, runtime.config, now, changes, assumed)
+            answer = run_whatif(conn, runtime.config, now, changes, assumed, language=language)
     except (WhatIfInputError, NotFoundError) as exc:
-        raise click.UsageError(str(exc)) from None
+        raise click.UsageError(shown_in(exc.args[0], language) if exc.args else str(exc)
+                               ) from None
     if fmt == "json":
         print_json(answer)
     else:
-        _table(answer, runtime)
+        _table(answer, language)
 
 
 def register(group: click.Group) -> None:

@@ -2,19 +2,22 @@
 
 Open like the other read endpoints: it writes nothing (and, without an alerts or admin
 token, says nothing of events only private feeds select). A bad change is a 400 naming it,
-an unknown UID a 404 (the app's NotFoundError handler).
+an unknown UID a 404 (the app's NotFoundError handler). The reader's language (`?lang=`,
+a wrong one a 422; then Accept-Language; then the config's `language:`) gives the
+answer's summaries, fixes and ranges and the words of those errors.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 
 from calsync.clock import local_today
 from calsync.web.auth import trusted_reader
 from calsync.web.deps import Conn, RuntimeDep
+from calsync.web.filters import request_language
 from calsync.whatif import WhatIfInputError, parse_changes, run_whatif
 
 __all__ = ["router"]
@@ -35,16 +38,21 @@ class WhatIfIn(BaseModel):
 
 
 @router.post("/api/whatif")
-def whatif(body: WhatIfIn, request: Request, runtime: RuntimeDep, conn: Conn
-           ) -> dict[str, Any]:
+def whatif(body: WhatIfIn, request: Request, response: Response, runtime: RuntimeDep,
+           conn: Conn) -> dict[str, Any]:
     """Per rule, the findings that would appear, disappear or change; for each moved
-    event the dates that keep every rule satisfied."""
+    event the dates that keep every rule satisfied. Texts are in `?lang=`, else
+    Accept-Language, else the config's language."""
+    response.headers["Vary"] = "Accept-Language"
+    language = request_language(request.query_params.get("lang"),
+                                request.headers.get("accept-language"), runtime.config.language)
     try:
         now = runtime.clock.now()
         today = local_today(now, runtime.config.timezone)
         changes = parse_changes(body.changes, today)
         given = parse_changes(body.given, today, "given", empty_ok=True)
         return run_whatif(conn, runtime.config, now, changes, given,
-                          open_reader=not trusted_reader(request, runtime.config.api))
+                          open_reader=not trusted_reader(request, runtime.config.api),
+                          language=language)
     except WhatIfInputError as exc:
-        raise HTTPException(status_code=400, detail=str(exc)) from None
+        raise HTTPException(status_code=400, detail=exc.message.in_(language)) from None

@@ -26,6 +26,8 @@ from calsync.alerts.kept import kept_timeline, lock
 from calsync.alerts.private import hidden_uids, refers_to
 from calsync.config.schema import Config
 from calsync.errors import NotFoundError
+from calsync.i18n.languages import Language
+from calsync.i18n.messages import Message
 from calsync.model import Event
 from calsync.rules import texts
 from calsync.rules.engine import evaluate, rules_touched, selectors_of
@@ -50,15 +52,17 @@ SEARCH_DAYS = 120
 
 
 def run_whatif(conn: Connection, config: Config, now: datetime, changes: list[Change],
-               given: Sequence[Change] = (), *, open_reader: bool = False
-               ) -> dict[str, Any]:
+               given: Sequence[Change] = (), *, open_reader: bool = False,
+               language: Language | None = None) -> dict[str, Any]:
     """The what-if answer as JSON-ready data (the CLI and the API print the same).
 
     `given` is assumed on both sides: the answer compares "store + given" with "store +
     given + changes". So "suppose we add this step; does moving it to 20 November resolve
     the finding it makes?" is `given=[Add(step)]`, `changes=[Move("step", ...)]`, and the
-    finding shows under "disappear".
+    finding shows under "disappear". The texts people read (summaries, fixes, ranges)
+    are in `language`, by default the config's `language:`.
     """
+    words = language or config.language
     started = time.perf_counter()
     named = [c.uid for c in (*given, *changes) if not isinstance(c, Add)]
     if open_reader and (hidden := hidden_uids(conn, config, named, missing=False)):
@@ -80,13 +84,13 @@ def run_whatif(conn: Connection, config: Config, now: datetime, changes: list[Ch
     if open_reader:
         before, after_findings = _public(conn, config, before, after_findings)
     found = [_range(config, kept, after_state, base, now, rules, change, uid,
-                    applied.first[uid])
+                    applied.first[uid], words)
              for change, uid in zip(changes, applied.uids, strict=True)
              if isinstance(change, Move)]
     return {"given": _describe_all(given, assumed_by),
             "changes": _describe_all(changes, applied),
             "rules": rules,
-            "per_rule": _diff(rules, before, after_findings),
+            "per_rule": _diff(rules, before, after_findings, words),
             "ranges": found,
             "events": len(base),
             "seconds": round(time.perf_counter() - started, 3)}
@@ -133,8 +137,9 @@ class _State:
         event = hypothetical(change.data, self.added)
         if change.ref is not None:
             if change.ref in self.names:
-                raise WhatIfInputError(f"two added events are both named {change.ref!r} "
-                                       "(\"as\"); give each its own name")
+                raise WhatIfInputError(Message('two added events are both named {ref!r} '
+                                               '("as"); give each its own name',
+                                               ref=change.ref))
             self.names[change.ref] = event.uid
         self.current[event.uid] = out.first[event.uid] = out.after[event.uid] = event
         return event.uid
@@ -181,14 +186,18 @@ def _key(finding: Finding) -> str:
     return f"{finding.rule_id}:{fingerprint(finding.identity_labels())}"
 
 
-def finding_dict(finding: Finding) -> dict[str, Any]:
+def finding_dict(finding: Finding, language: Language | None = None) -> dict[str, Any]:
+    """A finding as the answer gives it; its summary and fix in `language` (by default the
+    finding's own, the config's)."""
+    shown = language or finding.language
     return {"rule": finding.rule_id, "kind": finding.kind, "severity": finding.severity,
-            "summary": finding.summary, "fix": finding.fix.text if finding.fix else None,
+            "summary": finding.message.render(shown),
+            "fix": finding.fix.words.render(shown) if finding.fix else None,
             "labels": finding.labels(), "evidence": finding.evidence()}
 
 
-def _diff(rules: list[str], before: list[Finding],
-          after: list[Finding]) -> dict[str, dict[str, list[Any]]]:
+def _diff(rules: list[str], before: list[Finding], after: list[Finding],
+          language: Language) -> dict[str, dict[str, list[Any]]]:
     old = {_key(f): f for f in before}
     new = {_key(f): f for f in after}
     out: dict[str, dict[str, list[Any]]] = {
@@ -197,21 +206,22 @@ def _diff(rules: list[str], before: list[Finding],
         was = old.get(key)
         bucket = out[finding.rule_id]
         if was is None:
-            bucket["appear"].append(finding_dict(finding))
+            bucket["appear"].append(finding_dict(finding, language))
         elif (was.summary, was.severity, was.due, was.slack_days) != (
                 finding.summary, finding.severity, finding.due, finding.slack_days):
-            bucket["change"].append({"before": finding_dict(was), "after": finding_dict(finding)})
+            bucket["change"].append({"before": finding_dict(was, language),
+                                     "after": finding_dict(finding, language)})
         else:
-            bucket["unchanged"].append(finding.summary)
+            bucket["unchanged"].append(finding.message.render(language))
     for key, finding in old.items():
         if key not in new:
-            out[finding.rule_id]["disappear"].append(finding_dict(finding))
+            out[finding.rule_id]["disappear"].append(finding_dict(finding, language))
     return out
 
 
 def _range(config: Config, kept: list[Item], after: dict[str, Event], base: Timeline,
-           now: datetime, rules: list[str], move: Move, uid: str, original: Event
-           ) -> dict[str, Any]:
+           now: datetime, rules: list[str], move: Move, uid: str, original: Event,
+           language: Language) -> dict[str, Any]:
     """The contiguous dates around `move.to` (or the nearest ones) on which the moved
     event is in no finding, the other changes (and the given ones) applied as asked."""
     others = [e for key, e in after.items() if key != uid]
@@ -230,7 +240,7 @@ def _range(config: Config, kept: list[Item], after: dict[str, Event], base: Time
     result: dict[str, Any] = {"uid": uid, "title": original.title, "from": None,
                               "to": None, "limit_days": SEARCH_DAYS}
     if anchor is None:
-        result["text"] = texts.whatif_none(SEARCH_DAYS, move.to).render(config.language)
+        result["text"] = texts.whatif_none(SEARCH_DAYS, move.to).render(language)
         return result
     first = last = anchor
     lowest, highest = move.to - timedelta(SEARCH_DAYS), move.to + timedelta(SEARCH_DAYS)
@@ -240,7 +250,7 @@ def _range(config: Config, kept: list[Item], after: dict[str, Event], base: Time
         last += timedelta(1)
     result.update({"from": first.isoformat(), "to": last.isoformat(),
                    "text": texts.whatif_range(first, last, first == lowest or last == highest)
-                   .render(config.language)})
+                   .render(language)})
     return result
 
 
@@ -268,9 +278,9 @@ def _describe(change: Change, uid: str, first: Event) -> dict[str, Any]:
 
 
 def _unknown(uid: str) -> NotFoundError:
-    return NotFoundError(f"no event with UID {uid!r}; find UIDs with "
-                         "`calsync timeline --format json` or GET /api/events (an "
-                         "added event: its \"as\" name or its whatif-N UID)")
+    return NotFoundError(Message('no event with UID {uid!r}; find UIDs with '
+                                 '`calsync timeline --format json` or GET /api/events (an '
+                                 'added event: its "as" name or its whatif-N UID)', uid=uid))
 
 
 def _public(conn: Connection, config: Config, *lists: list[Finding]) -> list[list[Finding]]:

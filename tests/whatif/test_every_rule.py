@@ -54,7 +54,8 @@ def test_r13_a_move_keeps_the_length_a_range_reshapes_the_span(pilot: Runtime) -
     assert reshaped["changes"][0]["last"] == "2027-03-01"
     [window] = reshaped["ranges"]
     assert window["from"] is not None and window["from"] <= "2026-12-01" <= window["to"]
-    bad = CliRunner().invoke(cli, ["whatif", "--move", f"{uid}=2027-03-01..2026-12-01"],
+    bad = CliRunner().invoke(cli, ["whatif", "--move", f"{uid}=2027-03-01..2026-12-01",
+                                    "--lang", "en"],
                              obj={"runtime": pilot})
     assert bad.exit_code == 2 and "before the first" in bad.output
     assert snapshot(pilot.engine) == before

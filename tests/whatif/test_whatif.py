@@ -72,13 +72,13 @@ def test_bad_input_is_exit_2_and_4xx(pilot: Runtime) -> None:
     code, out = whatif(pilot, "--cancel", "budget")
     assert code == 2 and "matches" in out and "narrower search" in out
     uid = subject_of(pilot, "R13")
-    code, out = whatif(pilot, "--move", f"{uid}=2027-02-30")
+    code, out = whatif(pilot, "--move", f"{uid}=2027-02-30", "--lang", "en")
     assert code == 2 and "expected a date as YYYY-MM-DD, 'today'" in out
     client = TestClient(create_app(pilot))
     response = client.post("/api/whatif", json={"changes": [{"cancel": "no-such-uid@x"}]})
     assert response.status_code == 404 and "no-such-uid@x" in response.text
     response = client.post("/api/whatif", json={"changes": [{"move": uid, "to": "soon"}]})
-    assert response.status_code == 400 and "change 1.to" in response.text
+    assert response.status_code == 400 and "ändring 1.to" in response.text  # language: sv
     assert client.post("/api/whatif", json={"changes": []}).status_code == 400
 
 
@@ -159,8 +159,8 @@ def test_an_add_in_a_schedule_steps_shape(pilot: Runtime) -> None:
     span = {**step, "when": {"start": "2027-03-01", "end": "2027-03-06"}}
     spanned = client.post("/api/whatif", json={"changes": [{"add": span}]})
     assert spanned.status_code == 200, spanned.text
-    for bad, field in (({**step, "when": {"rrule": "FREQ=YEARLY"}}, "change 1.when"),
-                       ({**step, "title": {"de": "Aufruf"}}, "change 1.title")):
+    for bad, field in (({**step, "when": {"rrule": "FREQ=YEARLY"}}, "ändring 1.when"),
+                       ({**step, "title": {"de": "Aufruf"}}, "ändring 1.title")):
         response = client.post("/api/whatif", json={"changes": [{"add": bad}]})
         assert response.status_code == 400 and field in response.text, response.text
 
@@ -180,3 +180,43 @@ def test_the_table_speaks_the_configs_language(pilot: Runtime) -> None:
         assert word in out, word
     for word in ("What would change", "disappears", "given", "move:"):
         assert word not in out, word
+
+
+def test_the_reader_chooses_the_language(pilot: Runtime) -> None:
+    """`?lang=`, then Accept-Language, then the config's `language: sv`: the input errors
+    (400 and 404) and the answer's findings and ranges are in the reader's language; a
+    language calsync does not speak is a 422. The CLI's `--lang` does the same."""
+    client = TestClient(create_app(pilot))
+    uid = subject_of(pilot, "R13")
+    bad = {"changes": [{"move": uid, "to": "2027-03-01..2026-12-01"}]}
+    swedish = client.post("/api/whatif", json=bad)
+    assert swedish.status_code == 400
+    assert "ändring 1.to: den sista dagen 2026-12-01 ligger före den första 2027-03-01" \
+        in swedish.json()["detail"]
+    english = client.post("/api/whatif?lang=en", json=bad)
+    assert english.status_code == 400
+    assert "change 1.to: the last day 2026-12-01 is before the first 2027-03-01" \
+        in english.json()["detail"]
+    heard = client.post("/api/whatif", json={"changes": [{"cancel": "no-such@x"}]},
+                        headers={"Accept-Language": "en-GB,en;q=0.9"})
+    assert heard.status_code == 404 and "no event with UID 'no-such@x'" in heard.text
+    missing = client.post("/api/whatif", json={"changes": [{"cancel": "no-such@x"}]})
+    assert missing.status_code == 404
+    assert "det finns ingen händelse med UID 'no-such@x'" in missing.text
+    assert client.post("/api/whatif?lang=xx", json=bad).status_code == 422
+    assert '"/api/whatif?lang=en"' in client.get("/?lang=en").text  # the dashboard's what-if
+    move = {"changes": [{"move": uid, "to": "2026-12-01..2027-03-01"}]}
+    sv, en = (client.post(f"/api/whatif?lang={lang}", json=move).json() for lang in ("sv", "en"))
+    [sv_range], [en_range] = sv["ranges"], en["ranges"]
+    assert (sv_range["from"], sv_range["to"]) == (en_range["from"], en_range["to"])
+    assert sv_range["text"] != en_range["text"] and "keeps all rules satisfied" in en_range["text"]
+    [sv_gone], [en_gone] = sv["per_rule"]["R13"]["disappear"], en["per_rule"]["R13"]["disappear"]
+    assert sv_gone["summary"] != en_gone["summary"]
+    assert sv == client.post("/api/whatif", json=move).json() | {"seconds": sv["seconds"]}
+    code, out = whatif(pilot, "--move", f"{uid}=2027-03-01..2026-12-01")
+    assert code == 2 and "den sista dagen" in out
+    code, out = whatif(pilot, "--move", f"{uid}=2027-03-01..2026-12-01", "--lang", "en")
+    assert code == 2 and "the last day" in out
+    code, out = whatif(pilot, "--move", f"{uid}=2026-12-01..2027-03-01", "--lang", "en",
+                       "--format", "json")
+    assert code == 0 and json.loads(out)["ranges"][0]["text"] == en_range["text"]

@@ -44,3 +44,24 @@ def test_shared_connector_keys_are_documented() -> None:
     section = connectors_section()
     missing = sorted(n for n in ConnectorConfig.model_fields if f"`{n}`" not in section)
     assert not missing, missing
+
+
+def test_no_section_is_written_twice() -> None:
+    """Two branches that both added a README section merge into two copies that drift
+    apart (it happened: 'Expected and actual steps' twice, the older copy describing an
+    `organisations:` list the config no longer takes). Each `##`/`###` heading is unique
+    under its parent."""
+    seen: set[tuple[str, str]] = set()
+    parent = ""
+    twice = []
+    for line in (REPO / "README.md").read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            parent, key = line, ("", line)
+        elif line.startswith("### "):
+            key = (parent, line)
+        else:
+            continue
+        if key in seen:
+            twice.append(line)
+        seen.add(key)
+    assert not twice, f"README.md has these headings twice: {twice}"

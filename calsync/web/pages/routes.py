@@ -81,7 +81,8 @@ def timeline_page(request: Request, runtime: RuntimeDep, conn: Conn) -> Response
     events = view_events(conn, config, view, now)
     cards = _cards(request, runtime, conn, alert_cards(conn, now))
     shapes = layout(events, [c.alert for c in cards], first=first, end=end,
-                    levels={k: (v.title, v.color) for k, v in config.levels.items()},
+                    levels={k: (config.level_title(k, view.lang), v.color)
+                            for k, v in config.levels.items()},
                     builtin_sources={n for n, c in runtime.connectors.items()
                                      if c.type == "schedules"},
                     organisations=Organisations.of(config.organisations),

@@ -240,3 +240,22 @@ def test_dashboard_and_api_name_the_levels_in_the_readers_language(pilot: Runtim
     assert "Nationell" in lanes and "National" not in lanes, lanes
     assert "National" in re.findall(r'class="lane-title"[^>]*>([^<]+)<',
                                     client.get("/", params={"lang": "en"}).text)
+
+
+def test_the_organisations_page_is_the_agenda_in_the_pages_language(pilot: Runtime) -> None:
+    """`/org/<name>` lists what `calsync agenda --org` lists for the next year (budgets
+    too: it had only deadlines, decisions and meetings, from a second implementation),
+    with built-in steps' Swedish titles and a link per open misalignment."""
+    client = TestClient(create_app(pilot))
+    page = client.get(f"/org/{REGION}", params={"lang": "sv"}).text
+    api = client.get("/api/agenda", params={"org": REGION, "next": "P365D"}).json()
+    listed = re.findall(r"<li><time>(\d{4}-\d\d-\d\d)</time>", page)
+    assert sorted(listed) == sorted(i["day"] for i in api["items"]) and listed
+    assert "ses över under mandatperioden" in page  # the RUS review, in Swedish
+    assert re.search(r'class="out-of-step sev-warning" href="[^"]*/alerts/\d+"[^>]*>'
+                     r"inte i takt: R13<", page), page
+    timeline = client.get("/", params={"lang": "sv"}).text
+    assert "decemberspåret" in timeline and "December track" not in timeline
+    assert ">okt.<" in timeline or ">okt. " in timeline
+    english = client.get("/", params={"lang": "en"}).text
+    assert "December track" in english and ">Oct<" in english

@@ -340,10 +340,13 @@ async def changes_endpoint(
 
 @router.get("/sources", response_model=list[SourceStatus], tags=["sources"])
 async def sources_endpoint(request: Request, runtime: RuntimeDep) -> Response:
-    """Each connector: last sync and its counts, events, stale, failing, held removals."""
+    """Each connector: last sync and its counts, events, stale, failing, held removals;
+    its title in the language of `?lang=`, else Accept-Language, else the install's."""
+    language = request_language(request.query_params.get("lang"),
+                                request.headers.get("accept-language"), runtime.config.language)
 
     def answer(conn: Connection) -> bytes:
-        return _STATUSES.dump_json(source_statuses(runtime, conn))
+        return _STATUSES.dump_json(source_statuses(runtime, conn, language))
 
     return await computed_json(request, runtime, answer)
 

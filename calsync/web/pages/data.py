@@ -17,6 +17,7 @@ from calsync.feeds.publish import feed_events
 from calsync.feeds.service import feed_config, feed_spec
 from calsync.feeds.window import Window
 from calsync.health import source_statuses
+from calsync.i18n.languages import Language
 from calsync.model import Event
 from calsync.runtime import Runtime
 from calsync.web.filters import adhoc_selector, parse_when
@@ -107,9 +108,9 @@ class SourceRow:
     events: int
 
 
-def source_rows(runtime: Runtime, conn: Connection) -> list[SourceRow]:
+def source_rows(runtime: Runtime, conn: Connection, lang: Language) -> list[SourceRow]:
     rows = []
-    for status in source_statuses(runtime, conn):
+    for status in source_statuses(runtime, conn, lang):
         health = ("disabled" if not status.enabled else "failing" if status.failing
                   else "stale" if status.stale else "ok")
         error = status.last_error or status.alert or ("; ".join(status.warnings) or None)

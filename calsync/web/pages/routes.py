@@ -98,7 +98,7 @@ def timeline_page(request: Request, runtime: RuntimeDep, conn: Conn) -> Response
     return page("timeline.html", **_base(request, runtime, view.lang), view=view,
                 shapes=shapes, events=listed_events[:LIST_ROWS], total=len(listed_events),
                 cards=listed, drawn={line.alert_id for line in shapes.lines},
-                sources=source_rows(runtime, conn), zooms=ZOOMS,
+                sources=source_rows(runtime, conn, view.lang), zooms=ZOOMS,
                 subscribe=view.subscribe_urls(config), config=config,
                 period=when_text(first, end - timedelta(days=1)), today=today,
                 kind_colors=KIND_COLORS)

@@ -107,6 +107,9 @@ def _table(answer: dict[str, Any], language: Language) -> None:
             op = words[change["op"]]
             op = words["given"].format(op=op) if given else op
             console.print(f"{op}: {change['title']} ({change['uid']}) {when}".rstrip())
+            if "actual_of" in change:
+                console.print("  " + words["as_actual"].format(uid=change["actual_of"]),
+                              style="dim")
     rows: list[list[str | Text]] = []
     for rule, diff in answer["per_rule"].items():
         for effect in ("appear", "disappear"):

@@ -142,7 +142,7 @@ def test_an_added_step_is_named_and_moved_in_the_same_request(pilot: Runtime) ->
 def test_an_add_in_a_schedule_steps_shape(pilot: Runtime) -> None:
     """A step as a schedule writes it (title in both languages, `when: {date}` or
     `{start, end}`) is added like an API event: the English is its stored title, as for a
-    synced schedule step, and a Swedish sentence names it in Swedish."""
+    synced schedule step, and the answer names it in the reader's language."""
     step = {"title": {"sv": "Utlysningen stänger", "en": "The call closes"},
             "when": {"date": "2027-03-06"}, "kind": "deadline", "level": "eu",
             "actor": "European Commission", "tags": ["call-deadline"]}
@@ -151,7 +151,9 @@ def test_an_add_in_a_schedule_steps_shape(pilot: Runtime) -> None:
     answer = json.loads(out)
     [fired] = answer["per_rule"]["R10"]["appear"]
     assert "Utlysningen stänger (6 mars 2027)" in fired["summary"], fired["summary"]
-    assert answer["changes"][0]["title"] == "The call closes"
+    assert answer["changes"][0]["title"] == "Utlysningen stänger"  # the reader's language
+    _code, english = whatif(pilot, "--add", json.dumps(step), "--format", "json", "--lang", "en")
+    assert json.loads(english)["changes"][0]["title"] == "The call closes"
     client = TestClient(create_app(pilot))
     api = client.post("/api/whatif", json={"changes": [{"add": step}]}).json()
     api.pop("seconds"), answer.pop("seconds")

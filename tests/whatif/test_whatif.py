@@ -222,3 +222,31 @@ def test_the_reader_chooses_the_language(pilot: Runtime) -> None:
     code, out = whatif(pilot, "--move", f"{uid}=2026-12-01..2027-03-01", "--lang", "en",
                        "--format", "json")
     assert code == 0 and json.loads(out)["ranges"][0]["text"] == en_range["text"]
+
+
+def test_if_umea_adopts_its_budget_on_15_december(pilot: Runtime) -> None:
+    """The question of issue 15, as a coordinator asks it: found by the Swedish words of
+    the step they read, then "moved" to 15 December. The step is the statutory deadline
+    (by 30 November); moving the law broke nothing, so the what-if tries the decision
+    itself on that day: R4 fires with its fix, the satisfying range ends on 30 November,
+    the deadline stays where it is, and the store does not change. The API answers the
+    same for the step's UID."""
+    before = snapshot(pilot.engine)
+    code, out = whatif(pilot, "--yes", "--move", "Umeå treårsplan 2028=2027-12-15",
+                       "--format", "json")
+    assert code == 0, out
+    answer = json.loads(out[out.index("{"):])
+    [change] = answer["changes"]
+    assert change["uid"].startswith("whatif-") and change["actual_of"].endswith("@calsync")
+    assert change["title"].startswith("Umeå kommun: Kommunfullmäktige fastställer budget")
+    [fired] = answer["per_rule"]["R4"]["appear"]
+    assert "15 dagar efter tidsfristen 30 november 2027" in fired["summary"], fired
+    assert fired["fix"] == "Umeå kommun: besluta senast 30 november 2027"
+    [found] = answer["ranges"]
+    assert found["to"] == "2027-11-30" and found["from"] < "2027-11-30", found
+    api = TestClient(create_app(pilot)).post("/api/whatif", json={"changes": [
+        {"move": change["actual_of"], "to": "2027-12-15"}]}).json()
+    assert api["per_rule"]["R4"]["appear"] == answer["per_rule"]["R4"]["appear"]
+    code, table = whatif(pilot, "--yes", "--move", "Umeå treårsplan 2028=2027-12-15")
+    assert "prövat som det faktiska steget" in table and "R4" in table, table
+    assert snapshot(pilot.engine) == before

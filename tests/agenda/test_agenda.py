@@ -252,6 +252,10 @@ def test_the_organisations_page_is_the_agenda_in_the_pages_language(pilot: Runti
     listed = re.findall(r"<li><time>(\d{4}-\d\d-\d\d)</time>", page)
     assert sorted(listed) == sorted(i["day"] for i in api["items"]) and listed
     assert "ses över under mandatperioden" in page  # the RUS review, in Swedish
+    titles = {i["title"] for i in api["items"]}  # the JSON's titles too (the config's: sv)
+    assert any("ses över under mandatperioden" in t for t in titles), titles
+    english = client.get("/api/agenda", params={"org": REGION, "next": "P365D", "lang": "en"})
+    assert any("reviewed during the term" in i["title"] for i in english.json()["items"])
     assert re.search(r'class="out-of-step sev-warning" href="[^"]*/alerts/\d+"[^>]*>'
                      r"inte i takt: R13<", page), page
     timeline = client.get("/", params={"lang": "sv"}).text

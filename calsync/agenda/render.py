@@ -12,7 +12,7 @@ from dataclasses import replace
 from calsync.agenda.build import Agenda, AgendaItem, Misalignment
 from calsync.feeds.ics import CalendarMeta, render_calendar
 from calsync.i18n.catalogs import N_, translator
-from calsync.i18n.events import title_in
+from calsync.i18n.events import in_language, title_in
 from calsync.i18n.formats import format_month
 from calsync.i18n.languages import Language
 from calsync.i18n.vocabulary import kind_name
@@ -106,13 +106,12 @@ def agenda_calendar(agenda: Agenda, language: Language = "en") -> bytes:
     """The agenda's events as one calendar; misalignments lead each description."""
     events = []
     for item in agenda.items:
-        event = item.event
+        data = in_language(item.event.data, language)  # as the feeds write it
         if item.misalignments:
             notes = [line for found in item.misalignments
                      for line in _misalignment_lines(found, language)]
-            description = "\n".join([*notes, "", event.data.description]).strip()
-            event = replace(event, data=event.data.with_(description=description))
-        events.append(event)
+            data = data.with_(description="\n".join([*notes, "", data.description]).strip())
+        events.append(replace(item.event, data=data))
     # The words the iCal writer adds (Cancelled:, Reminder:) follow the same language.
     return render_calendar(events, CalendarMeta(name=title_of(agenda, language)),
                            language=language)

@@ -129,6 +129,12 @@ def test_markdown_and_icalendar(pilot: Runtime, tmp_path: Path) -> None:
     assert calendar.contents["x-wr-calname"][0].value.startswith("Kalendarium")
     noted = [e for e in calendar.vevent_list if "Inte i takt" in e.description.value]
     assert len(noted) == sum(1 for i in items if i["misalignments"])
+    # titles and descriptions in Swedish as the feeds write them (they were the stored
+    # English), the misalignment notes still first
+    summaries = {e.summary.value for e in calendar.vevent_list}
+    assert {i["title"] for i in items} <= {s.removeprefix("Väntas: ") for s in summaries}
+    assert any("ses över under mandatperioden" in s for s in summaries), summaries
+    assert all(e.description.value.index("Inte i takt") < 200 for e in noted)
     path = tmp_path / "agenda.ics"
     path.write_text(ics, encoding="utf-8")
     read = icaljs(path)

@@ -15,7 +15,7 @@ from calsync.i18n.catalogs import N_, translator
 from calsync.i18n.events import in_language, title_in
 from calsync.i18n.formats import format_month
 from calsync.i18n.languages import Language
-from calsync.i18n.vocabulary import kind_name
+from calsync.i18n.vocabulary import kind_name, severity_name
 from calsync.rules import texts
 
 __all__ = ["agenda_calendar", "agenda_markdown", "table_title", "table_words", "title_of"]
@@ -62,7 +62,8 @@ def table_words(language: Language) -> dict[str, str]:
 
 
 def _misalignment_lines(found: Misalignment, language: Language) -> list[str]:
-    lines = [_t(OUT_OF_STEP, language).format(severity=found.severity, rule=found.rule,
+    lines = [_t(OUT_OF_STEP, language).format(severity=severity_name(found.severity, language),
+                                              rule=found.rule,
                                               summary=found.summary)]
     if found.fix:
         lines.append(_t(FIX, language).format(fix=found.fix))

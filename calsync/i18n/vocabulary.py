@@ -1,4 +1,4 @@
-"""The names of the built-in event kinds and statuses, as people read them.
+"""The names of the built-in event kinds, statuses and severities, as people read them.
 
 Kinds are keys in the store, the config and the feeds (`meeting`, `budget`); people
 read them as words in their language ("sammanträde", "budget"). The dashboard's filter,
@@ -14,7 +14,8 @@ from functools import cache
 from calsync.i18n.catalogs import N_, translator
 from calsync.i18n.languages import Language
 
-__all__ = ["KIND_NAMES", "STATUS_NAMES", "kind_name", "status_name"]
+__all__ = ["KIND_NAMES", "SEVERITY_NAMES", "STATUS_NAMES", "kind_name", "severity_name",
+           "status_name"]
 
 KIND_NAMES = {
     "decision": N_("decision"),
@@ -35,17 +36,29 @@ STATUS_NAMES = {"confirmed": N_("confirmed"), "tentative": N_("tentative")}
 cancelled where it is shown)."""
 
 
+SEVERITY_NAMES = {"critical": N_("critical"), "warning": N_("warning"), "info": N_("info")}
+"""A rule's severities (config's `severity:`), as alerts, agendas and pages name them."""
+
+
+_TABLES = {"kind": KIND_NAMES, "status": STATUS_NAMES, "severity": SEVERITY_NAMES}
+
+
 @cache
-def _names(language: Language) -> tuple[dict[str, str], dict[str, str]]:
+def _names(language: Language) -> dict[str, dict[str, str]]:
+    """Every table above in `language` (translated once per process)."""
     t = translator(language, "calsync")
-    return ({k: t.gettext(v) for k, v in KIND_NAMES.items()},
-            {k: t.gettext(v) for k, v in STATUS_NAMES.items()})
+    return {table: {k: t.gettext(v) for k, v in names.items()}
+            for table, names in _TABLES.items()}
 
 
 def kind_name(kind: str, language: Language) -> str:
     """`kind` as a word in `language`; a kind of the config's own as written."""
-    return _names(language)[0].get(kind, kind)
+    return _names(language)["kind"].get(kind, kind)
 
 
 def status_name(status: str, language: Language) -> str:
-    return _names(language)[1].get(status, status)
+    return _names(language)["status"].get(status, status)
+
+
+def severity_name(severity: str, language: Language) -> str:
+    return _names(language)["severity"].get(severity, severity)

@@ -108,7 +108,7 @@ def test_markdown_and_icalendar(pilot: Runtime, tmp_path: Path) -> None:
     assert code == 0, md
     # The pilot's config says `language: sv`: the CLI writes Swedish, `?lang=en` English.
     assert md.startswith(f"# Kalendarium: {REGION}, 2026-11-29 – 2027-11-29")
-    assert "## december 2026" in md and "Inte i takt" in md
+    assert "## december 2026" in md and "Inte i takt (varning, R13)" in md
     assert "8000/alerts/" in md and "/api/alerts/" not in md  # links open the dashboard
     assert "Out of step" not in md and "upcoming" not in md
     client = TestClient(create_app(pilot))

@@ -16,7 +16,14 @@ from functools import cache
 from calsync.i18n.catalogs import N_, translator
 from calsync.i18n.languages import Language, parse_language
 from calsync.i18n.negotiate import negotiate_language
-from calsync.i18n.vocabulary import KIND_NAMES, STATUS_NAMES, kind_name, status_name
+from calsync.i18n.vocabulary import (
+    KIND_NAMES,
+    SEVERITY_NAMES,
+    STATUS_NAMES,
+    kind_name,
+    severity_name,
+    status_name,
+)
 
 __all__ = ["TEXTS", "Labels", "choose_lang", "labels_for"]
 
@@ -71,9 +78,6 @@ TEXTS: dict[str, str] = {
     "owner": N_("Can move"),
     "why": N_("Why"),
     "severity": N_("Severity"),
-    "critical": N_("critical"),
-    "warning": N_("warning"),
-    "info": N_("info"),
     "workflow": N_("Handling"),
     "open": N_("open"),
     "acknowledged": N_("acknowledged"),
@@ -162,7 +166,8 @@ def labels_for(lang: Language) -> Labels:
     t = translator(lang, "dashboard")
     return {**{key: t.gettext(text) for key, text in TEXTS.items()},
             **{f"kind_{kind}": kind_name(kind, lang) for kind in KIND_NAMES},
-            **{f"status_{status}": status_name(status, lang) for status in STATUS_NAMES}}
+            **{f"status_{status}": status_name(status, lang) for status in STATUS_NAMES},
+            **{severity: severity_name(severity, lang) for severity in SEVERITY_NAMES}}
 
 
 def choose_lang(query: str | None, accept_language: str | None, default: Language

@@ -79,7 +79,7 @@ def timeline_page(request: Request, runtime: RuntimeDep, conn: Conn) -> Response
     view = parse_view(request.query_params, config, today, _lang(request, runtime))
     first, end = view.span()
     events = view_events(conn, config, view, now)
-    cards = _cards(request, runtime, conn, alert_cards(conn, now))
+    cards = _cards(request, runtime, conn, alert_cards(conn, now, view.lang))
     shapes = layout(events, [c.alert for c in cards], first=first, end=end,
                     levels={k: (v.title, v.color) for k, v in config.levels.items()},
                     builtin_sources={n for n, c in runtime.connectors.items()
@@ -88,7 +88,7 @@ def timeline_page(request: Request, runtime: RuntimeDep, conn: Conn) -> Response
                     expand=view.expand, today=today, tz=config.timezone, lang=view.lang)
     listed_events = sorted(shapes.marks_by_uid.values(), key=lambda m: (m.start, m.title))
     listed = [c for c in cards if not view.alerts_org or c.owner == view.alerts_org]
-    picked = _picked(conn, request.query_params.get("alert"), now)
+    picked = _picked(conn, request.query_params.get("alert"), now, view.lang)
     if picked is not None and all(c.alert.id != picked.alert.id for c in listed):
         listed.insert(0, picked)  # an alert link names it: shown even resolved or filtered
     return page("timeline.html", **_base(request, runtime, view.lang), view=view,
@@ -100,12 +100,13 @@ def timeline_page(request: Request, runtime: RuntimeDep, conn: Conn) -> Response
                 kind_colors=KIND_COLORS)
 
 
-def _picked(conn: Connection, value: str | None, now: datetime) -> AlertCard | None:
+def _picked(conn: Connection, value: str | None, now: datetime, lang: Language
+            ) -> AlertCard | None:
     """The alert an alert link lands on (`?alert=<id>`), whatever its state."""
     if not value or not value.isdigit():
         return None
     try:
-        return alert_card(conn, store.get_alert(conn, int(value), now), now)
+        return alert_card(conn, store.get_alert(conn, int(value), now), now, lang)
     except NotFoundError:
         return None
 
@@ -119,7 +120,8 @@ def org_page(name: str, request: Request, runtime: RuntimeDep, conn: Conn) -> Re
     if name not in config.organisations:
         return _not_found(request, runtime, lang, labels_for(lang)["no_org"].format(name=name))
     groups = org_agenda(conn, config, name, _today(runtime), config.timezone)
-    cards = _cards(request, runtime, conn, alert_cards(conn, runtime.clock.now(), owner=name))
+    cards = _cards(request, runtime, conn,
+                   alert_cards(conn, runtime.clock.now(), lang, owner=name))
     return page("org.html", **_base(request, runtime, lang), name=name, groups=groups,
                 cards=cards, org=config.organisations[name])
 

@@ -128,7 +128,7 @@ WORDING = {
         ("Umeå kommun: move it to 1 July 2028 or later"),
         ("Umeå kommun: KS beslutar om projektplan för innovationsarenan (1 februari 2028) kommer "
          "5 månader före 1 juli 2028, men den får inte komma tidigare (regel R8: inga planer på "
-         "pengar från 2028–2034 innan de kan finnas)"),
+         "medel från 2028–2034 innan de kan finnas)"),
         ("Umeå kommun: flytta den till 1 juli 2028 eller senare")),
     "R9": (
         ("Region Västerbotten: Remiss: regional transportplan (21 June – 13 August 2027) leaves "
@@ -139,8 +139,8 @@ WORDING = {
          "blackout), or move it clear of it"),
         ("Region Västerbotten: Remiss: regional transportplan (21 juni – 13 augusti 2027) har "
          "bara 17 av sina 39 arbetsdagar utanför Sweden: Semesterperiod (1–31 juli 2027), men "
-         "behöver minst 25 (regel R9: remisser och samråd har 25 arbetsdagar utanför juli och "
-         "julen)"),
+         "behöver minst 25 (regel R9: remisser och samråd har minst 25 arbetsdagar utanför juli "
+         "och julen)"),
         ("Region Västerbotten: förläng den till 25 augusti 2027 (25 arbetsdagar utanför "
          "spärrperioden), eller flytta den ut ur spärrperioden")),
     "R10": (
@@ -265,7 +265,7 @@ WORDING = {
          "bara 1 år och 9 månader före slutet på Managing authorities / European Commission: "
          "Stödberättigande utgifter, sammanhållningsprogrammen 2021–2027 (1 januari 2021 – 31 "
          "december 2029), men den måste komma minst 2 år före (regel R17: de sista utlysningarna "
-         "för 2021–2027 stänger minst två år innan stödberättigandet upphör)"),
+         "för 2021–2027 stänger minst två år före sista dagen för stödberättigande utgifter)"),
         ("planeringsnotering: Tillväxtverket bestämmer detta datum och ingen organisation här kan"
          " ändra det; regeln skulle kräva det senast 31 december 2027, så planera utifrån datumet"
          " som det är")),
@@ -278,7 +278,7 @@ WORDING = {
         ("Region Västerbotten: Utbetalningsansökan: projektet Norrsken (10 december 2027) "
          "infaller under en spärrperiod: månaden före European Commission: Sista dag 2027 före "
          "automatiskt återtagande av sammanhållningsåtaganden 2021–2027 (N+3; N+2 för 2027) (31 "
-         "december 2027) (regel R18: utbetalningsansökningar för 2021–2027 lämnas inte till "
+         "december 2027) (regel R18: utbetalningsansökningar för 2021–2027 sparas inte till "
          "månaden före ett mål för automatiskt återtagande)"),
         ("Region Västerbotten: flytta den till senast 29 november 2027")),
     "R19": (

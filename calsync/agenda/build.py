@@ -22,6 +22,7 @@ from calsync.alerts.store import Alert, list_alerts
 from calsync.config.organisations import Organisations, unknown_organisation
 from calsync.config.schema import Config
 from calsync.errors import NotFoundError
+from calsync.i18n.languages import Language
 from calsync.model import Event, Status, day_start
 from calsync.privacy import PrivateEvents
 from calsync.selectors import Selector
@@ -88,6 +89,9 @@ class Agenda:
     timezone: str
     organisation: str | None
     items: list[AgendaItem] = field(default_factory=list)
+    scope: tuple[str, ...] = ()
+    """What the filters picked, for a title (actors, levels' names, tags) when no
+    organisation is named: `calsync agenda --actor "Skellefteå kommun"` is Skellefteå's."""
 
     @property
     def misaligned(self) -> int:
@@ -155,7 +159,17 @@ def build_agenda(conn: Connection, config: Config, *, start: date, end: date,
         items.append(AgendaItem(event=event, day=day, last_day=last, organisation=owner,
                                 link=event_link(base, event.uid), misalignments=found))
     items.sort(key=lambda item: (item.day, item.event.data.start_utc, item.event.id))
-    return Agenda(start=start, end=end, timezone=tz, organisation=organisation, items=items)
+    return Agenda(start=start, end=end, timezone=tz, organisation=organisation, items=items,
+                  scope=_scope(config, selector, language))
+
+
+def _scope(config: Config, selector: Selector, language: str | None) -> tuple[str, ...]:
+    words: Language = "sv" if language == "sv" else "en" if language == "en" \
+        else config.language
+    tags = selector.tags.any if selector.tags is not None else None
+    return (*(selector.actor or ()),
+            *(config.level_title(level, words) for level in selector.level or ()),
+            *(f"#{tag}" for tag in tags or ()))
 
 
 def _days(event: Event, zone: ZoneInfo) -> tuple[date, date]:

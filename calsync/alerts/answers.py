@@ -41,10 +41,12 @@ def workflow_answer(alert: Alert, language: Language, tz: str) -> str:
 
 
 def alert_in(alert: Alert, now: datetime, language: Language) -> dict[str, Any]:
-    """An alert as the API and `--format json` give it: `summary`, `description` and
-    `fix` in `language` when the alert carries that language (`summary_sv`, ...), else
-    the stored text (older alerts and system alerts raised before they had both)."""
+    """An alert as the API and `--format json` give it: `summary`, `description`, `fix`,
+    `rule_title` and `rationale` in `language` when the alert carries that language
+    (`summary_sv`, ...), else the stored text (older alerts and system alerts raised
+    before they had both). `annotations` stay as stored, every language side by side."""
     texts = localised({"summary": alert.summary, **alert.annotations}, language)
     return {**alert.as_dict(now), "language": language, "summary": texts["summary"],
             "description": texts.get("description", texts["summary"]),
-            "fix": texts.get("fix")}
+            "fix": texts.get("fix"), "rule_title": texts.get("rule_title"),
+            "rationale": texts.get("rationale")}

@@ -9,8 +9,9 @@ import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from calsync.configtypes import Localized, Text
 from calsync.durations import Duration
 from calsync.selectors import Selector
 
@@ -105,11 +106,24 @@ def _join(value: Any) -> Any:
 JoinSpec = Annotated[Join, BeforeValidator(_join)]
 
 
-class RuleBase(Strict):
-    """What every rule has: a title, why it exists, how bad a finding is."""
+def _both(value: Text) -> Text:
+    """A title or rationale in both languages has both texts: an empty one would end a
+    Swedish finding with "regel R1: " or a bare "Varför:"."""
+    if isinstance(value, Localized) and not (value.sv.strip() and value.en.strip()):
+        raise ValueError("give the text in both languages ({sv: ..., en: ...}), "
+                         "or one plain string for both")
+    return value
 
-    title: str = ""
-    rationale: str = ""
+
+class RuleBase(Strict):
+    """What every rule has: a title, why it exists, how bad a finding is.
+
+    Findings quote the title and rationale to the people who have to act, in the
+    sentence's language: `{sv: ..., en: ...}`, or one plain string shown as written in
+    every language (an admin's own rule)."""
+
+    title: Annotated[Text, AfterValidator(_both)] = ""
+    rationale: Annotated[Text, AfterValidator(_both)] = ""
     severity: Severity = "warning"
     escalate: list[Escalation] = Field(
         default_factory=list,

@@ -58,9 +58,10 @@ def gather(conn: Connection, config: Config, name: str, receiver: DigestReceiver
     """The digest `name` would send at `now`, counting changes since `since`."""
     today = local_today(now, config.timezone)
     end = today + timedelta(weeks=receiver.weeks) - timedelta(days=1)
+    language = receiver.language or config.language
     agenda = build_agenda(conn, config, start=today, end=end, now=now,
                           selector=receiver.select, organisation=receiver.organisation,
-                          public_only=not receiver.include_private)
+                          public_only=not receiver.include_private, language=language)
     owners = Organisations.of(config.organisations)
     select = receiver.select
     wanted = AlertFilter(actors=tuple(select.actor or ()),
@@ -101,7 +102,7 @@ def gather(conn: Connection, config: Config, name: str, receiver: DigestReceiver
         else:
             continue
         seen.add(event.uid)
-    return Digest(name=name, language=receiver.language or config.language,
+    return Digest(name=name, language=language,
                   organisation=receiver.organisation, since=since, until=now,
                   agenda=agenda, open=open_, new=new, changes=changes)
 

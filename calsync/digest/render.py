@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from calsync.agenda.links import alert_link, event_link, organisation_link
+from calsync.alerts.notify.payload import read_in
 from calsync.alerts.store import Alert
 from calsync.digest.content import Change, Digest
 from calsync.digest.texts import DigestTexts
@@ -62,6 +63,8 @@ def _when(value: datetime | date | None, t: DigestTexts, zone: ZoneInfo) -> str:
 
 
 def _alert_line(alert: Alert, t: DigestTexts, base: str, zone: ZoneInfo) -> Line:
+    """The alert in the digest's language (its summary quotes the rule's title)."""
+    alert = read_in(alert, t.language)
     notes = [t.fix(alert.annotations["fix"])] if alert.annotations.get("fix") else []
     if alert.due_at is not None:
         notes.insert(0, t.due(_when(alert.due_at, t, zone)))

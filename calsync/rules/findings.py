@@ -23,6 +23,7 @@ from calsync.config.links import event_link
 from calsync.config.organisations import Organisations
 from calsync.config.rulebase import RuleBase, SelectorRef, severity_rank
 from calsync.config.schema import Config
+from calsync.configtypes import Text, text_in
 from calsync.i18n.catalogs import translator
 from calsync.i18n.languages import LANGUAGES, Language
 from calsync.rules import texts, wording
@@ -123,8 +124,8 @@ class Finding:
     object_fix: Fix | None = None  # what the object's owner could do instead
     owner: str = ""                # the organisation addressed (empty: nobody can move)
     details: dict[str, str] = field(default_factory=dict)
-    rule_title: str = ""
-    rationale: str = ""
+    rule_title: Text = ""  # as the rule gives it: one string, or {sv, en}
+    rationale: Text = ""
     due_at: datetime = field(default_factory=lambda: datetime(1970, 1, 1, tzinfo=UTC))
     due_day: date = date(1970, 1, 1)
     base_url: str = ""
@@ -144,16 +145,21 @@ class Finding:
         return self.got.render(self.language) if self.got is not None else None
 
     def words(self, language: Language) -> dict[str, str]:
-        """What people read, in `language`: summary, fix, description."""
+        """What people read, in `language`: summary, fix, description, and the rule's
+        title and rationale (the Swedish ones in a Swedish sentence, when the rule has
+        them: a plain string is the same in both)."""
         t = translator(language, "findings")
         out = {"summary": self.message.render(language)}
         parts = [out["summary"]]
         if self.fix is not None:
             out["fix"] = self.fix.words.render(language)
             parts.append(t.gettext(texts.FIX_LINE).format(fix=out["fix"]))
-        if self.rationale:
-            parts.append(t.gettext(texts.WHY_LINE).format(rationale=self.rationale))
+        rationale = text_in(self.rationale, language)
+        if rationale:
+            parts.append(t.gettext(texts.WHY_LINE).format(rationale=rationale))
         out["description"] = "\n".join(parts)
+        out["rule_title"] = text_in(self.rule_title, language)
+        out["rationale"] = rationale
         return out
 
     def identity_labels(self) -> dict[str, str]:
@@ -176,10 +182,12 @@ class Finding:
 
     def annotations(self) -> dict[str, str]:
         """Alertmanager annotations: every value a string. The texts are in the config's
-        language; `summary_sv`, `description_en` and so on carry every language, so a
-        receiver, feed or page in the other language reads the same alert in its own."""
+        language; `summary_sv`, `description_en`, `rule_title_sv`, `rationale_en` and so
+        on carry every language, so a receiver, feed or page in the other language reads
+        the same alert in its own (`calsync.alerts.notify.payload.localised`)."""
         out = {"summary": self.summary, "description": self.description(),
-               "rule_title": self.rule_title, "rationale": self.rationale,
+               "rule_title": text_in(self.rule_title, self.language),
+               "rationale": text_in(self.rationale, self.language),
                "due_at": self.due_at.isoformat(), "subject_uid": self.subject.uid,
                "subject_when": self.subject.when}
         if self.subject.url:

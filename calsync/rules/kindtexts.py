@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import NamedTuple
 
+from calsync.configtypes import Text
 from calsync.i18n.catalogs import N_
 from calsync.rules.wording import (
     Days,
@@ -22,6 +23,7 @@ from calsync.rules.wording import (
     Weekday,
     msg,
     two_days,
+    written,
 )
 
 __all__ = [
@@ -189,9 +191,10 @@ def deadline_required(deadline: date, earliest: date | None) -> Msg:
     return msg(N_("between {days}"), days=two_days(earliest, deadline))
 
 
-def info_gap(owner: str, what: str, deadline: date) -> Msg:
+def info_gap(owner: str, what: Text, deadline: date) -> Msg:
+    """`what`: the step the events name, else the rule's title (in either language)."""
     return msg(N_("No date is known for {owner}'s {what}; the deadline is {deadline}."),
-               owner=owner, what=what, deadline=deadline)
+               owner=owner, what=written(what), deadline=deadline)
 
 
 NO_DATE_KNOWN = Msg(N_("no date known"))

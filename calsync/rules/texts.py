@@ -18,8 +18,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from calsync.configtypes import Text
 from calsync.i18n.catalogs import N_
-from calsync.rules.wording import Head, Msg, Range, Value, Weekday, msg, two_days
+from calsync.rules.wording import Head, Msg, Range, Value, Weekday, msg, two_days, written
 
 __all__ = [
     "FIX_LINE",
@@ -54,10 +55,12 @@ def label(name: Value, first: date, last: date) -> Msg:
     return msg(N_("{name} ({when})"), name=name, when=Range(first, last))
 
 
-def rule_ref(rule_id: str, title: str) -> Msg:
-    """`rule R1: co-financing decided before the call closes` (the end of a finding)."""
+def rule_ref(rule_id: str, title: Text) -> Msg:
+    """`rule R1: co-financing decided before the call closes`, `regel R1: medfinansieringen
+    beslutas innan utlysningen stänger` (the end of a finding): the title in the
+    sentence's language when the rule gives both."""
     if title:
-        return msg(N_("rule {rule}: {title}"), rule=rule_id, title=title)
+        return msg(N_("rule {rule}: {title}"), rule=rule_id, title=written(title))
     return msg(N_("rule {rule}"), rule=rule_id)
 
 

@@ -18,9 +18,10 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 from dateutil.relativedelta import relativedelta
 
+from calsync.configtypes import Text
 from calsync.i18n.catalogs import N_, translator
 from calsync.i18n.formats import format_day
-from calsync.i18n.languages import Language
+from calsync.i18n.languages import LANGUAGES, Language
 
 __all__ = [
     "DAYS_SHOWN_UP_TO",
@@ -38,6 +39,7 @@ __all__ = [
     "render",
     "shown_list",
     "two_days",
+    "written",
 ]
 
 
@@ -214,6 +216,14 @@ class Worded:
 
     def render(self, lang: Language) -> str:
         return next((text for code, text in self.texts if code == lang), self.default)
+
+
+def written(value: Text) -> str | Worded:
+    """A text the config gives (a rule's title, its rationale): a plain string is the same
+    in every language, `{sv: ..., en: ...}` is said in the sentence's language."""
+    if isinstance(value, str):
+        return value
+    return Worded(value.en, tuple((lang, value.get(lang)) for lang in LANGUAGES))
 
 
 Value = Union[str, int, date, "Msg", Range, Head, Weekday, Days, Length, Dur, "Listed",

@@ -1,5 +1,6 @@
 """Alerts keep a digest of their finding's inputs: an unchanged finding is not rendered
-again, a changed one (wording inputs, language, dates) rewrites exactly today's texts."""
+again, a changed one (wording inputs, language, a rule's title in either language, dates)
+rewrites exactly today's texts."""
 
 from __future__ import annotations
 
@@ -12,6 +13,10 @@ from calsync.clock import FixedClock
 from calsync.config import load_config_text
 from calsync.store.tables import alerts
 from tests.alerts.test_lifecycle import NOW, RULES, move, seed
+
+SV_TITLE = "medfinansiering innan utlysningen stänger"
+PLAIN = "title: co-financing before the call closes"
+BOTH = f"title: {{sv: {SV_TITLE}, en: co-financing before the call closes}}"
 
 
 def stored(engine: Engine) -> store.Alert:
@@ -35,7 +40,13 @@ def test_an_unchanged_finding_keeps_its_row_and_a_changed_one_is_written_out(
     for text, check in ((RULES.replace("title: co-financing", "title: Co-financing"),
                          lambda a: a.annotations["rule_title"].startswith("Co-financing")),
                         ("language: sv\n" + RULES,
-                         lambda a: a.annotations["summary"] == a.annotations["summary_sv"])):
+                         lambda a: a.annotations["summary"] == a.annotations["summary_sv"]),
+                        ("language: sv\n" + RULES.replace(PLAIN, BOTH),
+                         lambda a: a.annotations["summary"].endswith(f"{SV_TITLE})")),
+                        # the other language only: the Swedish texts stay, the English move
+                        ("language: sv\n" + RULES.replace(PLAIN, BOTH.replace("en: co", "en: Co")),
+                         lambda a: a.annotations["rule_title_en"].startswith("Co-financing")
+                         and a.annotations["summary"].endswith(f"{SV_TITLE})"))):
         config = load_config_text(text)
         summary = evaluate_and_update(engine=engine, config=config, clock=clock)
         [finding] = evaluate_stored(engine, config, NOW).findings

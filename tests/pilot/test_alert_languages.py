@@ -7,6 +7,7 @@ hook) reads in both languages the same way."""
 from __future__ import annotations
 
 import asyncio
+import html
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -17,7 +18,11 @@ from sqlalchemy import Engine, select, update
 
 from calsync.alerts import store
 from calsync.alerts.evaluate import evaluate_and_update
+from calsync.alerts.notify.payload import webhook_v4
+from calsync.alerts.notify.senders import render_email
 from calsync.alerts.system import raise_system_alert
+from calsync.config.notify import EmailReceiver
+from calsync.configtypes import Localized
 from calsync.runtime import Runtime
 from calsync.scheduler.hooks import HookContext, raise_abandoned_alert
 from calsync.store.tables import alerts
@@ -136,3 +141,39 @@ def test_a_system_alert_reads_in_both_languages(client: TestClient) -> None:
         stored = store.get_alert(conn, sv["fingerprint"], runtime.clock.now())
     assert stored.summary.startswith("kommun-beslut: den schemalagda körningen")
     assert stored.annotations["summary_en"].startswith("kommun-beslut: the scheduled run")
+
+
+def test_the_rules_own_words_follow_the_reader(client: TestClient) -> None:
+    """config.yaml gives R13's title and rationale in both languages: a Swedish reader
+    gets the Swedish ones wherever the finding is quoted (its summary, the Why line, the
+    API's `rule_title`/`rationale`, the alerts feed, the dashboard's card, an e-mail), an
+    English reader the English ones; nothing of the other language leaks in (the card's
+    history keeps what was recorded, in the install's language, as it was)."""
+    runtime: Runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    rule = runtime.config.rules["R13"]
+    assert isinstance(rule.title, Localized) and isinstance(rule.rationale, Localized)
+    assert "mandatperioden" in rule.title.sv and "term" in rule.title.en
+    words = {"sv": (f"(regel R13: {rule.title.sv})", f"Varför: {rule.rationale.sv}"),
+             "en": (f"(rule R13: {rule.title.en})", f"Why: {rule.rationale.en}")}
+    receiver = runtime.config.alerts.receivers["coordinators-mail"]
+    assert isinstance(receiver, EmailReceiver)
+    for lang, other in (("sv", "en"), ("en", "sv")):
+        (title, why), (other_title, other_why) = words[lang], words[other]
+        alert = r13(client.get(f"/api/alerts?lang={lang}").json())
+        assert alert["summary"].endswith(title) and alert["description"].endswith(f"\n{why}")
+        assert (alert["rule_title"], alert["rationale"]) == (rule.title.get(lang),
+                                                            rule.rationale.get(lang))
+        [feed] = [text for text in _feed(client, f"?lang={lang}")[1].values() if "R13" in text]
+        assert title in feed and why in feed
+        assert other_title not in feed and other_why not in feed
+        page = html.unescape(client.get(f"/?lang={lang}").text)
+        card = page.split(f'id="alert-{alert["id"]}"', 1)[1].split('class="history"', 1)[0]
+        assert title in card and rule.rationale.get(lang) in card
+        assert other_title not in card and rule.rationale.get(other) not in card
+        with runtime.engine.connect() as conn:
+            stored = store.get_alert(conn, alert["id"], runtime.clock.now())
+        payload = webhook_v4(receiver="coordinators-mail", key="{}", group_labels={},
+                             firing=[stored], resolved=[], external_url="http://x",
+                             reason="first notification")
+        body = render_email(receiver, payload, "<m@x>", lang).get_content()
+        assert title in body and f"  {why}\n" in body and other_why not in body

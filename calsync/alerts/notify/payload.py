@@ -10,6 +10,7 @@ RFC 3339 in UTC; a firing alert's endsAt is Go's zero time. calsync's own detail
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,10 +18,11 @@ from calsync.alerts.store import Alert
 from calsync.config.links import alert_link
 
 __all__ = ["LOCALISED", "ZERO_TIME", "alert_v4", "group_key", "in_language", "localised",
-           "rfc3339", "webhook_v4"]
+           "read_in", "rfc3339", "webhook_v4"]
 
-LOCALISED = ("summary", "description", "fix")
-"""Annotations a finding carries in every language as `summary_sv`, `summary_en`, ..."""
+LOCALISED = ("summary", "description", "fix", "rule_title", "rationale")
+"""Annotations a finding carries in every language as `summary_sv`, `summary_en`,
+`rule_title_sv`, ..."""
 
 ZERO_TIME = "0001-01-01T00:00:00Z"
 
@@ -82,14 +84,22 @@ def webhook_v4(*, receiver: str, key: str, group_labels: Mapping[str, str],
 
 
 def localised(annotations: Mapping[str, str], language: str) -> dict[str, str]:
-    """The annotations with `summary`, `description` and `fix` in `language` when the
-    alert carries that language (system alerts and older alerts carry one text)."""
+    """The annotations with `summary`, `description`, `fix`, `rule_title` and `rationale`
+    in `language` when the alert carries that language (system alerts and older alerts
+    carry one text)."""
     out = dict(annotations)
     for key in LOCALISED:
         text = annotations.get(f"{key}_{language}")
         if text:
             out[key] = text
     return out
+
+
+def read_in(alert: Alert, language: str) -> Alert:
+    """`alert` as a reader in `language` sees it (a dashboard card, a digest line): its
+    summary and the `localised` annotations in that language where it carries them."""
+    notes = localised({"summary": alert.summary, **alert.annotations}, language)
+    return replace(alert, summary=notes["summary"], annotations=notes)
 
 
 def in_language(payload: Mapping[str, Any], language: str) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from calsync.alerts import silences, store
+from calsync.alerts.notify.payload import read_in
 from calsync.config.schema import Config
 from calsync.feeds.publish import feed_events
 from calsync.feeds.service import feed_config, feed_spec
@@ -60,7 +61,9 @@ class AlertCard:
 
 
 def _card(conn: Connection, alert: store.Alert, now: datetime,
-          by_id: dict[int, silences.Silence]) -> AlertCard:
+          by_id: dict[int, silences.Silence], language: Language) -> AlertCard:
+    """The card in the page's language: summary, fix and the rule's rationale ("Why")."""
+    alert = read_in(alert, language)
     history = [t.as_dict() for t in store.history(conn, alert.id)]
     for silence_id in alert.silenced_by:
         silence = by_id.get(silence_id)
@@ -79,17 +82,19 @@ def _card(conn: Connection, alert: store.Alert, now: datetime,
     return card
 
 
-def alert_card(conn: Connection, alert: store.Alert, now: datetime) -> AlertCard:
+def alert_card(conn: Connection, alert: store.Alert, now: datetime, language: Language
+               ) -> AlertCard:
     """One alert's card, whatever its state (an alert link may name a resolved one)."""
-    return _card(conn, alert, now, {s.id: s for s in silences.list_silences(conn)})
+    return _card(conn, alert, now, {s.id: s for s in silences.list_silences(conn)}, language)
 
 
-def alert_cards(conn: Connection, now: datetime, owner: str = "") -> list[AlertCard]:
+def alert_cards(conn: Connection, now: datetime, language: Language, owner: str = ""
+                ) -> list[AlertCard]:
     """Firing alerts, most severe first, with who can move, the fix and every action
     taken on them (workflow transitions and the silences that match them)."""
     found = store.list_alerts(conn, state="firing", now=now)
     by_id = {s.id: s for s in silences.list_silences(conn)}
-    cards = [_card(conn, alert, now, by_id) for alert in found
+    cards = [_card(conn, alert, now, by_id, language) for alert in found
              if not owner or alert.labels.get("owner", "") == owner]
     rank = {"critical": 0, "warning": 1, "info": 2}
     cards.sort(key=lambda c: (rank.get(c.alert.severity, 3), c.alert.due_at or now))

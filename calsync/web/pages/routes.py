@@ -82,7 +82,7 @@ def timeline_page(request: Request, runtime: RuntimeDep, conn: Conn) -> Response
     view = parse_view(request.query_params, config, today, _lang(request, runtime))
     first, end = view.span()
     events = view_events(conn, config, view, now)
-    cards = _cards(request, runtime, conn, alert_cards(conn, now))
+    cards = _cards(request, runtime, conn, alert_cards(conn, now, view.lang))
     shapes = layout(events, [c.alert for c in cards], first=first, end=end,
                     levels={k: (config.level_title(k, view.lang), v.color)
                             for k, v in config.levels.items()},
@@ -92,7 +92,7 @@ def timeline_page(request: Request, runtime: RuntimeDep, conn: Conn) -> Response
                     expand=view.expand, today=today, tz=config.timezone, lang=view.lang)
     listed_events = sorted(shapes.marks_by_uid.values(), key=lambda m: (m.start, m.title))
     listed = [c for c in cards if not view.alerts_org or c.owner == view.alerts_org]
-    picked = _picked(conn, request.query_params.get("alert"), now)
+    picked = _picked(conn, request.query_params.get("alert"), now, view.lang)
     if picked is not None and all(c.alert.id != picked.alert.id for c in listed):
         listed.insert(0, picked)  # an alert link names it: shown even resolved or filtered
     return page("timeline.html", **_base(request, runtime, view.lang), view=view,
@@ -104,12 +104,13 @@ def timeline_page(request: Request, runtime: RuntimeDep, conn: Conn) -> Response
                 kind_colors=KIND_COLORS)
 
 
-def _picked(conn: Connection, value: str | None, now: datetime) -> AlertCard | None:
+def _picked(conn: Connection, value: str | None, now: datetime, lang: Language
+            ) -> AlertCard | None:
     """The alert an alert link lands on (`?alert=<id>`), whatever its state."""
     if not value or not value.isdigit():
         return None
     try:
-        return alert_card(conn, store.get_alert(conn, int(value), now), now)
+        return alert_card(conn, store.get_alert(conn, int(value), now), now, lang)
     except NotFoundError:
         return None
 
@@ -131,7 +132,8 @@ def org_page(name: str, request: Request, runtime: RuntimeDep, conn: Conn) -> Re
     for item in agenda.items:
         groups.setdefault(item.event.kind, []).append(OrgRow(
             item.day.isoformat(), title_in(item.event.data, lang), item.misalignments))
-    cards = _cards(request, runtime, conn, alert_cards(conn, runtime.clock.now(), owner=name))
+    cards = _cards(request, runtime, conn,
+                   alert_cards(conn, runtime.clock.now(), lang, owner=name))
     return page("org.html", **_base(request, runtime, lang), name=name, groups=groups,
                 cards=cards, org=config.organisations[name])
 

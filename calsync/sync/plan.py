@@ -41,11 +41,11 @@ class Known:
     record_key: str | None
     content_hash: str
     status: str
-    start_at: datetime
-    end_at: datetime | None
+    until: datetime
+    """Its end, or its start if it has none: all a sync asks of its time (is it upcoming)."""
 
     def upcoming(self, now: datetime) -> bool:
-        return (self.end_at or self.start_at) >= now
+        return self.until >= now
 
 
 @dataclass(frozen=True, slots=True)

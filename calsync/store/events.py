@@ -352,11 +352,13 @@ def known_of(conn: Connection, source: str) -> list[tuple[Any, ...]]:
 
 
 def add_events(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert full event rows; their ids, in the order given."""
+    """Insert full event rows; their ids, in the order given (matched by `uid`: asking the
+    database to return them in order made SQLite insert one row per statement)."""
     if not rows:
         return []
-    return list(conn.execute(insert(events).returning(events.c.id, sort_by_parameter_order=True),
-                             rows).scalars())
+    ids = {uid: id_ for uid, id_ in conn.execute(
+        insert(events).returning(events.c.uid, events.c.id), rows)}
+    return [ids[row["uid"]] for row in rows]
 
 
 def rows_by_ids(conn: Connection, ids: Sequence[int]) -> dict[int, Any]:

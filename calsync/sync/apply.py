@@ -35,7 +35,7 @@ __all__ = ["apply_batches", "apply_plan", "load_known"]
 
 
 def load_known(conn: Connection, source: str) -> dict[str, Known]:
-    return {row[1]: Known(*row) for row in known_of(conn, source)}
+    return {row[1]: Known._make(row) for row in known_of(conn, source)}
 
 
 def apply_batches(conn: Connection, source: str, plans: Iterable[Plan], *, now: datetime,

@@ -79,6 +79,11 @@ def event_uid(source: str, external_uid: str, domain: str = "calsync") -> str:
     return f"{digest}@{domain}"
 
 
+_MATERIAL_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
+"""`json.dumps(..., sort_keys=True, ensure_ascii=False)` made once: the same text (so the
+same stored hashes), without building an encoder for each of a sync's events."""
+
+
 @dataclass(frozen=True, slots=True)
 class EventData:
     """An event as an upstream describes it, before calsync gives it identity and history.
@@ -146,7 +151,7 @@ class EventData:
 
     def content_hash(self) -> str:
         """Hash of everything material: equal hashes mean nothing a user sees has changed."""
-        payload = json.dumps(self.material(), sort_keys=True, ensure_ascii=False)
+        payload = _MATERIAL_JSON.encode(self.material())
         return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
 
     def material(self) -> dict[str, Any]:

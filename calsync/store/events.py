@@ -59,7 +59,7 @@ __all__ = [
     "step_columns",
     "touch_seen",
     "touch_source",
-    "update_event",
+    "update_events",
 ]
 
 
@@ -342,19 +342,23 @@ _CHUNK = 500
 
 def known_of(conn: Connection, source: str) -> list[tuple[Any, ...]]:
     """What a sync compares upstream with: (id, external_uid, record_key, content_hash,
-    status, start_at, end_at) of every stored event of `source`."""
+    status, end_at or else start_at) of every stored event of `source` (one time per row:
+    reading them is most of a small re-sync's set-up)."""
     c = events.c
     return [tuple(row) for row in conn.execute(select(
-        c.id, c.external_uid, c.record_key, c.content_hash, c.status, c.start_at, c.end_at,
+        c.id, c.external_uid, c.record_key, c.content_hash, c.status,
+        func.coalesce(c.end_at, c.start_at),
     ).where(c.source == source))]
 
 
 def add_events(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert full event rows; their ids, in the order given."""
+    """Insert full event rows; their ids, in the order given (matched by `uid`: asking the
+    database to return them in order made SQLite insert one row per statement)."""
     if not rows:
         return []
-    return list(conn.execute(insert(events).returning(events.c.id, sort_by_parameter_order=True),
-                             rows).scalars())
+    ids = {uid: id_ for uid, id_ in conn.execute(
+        insert(events).returning(events.c.uid, events.c.id), rows)}
+    return [ids[row["uid"]] for row in rows]
 
 
 def rows_by_ids(conn: Connection, ids: Sequence[int]) -> dict[int, Any]:
@@ -366,8 +370,11 @@ def rows_by_ids(conn: Connection, ids: Sequence[int]) -> dict[int, Any]:
     return out
 
 
-def update_event(conn: Connection, event_id: int, **values: Any) -> None:
-    conn.execute(update(events).where(events.c.id == event_id).values(**values))
+def update_events(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Set columns of events by id (`event_id`; every row names the same columns): one
+    statement for all, where one per event was most of a small re-sync's writes."""
+    if rows:
+        conn.execute(update(events).where(events.c.id == bindparam("event_id")), rows)
 
 
 def add_revisions(conn: Connection, revisions: list[dict[str, Any]]) -> None:

@@ -27,7 +27,7 @@ from calsync.store.events import (
     row_to_data,
     rows_by_ids,
     touch_seen,
-    update_event,
+    update_events,
 )
 from calsync.sync.plan import Known, Plan
 
@@ -35,7 +35,7 @@ __all__ = ["apply_batches", "apply_plan", "load_known"]
 
 
 def load_known(conn: Connection, source: str) -> dict[str, Known]:
-    return {row[1]: Known(*row) for row in known_of(conn, source)}
+    return {row[1]: Known._make(row) for row in known_of(conn, source)}
 
 
 def apply_batches(conn: Connection, source: str, plans: Iterable[Plan], *, now: datetime,
@@ -73,26 +73,32 @@ def _apply(conn: Connection, source: str, plan: Plan, *, now: datetime, sync_id:
     old_rows = rows_by_ids(conn, [k.id for k, *_ in plan.changed] +
                            [k.id for k in plan.disappeared])
     revisions: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
     for known, data, digest, key in plan.changed:
         row = old_rows[known.id]
         sequence = row["sequence"] + 1
-        update_event(conn, known.id, **event_values(data), content_hash=digest,
-                     record_key=key, sequence=sequence, last_seen=now, updated_at=now)
+        changed.append({"event_id": known.id, **event_values(data), "content_hash": digest,
+                        "record_key": key, "sequence": sequence, "last_seen": now,
+                        "updated_at": now})
         old = row_to_data(row)
         change = "restored" if (old.status == Status.CANCELLED
                                 and data.status != Status.CANCELLED) else "changed"
         revisions.append(_revision(known.id, sync_id, now, change, sequence,
                                    _diff(old, data), None))
+    update_events(conn, changed)
+    cancelled: list[dict[str, Any]] = []
     for known in plan.disappeared:
         row = old_rows[known.id]
         old = row_to_data(row)
         new = replace(old, status=Status.CANCELLED)
         sequence = row["sequence"] + 1
-        update_event(conn, known.id, status=str(Status.CANCELLED),
-                     content_hash=new.content_hash(), sequence=sequence, updated_at=now,
-                     record_key=None)  # no key: if it reappears, it is re-mapped
+        cancelled.append({"event_id": known.id, "status": str(Status.CANCELLED),
+                          "content_hash": new.content_hash(), "sequence": sequence,
+                          "updated_at": now,
+                          "record_key": None})  # no key: if it reappears, it is re-mapped
         revisions.append(_revision(known.id, sync_id, now, "cancelled", sequence,
                                    _diff(old, new), cancel_reason))
+    update_events(conn, cancelled)
     add_revisions(conn, revisions)
     rekey(conn, plan.rekeyed)
     touch_seen(conn, plan.unchanged, now)

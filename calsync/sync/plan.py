@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypedDict
+from typing import Any, NamedTuple, TypedDict
 
 from calsync.model import EventData
 from calsync.sdk.contract import Horizon, Record
@@ -32,20 +32,21 @@ class Counts(TypedDict):
     skipped: int
 
 
-@dataclass(frozen=True, slots=True)
-class Known:
-    """What the store holds of one event of the source (enough to diff, not the whole row)."""
+class Known(NamedTuple):
+    """What the store holds of one event of the source (enough to diff, not the whole row).
+    A named tuple: a re-sync makes one for every stored event of the source, and a frozen
+    dataclass's `__init__` was a sixth of a small re-sync."""
 
     id: int
     external_uid: str
     record_key: str | None
     content_hash: str
     status: str
-    start_at: datetime
-    end_at: datetime | None
+    until: datetime
+    """Its end, or its start if it has none: all a sync asks of its time (is it upcoming)."""
 
     def upcoming(self, now: datetime) -> bool:
-        return (self.end_at or self.start_at) >= now
+        return self.until >= now
 
 
 @dataclass(frozen=True, slots=True)

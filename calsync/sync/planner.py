@@ -16,7 +16,7 @@ from calsync.errors import PartialRecordError, SkippableRecordError
 from calsync.model import EventData, Status
 from calsync.sdk.contract import Horizon, Record
 from calsync.sync.plan import Known, Limits, Plan, Settle, Tally, ToEvents
-from calsync.sync.series import occurrence_of, pair_retimed
+from calsync.sync.series import pair_retimed, series_of
 
 __all__ = ["BATCH", "Planner", "plan_sync"]
 
@@ -65,9 +65,9 @@ class Planner:
         self.seen: set[str] = set()
         self.bound: str | None = None
         self.tally = Tally()
-        self.series = {found[0] for uid, item in known.items()
+        self.series = {series for uid, item in known.items()
                        if item.status != Status.CANCELLED
-                       and (found := occurrence_of(uid)) is not None}
+                       and (series := series_of(uid)) is not None}
         self.deferred: list[tuple[EventData, str, str]] = []
 
     def batches(self, records: Iterable[Record]) -> Iterator[Plan]:
@@ -142,8 +142,7 @@ class Planner:
         those): held until the payload's end."""
         if not self.series or data.all_day:
             return False
-        found = occurrence_of(data.external_uid)
-        return found is not None and found[0] in self.series
+        return series_of(data.external_uid) in self.series
 
     def _finish(self, plan: Plan) -> Plan:
         """The last batch: new occurrences that are vanished ones retimed become changes

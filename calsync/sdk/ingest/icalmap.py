@@ -30,6 +30,7 @@ from calsync.model import EventData, Status
 from calsync.sdk.contract import Horizon
 from calsync.sdk.ingest.compat import apply_fixes
 from calsync.sdk.ingest.icalsplit import CalendarContext, IcalGroup, unfold
+from calsync.sdk.ingest.occurrences import occurrences_between
 from calsync.sdk.ingest.recurrence import (
     BrokenRule,
     Rate,
@@ -149,11 +150,11 @@ def _expand(calendar: Any, rate: Rate | None, start: datetime | date | None,
     covered (the cap applied)."""
     query = recurring_ical_events.of(calendar, skip_bad_series=False)
     if rate is None or start is None:  # only overrides, or RDATEs: bounded by the text
-        return list(query.between(horizon.start, horizon.end)), False
+        return occurrences_between(query, horizon.start, horizon.end), False
     factor = 1
     while True:
         window = expansion_window(rate, start, horizon, now, cap * factor)
-        found = list(query.between(*window))
+        found = occurrences_between(query, *window)
         full = window == (horizon.start, horizon.end)
         if full or len(found) >= cap or factor >= 256:
             return found, not full

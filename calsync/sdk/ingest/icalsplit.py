@@ -131,6 +131,8 @@ def _masters(group: IcalGroup) -> tuple[str, ...]:
 
 def _newest_master(blocks: list[str]) -> tuple[str, ...]:
     """One UID's blocks with only the newest master, when a file repeats it."""
+    if len(blocks) < 2:  # most groups: no copy of every block upper-cased
+        return tuple(blocks)
     masters = [b for b in blocks if "RECURRENCE-ID" not in b.upper()]
     if len(masters) < 2:
         return tuple(blocks)

@@ -23,7 +23,7 @@ from calsync.perf import no_gc_pauses
 from calsync.rules import texts
 from calsync.rules.findings import Context, Finding
 from calsync.rules.kinds import blackout, coverage, deadline, no_overlap, precedes, within
-from calsync.rules.timeline import Shift, Timeline
+from calsync.rules.timeline import Item, Shift, Timeline, in_selection
 from calsync.selectors import Selector
 
 __all__ = ["KINDS", "Evaluation", "bounds", "evaluate", "rules_touched", "selectors_of"]
@@ -131,11 +131,11 @@ def rules_touched(config: Config, timeline: Timeline, changed: Iterable[Event]) 
     A cancelled event is off the timeline, so it is tested with `Selector.matches` as if
     it were still confirmed: a rule that saw it before must run again to resolve.
     """
-    present: set[int] = set()
+    present: list[Item] = []
     absent: list[Event] = []
     for event in changed:
-        if event.id in timeline.by_id:
-            present.add(event.id)
+        if (item := timeline.by_id.get(event.id)) is not None:
+            present.append(item)
         else:
             absent.append(event)
     revived = [e.data.with_(status=Status.CONFIRMED) for e in absent]
@@ -144,7 +144,7 @@ def rules_touched(config: Config, timeline: Timeline, changed: Iterable[Event]) 
         if not rule.enabled:
             continue
         for selector in selectors_of(config, rule):
-            if present and any(i.id in present for i in timeline.select(selector)):
+            if any(in_selection(timeline.select(selector), item) for item in present):
                 out.append(rule_id)
                 break
             if any(selector.model_copy(update={"status": None}).matches(data, event.source)

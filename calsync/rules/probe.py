@@ -4,9 +4,10 @@ A what-if's range search (`calsync.whatif.run`) asks this for up to 241 dates. E
 the rules in full for each date runs a rule to its cap whenever the moved event is fine
 there (most dates), so `Probe` answers per rule with less work and the same answer:
 
-- **Silent rules.** A finding names only events of its rule's selections, and which
-  selections hold an event does not depend on its dates (selectors name none): a rule
-  none of whose selections holds the moved event never names it.
+- **Silent rules.** A finding names only events of some of its rule's selections
+  (`_NAMED`: A and B, not a blackout's windows), and which selections hold an event
+  does not depend on its dates (selectors name none): a rule none of whose naming
+  selections holds the moved event never names it.
 - **Focused rules.** `precedes`, `within` and `blackout` yield findings A event by A
   event, in timeline order, and what they find for one A event depends on that event
   and on the rule's other selections only (for `blackout` also on the years A spans:
@@ -44,6 +45,18 @@ __all__ = ["Probe", "naming"]
 def _always(rule: Any, a_items: list[Item]) -> Callable[[Item], bool]:
     return lambda item: True
 
+
+_NAMED: dict[str, set[tuple[str | int, ...]]] = {
+    "precedes": {("a",), ("b",)},
+    "within": {("a",), ("relative_to", "selector")},
+    "no_overlap": {("a",), ("b",)},
+    "blackout": {("a",)},
+    "coverage": {("a",), ("span", "selector")},
+    "deadline": {("a",), ("not_before", "selector")},
+}
+"""Per kind, the selections (`selector_refs` paths) whose events a finding may name as
+its subject or object; the others only shape the findings (blackout windows, the years
+of `in_years_of`, deadline variants)."""
 
 _FOCUSED: dict[str, Callable[[Any, list[Item]], Callable[[Item], bool]]] = {
     "precedes": _always,
@@ -110,10 +123,9 @@ class Probe:
             if not plain:
                 self.full.append(rule_id)
                 continue
-            refs = [(path, ctx.resolve(ref)) for path, ref in rule.selector_refs()]
-            refs += [(("variants",), v.when) for v in getattr(rule, "variants", [])]
-            holding = {path for path, selector in refs if alone.select(selector)}
-            if not holding:
+            holding = {path for path, ref in rule.selector_refs()
+                       if alone.select(ctx.resolve(ref))}
+            if not holding & _NAMED[rule.kind]:
                 continue  # silent
             if rule.kind in _FOCUSED and holding == {("a",)}:
                 self.focused.append(_Focused(config, rule_id, rule, ctx))

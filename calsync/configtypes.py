@@ -15,6 +15,7 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    PlainSerializer,
     PlainValidator,
     create_model,
     field_validator,
@@ -53,7 +54,11 @@ def _text(value: Any) -> str | Localized:
     raise ValueError("expected a text, or the text in both languages: {sv: ..., en: ...}")
 
 
-Text = Annotated[str | Localized, PlainValidator(_text)]
+def _dump_text(value: str | Localized) -> str | dict[str, str]:
+    return value if isinstance(value, str) else {"sv": value.sv, "en": value.en}
+
+
+Text = Annotated[str | Localized, PlainValidator(_text), PlainSerializer(_dump_text)]
 """A text in config or a schedule: one plain string (shown as written, in every
 language: what an admin writes for their own cycles and feeds), or both languages."""
 

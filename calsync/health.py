@@ -14,6 +14,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection
 
+from calsync.configtypes import text_in
+from calsync.i18n.languages import Language
 from calsync.runtime import Runtime
 from calsync.scheduler.status import status as schedule_status
 from calsync.store.events import event_counts_by_source
@@ -73,8 +75,11 @@ class SourceStatus(BaseModel):
         return self.enabled and bool(self.failing or self.stale or self.held or self.alert)
 
 
-def source_statuses(runtime: Runtime, conn: Connection) -> list[SourceStatus]:
-    """Each configured connector's health, for /api/sources, /readyz and /metrics."""
+def source_statuses(runtime: Runtime, conn: Connection, language: Language | None = None
+                    ) -> list[SourceStatus]:
+    """Each configured connector's health, for /api/sources, /readyz and /metrics; its
+    title in `language` (by default the config's)."""
+    words = language or runtime.config.language
     now = runtime.clock.now()
     threshold = now - runtime.config.api.stale_after
     states = list_source_states(conn)
@@ -93,7 +98,8 @@ def source_statuses(runtime: Runtime, conn: Connection) -> list[SourceStatus]:
         stale = plan["stale"] if plan.get("schedule") else (
             enabled and (success is None or success < threshold))
         out.append(SourceStatus(
-            name=name, type=connector.type, title=connector.config.title, enabled=enabled,
+            name=name, type=connector.type, enabled=enabled,
+            title=text_in(connector.config.title, words) if connector.config.title else None,
             events=sum(counts.get(name, {}).values()),
             events_by_status=dict(sorted(counts.get(name, {}).items())),
             last_attempt_at=_iso(state.last_attempt_at) if state else None,

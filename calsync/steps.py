@@ -12,13 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-__all__ = ["ACTUAL", "DEADLINE", "EXPECTED", "STEP_ATTRS", "step_key", "step_role",
-           "superseded"]
+__all__ = ["ACTUAL", "DEADLINE", "EXPECTED", "STEP_ATTRS", "actual_of", "step_key",
+           "step_role", "superseded"]
 
 EXPECTED = "expected"
 DEADLINE = "deadline"
 ACTUAL = "actual"
 STEP_ATTRS = ("process", "step", "period")
+_ABOUT_THE_SOURCE = ("role", "cycle", "precision", "certainty", "legal_status")
+"""Attributes that say where an expectation comes from (its cycle, the law, practice)."""
+_SOURCE_TAGS = frozenset({"statutory", "observed", "convention"})
+"""Tags that say the same (schedules/README.md, "Statutory, observed, convention")."""
 
 
 def step_key(actor: str | None, attrs: Mapping[str, str]) -> str | None:
@@ -52,3 +56,14 @@ def superseded(events: Iterable[tuple[int, str | None, Mapping[str, str]]]) -> s
         elif role == EXPECTED:
             expected.append((id_, key))
     return {id_ for id_, key in expected if key in actual}
+
+
+def actual_of(attrs: Mapping[str, str], tags: Iterable[str]
+              ) -> tuple[dict[str, str], list[str]]:
+    """The attributes and tags of the actual step a deadline (or expectation) is about:
+    the same organisation and step (`org`, `process`, `step`, `period`, the body and
+    year), without what says where the expectation comes from. It is what a connector
+    would bring for that step, so a what-if asking "the council adopts on 15 December"
+    puts that decision on the timeline, where the deadline rules check it."""
+    return ({k: v for k, v in attrs.items() if k not in _ABOUT_THE_SOURCE},
+            [tag for tag in tags if tag not in _SOURCE_TAGS])

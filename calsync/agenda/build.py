@@ -22,6 +22,8 @@ from calsync.alerts.store import Alert, list_alerts
 from calsync.config.organisations import Organisations, unknown_organisation
 from calsync.config.schema import Config
 from calsync.errors import NotFoundError
+from calsync.i18n.events import title_in
+from calsync.i18n.languages import Language
 from calsync.model import Event, Status, day_start
 from calsync.privacy import PrivateEvents
 from calsync.selectors import Selector
@@ -65,11 +67,12 @@ class AgendaItem:
     organisation: str | None  # the internal organisation it belongs to (None: external)
     link: str  # its page
     misalignments: tuple[Misalignment, ...] = ()
+    title: str = ""  # in the agenda's language (a built-in step's Swedish title); else stored
 
     def as_dict(self) -> dict[str, Any]:
         event = self.event
         return {"uid": event.uid, "day": self.day.isoformat(),
-                "last_day": self.last_day.isoformat(), "title": event.title,
+                "last_day": self.last_day.isoformat(), "title": self.title or event.title,
                 "start": event.start.isoformat(),
                 "end": event.end.isoformat() if event.end is not None else None,
                 "all_day": event.all_day, "level": event.level, "actor": event.actor,
@@ -88,6 +91,9 @@ class Agenda:
     timezone: str
     organisation: str | None
     items: list[AgendaItem] = field(default_factory=list)
+    scope: tuple[str, ...] = ()
+    """What the filters picked, for a title (actors, levels' names, tags) when no
+    organisation is named: `calsync agenda --actor "Skellefteå kommun"` is Skellefteå's."""
 
     @property
     def misaligned(self) -> int:
@@ -137,6 +143,7 @@ def build_agenda(conn: Connection, config: Config, *, start: date, end: date,
     owners = Organisations.of(config.organisations)
     zone = ZoneInfo(tz)
     base = config.server.base_url
+    words = _language(config, language)
     by_uid = _open_alerts(conn, now)
     hide = PrivateEvents.of(config) if public_only else None
     items: list[AgendaItem] = []
@@ -153,9 +160,23 @@ def build_agenda(conn: Connection, config: Config, *, start: date, end: date,
         found = tuple(_misalignment(alert, role, base, now, language)
                       for alert, role in by_uid.get(event.uid, ()))
         items.append(AgendaItem(event=event, day=day, last_day=last, organisation=owner,
-                                link=event_link(base, event.uid), misalignments=found))
+                                link=event_link(base, event.uid), misalignments=found,
+                                title=title_in(event.data, words)))
     items.sort(key=lambda item: (item.day, item.event.data.start_utc, item.event.id))
-    return Agenda(start=start, end=end, timezone=tz, organisation=organisation, items=items)
+    return Agenda(start=start, end=end, timezone=tz, organisation=organisation, items=items,
+                  scope=_scope(config, selector, language))
+
+
+def _language(config: Config, language: str | None) -> Language:
+    return "sv" if language == "sv" else "en" if language == "en" else config.language
+
+
+def _scope(config: Config, selector: Selector, language: str | None) -> tuple[str, ...]:
+    words = _language(config, language)
+    tags = selector.tags.any if selector.tags is not None else None
+    return (*(selector.actor or ()),
+            *(config.level_title(level, words) for level in selector.level or ()),
+            *(f"#{tag}" for tag in tags or ()))
 
 
 def _days(event: Event, zone: ZoneInfo) -> tuple[date, date]:

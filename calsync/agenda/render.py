@@ -12,12 +12,13 @@ from dataclasses import replace
 from calsync.agenda.build import Agenda, AgendaItem, Misalignment
 from calsync.feeds.ics import CalendarMeta, render_calendar
 from calsync.i18n.catalogs import N_, translator
-from calsync.i18n.events import title_in
+from calsync.i18n.events import in_language, title_in
 from calsync.i18n.formats import format_month
 from calsync.i18n.languages import Language
+from calsync.i18n.vocabulary import kind_name
 from calsync.rules import texts
 
-__all__ = ["agenda_calendar", "agenda_markdown", "table_words", "title_of"]
+__all__ = ["agenda_calendar", "agenda_markdown", "table_title", "table_words", "title_of"]
 
 TITLE = N_("Agenda: {who}, {start} – {end}")
 EVERYONE = N_("every organisation")
@@ -27,8 +28,7 @@ OUT_OF_STEP = N_("Out of step ({severity}, {rule}): {summary}")
 FIX = N_("Fix: {fix}")
 ALERT = N_("alert {id}")
 # `calsync agenda`'s table: its title, column headings and the hint when it is empty.
-TABLE = {"title": N_("{title} ({total} events, {misaligned} out of step)"),
-         "day": N_("day"), "level": N_("level"), "kind": N_("kind"), "event": N_("event"),
+TABLE = {"day": N_("day"), "level": N_("level"), "kind": N_("kind"), "event": N_("event"),
          "out_of_step": N_("out of step"), "fix": FIX,
          "empty": N_("Nothing on the agenda. Widen --from/--next or the filters, or run "
                      "`calsync sync` first.")}
@@ -39,9 +39,21 @@ def _t(message: str, language: Language) -> str:
 
 
 def title_of(agenda: Agenda, language: Language = "en") -> str:
-    return _t(TITLE, language).format(who=agenda.organisation or _t(EVERYONE, language),
+    """`Agenda: Skellefteå kommun, 2026-12-02 – 2027-03-01`: whose agenda it is, the
+    organisation or what the filters picked (actors, levels, tags), else everyone's."""
+    who = agenda.organisation or ", ".join(agenda.scope) or _t(EVERYONE, language)
+    return _t(TITLE, language).format(who=who,
                                       start=agenda.start.isoformat(),
                                       end=agenda.end.isoformat())
+
+
+def table_title(agenda: Agenda, language: Language) -> str:
+    """`Kalendarium: Skellefteå kommun, … (1 händelse, 0 inte i takt)`."""
+    t = translator(language, "digest")
+    count = t.ngettext("{total} event", "{total} events", len(agenda.items))
+    return t.gettext("{title} ({count}, {misaligned} out of step)").format(
+        title=title_of(agenda, language), count=count.format(total=len(agenda.items)),
+        misaligned=agenda.misaligned)
 
 
 def table_words(language: Language) -> dict[str, str]:
@@ -82,7 +94,7 @@ def _bullet(item: AgendaItem, language: Language) -> str:
     event = item.event
     who = event.actor or item.organisation or ""
     title = texts.with_owner(title_in(event.data, language), who)
-    return (f"- **{item.day.isoformat()}** · {event.kind} · "
+    return (f"- **{item.day.isoformat()}** · {kind_name(event.kind, language)} · "
             f"{_md(title)} ([{event.uid}]({item.link}))")
 
 
@@ -94,13 +106,12 @@ def agenda_calendar(agenda: Agenda, language: Language = "en") -> bytes:
     """The agenda's events as one calendar; misalignments lead each description."""
     events = []
     for item in agenda.items:
-        event = item.event
+        data = in_language(item.event.data, language)  # as the feeds write it
         if item.misalignments:
             notes = [line for found in item.misalignments
                      for line in _misalignment_lines(found, language)]
-            description = "\n".join([*notes, "", event.data.description]).strip()
-            event = replace(event, data=event.data.with_(description=description))
-        events.append(event)
+            data = data.with_(description="\n".join([*notes, "", data.description]).strip())
+        events.append(replace(item.event, data=data))
     # The words the iCal writer adds (Cancelled:, Reminder:) follow the same language.
     return render_calendar(events, CalendarMeta(name=title_of(agenda, language)),
                            language=language)

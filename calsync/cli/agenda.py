@@ -108,19 +108,21 @@ def agenda_command(runtime: Runtime, organisation: str | None, actor: tuple[str,
 def _print(runtime: Runtime, agenda: Agenda, language: Language) -> None:
     from rich.table import Table
 
-    from calsync.agenda.render import table_words, title_of
+    from calsync.agenda.render import table_title, table_words
     from calsync.i18n.events import title_in
+    from calsync.i18n.vocabulary import kind_name
+    from calsync.rules.texts import with_owner
 
     words = table_words(language)
-    table = Table(title=words["title"].format(title=title_of(agenda, language),
-                                              total=len(agenda.items),
-                                              misaligned=agenda.misaligned),
+    table = Table(title=table_title(agenda, language),
                   title_justify="left", show_lines=True, expand=True)
     table.add_column(words["day"], no_wrap=True)
     table.add_column(words["level"], no_wrap=True)
     table.add_column(words["kind"], no_wrap=True)
-    table.add_column(words["event"], overflow="fold", ratio=2)
-    table.add_column(words["out_of_step"], overflow="fold", ratio=3)
+    # The misalignments get the room when there are some; else the titles do.
+    notes_ratio = 3 if agenda.misaligned else 1
+    table.add_column(words["event"], overflow="fold", ratio=5 - notes_ratio)
+    table.add_column(words["out_of_step"], overflow="fold", ratio=notes_ratio)
     for item in agenda.items:
         event = item.event
         notes = Text()
@@ -131,9 +133,12 @@ def _print(runtime: Runtime, agenda: Agenda, language: Language) -> None:
             notes.append(found.summary)
             if found.fix:
                 notes.append("\n" + words["fix"].format(fix=found.fix), style="dim")
-        colour = runtime.config.level_color(event.level)
-        table.add_row(item.day.isoformat(), Text(event.level, style=f"bold {colour}"),
-                      event.kind, f"{event.actor}: {title_in(event.data, language)}", notes)
+        config = runtime.config
+        table.add_row(item.day.isoformat(),
+                      Text(config.level_title(event.level, language),
+                           style=f"bold {config.level_color(event.level)}"),
+                      kind_name(event.kind, language),
+                      with_owner(title_in(event.data, language), event.actor), notes)
     console.print(table)
     if not agenda.items:
         console.print(words["empty"])

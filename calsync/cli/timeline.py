@@ -77,6 +77,7 @@ def _print(runtime: Runtime, found: list[Event]) -> None:
     """The events with their titles and month headings in the config's language."""
     from calsync.i18n.events import title_in
     from calsync.i18n.formats import format_month
+    from calsync.i18n.vocabulary import kind_name
 
     language = runtime.config.language
     tz = ZoneInfo(runtime.config.timezone)
@@ -93,8 +94,10 @@ def _print(runtime: Runtime, found: list[Event]) -> None:
         status = event.status
         style = "strike dim" if status == Status.CANCELLED else (
             "italic" if status == Status.TENTATIVE else "")
-        rows.append([_when(event, tz), Text(event.level, style=f"bold {colour}"),
-                     Text(event.actor), event.kind,
+        rows.append([_when(event, tz),
+                     Text(runtime.config.level_title(event.level, language),
+                          style=f"bold {colour}"),
+                     Text(event.actor), kind_name(event.kind, language),
                      Text(title_in(event.data, language), style=style)])
     print_listing(f"Timeline ({len(found)} events)", COLUMNS, rows, heading=1,
                   caption="italic: tentative (approximate or proposed)  ·  struck: cancelled",

@@ -1,6 +1,7 @@
 """`calsync whatif`: what breaks if an event moves, is cancelled or a new one is added.
 
-An event is named by its UID or by a search (title, description or actor); a search
+An event is named by its UID or by a search (words of its title or description in either
+language, its actor or body; `_search`); a search
 must find exactly one event and is confirmed before the what-if runs (`--yes` skips the
 question). Bad input (unknown UID, malformed date, ambiguous search) exits 2 naming what
 to fix, in `--lang` (default: the config's `language:`), as the answer's texts are.
@@ -19,7 +20,10 @@ from calsync.cli.common import console, pass_runtime, require_schema
 from calsync.cli.listing import Column, format_option, print_json, print_listing
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
     from calsync.i18n.languages import Language
+    from calsync.model import Event
     from calsync.runtime import Runtime
 
 __all__ = ["register"]
@@ -27,27 +31,62 @@ __all__ = ["register"]
 
 def _resolve(runtime: Runtime, ref: str, yes: bool) -> str:
     """A UID for `ref`: itself if it is one, else the one event a search finds."""
-    from calsync.model import Status  # the command's work, not start-up (as below)
-    from calsync.store.events import get_event, list_events
+    from calsync.store.events import get_event
 
     with runtime.engine.connect() as conn:
         if get_event(conn, ref) is not None:
             return ref
-        found = [e for e in list_events(conn, q=ref, limit=11)
-                 if e.status is not Status.CANCELLED]
+        found = _search(conn, ref)
     if not found:
         raise click.BadParameter(f"no event has the UID {ref!r} and no event matches it as a "
                                  "search; try `calsync timeline` to find it")
+    from calsync.i18n.events import title_in
+
+    language = runtime.config.language
     if len(found) > 1:
-        shown = "; ".join(f"{e.uid} ({e.title}, {e.start})" for e in found[:10])
+        shown = "; ".join(f"{e.uid} ({title_in(e.data, language)}, {e.start})"
+                          for e in found[:10])
         count = "more than 10" if len(found) > 10 else str(len(found))
         raise click.BadParameter(f"{ref!r} matches {count} events: {shown}. Give a UID or a "
                                  "narrower search")
     event = found[0]
-    console.print(f"{ref!r} is {event.uid}: {event.title} ({event.start}, {event.actor})")
+    console.print(f"{ref!r} is {event.uid}: {title_in(event.data, language)} "
+                  f"({event.start}, {event.actor})")
     if not yes and not click.confirm("Use this event?", default=True):
         raise click.Abort()
     return event.uid
+
+
+def _search(conn: Connection, ref: str, limit: int = 11) -> list[Event]:
+    """The events a person means by `ref`: those whose stored text contains it (the SQL
+    search `/api/events?q=` does), else those whose words, in any order, are all in
+    its title or description in any language, its actor or its body. A coordinator types
+    what the calendar shows them ("Umeå kommun fastställer budget 2028") and the Swedish
+    titles live in the attributes' JSON, which SQL's LIKE cannot read (non-ASCII letters
+    are escaped there), so the second pass reads the events themselves."""
+    from calsync.i18n.events import description_in, title_in
+    from calsync.i18n.languages import LANGUAGES
+    from calsync.model import Status  # the command's work, not start-up (as below)
+    from calsync.store.events import iter_events, list_events
+
+    found = [e for e in list_events(conn, q=ref, limit=limit)
+             if e.status is not Status.CANCELLED]
+    if found:
+        return found
+    words = [w.strip(",.:;").casefold() for w in ref.split()]
+    words = [w for w in words if w]
+    for event in iter_events(conn):
+        if event.status is Status.CANCELLED:
+            continue
+        data = event.data
+        text = " ".join((event.actor, str(data.attrs.get("body", "")),
+                         *(title_in(data, lang) for lang in LANGUAGES),
+                         *(description_in(data, lang) for lang in LANGUAGES))).casefold()
+        if all(word in text for word in words):
+            found.append(event)
+            if len(found) >= limit:
+                break
+    return found
 
 
 def _split_move(text: str, option: str) -> tuple[str, str]:
@@ -107,6 +146,9 @@ def _table(answer: dict[str, Any], language: Language) -> None:
             op = words[change["op"]]
             op = words["given"].format(op=op) if given else op
             console.print(f"{op}: {change['title']} ({change['uid']}) {when}".rstrip())
+            if "actual_of" in change:
+                console.print("  " + words["as_actual"].format(uid=change["actual_of"]),
+                              style="dim")
     rows: list[list[str | Text]] = []
     for rule, diff in answer["per_rule"].items():
         for effect in ("appear", "disappear"):

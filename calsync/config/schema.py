@@ -32,7 +32,7 @@ from calsync.config.organisations import (
 from calsync.config.rules import Rule
 from calsync.config.scheduler import SchedulerConfig
 from calsync.config.yamlfile import format_path
-from calsync.configtypes import StrictModel, Text, check_timezone
+from calsync.configtypes import Localized, StrictModel, Text, check_timezone, text_in
 from calsync.durations import Duration, parse_duration
 from calsync.errors import ConfigError, Problem
 from calsync.i18n.languages import DEFAULT_LANGUAGE, Language
@@ -87,7 +87,8 @@ class HorizonConfig(StrictModel):
 
 
 class LevelConfig(StrictModel):
-    title: str
+    title: Text = Field(description="The level's name on the dashboard's lanes, in listings "
+                                    "and in the API: a text or {sv: ..., en: ...}.")
     color: str = "#666666"
     color_name: str | None = Field(
         None, description="RFC 7986 COLOR of this level's events in feeds: a CSS3 colour "
@@ -209,11 +210,11 @@ class Config(StrictModel):
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     levels: dict[str, LevelConfig] = Field(default_factory=lambda: {
         "eu": LevelConfig(title="EU", color="#1f4e9c", color_name="royalblue"),
-        "national": LevelConfig(title="National", color="#b8860b",
-                                color_name="darkgoldenrod"),
+        "national": LevelConfig(title=Localized(sv="Nationell", en="National"),
+                                color="#b8860b", color_name="darkgoldenrod"),
         "regional": LevelConfig(title="Regional", color="#2e8b57", color_name="seagreen"),
-        "municipal": LevelConfig(title="Municipal", color="#8b3a62",
-                                 color_name="mediumvioletred"),
+        "municipal": LevelConfig(title=Localized(sv="Kommunal", en="Municipal"),
+                                 color="#8b3a62", color_name="mediumvioletred"),
     })
     kinds: list[str] = Field(default_factory=lambda: list(DEFAULT_KINDS))
     connectors: dict[str, ConnectorConfig] = Field(default_factory=dict)
@@ -300,4 +301,9 @@ class Config(StrictModel):
     def level_color(self, level: str) -> str:
         found = self.levels.get(level)
         return found.color if found else "#666666"
+
+    def level_title(self, level: str, language: Language) -> str:
+        """A level's name for people in `language` (an unknown level shows as its key)."""
+        found = self.levels.get(level)
+        return text_in(found.title, language) if found else level
 

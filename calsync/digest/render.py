@@ -19,6 +19,7 @@ from calsync.agenda.links import alert_link, event_link, organisation_link
 from calsync.alerts.store import Alert
 from calsync.digest.content import Change, Digest
 from calsync.digest.texts import DigestTexts
+from calsync.i18n.events import title_in
 from calsync.rules import texts as rule_texts
 
 __all__ = ["Rendered", "render_digest"]
@@ -69,7 +70,7 @@ def _alert_line(alert: Alert, t: DigestTexts, base: str, zone: ZoneInfo) -> Line
 
 def _change_line(change: Change, t: DigestTexts, base: str, zone: ZoneInfo) -> Line:
     event = change.event
-    title = rule_texts.with_owner(event.title, event.actor)
+    title = rule_texts.with_owner(title_in(event.data, t.language), event.actor)
     when = _when(event.start, t, zone)
     text = {"moved": lambda: t.moved(title, _when(change.before, t, zone), when),
             "cancelled": lambda: t.cancelled(title, when),
@@ -81,9 +82,9 @@ def _change_line(change: Change, t: DigestTexts, base: str, zone: ZoneInfo) -> L
 def _view(digest: Digest, base: str, zone: ZoneInfo) -> dict[str, Any]:
     t = DigestTexts(digest.language)
     agenda = digest.agenda
-    coming = [Line(f"{t.day(item.day)}: "
-                   f"{rule_texts.with_owner(item.event.title, item.event.actor)}", item.link,
-                   [t.out_of_step(m.summary) for m in item.misalignments])
+    coming = [Line(f"{t.day(item.day)}: " + rule_texts.with_owner(
+                       title_in(item.event.data, t.language), item.event.actor),
+                   item.link, [t.out_of_step(m.summary) for m in item.misalignments])
               for item in agenda.items]
     sections = [
         Section(t.coming(max(1, (agenda.end - agenda.start).days // 7 + 1)), coming),

@@ -19,10 +19,12 @@ from babel.numbers import format_decimal
 from calsync.i18n.catalogs import translator
 from calsync.i18n.languages import Language
 
-__all__ = ["format_day", "format_days", "format_month", "format_number", "format_when"]
+__all__ = ["format_day", "format_days", "format_month", "format_month_short", "format_number",
+           "format_when"]
 
 _DAY = "d MMMM y"  # i18n: not text (CLDR date patterns; Babel fills in the names)
 _MONTH = "LLLL y"  # i18n: not text
+_MONTH_SHORT = "LLL"  # i18n: not text
 
 
 def format_day(day: date, language: Language) -> str:
@@ -33,6 +35,11 @@ def format_day(day: date, language: Language) -> str:
 def format_month(day: date, language: Language) -> str:
     """ "november 2027" / "November 2027" (a month as a heading)."""
     return format_date(day, _MONTH, locale=language)
+
+
+def format_month_short(day: date, language: Language) -> str:
+    """ "okt." / "Oct": a month on a time axis, as CLDR abbreviates it standing alone."""
+    return format_date(day, _MONTH_SHORT, locale=language)
 
 
 def format_when(value: date | datetime, language: Language) -> str:

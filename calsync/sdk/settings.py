@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from calsync.configtypes import Schedule, check_timezone
+from calsync.configtypes import Schedule, Text, check_timezone
 from calsync.durations import Seconds
 from calsync.sdk.mapping import AttrMap, MappingRule
 
@@ -37,7 +37,8 @@ class ConnectorConfig(BaseModel):
 
     type: str
     enabled: bool = True
-    title: str | None = None
+    title: Text | None = Field(None, description="What the source is, for people (the "
+                               "sources panel, /api/sources): a text or {sv: ..., en: ...}.")
     level: str | None = None
     actor: str | None = None
     kind: str | None = None

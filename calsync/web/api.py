@@ -265,7 +265,8 @@ async def timeline_endpoint(
         level: Multi = None, actor: Multi = None, kind: Multi = None, tag: Multi = None,
         status: Multi = None, source: Multi = None, q: Q = None) -> Response:
     """Events grouped by month (in the config's zone), with level titles and colours; the
-    months' titles in the language of `?lang=`, else Accept-Language, else the install's.
+    months' titles and the levels' names in the language of `?lang=`, else Accept-Language,
+    else the install's.
     Without `from`/`to`: from a month ago to a year ahead."""
     config = runtime.config
     language = request_language(request.query_params.get("lang"),
@@ -292,7 +293,7 @@ async def timeline_endpoint(
             total += 1
         return Timeline(
             start=_iso(start), end=_iso(end), timezone=config.timezone,
-            levels={name: LevelOut(title=lv.title, color=lv.color)
+            levels={name: LevelOut(title=config.level_title(name, language), color=lv.color)
                     for name, lv in config.levels.items()},
             total=total,
             months=[MonthGroup(month=k, title=titles[k], events=v)
@@ -339,10 +340,13 @@ async def changes_endpoint(
 
 @router.get("/sources", response_model=list[SourceStatus], tags=["sources"])
 async def sources_endpoint(request: Request, runtime: RuntimeDep) -> Response:
-    """Each connector: last sync and its counts, events, stale, failing, held removals."""
+    """Each connector: last sync and its counts, events, stale, failing, held removals;
+    its title in the language of `?lang=`, else Accept-Language, else the install's."""
+    language = request_language(request.query_params.get("lang"),
+                                request.headers.get("accept-language"), runtime.config.language)
 
     def answer(conn: Connection) -> bytes:
-        return _STATUSES.dump_json(source_statuses(runtime, conn))
+        return _STATUSES.dump_json(source_statuses(runtime, conn, language))
 
     return await computed_json(request, runtime, answer)
 

@@ -27,6 +27,7 @@ from calsync.alerts.kept import kept_timeline, lock
 from calsync.alerts.private import hidden_uids, refers_to
 from calsync.config.schema import Config
 from calsync.errors import NotFoundError
+from calsync.i18n.events import title_in
 from calsync.i18n.languages import Language
 from calsync.i18n.messages import Message
 from calsync.model import Event
@@ -35,6 +36,7 @@ from calsync.rules.engine import evaluate, rules_touched, selectors_of
 from calsync.rules.findings import Finding
 from calsync.rules.probe import Probe
 from calsync.rules.timeline import Item, Timeline, item_from_event
+from calsync.steps import DEADLINE, actual_of, step_role
 from calsync.store.events import get_event
 from calsync.whatif.changes import (
     Add,
@@ -89,8 +91,8 @@ def run_whatif(conn: Connection, config: Config, now: datetime, changes: list[Ch
                     applied.first[uid], words)
              for change, uid in zip(changes, applied.uids, strict=True)
              if isinstance(change, Move)]
-    return {"given": _describe_all(given, assumed_by),
-            "changes": _describe_all(changes, applied),
+    return {"given": _describe_all(given, assumed_by, state, words),
+            "changes": _describe_all(changes, applied, state, words),
             "rules": rules,
             "per_rule": _diff(rules, before, after_findings, words),
             "ranges": found,
@@ -121,6 +123,8 @@ class _State:
         self.current: dict[str, Event] = {}
         self.names: dict[str, str] = {}
         self.added = 0
+        self.actuals: dict[str, str] = {}  # a deadline's uid -> its actual's uid
+        self.actual_of: dict[str, str] = {}  # and back
 
     def apply(self, changes: Sequence[Change]) -> _Applied:
         out = _Applied()
@@ -151,12 +155,43 @@ class _State:
         event = self.current.get(uid) or get_event(self.conn, uid)
         if event is None:
             raise _unknown(change.uid)
+        if isinstance(change, Move) and step_role(event.data.attrs) == DEADLINE:
+            uid, event = self._actual(event, out)
         out.first.setdefault(uid, event)
         if uid not in out.after:
             out.before[uid] = event
         self.current[uid] = out.after[uid] = shifted(event, change.to, change.last) \
             if isinstance(change, Move) else cancelled(event)
         return uid
+
+
+    def _actual(self, deadline: Event, out: _Applied) -> tuple[str, Event]:
+        """The actual step of a statutory deadline, added on the deadline's last day.
+
+        "What if Umeå adopts its budget on 15 December?" names the built-in step "adopts
+        the budget (by 30 November)"; moving that would move the law, which no rule
+        checks against anything. What the question means is the decision itself on that
+        day: the step as a connector would bring it (`calsync.steps.actual_of`), one day
+        long, which the deadline rules check against the deadline. (An *expected* step,
+        a typical date or window, moves as asked: "what if we plan the review for March"
+        is a question about the expectation.) Later changes in the request that name the
+        deadline move the same actual."""
+        uid = self.actuals.get(deadline.uid)
+        if uid is None:
+            self.added += 1
+            attrs, tags = actual_of(deadline.data.attrs, deadline.data.tags)
+            data = deadline.data.with_(attrs=attrs, tags=tuple(tags))
+            start, end = data.start, data.end
+            if not isinstance(start, datetime) and isinstance(end, date) \
+                    and (end - start).days > 1:  # a window "by 30 November": its last day
+                data = data.with_(start=end - timedelta(days=1), end=end)
+            actual = hypothetical(data, self.added)
+            uid = self.actuals[deadline.uid] = actual.uid
+            self.current[uid] = out.first[uid] = actual
+            self.actual_of[uid] = deadline.uid
+        if uid not in out.after:
+            out.after[uid] = self.current[uid]  # added by this list: no `before`
+        return uid, self.current[uid]
 
 
 def _pool(config: Config, base: Timeline, rules: list[str]) -> list[Item]:
@@ -248,8 +283,8 @@ def _range(config: Config, kept: list[Item], after: dict[str, Event], base: Time
 
     anchor = next((move.to + timedelta(days=sign * n) for n in range(SEARCH_DAYS + 1)
                    for sign in (1, -1) if ok(move.to + timedelta(days=sign * n))), None)
-    result: dict[str, Any] = {"uid": uid, "title": original.title, "from": None,
-                              "to": None, "limit_days": SEARCH_DAYS}
+    result: dict[str, Any] = {"uid": uid, "title": title_in(original.data, language),
+                              "from": None, "to": None, "limit_days": SEARCH_DAYS}
     if anchor is None:
         result["text"] = texts.whatif_none(SEARCH_DAYS, move.to).render(language)
         return result
@@ -265,22 +300,28 @@ def _range(config: Config, kept: list[Item], after: dict[str, Event], base: Time
     return result
 
 
-def _describe_all(changes: Sequence[Change], applied: _Applied) -> list[dict[str, Any]]:
-    return [_describe(c, uid, applied.first[uid]) for c, uid in zip(changes, applied.uids,
-                                                                    strict=True)]
+def _describe_all(changes: Sequence[Change], applied: _Applied, state: _State,
+                  language: Language) -> list[dict[str, Any]]:
+    return [_describe(c, uid, applied.first[uid], state.actual_of.get(uid), language)
+            for c, uid in zip(changes, applied.uids, strict=True)]
 
 
-def _describe(change: Change, uid: str, first: Event) -> dict[str, Any]:
-    """One change as the answer shows it; `first` is the event before this list touched
-    it (for an add: the added event)."""
+def _describe(change: Change, uid: str, first: Event, actual_of: str | None,
+              language: Language) -> dict[str, Any]:
+    """One change as the answer shows it, its title in `language`; `first` is the event
+    before this list touched it (for an add: the added event). A move of an expected or
+    deadline step says which step it tried as the actual one (`actual_of`: its UID)."""
+    title = title_in(first.data, language)
     if isinstance(change, Add):
-        out: dict[str, Any] = {"op": "add", "uid": uid, "title": first.title,
+        out: dict[str, Any] = {"op": "add", "uid": uid, "title": title,
                                "start": str(change.data.start)}
         if change.ref is not None:
             out["as"] = change.ref
         return out
     out = {"op": "move" if isinstance(change, Move) else "cancel", "uid": uid,
-           "title": first.title, "from": str(first.start)}
+           "title": title, "from": str(first.start)}
+    if actual_of is not None:
+        out["actual_of"] = actual_of
     if isinstance(change, Move):
         out["to"] = change.to.isoformat()
         if change.last is not None:

@@ -16,6 +16,8 @@ TABLE = {
     "empty": N_("No finding would appear, disappear or change."),
     "add": N_("add"), "move": N_("move"), "cancel": N_("cancel"),
     "given": N_("given, {op}"),
+    "as_actual": N_("tried as the actual step on that day; the statutory deadline ({uid}) "
+                    "stays where it is"),
 }
 
 

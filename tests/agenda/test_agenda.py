@@ -6,6 +6,7 @@ output that strict parsers (vobject, ical.js) accept."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import vobject
@@ -128,6 +129,12 @@ def test_markdown_and_icalendar(pilot: Runtime, tmp_path: Path) -> None:
     assert calendar.contents["x-wr-calname"][0].value.startswith("Kalendarium")
     noted = [e for e in calendar.vevent_list if "Inte i takt" in e.description.value]
     assert len(noted) == sum(1 for i in items if i["misalignments"])
+    # titles and descriptions in Swedish as the feeds write them (they were the stored
+    # English), the misalignment notes still first
+    summaries = {e.summary.value for e in calendar.vevent_list}
+    assert {i["title"] for i in items} <= {s.removeprefix("Väntas: ") for s in summaries}
+    assert any("ses över under mandatperioden" in s for s in summaries), summaries
+    assert all(e.description.value.index("Inte i takt") < 200 for e in noted)
     path = tmp_path / "agenda.ics"
     path.write_text(ics, encoding="utf-8")
     read = icaljs(path)
@@ -201,3 +208,64 @@ def test_the_table_speaks_the_configs_language_or_lang(pilot: Runtime) -> None:
     code, nothing = agenda(pilot, "--org", REGION, "--from", "2099-01-01", "--next", "P1D")
     assert "Inget på agendan" in nothing
     assert agenda(pilot, "--lang", "de")[0] == 2
+
+
+def test_the_table_names_what_was_asked_for_in_words(pilot: Runtime) -> None:
+    """Tried as a coordinator would: `--actor` names whose agenda it is (it said "every
+    organisation"), levels and kinds are words of the language ("Kommunal", "sammanträde",
+    not `municipal`, `meeting`), an event's owner is written once (built-in titles
+    already start with it), and one event is "1 händelse"."""
+    actor = "Skellefteå kommun"
+    code, out = agenda(pilot, "--actor", actor, "--next", "P1Y")
+    assert code == 0, out
+    flat = " ".join(out.split())
+    assert flat.startswith(f"Kalendarium: {actor}, 2026-11-29"), flat[:80]
+    assert "Kommunal" in out and "municipal" not in out
+    assert f"{actor}: {actor}:" not in flat
+    _code, english = agenda(pilot, "--actor", actor, "--next", "P1Y", "--lang", "en")
+    assert " ".join(english.split()).startswith(f"Agenda: {actor}, 2026-11-29")
+    assert "Municipal" in english
+    _code, meetings = agenda(pilot, "--org", REGION, "--kind", "meeting,budget,deadline",
+                             "--next", "P1Y")
+    words = {w for w in ("sammanträde", "budget", "sista dag") if w in meetings}
+    assert words and "deadline" not in meetings and "meeting" not in meetings, words
+    _code, one = agenda(pilot, "--actor", actor, "--from", "2026-12-01", "--to",
+                        "2026-12-01", "--kind", "budget")
+    assert "(1 händelse," in " ".join(one.split()), one
+
+
+def test_dashboard_and_api_name_the_levels_in_the_readers_language(pilot: Runtime) -> None:
+    client = TestClient(create_app(pilot))
+    swedish = client.get("/api/timeline", params={"lang": "sv"}).json()["levels"]
+    english = client.get("/api/timeline", params={"lang": "en"}).json()["levels"]
+    assert swedish["municipal"]["title"] == "Kommunal" and swedish["national"]["title"] == \
+        "Nationell"
+    assert english["municipal"]["title"] == "Municipal"
+    lanes = re.findall(r'class="lane-title"[^>]*>([^<]+)<',
+                       client.get("/", params={"lang": "sv"}).text)
+    assert "Nationell" in lanes and "National" not in lanes, lanes
+    assert "National" in re.findall(r'class="lane-title"[^>]*>([^<]+)<',
+                                    client.get("/", params={"lang": "en"}).text)
+
+
+def test_the_organisations_page_is_the_agenda_in_the_pages_language(pilot: Runtime) -> None:
+    """`/org/<name>` lists what `calsync agenda --org` lists for the next year (budgets
+    too: it had only deadlines, decisions and meetings, from a second implementation),
+    with built-in steps' Swedish titles and a link per open misalignment."""
+    client = TestClient(create_app(pilot))
+    page = client.get(f"/org/{REGION}", params={"lang": "sv"}).text
+    api = client.get("/api/agenda", params={"org": REGION, "next": "P365D"}).json()
+    listed = re.findall(r"<li><time>(\d{4}-\d\d-\d\d)</time>", page)
+    assert sorted(listed) == sorted(i["day"] for i in api["items"]) and listed
+    assert "ses över under mandatperioden" in page  # the RUS review, in Swedish
+    titles = {i["title"] for i in api["items"]}  # the JSON's titles too (the config's: sv)
+    assert any("ses över under mandatperioden" in t for t in titles), titles
+    english = client.get("/api/agenda", params={"org": REGION, "next": "P365D", "lang": "en"})
+    assert any("reviewed during the term" in i["title"] for i in english.json()["items"])
+    assert re.search(r'class="out-of-step sev-warning" href="[^"]*/alerts/\d+"[^>]*>'
+                     r"inte i takt: R13<", page), page
+    timeline = client.get("/", params={"lang": "sv"}).text
+    assert "decemberspåret" in timeline and "December track" not in timeline
+    assert ">okt.<" in timeline or ">okt. " in timeline
+    english = client.get("/", params={"lang": "en"}).text
+    assert "December track" in english and ">Oct<" in english

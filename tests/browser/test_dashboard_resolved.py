@@ -52,7 +52,7 @@ def test_a_resolved_alerts_link_shows_it_marked_resolved_with_when_and_why(
     swedish = httpx.get(dashboard.url(f"/alerts/{resolved}"), follow_redirects=True)
     assert swedish.status_code == 200
     assert 'class="badge h-ok">löst' in swedish.text
-    assert "felsynkroniseringen är borta" in swedish.text
+    assert "avvikelsen är borta" in swedish.text
     # the timeline without the link does not list it among the firing ones
     plain = httpx.get(dashboard.url("/?zoom=month&at=2027-05-01"))
     assert f'id="alert-{resolved}"' not in plain.text

@@ -22,6 +22,7 @@ from calsync.clock import FixedClock
 from calsync.config import load_config
 from calsync.config.notify import DigestReceiver
 from calsync.errors import ConfigError
+from calsync.i18n.events import title_in
 from calsync.model import Event
 from calsync.runtime import Runtime
 from calsync.scheduler.hooks import Hooks, drain_outbox, queue_digest
@@ -79,6 +80,9 @@ def test_preview_in_swedish_writes_nothing(pilot: Runtime) -> None:
     opened = text.split("Öppna avvikelser", 1)[1].split("Ändrat sedan", 1)[0]
     assert "R4:" in opened and "8000/alerts/" in opened and "senast" in opened
     assert "Umeå" not in opened and "Region Västerbotten" not in opened
+    # built-in steps by their Swedish titles (the digest showed the stored English one)
+    coming = text.split("Kommande 6 veckor", 1)[1].split("Nya avvikelser", 1)[0]
+    assert "decemberspåret" in coming and "December track" not in coming, coming
     html = CliRunner().invoke(cli, ["digest", "preview", "--subscription", NAME, "--format",
                                     "html"], obj={"runtime": runtime}).output
     assert html.startswith("<!DOCTYPE html>") and '<html lang="sv">' in html
@@ -87,6 +91,7 @@ def test_preview_in_swedish_writes_nothing(pilot: Runtime) -> None:
     out = CliRunner().invoke(cli, ["digest", "preview", "--subscription", NAME],
                              obj={"runtime": english}).output
     assert "Open misalignments" in out and "Coming in the next 6 weeks" in out
+    assert "December track" in out and "decemberspåret" not in out
     bad = CliRunner().invoke(cli, ["digest", "preview", "--subscription", "nope"],
                              obj={"runtime": runtime})
     assert bad.exit_code == 2 and "skelleftea-weekly" in bad.output
@@ -147,7 +152,7 @@ def test_two_schedulers_send_it_once_and_the_next_says_what_moved(
     assert len(box.messages) == 2
     text = parts(box.messages[1])["text/plain"]
     moved_line = next(line for line in text.splitlines() if line.startswith("- Flyttad:"))
-    assert event.title in moved_line and "till 21 december 2026" in moved_line
+    assert title_in(event.data, "sv") in moved_line and "till 21 december 2026" in moved_line
     with runtime.engine.connect() as conn:
         rows = [r for r in list_outbox(conn) if r["receiver"] == NAME]
     assert [r["status"] for r in rows] == ["sent", "sent"]

@@ -142,7 +142,7 @@ def test_an_added_step_is_named_and_moved_in_the_same_request(pilot: Runtime) ->
 def test_an_add_in_a_schedule_steps_shape(pilot: Runtime) -> None:
     """A step as a schedule writes it (title in both languages, `when: {date}` or
     `{start, end}`) is added like an API event: the English is its stored title, as for a
-    synced schedule step, and a Swedish sentence names it in Swedish."""
+    synced schedule step, and the answer names it in the reader's language."""
     step = {"title": {"sv": "Utlysningen stänger", "en": "The call closes"},
             "when": {"date": "2027-03-06"}, "kind": "deadline", "level": "eu",
             "actor": "European Commission", "tags": ["call-deadline"]}
@@ -151,7 +151,9 @@ def test_an_add_in_a_schedule_steps_shape(pilot: Runtime) -> None:
     answer = json.loads(out)
     [fired] = answer["per_rule"]["R10"]["appear"]
     assert "Utlysningen stänger (6 mars 2027)" in fired["summary"], fired["summary"]
-    assert answer["changes"][0]["title"] == "The call closes"
+    assert answer["changes"][0]["title"] == "Utlysningen stänger"  # the reader's language
+    _code, english = whatif(pilot, "--add", json.dumps(step), "--format", "json", "--lang", "en")
+    assert json.loads(english)["changes"][0]["title"] == "The call closes"
     client = TestClient(create_app(pilot))
     api = client.post("/api/whatif", json={"changes": [{"add": step}]}).json()
     api.pop("seconds"), answer.pop("seconds")
@@ -220,3 +222,31 @@ def test_the_reader_chooses_the_language(pilot: Runtime) -> None:
     code, out = whatif(pilot, "--move", f"{uid}=2026-12-01..2027-03-01", "--lang", "en",
                        "--format", "json")
     assert code == 0 and json.loads(out)["ranges"][0]["text"] == en_range["text"]
+
+
+def test_if_umea_adopts_its_budget_on_15_december(pilot: Runtime) -> None:
+    """The question of issue 15, as a coordinator asks it: found by the Swedish words of
+    the step they read, then "moved" to 15 December. The step is the statutory deadline
+    (by 30 November); moving the law broke nothing, so the what-if tries the decision
+    itself on that day: R4 fires with its fix, the satisfying range ends on 30 November,
+    the deadline stays where it is, and the store does not change. The API answers the
+    same for the step's UID."""
+    before = snapshot(pilot.engine)
+    code, out = whatif(pilot, "--yes", "--move", "Umeå treårsplan 2028=2027-12-15",
+                       "--format", "json")
+    assert code == 0, out
+    answer = json.loads(out[out.index("{"):])
+    [change] = answer["changes"]
+    assert change["uid"].startswith("whatif-") and change["actual_of"].endswith("@calsync")
+    assert change["title"].startswith("Umeå kommun: Kommunfullmäktige fastställer budget")
+    [fired] = answer["per_rule"]["R4"]["appear"]
+    assert "15 dagar efter tidsfristen 30 november 2027" in fired["summary"], fired
+    assert fired["fix"] == "Umeå kommun: besluta senast 30 november 2027"
+    [found] = answer["ranges"]
+    assert found["to"] == "2027-11-30" and found["from"] < "2027-11-30", found
+    api = TestClient(create_app(pilot)).post("/api/whatif", json={"changes": [
+        {"move": change["actual_of"], "to": "2027-12-15"}]}).json()
+    assert api["per_rule"]["R4"]["appear"] == answer["per_rule"]["R4"]["appear"]
+    code, table = whatif(pilot, "--yes", "--move", "Umeå treårsplan 2028=2027-12-15")
+    assert "prövat som det faktiska steget" in table and "R4" in table, table
+    assert snapshot(pilot.engine) == before

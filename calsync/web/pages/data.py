@@ -6,27 +6,24 @@ alerts and their history come from `calsync.alerts.store`, the sources' health f
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
 
 from calsync.alerts import silences, store
-from calsync.config.organisations import Organisations
 from calsync.config.schema import Config
 from calsync.feeds.publish import feed_events
 from calsync.feeds.service import feed_config, feed_spec
 from calsync.feeds.window import Window
 from calsync.health import source_statuses
+from calsync.i18n.languages import Language
 from calsync.model import Event
-from calsync.privacy import PrivateEvents
 from calsync.runtime import Runtime
-from calsync.store.events import iter_events
 from calsync.web.filters import adhoc_selector, parse_when
-from calsync.web.pages.view import View, org_actors
+from calsync.web.pages.view import View
 
-__all__ = ["AlertCard", "SourceRow", "alert_card", "alert_cards", "org_agenda", "source_rows",
-           "view_events"]
+__all__ = ["AlertCard", "SourceRow", "alert_card", "alert_cards", "source_rows", "view_events"]
 
 
 def view_events(conn: Connection, config: Config, view: View, now: datetime) -> list[Event]:
@@ -111,9 +108,9 @@ class SourceRow:
     events: int
 
 
-def source_rows(runtime: Runtime, conn: Connection) -> list[SourceRow]:
+def source_rows(runtime: Runtime, conn: Connection, lang: Language) -> list[SourceRow]:
     rows = []
-    for status in source_statuses(runtime, conn):
+    for status in source_statuses(runtime, conn, lang):
         health = ("disabled" if not status.enabled else "failing" if status.failing
                   else "stale" if status.stale else "ok")
         error = status.last_error or status.alert or ("; ".join(status.warnings) or None)
@@ -121,23 +118,3 @@ def source_rows(runtime: Runtime, conn: Connection) -> list[SourceRow]:
                               status.last_success_at, status.next_run, status.schedule,
                               error, status.events))
     return rows
-
-
-def org_agenda(conn: Connection, config: Config, name: str, today: date, zone: str,
-               days: int = 365) -> dict[str, list[Event]]:
-    """An organisation's upcoming deadlines, decisions and meetings (and the rest); not
-    the events only private feeds select (the page is open, like the API)."""
-    selector = adhoc_selector(config, actor=org_actors(config, name))
-    start = parse_when("from", today.isoformat(), zone)
-    end = parse_when("to", (today + timedelta(days=days)).isoformat(), zone, end_of_day=True)
-    groups: dict[str, list[Event]] = {"deadline": [], "decision": [], "meeting": [],
-                                      "other": []}
-    owners = Organisations.of(config.organisations)
-    hide = PrivateEvents.of(config)
-    for event in iter_events(conn, start=start, end=end, selector=selector):
-        if owners.owner(event.actor, event.data.attrs.get("body")) != name or (
-                hide is not None and hide.hides(event.data, event.source)):
-            continue
-        kind = event.data.kind or ""
-        groups[kind if kind in groups else "other"].append(event)
-    return groups

@@ -1,7 +1,8 @@
 """Every text the dashboard shows, marked for the `dashboard` message catalog
 (`calsync/i18n/locale/<lang>/LC_MESSAGES/dashboard.po`; `scripts/catalogs update` after
 a change). The templates read them by key (`t.subscribe`), so a page never carries a
-text of its own.
+text of its own; the kinds' and statuses' names (`t.kind_meeting`) come from
+`calsync.i18n.vocabulary`, which the CLI's tables share.
 
 The language is `?lang=` if it names one, else the browser's Accept-Language, else the
 config's `language:` (Swedish for the pilot), as `calsync.i18n.negotiate` decides for
@@ -15,6 +16,7 @@ from functools import cache
 from calsync.i18n.catalogs import N_, translator
 from calsync.i18n.languages import Language, parse_language
 from calsync.i18n.negotiate import negotiate_language
+from calsync.i18n.vocabulary import KIND_NAMES, STATUS_NAMES, kind_name, status_name
 
 __all__ = ["TEXTS", "Labels", "choose_lang", "labels_for"]
 
@@ -131,7 +133,9 @@ TEXTS: dict[str, str] = {
     "upcoming": N_("Upcoming"),
     "deadlines": N_("Deadlines"),
     "decisions": N_("Decisions"),
+    "budgets": N_("Budgets"),
     "meetings": N_("Meetings"),
+    "out_of_step": N_("out of step"),
     "open_alerts": N_("Open misalignments"),
     "language": N_("Svenska"),
     "back": N_("To the timeline"),
@@ -148,19 +152,6 @@ TEXTS: dict[str, str] = {
     "no_alert": N_("No alert number {id}."),
     "not_found": N_("Not found"),
     "kinds": N_("Kinds"),
-    # the built-in kinds (calsync.model.DEFAULT_KINDS); a kind config.yaml adds shows as is
-    "kind_decision": N_("decision"),
-    "kind_budget": N_("budget"),
-    "kind_deadline": N_("deadline"),
-    "kind_consultation": N_("consultation"),
-    "kind_meeting": N_("meeting"),
-    "kind_period": N_("period"),
-    "kind_election": N_("election"),
-    "kind_report": N_("report"),
-    "kind_holiday": N_("holiday"),
-    "kind_blackout": N_("blackout"),
-    "status_confirmed": N_("confirmed"),
-    "status_tentative": N_("tentative"),
 }
 """key -> English source text (the msgid)."""
 
@@ -169,7 +160,9 @@ TEXTS: dict[str, str] = {
 def labels_for(lang: Language) -> Labels:
     """Every text in `lang` (translated once per process)."""
     t = translator(lang, "dashboard")
-    return {key: t.gettext(text) for key, text in TEXTS.items()}
+    return {**{key: t.gettext(text) for key, text in TEXTS.items()},
+            **{f"kind_{kind}": kind_name(kind, lang) for kind in KIND_NAMES},
+            **{f"status_{status}": status_name(status, lang) for status in STATUS_NAMES}}
 
 
 def choose_lang(query: str | None, accept_language: str | None, default: Language

@@ -5,6 +5,7 @@ sign-in (the same data the open API shows); acting on an alert needs a session
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import parse_qs, quote
@@ -14,10 +15,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Connection
 
+from calsync.agenda.build import AGENDA_KINDS, Misalignment, build_agenda
 from calsync.alerts import silences, store
 from calsync.alerts.private import private_alert_ids
 from calsync.config.organisations import Organisations
 from calsync.errors import NotFoundError
+from calsync.i18n.events import title_in
 from calsync.i18n.languages import Language
 from calsync.model import Event
 from calsync.privacy import PrivateEvents
@@ -30,7 +33,6 @@ from calsync.web.pages.data import (
     AlertCard,
     alert_card,
     alert_cards,
-    org_agenda,
     source_rows,
     view_events,
 )
@@ -43,6 +45,7 @@ __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 LIST_ROWS = 500  # rows of the event list; past it the page says how to narrow the view
+ORG_DAYS = 365  # how far ahead an organisation's page looks
 ACTIONS = ("ack", "snooze", "wontfix", "reopen", "silence")
 
 
@@ -81,7 +84,8 @@ def timeline_page(request: Request, runtime: RuntimeDep, conn: Conn) -> Response
     events = view_events(conn, config, view, now)
     cards = _cards(request, runtime, conn, alert_cards(conn, now))
     shapes = layout(events, [c.alert for c in cards], first=first, end=end,
-                    levels={k: (v.title, v.color) for k, v in config.levels.items()},
+                    levels={k: (config.level_title(k, view.lang), v.color)
+                            for k, v in config.levels.items()},
                     builtin_sources={n for n, c in runtime.connectors.items()
                                      if c.type == "schedules"},
                     organisations=Organisations.of(config.organisations),
@@ -94,7 +98,7 @@ def timeline_page(request: Request, runtime: RuntimeDep, conn: Conn) -> Response
     return page("timeline.html", **_base(request, runtime, view.lang), view=view,
                 shapes=shapes, events=listed_events[:LIST_ROWS], total=len(listed_events),
                 cards=listed, drawn={line.alert_id for line in shapes.lines},
-                sources=source_rows(runtime, conn), zooms=ZOOMS,
+                sources=source_rows(runtime, conn, view.lang), zooms=ZOOMS,
                 subscribe=view.subscribe_urls(config), config=config,
                 period=when_text(first, end - timedelta(days=1)), today=today,
                 kind_colors=KIND_COLORS)
@@ -112,16 +116,34 @@ def _picked(conn: Connection, value: str | None, now: datetime) -> AlertCard | N
 
 @router.get("/org/{name}")
 def org_page(name: str, request: Request, runtime: RuntimeDep, conn: Conn) -> Response:
-    """An organisation's agenda: upcoming deadlines, decisions and meetings, and its
-    open misalignments (the page a digest links to)."""
+    """An organisation's agenda: upcoming deadlines, decisions, budgets and meetings, and
+    its open misalignments (the page a digest links to). It is `calsync agenda --org` and
+    `GET /api/agenda?org=` for the next year (`calsync.agenda.build`), public events only."""
     config = runtime.config
     lang = _lang(request, runtime)
     if name not in config.organisations:
         return _not_found(request, runtime, lang, labels_for(lang)["no_org"].format(name=name))
-    groups = org_agenda(conn, config, name, _today(runtime), config.timezone)
+    today = _today(runtime)
+    agenda = build_agenda(conn, config, start=today, end=today + timedelta(days=ORG_DAYS),
+                          now=runtime.clock.now(), organisation=name, public_only=True,
+                          language=lang)
+    groups: dict[str, list[OrgRow]] = {kind: [] for kind in AGENDA_KINDS}
+    for item in agenda.items:
+        groups.setdefault(item.event.kind, []).append(OrgRow(
+            item.day.isoformat(), title_in(item.event.data, lang), item.misalignments))
     cards = _cards(request, runtime, conn, alert_cards(conn, runtime.clock.now(), owner=name))
     return page("org.html", **_base(request, runtime, lang), name=name, groups=groups,
                 cards=cards, org=config.organisations[name])
+
+
+@dataclass(frozen=True, slots=True)
+class OrgRow:
+    """One line of an organisation's page: the day, the title in the page's language and
+    the open misalignments it takes part in (as `calsync agenda` lists them)."""
+
+    day: str
+    title: str
+    misalignments: tuple[Misalignment, ...]
 
 
 def _cards(request: Request, runtime: Runtime, conn: Connection, cards: list[AlertCard]

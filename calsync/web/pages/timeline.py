@@ -15,6 +15,9 @@ from zoneinfo import ZoneInfo
 
 from calsync.alerts.store import Alert
 from calsync.config.organisations import Organisations
+from calsync.i18n.events import title_in
+from calsync.i18n.formats import format_month_short
+from calsync.i18n.languages import Language
 from calsync.model import Event, Status
 
 __all__ = ["KIND_COLORS", "SEVERITY_COLORS", "Lane", "Layout", "Line", "Mark", "layout"]
@@ -145,7 +148,7 @@ class _Scale:
         return round(LEFT + max(0.0, min(days, self.days)) / self.days * self.span, 1)
 
 
-def _ticks(scale: _Scale, lang: str) -> list[Axis]:
+def _ticks(scale: _Scale, lang: Language) -> list[Axis]:
     first, end, days = scale.first, scale.end, scale.days
     ticks: list[Axis] = []
     if days <= 31:
@@ -163,26 +166,21 @@ def _ticks(scale: _Scale, lang: str) -> list[Axis]:
         return ticks
     step = 1 if days <= 400 else 3
     day = first.replace(day=1)
-    names = _MONTHS["en" if lang == "en" else "sv"]
     while day < end:
         if day >= first and (day.month - 1) % step == 0:
-            label = names[day.month - 1] + (f" {day.year}" if day.month == 1 or not ticks
-                                            else "")
+            label = format_month_short(day, lang) + (f" {day.year}" if day.month == 1 or
+                                                     not ticks else "")
             ticks.append(Axis(scale.x(day), label))
         day = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
     return ticks
 
 
-_MONTHS = {"sv": ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt",
-                  "nov", "dec"),
-           "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
-                  "Nov", "Dec")}
 
 
 def layout(events: Iterable[Event], alerts: Iterable[Alert], *, first: date, end: date,
            levels: Mapping[str, tuple[str, str]], builtin_sources: set[str],
            organisations: Organisations, expand: bool, today: date, tz: str,
-           lang: str = "sv") -> Layout:
+           lang: Language = "sv") -> Layout:
     """Place `events` in [first, end) on lanes of `levels` (key -> (title, colour)) and
     draw `alerts` whose two events are both in view."""
     zone = ZoneInfo(tz)
@@ -220,7 +218,8 @@ def layout(events: Iterable[Event], alerts: Iterable[Alert], *, first: date, end
         x1 = scale.x(start)
         x2 = scale.x(last, 1.0)
         point = last == start or x2 - x1 < 4
-        mark = Mark(uid=event.uid, title=event.title, when=when_text(start, last),
+        mark = Mark(uid=event.uid, title=title_in(event.data, lang),
+                    when=when_text(start, last),
                     start=start.isoformat(), actor=event.actor, level=event.level,
                     kind=event.data.kind or "", status=str(event.data.status),
                     builtin=builtin, x=scale.x(start, 0.5) if point else x1,
@@ -233,7 +232,7 @@ def layout(events: Iterable[Event], alerts: Iterable[Alert], *, first: date, end
         lane.marks = _labelled(lane.marks)
         by_uid.update((m.uid, m) for m in lane.marks)
     periods_y = y + 4
-    period_marks, rows = _periods(periods, scale, periods_y)
+    period_marks, rows = _periods(periods, scale, periods_y, lang)
     for mark in period_marks:
         by_uid[mark.uid] = mark
     height = int(periods_y + rows * PERIOD_ROW + 12)
@@ -302,8 +301,8 @@ def _labelled(marks: list[Mark]) -> list[Mark]:
     return out
 
 
-def _periods(periods: list[tuple[date, date, Event]], scale: _Scale, top: float
-             ) -> tuple[list[Mark], int]:
+def _periods(periods: list[tuple[date, date, Event]], scale: _Scale, top: float,
+             lang: Language) -> tuple[list[Mark], int]:
     """Period bars packed into as few rows as they need (no bar over another)."""
     ends: list[date] = []
     marks: list[Mark] = []
@@ -314,7 +313,8 @@ def _periods(periods: list[tuple[date, date, Event]], scale: _Scale, top: float
         else:
             ends[row] = last
         x1, x2 = scale.x(start), scale.x(last, 1.0)
-        marks.append(Mark(uid=event.uid, title=event.title, when=when_text(start, last),
+        marks.append(Mark(uid=event.uid, title=title_in(event.data, lang),
+                          when=when_text(start, last),
                           start=start.isoformat(), actor=event.actor, level=event.level,
                           kind="period", status=str(event.data.status), builtin=False,
                           x=x1, y=top + row * PERIOD_ROW + PERIOD_ROW / 2,

@@ -23,14 +23,14 @@ from calsync.perf import no_gc_pauses
 from calsync.rules import texts
 from calsync.rules.findings import Context, Finding
 from calsync.rules.kinds import blackout, coverage, deadline, no_overlap, precedes, within
-from calsync.rules.timeline import Shift, Timeline
+from calsync.rules.timeline import Item, Shift, Timeline, in_selection
 from calsync.selectors import Selector
 
-__all__ = ["Evaluation", "evaluate", "rules_touched", "selectors_of"]
+__all__ = ["KINDS", "Evaluation", "bounds", "evaluate", "rules_touched", "selectors_of"]
 
 log = logging.getLogger("calsync.rules")
 
-_KINDS: dict[str, Callable[[str, Any, Context], Iterator[Finding]]] = {
+KINDS: dict[str, Callable[[str, Any, Context], Iterator[Finding]]] = {
     "precedes": precedes.evaluate,
     "within": within.evaluate,
     "no_overlap": no_overlap.evaluate,
@@ -63,6 +63,18 @@ def selectors_of(config: Config, rule: RuleBase) -> list[Selector]:
     return out
 
 
+def bounds(config: Config, rule: RuleBase, ctx: Context, *, lookback: bool = True
+           ) -> tuple[int | None, int | None]:
+    """The due dates (wall seconds, None: open) between which a rule's findings are kept:
+    older than `alerts.lookback` is history, past the rule's `horizon` is not yet news.
+    One function, so a what-if probe (`calsync.rules.probe`) keeps what `evaluate` keeps."""
+    cutoff = None
+    if lookback and config.alerts.lookback is not None:
+        cutoff = Shift.of(config.alerts.lookback, -1)(ctx.today)
+    ahead = Shift.of(rule.horizon)(ctx.today) if rule.horizon is not None else None
+    return cutoff, ahead
+
+
 def evaluate(config: Config, timeline: Timeline, now: datetime,
              rule_ids: Iterable[str] | None = None, *, lookback: bool = True,
              until: Callable[[Finding], bool] | None = None) -> Evaluation:
@@ -82,9 +94,6 @@ def _evaluate(config: Config, timeline: Timeline, now: datetime,
     ctx = Context(timeline, config, now)
     wanted = list(config.rules) if rule_ids is None else [r for r in rule_ids
                                                            if r in config.rules]
-    cutoff = None
-    if lookback and config.alerts.lookback is not None:
-        cutoff = Shift.of(config.alerts.lookback, -1)(ctx.today)
     findings: list[Finding] = []
     seconds: dict[str, float] = {}
     ran: list[str] = []
@@ -95,9 +104,9 @@ def _evaluate(config: Config, timeline: Timeline, now: datetime,
         if not rule.enabled:
             continue
         started = time.perf_counter()
-        ahead = Shift.of(rule.horizon)(ctx.today) if rule.horizon is not None else None
+        cutoff, ahead = bounds(config, rule, ctx, lookback=lookback)
         cap = ctx.cap(rule) - 1
-        for n, finding in enumerate(_KINDS[rule.kind](rule_id, rule, ctx)):
+        for n, finding in enumerate(KINDS[rule.kind](rule_id, rule, ctx)):
             if n >= cap:
                 warnings.append(texts.cap_reached(rule_id, cap))
                 break
@@ -122,11 +131,11 @@ def rules_touched(config: Config, timeline: Timeline, changed: Iterable[Event]) 
     A cancelled event is off the timeline, so it is tested with `Selector.matches` as if
     it were still confirmed: a rule that saw it before must run again to resolve.
     """
-    present: set[int] = set()
+    present: list[Item] = []
     absent: list[Event] = []
     for event in changed:
-        if event.id in timeline.by_id:
-            present.add(event.id)
+        if (item := timeline.by_id.get(event.id)) is not None:
+            present.append(item)
         else:
             absent.append(event)
     revived = [e.data.with_(status=Status.CONFIRMED) for e in absent]
@@ -135,7 +144,7 @@ def rules_touched(config: Config, timeline: Timeline, changed: Iterable[Event]) 
         if not rule.enabled:
             continue
         for selector in selectors_of(config, rule):
-            if present and any(i.id in present for i in timeline.select(selector)):
+            if any(in_selection(timeline.select(selector), item) for item in present):
                 out.append(rule_id)
                 break
             if any(selector.model_copy(update={"status": None}).matches(data, event.source)

@@ -289,11 +289,20 @@ class Context:
         self.base_url = (config.alerts.external_url or config.server.base_url).rstrip("/")
         self.owners = config.owners
         self._meetings: _Meetings | None = None
+        self.focus: Item | None = None
+        """Set by a what-if probe (`calsync.rules.probe`): the kinds that yield findings A
+        event by A event then yield only this one's, all else built as in full."""
 
     def cap(self, rule: RuleBase) -> int:
         """How many findings a rule may yield: its cap plus one, so the engine can tell
         that the cap was hit (and say so) without computing the rest."""
         return (rule.max_findings or self.config.alerts.max_findings) + 1
+
+    def subjects(self, a_items: list[Item]) -> list[Item]:
+        """The A events a kind yields findings for, in time order: all, or the focus."""
+        if self.focus is None:
+            return a_items
+        return [a for a in a_items if a is self.focus]
 
     def resolve(self, ref: SelectorRef) -> Selector:
         return self.config.selectors[ref] if isinstance(ref, str) else ref

@@ -46,6 +46,7 @@ __all__ = [
     "Item",
     "Shift",
     "Timeline",
+    "in_selection",
     "items_from_facts",
 ]
 
@@ -328,6 +329,14 @@ class Timeline:
 
 def _by_time(item: Item) -> tuple[int, int]:
     return item.s, item.id
+
+
+def in_selection(selection: list[Item], item: Item) -> bool:
+    """Whether `item` is in `selection` (what `select` returned, sorted by start and id):
+    a bisect, where a set of the selection's ids would cost a pass over all of it (a
+    what-if probe asks on a new timeline each time)."""
+    at = bisect.bisect_left(selection, _by_time(item), key=_by_time)
+    return at < len(selection) and selection[at] is item
 
 
 def _merged(items: list[Item], extra: list[Item]) -> list[Item]:

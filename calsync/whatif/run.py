@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection
@@ -33,6 +34,7 @@ from calsync.model import Event
 from calsync.rules import texts
 from calsync.rules.engine import evaluate, rules_touched, selectors_of
 from calsync.rules.findings import Finding
+from calsync.rules.probe import Probe
 from calsync.rules.timeline import Item, Timeline, item_from_event
 from calsync.steps import DEADLINE, actual_of, step_role
 from calsync.store.events import get_event
@@ -205,16 +207,17 @@ def _pool(config: Config, base: Timeline, rules: list[str]) -> list[Item]:
 def _evaluate_with(config: Config, kept: list[Item], events: Iterable[Event], base: Timeline,
                    now: datetime, rules: list[str],
                    until: Callable[[Finding], bool] | None = None) -> list[Finding]:
-    # The timeline of `kept` is built (sorted, indexed, its selections materialised) once
-    # per what-if; each probe adds its few changed items to it (`Timeline.with_items`).
+    extra = [i for e in events if (i := item_from_event(e, base.tz)) is not None]
+    return evaluate(config, _kept(kept, base).with_items(extra), now, rules,
+                    until=until).findings
+
+
+def _kept(kept: list[Item], base: Timeline) -> Timeline:
+    """The timeline of `kept`, built (sorted, indexed, its selections materialised) once
+    per what-if; each evaluation adds its few changed items to it (`with_items`)."""
     built = base.memo("whatif-kept", (kept,), lambda: Timeline(kept, base.tz))
     assert isinstance(built, Timeline)
-    extra = [i for e in events if (i := item_from_event(e, base.tz)) is not None]
-    return evaluate(config, built.with_items(extra), now, rules, until=until).findings
-
-
-def _names(uid: str) -> Callable[[Finding], bool]:
-    return lambda f: uid in (f.subject.uid, f.object.uid if f.object else None)
+    return built
 
 
 def _key(finding: Finding) -> str:
@@ -259,16 +262,24 @@ def _range(config: Config, kept: list[Item], after: dict[str, Event], base: Time
            language: Language) -> dict[str, Any]:
     """The contiguous dates around `move.to` (or the nearest ones) on which the moved
     event is in no finding, the other changes (and the given ones) applied as asked."""
-    others = [e for key, e in after.items() if key != uid]
+    built = _kept(kept, base)
+    others = [i for key, e in after.items() if key != uid
+              and (i := item_from_event(e, base.tz)) is not None]
 
-    def ok(day: date) -> bool:
+    def moved(day: date) -> Item | None:
         last = day + (move.last - move.to) if move.last is not None else None
-        # The evaluation stops at the first finding that names the moved event: whether
-        # there is one is all a probe asks (tests/whatif/test_probe_stop.py).
-        names = _names(uid)
-        found = _evaluate_with(config, kept, [*others, shifted(original, day, last)], base, now,
-                               rules, until=names)
-        return not any(names(f) for f in found)
+        return item_from_event(shifted(original, day, last), base.tz)
+
+    # Whether some finding names the moved event is all a probe asks; `Probe` answers it
+    # as the evaluation of `rules` on the probe's timeline would, mostly without running
+    # it (calsync/rules/probe.py; tests/whatif/test_probe_focus.py).
+    probe = Probe(config, built.with_items(others), now, rules, uid, moved(move.to))
+
+    @cache  # the search asks again for the dates next to its anchor
+    def ok(day: date) -> bool:
+        item = moved(day)
+        return not probe.names(item, lambda: built.with_items(
+            [*others, item] if item is not None else others))
 
     anchor = next((move.to + timedelta(days=sign * n) for n in range(SEARCH_DAYS + 1)
                    for sign in (1, -1) if ok(move.to + timedelta(days=sign * n))), None)

@@ -14,9 +14,10 @@ from sqlalchemy import Engine
 from calsync.alerts.kept import kept_timeline
 from calsync.config import load_config_text
 from calsync.rules.engine import rules_touched
+from calsync.rules.probe import naming
 from calsync.store.events import list_events
 from calsync.whatif.changes import shifted
-from calsync.whatif.run import _evaluate_with, _names, _pool
+from calsync.whatif.run import _evaluate_with, _pool
 from tests.rules.timelines import data
 from tests.rules.timelines import store as store_events
 
@@ -75,7 +76,7 @@ def _check(state: tuple[object, ...], drawn: st.DataObject) -> None:
     kept = [i for i in pool if i.id != event.id]
     first = event.start.date() if isinstance(event.start, datetime) else event.start
     moved = shifted(event, first + timedelta(days=offset))
-    names = _names(event.uid)
+    names = naming(event.uid)
     full = _evaluate_with(config, kept, [moved], base, NOW, rules)
     stopped = _evaluate_with(config, kept, [moved], base, NOW, rules, until=names)
     assert any(names(f) for f in full) == any(names(f) for f in stopped)

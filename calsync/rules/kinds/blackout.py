@@ -13,7 +13,7 @@ remain outside them (a consultation spanning July).
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, timedelta
 from typing import NamedTuple
 
@@ -26,7 +26,7 @@ from calsync.rules.timeline import Item, Shift
 from calsync.rules.wallclock import DAY, wall_date, wall_of_date
 from calsync.workdays import holiday_names, is_working_day
 
-__all__ = ["evaluate"]
+__all__ = ["evaluate", "keeps"]
 
 
 class Window(NamedTuple):
@@ -212,6 +212,21 @@ def _spec_windows(spec: WindowSpec, ctx: Context, a_items: list[Item]) -> Keyed:
     return out
 
 
+def keeps(rule: BlackoutRule, a_items: list[Item]) -> Callable[[Item], bool]:
+    """Whether adding an event to A (and to no other selection of the rule) leaves every
+    other A event's finding as it is on `a_items`: windows from events do not depend on
+    A, but yearly and non-working-day windows are made for the years A spans (`_years`),
+    so the event must fall within those. (The calendar's first and last day also follow
+    A; they move only the fix of `min_effective_working_days`, never whether it fires.)"""
+    if all(spec.selector is not None for spec in rule.windows):
+        return lambda item: True
+    years = _years(a_items)
+    if not years:
+        return lambda item: False
+    first, last = years.start + 1, years.stop - 2
+    return lambda item: item.year() >= first and wall_date(item.ed).year <= last
+
+
 def _query(a: Item, point: str) -> tuple[int, int]:
     if point == "start":
         return (a.sd, a.sd + DAY) if a.all_day else (a.s, a.s + 1)
@@ -241,7 +256,7 @@ def evaluate(rule_id: str, rule: BlackoutRule, ctx: Context) -> Iterator[Finding
     calendars: dict[tuple[int, ...], Calendar] = {}
     lo = min(a.sd for a in a_items)
     hi = max(a.ed for a in a_items) + 400 * DAY
-    for a in a_items:
+    for a in ctx.subjects(a_items):  # all, or a what-if probe's one (`keeps`)
         sets = [base]
         for key, by_key in keyed_windows:
             k = key(a)

@@ -23,7 +23,7 @@ from calsync.config.rules import DeadlineRule
 from calsync.rules import kindtexts, texts, wording
 from calsync.rules.findings import Context, EventRef, Finding, days_text, length_between
 from calsync.rules.keys import key_fn, tuple_key
-from calsync.rules.timeline import Item, Shift
+from calsync.rules.timeline import Item, Shift, in_selection
 from calsync.rules.wallclock import wall_date, wall_of_date
 from calsync.steps import ACTUAL, DEADLINE, step_role
 from calsync.workdays import next_working_day
@@ -42,7 +42,7 @@ def _day_of(year: int, md: MonthDay) -> date:
 
 def evaluate(rule_id: str, rule: DeadlineRule, ctx: Context) -> Iterator[Finding]:
     part = tuple_key([key_fn(k) for k in rule.partition])
-    variants = [({i.id for i in ctx.timeline.select(v.when)}, v) for v in rule.variants]
+    variants = [(ctx.timeline.select(v.when), v) for v in rule.variants]
     years = ({i.year() for i in ctx.select(rule.in_years_of)}
              if rule.in_years_of is not None else None)
     anchors: dict[tuple[int, tuple[str, ...]], list[Item]] = {}
@@ -60,7 +60,7 @@ def evaluate(rule_id: str, rule: DeadlineRule, ctx: Context) -> Iterator[Finding
             continue
         by, offset = rule.by, rule.year.offset
         for chosen, variant in variants:
-            if a.id in chosen:
+            if in_selection(chosen, a):
                 by = variant.by
                 offset = variant.year_offset if variant.year_offset is not None else offset
                 break

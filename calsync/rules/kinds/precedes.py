@@ -28,8 +28,9 @@ def evaluate(rule_id: str, rule: PrecedesRule, ctx: Context) -> Iterator[Finding
     lead_text = None if lead.zero else wording.Dur(rule.min_lead)
     ref = texts.rule_ref(rule_id, rule.title)
     count = 0
-    for a, chosen in pairs(ctx.select(rule.a), ctx.select(rule.b), rule.join,
-                           rule.a_point, rule.b_point):
+    subjects = ctx.subjects(ctx.select(rule.a))  # all, or a what-if probe's one
+    for a, chosen in pairs(subjects, ctx.select(rule.b), rule.join, rule.a_point,
+                           rule.b_point):
         for b in chosen:
             day = a.all_day or b.all_day
             ap, bp = a.point(rule.a_point, day), b.point(rule.b_point, day)

@@ -41,7 +41,7 @@ def evaluate(rule_id: str, rule: WithinRule, ctx: Context) -> Iterator[Finding]:
     if rule.window is not None:
         lo = wall_of_date(rule.window.from_) if rule.window.from_ else -_INF
         hi = wall_of_date(rule.window.to) if rule.window.to else _INF
-        for a in ctx.select(rule.a):
+        for a in ctx.subjects(ctx.select(rule.a)):
             ok, off = _inside(a, rule.point, lo, hi, True)
             if ok:
                 continue
@@ -54,8 +54,8 @@ def evaluate(rule_id: str, rule: WithinRule, ctx: Context) -> Iterator[Finding]:
     assert rel is not None
     start_shift = Shift.of(rel.from_) if rel.from_ is not None else None
     end_shift = Shift.of(rel.to) if rel.to is not None else None
-    for a, chosen in pairs(ctx.select(rule.a), ctx.select(rel.selector), rel.join,
-                           "start", rel.anchor):
+    subjects = ctx.subjects(ctx.select(rule.a))  # all, or a what-if probe's one
+    for a, chosen in pairs(subjects, ctx.select(rel.selector), rel.join, "start", rel.anchor):
         best: tuple[int, Item, int, int, int] | None = None
         for b in chosen:
             day = a.all_day or b.all_day

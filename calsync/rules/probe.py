@@ -27,7 +27,7 @@ there (most dates), so `Probe` answers per rule with less work and the same answ
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from itertools import islice
 from typing import Any
@@ -36,6 +36,7 @@ from calsync.config.rules import Rule
 from calsync.config.schema import Config
 from calsync.rules.engine import KINDS, bounds, evaluate
 from calsync.rules.findings import Context, Finding
+from calsync.rules.keys import key_fn, tuple_key
 from calsync.rules.kinds import blackout
 from calsync.rules.timeline import Item, Timeline
 
@@ -100,6 +101,107 @@ class _Focused:
         return False
 
 
+_PAIRED: dict[str, tuple[str | int, ...]] = {
+    "precedes": ("b",),
+    "within": ("relative_to", "selector"),
+}
+"""The kinds whose A events are paired with B events (`kinds.pairing.pairs`), with the
+path of their B selection: a move on that side is focused by `_BSide`."""
+
+
+class _Among(Context):
+    """A context whose kinds yield findings only for the A events `uids`."""
+
+    def __init__(self, timeline: Timeline, config: Config, now: datetime,
+                 uids: set[str]) -> None:
+        super().__init__(timeline, config, now)
+        self.uids = uids
+
+    def subjects(self, a_items: list[Item]) -> list[Item]:
+        return [a for a in a_items if a.uid in self.uids]
+
+
+class _Unbounded(Context):
+    """A context whose kinds run past the rule's cap (the reference of `_BSide`, which
+    is read lazily and may need more than `cap` findings)."""
+
+    def cap(self, rule: Any) -> int:
+        return 1 << 62
+
+
+class _BSide:
+    """One pairing rule whose B selection (only) holds the moved event.
+
+    Adding a B event changes only what `pairs` chooses for the A events of its join
+    group (the A events whose join key equals its B key); every other A event keeps its
+    pairs, so its findings are the reference's. The probe's findings are then the
+    reference's minus those of the group, plus the group's own, computed on the probe's
+    timeline (`_Among`), all in A order. The moved event is named iff one of the group's
+    findings that names it falls within the cap and the kept due dates.
+    """
+
+    def __init__(self, config: Config, rule_id: str, rule: Any, ctx: Context,
+                 reference: Timeline, now: datetime) -> None:
+        self.rule_id, self.rule = rule_id, rule
+        self.cap = ctx.cap(rule) - 1  # the findings `evaluate` keeps at most
+        self.cutoff, self.ahead = bounds(config, rule, ctx)
+        join = rule.join if rule.kind == "precedes" else rule.relative_to.join
+        a_keys, b_keys = join.sides()
+        a_key = tuple_key([key_fn(k) for k in a_keys])
+        self.b_key = tuple_key([key_fn(k) for k in b_keys])
+        self.groups: dict[tuple[str, ...], set[str]] = {}
+        a_items = ctx.select(dict(rule.selector_refs())[("a",)])
+        for a in a_items:
+            key = a_key(a)
+            if key is not None:
+                self.groups.setdefault(key, set()).add(a.uid)
+        self._by_uid = {a.uid: a for a in a_items}
+        self._found: Iterator[Finding] = KINDS[rule.kind](
+            rule_id, rule, _Unbounded(reference, config, now))
+        self.before: list[tuple[int, int, str]] = []  # (start, id, uid) of each subject
+        self._done = False
+
+    def _entry(self, n: int) -> tuple[int, int, str] | None:
+        """The reference's `n`-th finding's subject, read on demand."""
+        while len(self.before) <= n and not self._done:
+            finding = next(self._found, None)
+            if finding is None:
+                self._done = True
+                break
+            a = self._by_uid[finding.subject.uid]
+            self.before.append((a.s, a.id, a.uid))
+        return self.before[n] if n < len(self.before) else None
+
+    def names(self, config: Config, timeline: Callable[[], Timeline], now: datetime,
+              item: Item, uid: str) -> bool:
+        key = self.b_key(item)
+        group = self.groups.get(key) if key is not None else None
+        if not group:
+            return False  # no A event is paired with it
+        ctx = _Among(timeline(), config, now, group)
+        n = 0  # the reference's findings read, outside the group, below the subject
+        others = 0
+        mine = 0  # the group's findings so far
+        for finding in KINDS[self.rule.kind](self.rule_id, self.rule, ctx):
+            a = finding.subject
+            place = (self._by_uid[a.uid].s, self._by_uid[a.uid].id)
+            while others + mine < self.cap:
+                entry = self._entry(n)
+                if entry is None or entry[:2] >= place:
+                    break
+                if entry[2] not in group:
+                    others += 1
+                n += 1
+            if others + mine >= self.cap:
+                return False
+            named = finding.object is not None and finding.object.uid == uid
+            if named and (self.cutoff is None or finding.due >= self.cutoff) and (
+                    self.ahead is None or finding.due <= self.ahead):
+                return True
+            mine += 1
+        return False
+
+
 class Probe:
     """Does some finding of `rules` name the moved event `uid` at a probed date?
 
@@ -112,6 +214,8 @@ class Probe:
         self.config, self.now, self._names = config, now, naming(uid)
         self.full: list[str] = []
         self.focused: list[_Focused] = []
+        self.b_side: list[_BSide] = []
+        self.uid = uid
         ctx = Context(reference, config, now)
         # An event that may supersede an expected step changes more than its own place.
         plain = sample is not None and "period" not in sample.attrs
@@ -129,6 +233,8 @@ class Probe:
                 continue  # silent
             if rule.kind in _FOCUSED and holding == {("a",)}:
                 self.focused.append(_Focused(config, rule_id, rule, ctx))
+            elif rule.kind in _PAIRED and holding == {_PAIRED[rule.kind]}:
+                self.b_side.append(_BSide(config, rule_id, rule, ctx, reference, now))
             else:
                 self.full.append(rule_id)
 
@@ -147,6 +253,16 @@ class Probe:
             built = built or timeline()
             if focused.names(self.config, built, self.now, item, place):
                 return True
+        if self.b_side and item is not None:
+            def probed() -> Timeline:
+                nonlocal built
+                built = built or timeline()
+                return built
+            for b_side in self.b_side:
+                if b_side.names(self.config, probed, self.now, item, self.uid):
+                    return True
+        elif self.b_side:
+            full.extend(b.rule_id for b in self.b_side)
         if not full:
             return False
         found = evaluate(self.config, built or timeline(), self.now, full,

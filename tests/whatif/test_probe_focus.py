@@ -70,6 +70,39 @@ rules:
     relative_to: {selector: cofin, join: {keys: [programme], pick: previous},
                   anchor: start, from: -P60D, to: P90D}
     max_findings: 2
+  W-all:
+    kind: within
+    a: {kind: consultation}
+    relative_to: {selector: {kind: report}, join: {keys: [programme], pick: all},
+                  anchor: end, from: -P40D, to: P10D}
+    max_findings: 2
+  W-next:
+    kind: within
+    a: {kind: meeting}
+    point: end
+    relative_to: {selector: {kind: election}, join: {keys: [actor], pick: next},
+                  anchor: start, from: -P30D, to: P0D}
+    max_findings: 2
+  W-near:
+    kind: within
+    a: {kind: budget}
+    relative_to: {selector: {kind: report}, join: {keys: [actor], pick: nearest},
+                  anchor: start, from: -P20D, to: P20D}
+    max_findings: 1
+  P-end:
+    kind: precedes
+    a: {kind: report}
+    b: {kind: period}
+    b_point: end
+    join: {keys: ["@year"], pick: all}
+    min_lead: P5D
+    max_findings: 2
+  P-prev:
+    kind: precedes
+    a: {kind: election}
+    b: {kind: meeting}
+    join: {keys: [actor], pick: previous}
+    max_findings: 1
   B-july:
     kind: blackout
     a: {kind: [consultation, deadline]}
@@ -188,6 +221,31 @@ def test_a_probe_answers_what_the_full_evaluation_answers(drawn: list[Shape],
         assert item is not None
         got = probe.names(item, partial(reference.with_items, [item]))
         assert got == full_names([*others, moved], rules, moving.uid), offset
+
+
+PAIRED = [r for r, rule in CONFIG.rules.items() if rule.kind in ("precedes", "within")]
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(shapes, min_size=8, max_size=40), st.data())
+def test_each_pairing_rule_answers_alone(drawn: list[Shape], data: st.DataObject) -> None:
+    """One rule at a time, so that a B-side move (`_BSide`) is not hidden by another
+    rule naming the event first."""
+    found = events_of(drawn)
+    moving = data.draw(st.sampled_from(found))
+    others = [e for e in found if e is not moving]
+    first = moving.start.date() if isinstance(moving.start, datetime) else moving.start
+    reference = Timeline.from_events(others, CONFIG.timezone)
+    tz = reference.tz
+    offsets = data.draw(st.lists(st.integers(-250, 250), min_size=1, max_size=4))
+    for rule in PAIRED:
+        probe = Probe(CONFIG, reference, NOW, [rule], moving.uid, item_from_event(moving, tz))
+        for offset in offsets:
+            moved = shifted(moving, first + timedelta(days=offset))
+            item = item_from_event(moved, tz)
+            assert item is not None
+            got = probe.names(item, partial(reference.with_items, [item]))
+            assert got == full_names([*others, moved], [rule], moving.uid), (rule, offset)
 
 
 def _stored() -> list[EventData]:

@@ -149,17 +149,58 @@ class _BSide:
         a_keys, b_keys = join.sides()
         a_key = tuple_key([key_fn(k) for k in a_keys])
         self.b_key = tuple_key([key_fn(k) for k in b_keys])
-        self.groups: dict[tuple[str, ...], set[str]] = {}
-        a_items = ctx.select(dict(rule.selector_refs())[("a",)])
+        self.pick = join.pick
+        self.a_point = rule.a_point if rule.kind == "precedes" else "start"
+        self.b_point = rule.b_point if rule.kind == "precedes" else rule.relative_to.anchor
+        refs = dict(rule.selector_refs())
+        a_items = ctx.select(refs[("a",)])
+        # Per join key: the A events by their point, and the B events in `pairs`' order.
+        self.groups: dict[tuple[str, ...], list[tuple[int, int, str]]] = {}
         for a in a_items:
             key = a_key(a)
             if key is not None:
-                self.groups.setdefault(key, set()).add(a.uid)
+                self.groups.setdefault(key, []).append((a.point(self.a_point, False), a.id,
+                                                        a.uid))
+        for members in self.groups.values():
+            members.sort()
+        self.b_groups: dict[tuple[str, ...], list[tuple[int, int, int]]] = {}
+        for b in ctx.select(refs[_PAIRED[rule.kind]]):
+            key = self.b_key(b)
+            if key is not None:
+                self.b_groups.setdefault(key, []).append(self._b_order(b))
+        for order in self.b_groups.values():
+            order.sort()
         self._by_uid = {a.uid: a for a in a_items}
         self._found: Iterator[Finding] = KINDS[rule.kind](
             rule_id, rule, _Unbounded(reference, config, now))
         self.before: list[tuple[int, int, str]] = []  # (start, id, uid) of each subject
         self._done = False
+
+    def _b_order(self, b: Item) -> tuple[int, int, int]:
+        """Where `pairs` puts a B event in its group: (sort key..., its point)."""
+        if self.b_point == "end":
+            return (b.e, b.id, b.point("end", False))
+        return (b.s, b.id, b.point("start", False))
+
+    def group(self, key: tuple[str, ...], item: Item) -> set[str]:
+        """The A events of the join group `key` whose chosen B events may change when
+        `item` joins B: all for `pick: all`; else those whose point lies between the
+        points of the second B event before it and the second after it in `pairs`' order
+        (inclusive). `next` looks at the first B at or after A's point that is not A
+        itself, `previous` the same backwards, `nearest` at the two either side of A's
+        bisect place, so an A event outside that range sees the same B events."""
+        members = self.groups.get(key, [])
+        if self.pick == "all":
+            return {uid for _, _, uid in members}
+        order = self.b_groups.get(key, [])
+        mine = self._b_order(item)
+        j = bisect.bisect_left(order, mine)
+        # With it at j, the second before is order[j - 2], the second after order[j + 1].
+        lo = order[j - 2][2] if j >= 2 else None
+        hi = order[j + 1][2] if j + 1 < len(order) else None
+        first = 0 if lo is None else bisect.bisect_left(members, (lo,))
+        last = len(members) if hi is None else bisect.bisect_right(members, (hi, 1 << 62))
+        return {uid for _, _, uid in members[first:last]}
 
     def _entry(self, n: int) -> tuple[int, int, str] | None:
         """The reference's `n`-th finding's subject, read on demand."""
@@ -175,14 +216,14 @@ class _BSide:
     def names(self, config: Config, timeline: Callable[[], Timeline], now: datetime,
               item: Item, uid: str) -> bool:
         key = self.b_key(item)
-        group = self.groups.get(key) if key is not None else None
+        group = self.group(key, item) if key is not None else None
         if not group:
             return False  # no A event is paired with it
         ctx = _Among(timeline(), config, now, group)
-        n = 0  # the reference's findings read, outside the group, below the subject
-        others = 0
-        mine = 0  # the group's findings so far
-        for finding in KINDS[self.rule.kind](self.rule_id, self.rule, ctx):
+        n = 0  # the reference's findings read
+        others = 0  # those of them outside the group, before the subject
+        found = KINDS[self.rule.kind](self.rule_id, self.rule, ctx)
+        for mine, finding in enumerate(found):  # mine: the group's findings before
             a = finding.subject
             place = (self._by_uid[a.uid].s, self._by_uid[a.uid].id)
             while others + mine < self.cap:
@@ -198,7 +239,6 @@ class _BSide:
             if named and (self.cutoff is None or finding.due >= self.cutoff) and (
                     self.ahead is None or finding.due <= self.ahead):
                 return True
-            mine += 1
         return False
 
 

@@ -102,7 +102,15 @@ rules:
     a: {kind: election}
     b: {kind: meeting}
     join: {keys: [actor], pick: previous}
-    max_findings: 1
+    min_lead: P20D
+    max_findings: 3
+  P-next-b:
+    kind: precedes
+    a: {kind: report}
+    b: {kind: budget}
+    join: {keys: [actor], pick: next}
+    max_lead: P60D
+    max_findings: 3
   B-july:
     kind: blackout
     a: {kind: [consultation, deadline]}
@@ -226,8 +234,8 @@ def test_a_probe_answers_what_the_full_evaluation_answers(drawn: list[Shape],
 PAIRED = [r for r, rule in CONFIG.rules.items() if rule.kind in ("precedes", "within")]
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(shapes, min_size=8, max_size=40), st.data())
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(shapes, min_size=12, max_size=40), st.data())
 def test_each_pairing_rule_answers_alone(drawn: list[Shape], data: st.DataObject) -> None:
     """One rule at a time, so that a B-side move (`_BSide`) is not hidden by another
     rule naming the event first."""

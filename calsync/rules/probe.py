@@ -110,12 +110,22 @@ path of their B selection: a move on that side is focused by `_BSide`."""
 
 
 class _Among(Context):
-    """A context whose kinds yield findings only for the A events `uids`."""
+    """A context whose kinds yield findings only for the A events `uids`, and whose A
+    and B selections are those of one join group (`a`, `b`): `pairs` pairs an A event
+    with B events of its own join key only, so the rest of B changes nothing for it."""
 
-    def __init__(self, timeline: Timeline, config: Config, now: datetime,
-                 uids: set[str]) -> None:
+    def __init__(self, timeline: Timeline, config: Config, now: datetime, uids: set[str],
+                 sides: tuple[tuple[Any, list[Item]], tuple[Any, list[Item]]]) -> None:
         super().__init__(timeline, config, now)
         self.uids = uids
+        self.sides = sides
+
+    def select(self, ref: Any) -> list[Item]:
+        selector = self.resolve(ref)
+        for side, items in self.sides:
+            if selector == side:
+                return items
+        return super().select(ref)
 
     def subjects(self, a_items: list[Item]) -> list[Item]:
         return [a for a in a_items if a.uid in self.uids]
@@ -153,7 +163,11 @@ class _BSide:
         self.a_point = rule.a_point if rule.kind == "precedes" else "start"
         self.b_point = rule.b_point if rule.kind == "precedes" else rule.relative_to.anchor
         refs = dict(rule.selector_refs())
+        self.a_sel = ctx.resolve(refs[("a",)])
+        self.b_sel = ctx.resolve(refs[_PAIRED[rule.kind]])
         a_items = ctx.select(refs[("a",)])
+        self.a_items: dict[tuple[str, ...], list[Item]] = {}
+        self.b_items: dict[tuple[str, ...], list[Item]] = {}
         # Per join key: the A events by their point, and the B events in `pairs`' order.
         self.groups: dict[tuple[str, ...], list[tuple[int, int, str]]] = {}
         for a in a_items:
@@ -161,6 +175,7 @@ class _BSide:
             if key is not None:
                 self.groups.setdefault(key, []).append((a.point(self.a_point, False), a.id,
                                                         a.uid))
+                self.a_items.setdefault(key, []).append(a)
         for members in self.groups.values():
             members.sort()
         self.b_groups: dict[tuple[str, ...], list[tuple[int, int, int]]] = {}
@@ -168,6 +183,7 @@ class _BSide:
             key = self.b_key(b)
             if key is not None:
                 self.b_groups.setdefault(key, []).append(self._b_order(b))
+                self.b_items.setdefault(key, []).append(b)
         for order in self.b_groups.values():
             order.sort()
         self._by_uid = {a.uid: a for a in a_items}
@@ -216,10 +232,16 @@ class _BSide:
     def names(self, config: Config, timeline: Callable[[], Timeline], now: datetime,
               item: Item, uid: str) -> bool:
         key = self.b_key(item)
-        group = self.group(key, item) if key is not None else None
+        if key is None:
+            return False  # it takes no part in the pairing
+        group = self.group(key, item)
         if not group:
             return False  # no A event is paired with it
-        ctx = _Among(timeline(), config, now, group)
+        b_items = list(self.b_items.get(key, []))
+        b_items.insert(bisect.bisect_left(b_items, (item.s, item.id),
+                                          key=lambda b: (b.s, b.id)), item)
+        ctx = _Among(timeline(), config, now, group,
+                     ((self.a_sel, self.a_items.get(key, [])), (self.b_sel, b_items)))
         n = 0  # the reference's findings read
         others = 0  # those of them outside the group, before the subject
         found = KINDS[self.rule.kind](self.rule_id, self.rule, ctx)

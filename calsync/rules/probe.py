@@ -18,8 +18,17 @@ there (most dates), so `Probe` answers per rule with less work and the same answ
   kind run on the probe's timeline with `Context.focus` set to it) falls within the
   rule's cap and between its kept due dates (`engine.bounds`), as `evaluate` would keep
   it. When its place is past the reference's first `cap` findings, not even that runs.
-- **Other rules** (or an event that may supersede an expected step, or none on the
-  timeline) are evaluated in full, stopping at the first finding that names the event.
+- **B-side rules.** `precedes` and `within` (relative) pair each A event with B events
+  of its join key (`kinds.pairing.pairs`). When the moved event is in B and in no other
+  selection of the rule, only the A events of its join group can change, and of those
+  (unless `pick: all`) only the ones whose point lies near its place among the group's B
+  events (`_BSide.group`). Their findings are computed on the probe's timeline with
+  that group's A and B events only (`_Among`); every other A event's findings are the
+  reference's (read lazily, past the cap if need be). The moved event is named iff one
+  of the group's findings that names it falls within the cap and the kept due dates.
+- **Other rules** (`no_overlap`, `coverage`, `deadline`; an event in several selections
+  of a rule, one that may supersede an expected step, or none on the timeline) are
+  evaluated in full, stopping at the first finding that names the event.
 
 `tests/whatif/test_probe_focus.py` checks every kind against the full evaluation.
 """
@@ -115,7 +124,7 @@ class _Among(Context):
     with B events of its own join key only, so the rest of B changes nothing for it."""
 
     def __init__(self, timeline: Timeline, config: Config, now: datetime, uids: set[str],
-                 sides: tuple[tuple[Any, list[Item]], tuple[Any, list[Item]]]) -> None:
+                 sides: tuple[tuple[Any, list[Item]], ...]) -> None:
         super().__init__(timeline, config, now)
         self.uids = uids
         self.sides = sides
@@ -264,6 +273,92 @@ class _BSide:
         return False
 
 
+_LAST = (1 << 62, 0)
+"""The place of a partition of B events only: after every other."""
+
+
+class _Clashes:
+    """One `no_overlap` rule whose A selection (only) holds the moved event.
+
+    `no_overlap` sweeps one partition after another, in the order of their first A event
+    (then the partitions of B events only), and pairs events of one partition only. So
+    adding an A event changes its own partition's findings alone, and moves that
+    partition at most earlier (its first A event may now be the moved one). The findings
+    before it are a prefix of the reference's (the partitions whose first A event comes
+    before), read lazily; its own come from the kind run on that partition's events only
+    (`_Among`), in the order the full sweep would yield them.
+    """
+
+    def __init__(self, config: Config, rule_id: str, rule: Any, ctx: Context,
+                 reference: Timeline, now: datetime) -> None:
+        self.rule_id, self.rule = rule_id, rule
+        self.cap = ctx.cap(rule) - 1
+        self.cutoff, self.ahead = bounds(config, rule, ctx)
+        self.part = tuple_key([key_fn(k) for k in rule.partition])
+        self.a_sel = ctx.resolve(rule.a)
+        self.b_sel = ctx.resolve(rule.b) if rule.b is not None else None
+        self.a_items: dict[tuple[str, ...], list[Item]] = {}
+        self.b_items: dict[tuple[str, ...], list[Item]] = {}
+        self.key_of: dict[str, tuple[str, ...]] = {}
+        sides = [(self.a_items, ctx.select(rule.a))]
+        if rule.b is not None:
+            sides.append((self.b_items, ctx.select(rule.b)))
+        for out, items in sides:
+            for item in items:
+                key = self.part(item)
+                if key is not None:
+                    out.setdefault(key, []).append(item)
+                    self.key_of[item.uid] = key
+        # Where each partition comes in the sweep: by its first A event, B-only ones last.
+        self.first = {key: (found[0].s, found[0].id) for key, found in self.a_items.items()}
+        self._found: Iterator[Finding] = KINDS[rule.kind](
+            rule_id, rule, _Unbounded(reference, config, now))
+        self.before: list[tuple[int, int]] = []  # each finding's partition's place
+        self._done = False
+
+    def _entry(self, n: int) -> tuple[int, int] | None:
+        """The `n`-th reference finding's partition's place, read on demand (None: no
+        such finding)."""
+        while len(self.before) <= n and not self._done:
+            finding = next(self._found, None)
+            if finding is None:
+                self._done = True
+                break
+            self.before.append(self.first.get(self.key_of[finding.subject.uid], _LAST))
+        return self.before[n] if n < len(self.before) else None
+
+    def names(self, config: Config, timeline: Callable[[], Timeline], now: datetime,
+              item: Item, uid: str) -> bool:
+        key = self.part(item)
+        if key is None:
+            return False  # in no partition: it clashes with nothing
+        mine = (item.s, item.id)
+        first = min(self.first.get(key, mine), mine)
+        ahead = 0  # the reference's findings of partitions swept before this one
+        while ahead < self.cap:
+            place = self._entry(ahead)
+            if place is None or place >= first:
+                break
+            ahead += 1
+        if ahead >= self.cap:
+            return False
+        a_items = list(self.a_items.get(key, []))
+        a_items.insert(bisect.bisect_left(a_items, mine, key=lambda a: (a.s, a.id)), item)
+        sides: list[tuple[Any, list[Item]]] = [(self.a_sel, a_items)]
+        if self.b_sel is not None:
+            sides.append((self.b_sel, self.b_items.get(key, [])))
+        ctx = _Among(timeline(), config, now, set(), tuple(sides))
+        found = KINDS[self.rule.kind](self.rule_id, self.rule, ctx)
+        for n, finding in enumerate(found, start=ahead):
+            if n >= self.cap:
+                return False
+            named = uid in (finding.subject.uid, finding.object.uid if finding.object else None)
+            if named and (self.cutoff is None or finding.due >= self.cutoff) and (
+                    self.ahead is None or finding.due <= self.ahead):
+                return True
+        return False
+
+
 class Probe:
     """Does some finding of `rules` name the moved event `uid` at a probed date?
 
@@ -276,7 +371,7 @@ class Probe:
         self.config, self.now, self._names = config, now, naming(uid)
         self.full: list[str] = []
         self.focused: list[_Focused] = []
-        self.b_side: list[_BSide] = []
+        self.b_side: list[_BSide | _Clashes] = []
         self.uid = uid
         ctx = Context(reference, config, now)
         # An event that may supersede an expected step changes more than its own place.
@@ -297,6 +392,8 @@ class Probe:
                 self.focused.append(_Focused(config, rule_id, rule, ctx))
             elif rule.kind in _PAIRED and holding == {_PAIRED[rule.kind]}:
                 self.b_side.append(_BSide(config, rule_id, rule, ctx, reference, now))
+            elif rule.kind == "no_overlap" and holding == {("a",)}:
+                self.b_side.append(_Clashes(config, rule_id, rule, ctx, reference, now))
             else:
                 self.full.append(rule_id)
 

@@ -3,8 +3,9 @@ the answer they make, against the straightforward computation: every rule evalua
 full on a timeline of every event, the change applied.
 
 Rules of every kind, with caps small enough to be reached, a lookback and horizons;
-the events generated (hypothesis) so that a moved event is in A only (focused), in A and
-another selection (evaluated in full) or in no selection of a rule (silent).
+the events generated (hypothesis) so that a moved event is in A only (focused), in B
+only of a precedes/within rule of every pick (B-side focus), in A and another selection
+(evaluated in full) or in no selection of a rule (silent).
 """
 
 from __future__ import annotations
@@ -154,6 +155,18 @@ rules:
     a: cofin
     b: {kind: election}
     partition: []
+  N-prog:
+    kind: no_overlap
+    a: {kind: [decision, deadline]}
+    b: {kind: [deadline, election]}
+    partition: [programme]
+    max_findings: 2
+  N-year:
+    kind: no_overlap
+    a: {kind: report}
+    partition: ["@year"]
+    min_separation: P3D
+    max_findings: 3
   C-fixed:
     kind: coverage
     a: {kind: period}
@@ -231,13 +244,14 @@ def test_a_probe_answers_what_the_full_evaluation_answers(drawn: list[Shape],
         assert got == full_names([*others, moved], rules, moving.uid), offset
 
 
-PAIRED = [r for r, rule in CONFIG.rules.items() if rule.kind in ("precedes", "within")]
+ALONE = [r for r, rule in CONFIG.rules.items()
+          if rule.kind in ("precedes", "within", "no_overlap")]
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(shapes, min_size=12, max_size=40), st.data())
-def test_each_pairing_rule_answers_alone(drawn: list[Shape], data: st.DataObject) -> None:
-    """One rule at a time, so that a B-side move (`_BSide`) is not hidden by another
+def test_each_rule_answers_alone(drawn: list[Shape], data: st.DataObject) -> None:
+    """One rule at a time, so that a B-side or no_overlap move is not hidden by another
     rule naming the event first."""
     found = events_of(drawn)
     moving = data.draw(st.sampled_from(found))
@@ -246,7 +260,7 @@ def test_each_pairing_rule_answers_alone(drawn: list[Shape], data: st.DataObject
     reference = Timeline.from_events(others, CONFIG.timezone)
     tz = reference.tz
     offsets = data.draw(st.lists(st.integers(-250, 250), min_size=1, max_size=4))
-    for rule in PAIRED:
+    for rule in ALONE:
         probe = Probe(CONFIG, reference, NOW, [rule], moving.uid, item_from_event(moving, tz))
         for offset in offsets:
             moved = shifted(moving, first + timedelta(days=offset))

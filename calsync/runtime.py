@@ -66,6 +66,11 @@ class Runtime:
             self._engine = make_engine(self.config.database_url())
         return self._engine
 
+    def close(self) -> None:
+        """Dispose of the engine if one was made (its pooled connections close)."""
+        if self._engine is not None:
+            self._engine.dispose()
+
     def syncer(self) -> Syncer:
         return Syncer(self.engine, self.config, self.clock)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -15,7 +16,9 @@ from calsync.errors import ConfigError, NotFoundError, Problem
 from calsync.sdk.contract import Connector
 from calsync.sdk.registry import build_connector
 from calsync.store.engine import make_engine
-from calsync.sync import Syncer
+
+if TYPE_CHECKING:
+    from calsync.sync import Syncer
 
 __all__ = ["Runtime", "build_connectors"]
 
@@ -72,6 +75,9 @@ class Runtime:
             self._engine.dispose()
 
     def syncer(self) -> Syncer:
+        # Only the commands that sync import the sync (and httpx): not evaluate, alerts, ...
+        from calsync.sync import Syncer
+
         return Syncer(self.engine, self.config, self.clock)
 
     def select_connectors(self, names: list[str] | None = None) -> list[Connector]:

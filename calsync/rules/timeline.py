@@ -262,9 +262,10 @@ class Timeline:
         index = self._where.get(key)
         if index is None:
             index = {}
+            field = key in FIELD_KEYS  # read from the item when not an attribute
             for i, item in enumerate(self.items):
                 value = item.attrs.get(key)
-                if value is None and key in FIELD_KEYS:
+                if value is None and field:
                     value = getattr(item, key)
                 if value is not None:
                     index.setdefault(str(value), set()).add(i)

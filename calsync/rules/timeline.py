@@ -157,8 +157,7 @@ class Timeline:
     """Items sorted by (start, id) with lazily built inverted indexes.
 
     Items are never changed by a timeline, so several timelines may share them (the kept
-    timeline and a what-if's sub-timelines): positions live in the timeline, not the item.
-    """
+    timeline and a what-if's sub-timelines): positions live in the timeline, not the item."""
 
     def __init__(self, items: Iterable[Item], tz: ZoneInfo) -> None:
         self.tz = tz
@@ -201,8 +200,7 @@ class Timeline:
         dates for one moved event, and each probe then costs the few items it adds.
 
         A selection `extra` does not touch is the very same list as here, so whatever a
-        rule derives from it and keeps with `memo` is reused too.
-        """
+        rule derives from it and keeps with `memo` is reused too."""
         if any("period" in i.attrs for i in extra) or any(i.id in self.by_id for i in extra):
             return Timeline([*self.items, *extra], self.tz)  # supersession may change
         out = Timeline.__new__(Timeline)
@@ -336,9 +334,8 @@ def _by_time(item: Item) -> tuple[int, int]:
 
 
 def in_selection(selection: list[Item], item: Item) -> bool:
-    """Whether `item` is in `selection` (what `select` returned, sorted by start and id):
-    a bisect, where a set of the selection's ids would cost a pass over all of it (a
-    what-if probe asks on a new timeline each time)."""
+    """Whether `item` is in `selection` (as `select` returned it, sorted): a bisect, where
+    a set of its ids would cost a pass over all of it (each what-if probe asks anew)."""
     at = bisect.bisect_left(selection, _by_time(item), key=_by_time)
     return at < len(selection) and selection[at] is item
 

@@ -33,7 +33,7 @@ from calsync.feeds.publish import (
     iter_feed,
 )
 from calsync.feeds.spans import SpanMode
-from calsync.feeds.window import Window, bounds_for
+from calsync.feeds.window import Window
 from calsync.i18n.catalogs import N_, translator
 from calsync.i18n.languages import Language
 from calsync.i18n.messages import Message
@@ -116,7 +116,7 @@ class FeedService:
                           ) -> Fingerprint | None:
         with self._lock:
             found = self._fingerprints.get((spec.key(), version))
-        if found is None or found.bounds != bounds_for(spec.window, spec.keep_cancelled, now):
+        if found is None or found.bounds != spec.bounds(now):
             return None
         return found
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -15,7 +16,9 @@ from calsync.errors import ConfigError, NotFoundError, Problem
 from calsync.sdk.contract import Connector
 from calsync.sdk.registry import build_connector
 from calsync.store.engine import make_engine
-from calsync.sync import Syncer
+
+if TYPE_CHECKING:
+    from calsync.sync import Syncer
 
 __all__ = ["Runtime", "build_connectors"]
 
@@ -66,7 +69,15 @@ class Runtime:
             self._engine = make_engine(self.config.database_url())
         return self._engine
 
+    def close(self) -> None:
+        """Dispose of the engine if one was made (its pooled connections close)."""
+        if self._engine is not None:
+            self._engine.dispose()
+
     def syncer(self) -> Syncer:
+        # Only the commands that sync import the sync (and httpx): not evaluate, alerts, ...
+        from calsync.sync import Syncer
+
         return Syncer(self.engine, self.config, self.clock)
 
     def select_connectors(self, names: list[str] | None = None) -> list[Connector]:

@@ -17,11 +17,13 @@ from __future__ import annotations
 import importlib
 import logging
 from pathlib import Path
+from typing import Any
 
 import click
 
 from calsync import __version__
 from calsync.cli import logs
+from calsync.cli.teardown import exit_now
 from calsync.errors import CalsyncError
 
 __all__ = ["COMMANDS", "cli", "main"]
@@ -123,9 +125,14 @@ def cli(ctx: click.Context, config_path: Path, verbose: bool, log_format: str) -
 
 
 def main() -> None:
+    obj: dict[str, Any] = {}  # the context's object: a command may ask to skip teardown
     try:
-        cli(standalone_mode=True)
-    except CalsyncError as exc:
-        from calsync.cli.common import fail
+        try:
+            cli(obj=obj, standalone_mode=True)
+        except CalsyncError as exc:
+            from calsync.cli.common import fail
 
-        fail(exc)
+            fail(exc)
+    except SystemExit as exc:
+        exit_now(obj, exc.code)  # returns unless the command finished and it is safe
+        raise

@@ -11,6 +11,7 @@ from rich.text import Text
 
 from calsync.cli.common import console, pass_runtime, require_schema
 from calsync.cli.listing import Column, format_option, print_json, print_listing
+from calsync.cli.teardown import skip_teardown
 
 if TYPE_CHECKING:
     from calsync.i18n.languages import Language
@@ -72,6 +73,9 @@ def evaluate_command(runtime: Runtime, rules: tuple[str, ...], dry_run: bool, fm
         assert result.evaluation is not None
         findings, summary = result.evaluation.findings, result
         events, ran, warnings = result.events, result.rules, result.evaluation.warnings
+    # Everything is committed; what remains is output, which `main` flushes before it
+    # ends the process without freeing the timeline object by object (`teardown`).
+    skip_teardown()
     shown = [f for f in findings if not rules or f.rule_id in rules]
     if fmt == "json":
         print_json({

@@ -51,7 +51,7 @@ from calsync.feeds.ics import (
 )
 from calsync.feeds.links import OrgLinks, linked
 from calsync.feeds.spans import SpanMode, published
-from calsync.feeds.window import EPOCH, Bounds, Window, aware, bounds_for, moved_at
+from calsync.feeds.window import EPOCH, Bounds, DayBounds, Window, aware, moved_at
 from calsync.i18n.events import in_language
 from calsync.i18n.languages import Language
 from calsync.model import Event
@@ -94,9 +94,15 @@ class FeedSpec:
     hide: PrivateEvents | None = field(default=None, compare=False)
     """On open feeds: events only private feeds select are left out (calsync.privacy)."""
     _key: str = field(init=False, repr=False, compare=False, default="")
+    _days: DayBounds = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_key", self._settings())
+        object.__setattr__(self, "_days", DayBounds(self.window, self.keep_cancelled))
+
+    def bounds(self, now: datetime) -> Bounds:
+        """The day's bounds (`bounds_for`), kept per UTC day where provably the same."""
+        return self._days.at(now)
 
     @property
     def alarm_spec(self) -> AlarmSpec:
@@ -154,7 +160,7 @@ def _rows(spec: FeedSpec, bounds: Bounds) -> FeedRows:
 
 
 def fingerprint(conn: Connection, spec: FeedSpec, now: datetime) -> Fingerprint:
-    bounds = bounds_for(spec.window, spec.keep_cancelled, now)
+    bounds = spec.bounds(now)
     count, newest, sequences, max_id, id_sum, id_squares, latest_start = \
         _rows(spec, bounds).summary(conn)
     if not count:  # an empty feed still says when its selection last changed
@@ -254,7 +260,7 @@ def feed_events(conn: Connection, spec: FeedSpec, now: datetime) -> Iterator[Eve
     """The stored events the feed publishes today, in time order: the rows `iter_feed`
     renders (same selection, window, retention of cancelled events and privacy), for
     pages that show a feed's events (the dashboard's "subscribe to this view")."""
-    bounds = bounds_for(spec.window, spec.keep_cancelled, now)
+    bounds = spec.bounds(now)
     check = [s for s in spec.selectors() if python_only(s)]
     for event in _rows(spec, bounds).ordered_events(conn):
         if check and not all(s.matches(event.data, event.source) for s in check):

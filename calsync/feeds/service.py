@@ -33,7 +33,7 @@ from calsync.feeds.publish import (
     iter_feed,
 )
 from calsync.feeds.spans import SpanMode
-from calsync.feeds.window import Window, bounds_for
+from calsync.feeds.window import Window
 from calsync.i18n.catalogs import N_, translator
 from calsync.i18n.languages import Language
 from calsync.i18n.messages import Message
@@ -53,6 +53,7 @@ ALERTS = FeedConfig(title=N_("calsync: misalignment alerts"),
                     description=N_("Firing misalignment alerts on their due dates, with the "
                                    "explanation and the fix."),
                     refresh=parse_duration("PT1H"))
+_BUILT_IN = {"all": ALL, "alerts": ALERTS}
 _BODIES = 16
 
 
@@ -116,7 +117,7 @@ class FeedService:
                           ) -> Fingerprint | None:
         with self._lock:
             found = self._fingerprints.get((spec.key(), version))
-        if found is None or found.bounds != bounds_for(spec.window, spec.keep_cancelled, now):
+        if found is None or found.bounds != spec.bounds(now):
             return None
         return found
 
@@ -142,9 +143,8 @@ class FeedService:
 
 def feed_config(config: Config, name: str) -> FeedConfig | None:
     """A feed's settings: from config, or the built-in `all` and `alerts` feeds."""
-    if name in config.feeds:
-        return config.feeds[name]
-    return {"all": ALL, "alerts": ALERTS}.get(name)
+    found = config.feeds.get(name)
+    return found if found is not None else _BUILT_IN.get(name)
 
 
 def private_feed_config(config: Config, name: str) -> FeedConfig:

@@ -1,15 +1,13 @@
 """Findings: what is out of step, where, by how much, and what would fix it.
 
-A finding names its rule, the event it is about (`subject`) and the event it is
-measured against (`object`), the required and the actual lead, the slack in days
-(negative: by how much the rule is missed), the due date (when the misalignment
-bites; escalation counts down to it) and a fix where the timeline allows one: the
-latest (or earliest) date that satisfies the rule and the actor's nearest scheduled
-meeting before it.
+A finding names its rule, the event it is about (`subject`) and the event it is measured
+against (`object`), the required and the actual lead, the slack in days (negative: by how
+much the rule is missed), the due date (when the misalignment bites; escalation counts
+down to it) and a fix where the timeline allows one: the latest (or earliest) date that
+satisfies the rule and the actor's nearest scheduled meeting before it.
 
 Identity labels (`alertname`, `rule_kind` and the uids involved) never contain dates,
-so a moved decision keeps its alert; everything else is annotation and evidence.
-"""
+so a moved decision keeps its alert; everything else is annotation and evidence."""
 
 from __future__ import annotations
 
@@ -145,9 +143,8 @@ class Finding:
         return self.got.render(self.language) if self.got is not None else None
 
     def words(self, language: Language) -> dict[str, str]:
-        """What people read, in `language`: summary, fix, description, and the rule's
-        title and rationale (the Swedish ones in a Swedish sentence, when the rule has
-        them: a plain string is the same in both)."""
+        """What people read, in `language`: summary, fix, description, the rule's title and
+        rationale (a rule's plain-string title is the same in both languages)."""
         t = translator(language, "findings")
         out = {"summary": self.message.render(language)}
         parts = [out["summary"]]
@@ -181,10 +178,10 @@ class Finding:
         return self.words(self.language)["description"]
 
     def annotations(self) -> dict[str, str]:
-        """Alertmanager annotations: every value a string. The texts are in the config's
-        language; `summary_sv`, `description_en`, `rule_title_sv`, `rationale_en` and so
-        on carry every language, so a receiver, feed or page in the other language reads
-        the same alert in its own (`calsync.alerts.notify.payload.localised`)."""
+        """Alertmanager annotations: every value a string, the texts in the config's
+        language; `summary_sv`, `description_en`, `rule_title_sv`, `rationale_en`, ... carry
+        every language, so a receiver, feed or page in the other language reads the same
+        alert in its own (`calsync.alerts.notify.payload.localised`)."""
         out = {"summary": self.summary, "description": self.description(),
                "rule_title": text_in(self.rule_title, self.language),
                "rationale": text_in(self.rationale, self.language),
@@ -289,13 +286,13 @@ class Context:
         self.base_url = (config.alerts.external_url or config.server.base_url).rstrip("/")
         self.owners = config.owners
         self._meetings: _Meetings | None = None
+        # Set by a what-if probe (`calsync.rules.probe`): kinds that yield findings A by A
+        # then yield only this one's, all else built as in full.
         self.focus: Item | None = None
-        """Set by a what-if probe (`calsync.rules.probe`): the kinds that yield findings A
-        event by A event then yield only this one's, all else built as in full."""
 
     def cap(self, rule: RuleBase) -> int:
-        """How many findings a rule may yield: its cap plus one, so the engine can tell
-        that the cap was hit (and say so) without computing the rest."""
+        """How many findings a rule may yield: its cap plus one, so the engine can tell the
+        cap was hit (and say so) without computing the rest."""
         return (rule.max_findings or self.config.alerts.max_findings) + 1
 
     def subjects(self, a_items: list[Item]) -> list[Item]:
@@ -332,9 +329,8 @@ class Context:
 
     def fix_by(self, actor: str, latest: int, *, verb: str = "decide",
                earliest: int | None = None) -> Fix:
-        """`verb` is a key of the fix sentences in `texts` (decide, move, end, set,
-        successor)."""
-        """At the latest on `latest`: and the owner's last meeting in time for it."""
+        """At the latest on `latest`, and the owner's last meeting in time for it; `verb`
+        is a key of the fix sentences in `texts` (decide, move, end, set, successor)."""
         day = wall_date(latest)
         owner = self.owner_of(actor) or ""
         if latest < self.today:

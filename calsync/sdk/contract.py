@@ -30,15 +30,17 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
-import httpx
 from pydantic import BaseModel, ConfigDict
 
 from calsync.clock import Clock
 from calsync.errors import Problem
 from calsync.model import EventData
 from calsync.sdk.settings import ConnectorConfig
+
+if TYPE_CHECKING:  # the client comes from the sync; loading the config need not import it
+    import httpx
 
 __all__ = [
     "BaseConnector",

@@ -7,18 +7,30 @@ API can read while a sync writes. Any SQLAlchemy URL switches to PostgreSQL; a p
 
 from __future__ import annotations
 
+import ast
+import functools
+import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, CursorResult, Engine, create_engine, event
+from sqlalchemy import (
+    Connection,
+    CursorResult,
+    Engine,
+    column,
+    create_engine,
+    event,
+    inspect,
+    select,
+    table,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from calsync.errors import StoreError
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
 
 __all__ = ["POOL_SIZE", "current_revision", "database_problem", "head_revision", "inserted_id",
            "make_engine", "upgrade"]
@@ -91,6 +103,9 @@ def _begin_immediate(conn: Connection) -> None:
 
 
 def _alembic_config(engine: Engine) -> AlembicConfig:
+    # Alembic only where migrations run: checking the revision does without it (below).
+    from alembic.config import Config as AlembicConfig
+
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(_MIGRATIONS))
     cfg.attributes["engine"] = engine
@@ -99,6 +114,8 @@ def _alembic_config(engine: Engine) -> AlembicConfig:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply every migration up to `revision` (idempotent)."""
+    from alembic import command
+
     try:
         command.upgrade(_alembic_config(engine), revision)
     except SQLAlchemyError as exc:
@@ -106,13 +123,50 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
                          f"failed: {exc}") from exc
 
 
+_VERSION_TABLE = "alembic_version"  # Alembic's, holding the revision a database is at
+_REVISION_LINE = re.compile(r"^(revision|down_revision)\s*(?::[^=\n]*)?=\s*(.+?)\s*$",
+                            re.MULTILINE)
+
+
+@functools.cache
 def head_revision() -> str | None:
-    return ScriptDirectory(str(_MIGRATIONS)).get_current_head()
+    """The newest revision of this code's schema: the one no migration names as its
+    `down_revision`.
+
+    Read from the version files' `revision = ...` lines, not with Alembic's
+    `ScriptDirectory`, which imports Alembic and executes every migration module: a
+    tenth of a second of each command that checks the schema first (`calsync
+    evaluate` among them) and of every /readyz. `tests/store/test_migrations.py` checks
+    that both agree; kept for the process, as the code it describes is.
+    """
+    revisions: set[str] = set()
+    parents: set[str | None] = set()
+    for path in sorted((_MIGRATIONS / "versions").glob("*.py")):
+        found = {m[1]: m[2] for m in _REVISION_LINE.finditer(path.read_text("utf-8"))}
+        if "revision" not in found:
+            continue
+        revisions.add(ast.literal_eval(found["revision"]))
+        down = ast.literal_eval(found.get("down_revision", "None"))
+        parents.update(down if isinstance(down, tuple | list) else [down])
+    heads = sorted(revisions - parents)
+    if len(heads) > 1:
+        raise StoreError(f"several migration heads: {', '.join(heads)}")
+    return heads[0] if heads else None
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at (None before its first migration): Alembic's
+    version table, read as `MigrationContext.get_current_revision` reads it, without
+    importing Alembic."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not inspect(conn).has_table(_VERSION_TABLE):
+            return None
+        stored: list[Any] = list(conn.execute(
+            select(column("version_num")).select_from(table(_VERSION_TABLE))).scalars())
+    found = [str(v) for v in stored]
+    if len(found) > 1:
+        raise StoreError(f"the database is at several schema revisions: {', '.join(found)}")
+    return found[0] if found else None
 
 
 def inserted_id(result: CursorResult[Any]) -> int:

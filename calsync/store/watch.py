@@ -23,6 +23,7 @@ gets one `StoreWatch` whose `token()` changes whenever the store may have change
 
 from __future__ import annotations
 
+import itertools
 import logging
 import sqlite3
 import threading
@@ -38,12 +39,20 @@ __all__ = ["CHANNEL", "Remembered", "StoreWatch", "watch"]
 log = logging.getLogger("calsync.store.watch")
 
 CHANNEL = "calsync_store"
+_SERIALS = itertools.count(1)  # one per watch, part of its tokens
 _POLL = 0.5  # seconds the listener waits for a notification before checking for close
 _RETRY = 2.0  # seconds between reconnection attempts of a lost listener
 
 
 class StoreWatch(Protocol):
-    """A token that differs whenever the store may have changed; None: unknown."""
+    """A token that differs whenever the store may have changed; None: unknown. Tokens of
+    two watches never compare equal (a new watch after `engine.dispose()` counts afresh:
+    a bare counter could repeat the old watch's and pass for "nothing changed")."""
+
+    @property
+    def closed(self) -> bool:
+        """Stopped (`engine.dispose()`): `watch(engine)` starts another one."""
+        ...
 
     def token(self) -> Hashable | None: ...
 
@@ -52,6 +61,8 @@ class StoreWatch(Protocol):
 
 class _Unknown:
     """No cheap signal for this database: every caller asks the store."""
+
+    closed = False
 
     def token(self) -> Hashable | None:
         return None
@@ -63,18 +74,22 @@ class _Unknown:
 class _SqliteWatch:
     def __init__(self, path: str) -> None:
         self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._cursor = self._conn.cursor()  # one cursor: a new one per request costs more
         self._lock = threading.Lock()
+        self._serial = next(_SERIALS)
+        self.closed = False
 
     def token(self) -> Hashable | None:
         with self._lock:
             try:
-                row = self._conn.execute("PRAGMA data_version").fetchone()
+                row = self._cursor.execute("PRAGMA data_version").fetchone()
             except sqlite3.Error:
                 return None
-        return int(row[0])
+        return self._serial, int(row[0])
 
     def close(self) -> None:
         with self._lock:
+            self.closed = True
             self._conn.close()
 
 
@@ -83,6 +98,7 @@ class _PostgresWatch:
         url = engine.url.set(drivername="postgresql")
         self._conninfo = url.render_as_string(hide_password=False)
         self._lock = threading.Lock()
+        self._serial = next(_SERIALS)
         self._version = 0
         self._live = False
         self._closed = threading.Event()
@@ -93,9 +109,14 @@ class _PostgresWatch:
                                         daemon=True)
         self._thread.start()
 
+    @property
+    def closed(self) -> bool:
+        return self._closed.is_set()
+
     def token(self) -> Hashable | None:
-        with self._lock:
-            return self._version if self._live else None
+        with self._lock:  # closed: the listener may still run a moment, commits unseen
+            return (self._serial, self._version) if self._live \
+                and not self._closed.is_set() else None
 
     def close(self) -> None:
         self._closed.set()
@@ -157,11 +178,20 @@ class Remembered(Generic[T]):
         self._read = read
         self._lock = threading.Lock()
         self._known: tuple[Hashable, T] | None = None
+        self._watch: StoreWatch | None = None
+
+    def _token(self) -> Hashable | None:
+        """The engine's watch's token; the watch is looked up again only once it closed
+        (a lookup per request cost a lock and a weak reference each time)."""
+        found = self._watch
+        if found is None or found.closed:
+            found = self._watch = watch(self.engine)
+        return found.token()
 
     def peek(self) -> T | None:
         """The value if the watch says it is still current, else None: never waits for a
         pooled connection, so the event loop may ask."""
-        token = watch(self.engine).token()
+        token = self._token()
         with self._lock:
             known = self._known
         if token is not None and known is not None and known[0] == token:
@@ -169,7 +199,7 @@ class Remembered(Generic[T]):
         return None
 
     def get(self) -> T:
-        token = watch(self.engine).token()  # before reading: a later change moves it
+        token = self._token()  # before reading: a later change moves it
         with self._lock:
             known = self._known
         if token is not None and known is not None and known[0] == token:

@@ -39,7 +39,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from calsync.feeds.publish import FeedSpec, Fingerprint
 from calsync.feeds.service import FeedService, feed_config
 from calsync.web.answers import JSON_TYPE, KeptAnswers
-from calsync.web.feeds import accepts_gzip, cached_response, not_modified
+from calsync.web.feeds import cached_response, gzip_accepted, validators_match
 from calsync.web.metrics import RequestStats
 
 __all__ = ["ROUTE", "FastFeeds"]
@@ -49,18 +49,44 @@ _PREFIX, _SUFFIX = "/feeds/", ".ics"
 _API = "/api/"
 _OWN_ROUTES = frozenset({"alerts"})  # /feeds/<name>.ics paths other routers answer
 _KEPT = 32  # feeds (spec and query) whose answers are kept; each holds a body
+_HEADER_VALUES = 64  # distinct header values whose meaning is remembered (per feed version)
+_START, _BODY = "http.response.start", "http.response.body"
 _frozen = False  # gc.freeze() done in this process
+
+
+@dataclass(frozen=True, slots=True)
+class _Sent:
+    """A built answer as the parts of its two ASGI messages: what the `Response` that
+    `cached_response` built sends, without a Response call per request."""
+
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
 
 
 @dataclass(slots=True)
 class _Answers:
-    """The answers built for one fingerprint of one feed, per (gzip, not modified):
-    `Response` objects are sent as they are, so one built answer serves every repeat."""
+    """The answers built for one fingerprint of one feed, per (gzip, not modified), and
+    what each If-None-Match/If-Modified-Since pair seen means for this version: one built
+    answer serves every repeat, and a repeated header costs a lookup, not a parse."""
 
     spec: FeedSpec
     fp: Fingerprint
     etag: str
-    built: dict[tuple[bool, bool], Response] = field(default_factory=dict)
+    built: dict[tuple[bool, bool], _Sent] = field(default_factory=dict)
+    matches: dict[tuple[bytes | None, bytes | None], bool] = field(default_factory=dict)
+
+    def not_modified(self, inm: bytes | None, ims: bytes | None) -> bool:
+        key = (inm, ims)
+        found = self.matches.get(key)
+        if found is None:
+            # latin-1, as Starlette decodes header values (feeds.not_modified)
+            found = validators_match(None if inm is None else inm.decode("latin-1"),
+                                     None if ims is None else ims.decode("latin-1"),
+                                     self.etag, self.fp.modified)
+            if len(self.matches) < _HEADER_VALUES:
+                self.matches[key] = found
+        return found
 
 
 class FastFeeds:
@@ -70,6 +96,7 @@ class FastFeeds:
         self.app = app
         self.stats = stats
         self._answers: dict[int, _Answers] = {}  # by id(spec): specs are remembered
+        self._gzip: dict[bytes | None, bool] = {}  # Accept-Encoding value -> gzip
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -87,15 +114,17 @@ class FastFeeds:
                     return
             if path.startswith(_PREFIX) and path.endswith(_SUFFIX):
                 started = time.perf_counter()
-                answer = self._answer(scope, path[len(_PREFIX):-len(_SUFFIX)])
-                if answer is not None:
-                    await answer(scope, receive, send)
-                    self.stats.observe(scope["method"], ROUTE, answer.status_code,
+                sent = self._answer(scope, path[len(_PREFIX):-len(_SUFFIX)])
+                if sent is not None:
+                    await send({"type": _START, "status": sent.status,
+                                "headers": sent.headers})
+                    await send({"type": _BODY, "body": sent.body})
+                    self.stats.observe(scope["method"], ROUTE, sent.status,
                                        time.perf_counter() - started)
                     return
         await self.app(scope, receive, send)
 
-    def _answer(self, scope: Scope, name: str) -> Response | None:
+    def _answer(self, scope: Scope, name: str) -> _Sent | None:
         """The response `calsync.web.feeds.feed` would give, if it needs memory only."""
         found = _known(scope, name)
         if found is None:
@@ -106,14 +135,33 @@ class FastFeeds:
             if len(self._answers) >= _KEPT:
                 self._answers.clear()
             answers = self._answers[id(spec)] = _Answers(spec, fp, fp.etag(spec))
-        request = Request(scope)
-        variant = (accepts_gzip(request), not_modified(request, answers.etag, fp.modified))
-        response = answers.built.get(variant)
-        if response is None:
-            response = cached_response(request, service, spec, fp)
-            if response is not None:
-                answers.built[variant] = response
-        return response
+        # The request headers `accepts_gzip` and `not_modified` read (the first of each
+        # name, as Starlette's Headers give it), in one pass and without a Request.
+        accept = inm = ims = None
+        for key, value in scope["headers"]:
+            if key == b"accept-encoding":
+                if accept is None:
+                    accept = value
+            elif key == b"if-none-match":
+                if inm is None:
+                    inm = value
+            elif key == b"if-modified-since" and ims is None:
+                ims = value
+        gzip = self._gzip.get(accept)
+        if gzip is None:
+            gzip = gzip_accepted("" if accept is None else accept.decode("latin-1"))
+            if len(self._gzip) >= _HEADER_VALUES:
+                self._gzip.clear()
+            self._gzip[accept] = gzip
+        variant = (gzip, answers.not_modified(inm, ims))
+        sent = answers.built.get(variant)
+        if sent is None:
+            response = cached_response(Request(scope), service, spec, fp)
+            if response is None:
+                return None
+            sent = answers.built[variant] = _Sent(response.status_code, response.raw_headers,
+                                                  bytes(response.body))
+        return sent
 
 
 def _serving(state: Any) -> tuple[Any, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -74,3 +76,19 @@ def test_with_items_is_the_timeline_of_all_the_items(found: list[Event], added: 
         assert [i.id for i in probe.select(selector)] == [i.id for i in whole.select(selector)]
     assert [i.id for i in probe.items] == [i.id for i in whole.items]
     assert set(probe.by_id) == set(whole.by_id)
+
+
+@settings(max_examples=200, deadline=None)
+@given(events, st.randoms(use_true_random=False), selectors)
+def test_items_and_selections_are_in_start_then_id_order_whatever_order_they_came_in(
+        found: list[Event], rng: random.Random, selector: Selector) -> None:
+    """The timeline sorts by (start, id) in two stable sorts (`Timeline.__init__`): items
+    given in any order, ties on the start included, come out the same, and so does each
+    selection."""
+    ordered = Timeline.from_events(found, "Europe/Stockholm")
+    shuffled = list(ordered.items)
+    rng.shuffle(shuffled)
+    timeline = Timeline(shuffled, ordered.tz)
+    assert [(i.s, i.id) for i in timeline.items] == sorted((i.s, i.id) for i in shuffled)
+    picked = [(i.s, i.id) for i in timeline.select(selector)]
+    assert picked == sorted(picked) == [(i.s, i.id) for i in ordered.select(selector)]

@@ -15,12 +15,13 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import update
 
+from calsync.feeds.window import bounds_for
 from calsync.selectors import Selector
 from calsync.store.events import events_page, iter_events
 from calsync.store.tables import events
 from calsync.web.fastfeeds import ROUTE, FastFeeds
 from calsync.web.metrics import RequestStats
-from tests.web.conftest import ADMIN, Project, bearer
+from tests.web.conftest import ADMIN, TOWN, Project, bearer
 from tests.web.test_feed_watch import _live
 
 _busters = itertools.count()
@@ -232,3 +233,37 @@ def test_kept_api_answers_sent_ahead_of_the_router_are_in_the_metrics(
     text = client.get("/metrics").text
     assert 'calsync_http_requests_total{method="GET",route="/api/events",status="200"} 3' \
         in text
+
+
+def test_crossing_utc_midnight_moves_the_bounds_and_the_etag_as_before(
+        project: Project) -> None:
+    """The day's bounds are kept per UTC day (`feeds.window.DayBounds`): a cancelled event
+    kept until the midnight its retention (P10D) ends is answered from memory up to the
+    last microsecond before it, and the first request after it gets the app's new answer
+    (new bounds, a new ETag, the event gone), from memory again on the next repeat."""
+    engine = project.runtime.engine
+    _live(engine)
+    client = project.client
+    plain = {"Accept-Encoding": "identity"}
+    project.write(town=TOWN[1:])  # ks-1 disappears upstream: cancelled at 11-29 12:00
+    project.sync()
+    project.clock.set(datetime(2026, 12, 10, tzinfo=UTC) - timedelta(microseconds=1))
+    before = client.get("/feeds/municipal.ics", headers=plain)
+    assert "Cancelled: Kommunstyrelsen" in before.text
+    etag = before.headers["etag"]
+    kept = _fast(project, "/feeds/municipal.ics", {"If-None-Match": etag})
+    assert kept is not None and kept[0] == 304
+    project.clock.set(datetime(2026, 12, 10, tzinfo=UTC))
+    assert _fast(project, "/feeds/municipal.ics", {"If-None-Match": etag}) is None
+    after = client.get("/feeds/municipal.ics", headers={"If-None-Match": etag, **plain})
+    assert after.status_code == 200 and after.headers["etag"] != etag
+    assert "Kommunstyrelsen" not in after.text
+    assert _slow(project, "/feeds/municipal.ics", plain)[2] == after.content
+    service = client.app.state.feeds  # type: ignore[attr-defined]
+    spec = service.specs[("municipal", "", None)]
+    now = project.clock.now()
+    fp = service.known_fingerprint(spec, service.known_store_version(engine), now)
+    assert fp is not None and fp.bounds == bounds_for(spec.window, spec.keep_cancelled, now)
+    again = _fast(project, "/feeds/municipal.ics")
+    assert again is not None and again[2] == after.content
+    assert ("etag", after.headers["etag"]) in again[1]

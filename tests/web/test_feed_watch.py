@@ -10,12 +10,12 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Engine, event, update
+from sqlalchemy import Engine, event, func, select, update
 
 from calsync.runtime import Runtime
 from calsync.store.engine import make_engine
 from calsync.store.tables import events
-from calsync.store.watch import watch
+from calsync.store.watch import Remembered, watch
 from tests.web.conftest import TOWN, Project
 
 
@@ -117,3 +117,31 @@ def test_the_token_stays_while_nothing_is_written(project: Project) -> None:
     while watch(engine).token() == token and time.monotonic() < deadline:
         time.sleep(0.01)
     assert watch(engine).token() != token
+
+
+def test_a_remembered_value_follows_the_store_across_a_dispose(project: Project) -> None:
+    """`Remembered` keeps the watch it asks; once `engine.dispose()` closed it, the next
+    call asks the engine's new watch: never the closed one's stale token, and the value
+    is kept again (no query per request) once the new watch is live."""
+    engine = project.runtime.engine
+    _live(engine)
+
+    def newest(conn: Any) -> Any:
+        return conn.execute(select(func.max(events.c.sequence))).scalar()
+
+    value = Remembered(engine, newest)
+    first = value.get()
+    assert value.peek() == first
+    old = watch(engine)
+    engine.dispose()
+    assert old.closed and old.token() is None
+    with engine.begin() as conn:
+        conn.execute(update(events).values(sequence=events.c.sequence + 1))
+    assert value.peek() is None  # the closed watch's token is never taken for current
+    _live(engine)
+    assert watch(engine) is not old
+    deadline = time.monotonic() + 10  # PostgreSQL: the new listener's first notification
+    while value.get() != first + 1 or value.peek() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert value.peek() == first + 1

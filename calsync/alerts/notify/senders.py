@@ -12,8 +12,6 @@ import ssl
 from email.message import EmailMessage
 from typing import Any
 
-import httpx
-
 from calsync.alerts.notify.payload import in_language, localised
 from calsync.config.notify import DigestReceiver, EmailReceiver, WebhookReceiver
 from calsync.errors import one_line
@@ -32,6 +30,8 @@ class SendError(Exception):
 
 
 def send_webhook(receiver: WebhookReceiver, payload: dict[str, Any]) -> int:
+    import httpx  # delivering's cost: evaluating (which only enqueues) does not import it
+
     headers = {"Content-Type": "application/json", "User-Agent": "calsync",
                **receiver.headers}
     try:

@@ -31,6 +31,9 @@ from calsync.workdays import next_working_day
 __all__ = ["evaluate"]
 
 
+_Earliest = tuple[dict[str, Item], Item]  # a year's earliest anchors: per owner, of all
+
+
 def _day_of(year: int, md: MonthDay) -> date:
     month, day = md
     while True:
@@ -46,6 +49,7 @@ def evaluate(rule_id: str, rule: DeadlineRule, ctx: Context) -> Iterator[Finding
     years = ({i.year() for i in ctx.select(rule.in_years_of)}
              if rule.in_years_of is not None else None)
     anchors: dict[tuple[int, tuple[str, ...]], list[Item]] = {}
+    earliest: dict[tuple[int, tuple[str, ...]], _Earliest] = {}  # see `_anchor`
     anchor_key = tuple_key([key_fn(k) for k in rule.not_before.match]) \
         if rule.not_before is not None else tuple_key([])
     if rule.not_before is not None:
@@ -92,7 +96,8 @@ def evaluate(rule_id: str, rule: DeadlineRule, ctx: Context) -> Iterator[Finding
         members = actual
         anchor: Item | None = None
         if rule.not_before is not None:
-            anchor = next((_anchor(ctx, anchors[(year, k)], m) for m, _ in members[:1]
+            anchor = next((_anchor(ctx, earliest, anchors, (year, k), m)
+                           for m, _ in members[:1]
                            if (k := anchor_key(m)) is not None and (year, k) in anchors),
                           None)
         floor = anchor.point(rule.not_before.anchor, True) if anchor is not None and \
@@ -107,13 +112,30 @@ def evaluate(rule_id: str, rule: DeadlineRule, ctx: Context) -> Iterator[Finding
             return
 
 
-def _anchor(ctx: Context, found: list[Item], member: Item) -> Item:
+def _anchor(ctx: Context, earliest: dict[tuple[int, tuple[str, ...]], _Earliest],
+            anchors: dict[tuple[int, tuple[str, ...]], list[Item]],
+            key: tuple[int, tuple[str, ...]], member: Item) -> Item:
     """The anchor a step is measured from: its own organisation's when there is one (the
     municipality's newly elected council, not the region's), else the earliest; the same
-    one whatever order the events were stored in."""
+    one whatever order the events were stored in (earliest start, then uid).
+
+    Each year's anchors are ranked once per evaluation (`earliest`): looking through
+    all of them for every group's step asked for each anchor's owner 430,000 times at
+    100,000 events, for a few thousand anchors."""
+    found = earliest.get(key)
+    if found is None:
+        by_owner: dict[str, Item] = {}
+        for item in anchors[key]:
+            owner = ctx.owner_of(item.actor)
+            if owner is None:
+                continue
+            best = by_owner.get(owner)
+            if best is None or (item.s, item.uid) < (best.s, best.uid):
+                by_owner[owner] = item
+        found = earliest[key] = (by_owner, min(anchors[key], key=lambda i: (i.s, i.uid)))
     owner = ctx.owner_of(member.actor)
-    own = [i for i in found if owner is not None and ctx.owner_of(i.actor) == owner]
-    return min(own or found, key=lambda i: (i.s, i.uid))
+    own = found[0].get(owner) if owner is not None else None
+    return own if own is not None else found[1]
 
 
 def _gap(rule_id: str, rule: DeadlineRule, ctx: Context, members: list[tuple[Item, date]],

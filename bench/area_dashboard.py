@@ -172,8 +172,8 @@ def _render_steps(runtime: Any, query: str, steps: dict[str, list[float]]
         events = step("view_events (the subscribe feed's events)",
                       lambda: view_events(conn, config, view, now))
         cards = step("alert_cards (firing alerts, history, silences)",
-                     lambda: alert_cards(conn, now))
-        sources = step("source_rows (the sources panel)", lambda: source_rows(runtime, conn))
+                     lambda: alert_cards(conn, now, "sv"))
+        sources = step("source_rows (the sources panel)", lambda: source_rows(runtime, conn, "sv"))
     shapes = step("layout (the timeline's geometry and labels)", lambda: layout(
         events, [c.alert for c in cards], first=first, end=end,
         levels={k: (v.title, v.color) for k, v in config.levels.items()},

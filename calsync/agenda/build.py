@@ -23,7 +23,7 @@ from calsync.config.organisations import Organisations, unknown_organisation
 from calsync.config.schema import Config
 from calsync.errors import NotFoundError
 from calsync.i18n.events import title_in
-from calsync.i18n.languages import Language
+from calsync.i18n.languages import Language, parse_language
 from calsync.model import Event, Status, day_start
 from calsync.privacy import PrivateEvents
 from calsync.selectors import Selector
@@ -168,7 +168,7 @@ def build_agenda(conn: Connection, config: Config, *, start: date, end: date,
 
 
 def _language(config: Config, language: str | None) -> Language:
-    return "sv" if language == "sv" else "en" if language == "en" else config.language
+    return parse_language(language) or config.language
 
 
 def _scope(config: Config, selector: Selector, language: str | None) -> tuple[str, ...]:

@@ -80,11 +80,12 @@ def agenda_command(runtime: Runtime, organisation: str | None, actor: tuple[str,
     """Show upcoming deadlines, decisions and meetings with their misalignments."""
     from calsync.agenda.build import build_agenda
     from calsync.agenda.render import agenda_calendar, agenda_markdown
+    from calsync.i18n.languages import parse_language
     from calsync.selectors import Selector
 
     require_schema(runtime)
     config = runtime.config
-    language: Language = "sv" if lang == "sv" else "en" if lang == "en" else config.language
+    language: Language = parse_language(lang) or config.language
     check_org_and_levels(runtime, [organisation] if organisation else None, split_values(level))
     start, end = _days(runtime, from_, to, upcoming)
     tags = split_values(tag)

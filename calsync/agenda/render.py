@@ -7,6 +7,7 @@ catalog (sv, en) into the language the caller passes (the config's, or `?lang=`)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 from calsync.agenda.build import Agenda, AgendaItem, Misalignment
@@ -103,7 +104,8 @@ def _md(text: str) -> str:
     return "".join("\\" + ch if ch in "\\`*_[]<>#|" else ch for ch in text)
 
 
-def agenda_calendar(agenda: Agenda, language: Language = "en") -> bytes:
+def agenda_calendar(agenda: Agenda, language: Language = "en",
+                    level_titles: Mapping[str, str] | None = None) -> bytes:
     """The agenda's events as one calendar; misalignments lead each description."""
     events = []
     for item in agenda.items:
@@ -115,5 +117,5 @@ def agenda_calendar(agenda: Agenda, language: Language = "en") -> bytes:
         events.append(replace(item.event, data=data))
     # The words the iCal writer adds (Cancelled:, Reminder:) follow the same language.
     return render_calendar(events, CalendarMeta(name=title_of(agenda, language)),
-                           language=language)
+                           language=language, level_titles=level_titles)
 

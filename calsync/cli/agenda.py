@@ -101,7 +101,8 @@ def agenda_command(runtime: Runtime, organisation: str | None, actor: tuple[str,
     elif fmt == "md":
         click.echo(agenda_markdown(agenda, language), nl=False)
     elif fmt == "ics":
-        click.echo(agenda_calendar(agenda, language).decode(), nl=False)
+        body = agenda_calendar(agenda, language, config.level_titles(language))
+        click.echo(body.decode(), nl=False)
     else:
         _print(runtime, agenda, language)
 

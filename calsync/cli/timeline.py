@@ -59,7 +59,9 @@ def timeline_command(runtime: Runtime, from_: str | None, to: str | None,
         language = runtime.config.language
         meta = CalendarMeta(name="calsync timeline")
         local = [replace(e, data=in_language(e.data, language)) for e in found]
-        click.echo(render_calendar(local, meta, language=language).decode(), nl=False)
+        body = render_calendar(local, meta, language=language,
+                               level_titles=runtime.config.level_titles(language))
+        click.echo(body.decode(), nl=False)
     else:
         _print(runtime, found)
 

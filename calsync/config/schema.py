@@ -307,3 +307,8 @@ class Config(StrictModel):
         found = self.levels.get(level)
         return text_in(found.title, language) if found else level
 
+    def level_titles(self, language: Language) -> dict[str, str]:
+        """Every level's name in `language`, for writers that name an event's level
+        beside its organisation (the iCalendar descriptions)."""
+        return {name: self.level_title(name, language) for name in self.levels}
+

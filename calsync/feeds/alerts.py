@@ -47,7 +47,8 @@ def alerts_calendar(conn: Connection, config: Config, now: datetime,
     if not settings.private:  # an open feed: not the alerts about private events
         found = public_alerts(conn, config, found)
     events = [_as_event(alert, config, now, language) for alert in found]
-    return render_calendar(events, meta, language=language), changed
+    return render_calendar(events, meta, language=language,
+                           level_titles=config.level_titles(language)), changed
 
 
 def _as_event(alert: Alert, config: Config, now: datetime, language: Language) -> Event:

@@ -132,10 +132,13 @@ def _when(name: str, value: date | datetime, zone: str) -> str:
 
 
 def render_event(event: Event, *, language: Language, alarms: AlarmSpec | None = None,
-                 fallback_url: str | None = None, color: str | None = None) -> str:
+                 fallback_url: str | None = None, color: str | None = None,
+                 level_title: str | None = None) -> str:
     """One VEVENT. It depends only on the stored event (and the feed's alarm settings
     and language), so it can be cached by (uid, sequence, content hash, settings).
-    `color` is an RFC 7986 COLOR (a CSS3 colour name: the event's level's `color_name`).
+    `color` is an RFC 7986 COLOR (a CSS3 colour name: the event's level's `color_name`);
+    `level_title` the level's name in `language` ("Kommunal"), which the description
+    shows beside the organisation (its key when not given).
     The event's own texts are already in `language` (`calsync.i18n.events`); the words
     this writer adds ("Cancelled:", "Reminder:") come from the catalog."""
     t = translator(language, "calsync")
@@ -160,7 +163,8 @@ def render_event(event: Event, *, language: Language, alarms: AlarmSpec | None =
     lines.append(f"SUMMARY:{escape_text(summary)}")
     description = data.description
     if data.actor:
-        description = f"{data.actor} ({data.level})\n\n{description}".strip()
+        level = level_title or data.level
+        description = f"{data.actor} ({level})\n\n{description}".strip()
     if description:
         lines.append(f"DESCRIPTION:{escape_text(description)}")
     if data.location:
@@ -234,8 +238,8 @@ def event_zones(events: Iterable[Event]) -> dict[str, tuple[int, int]]:
 
 
 def iter_calendar(events: Iterable[Event], meta: CalendarMeta, *, language: Language,
-                  alarms: AlarmSpec | None = None, zones: ZoneSpan | None = None
-                  ) -> Iterator[str]:
+                  alarms: AlarmSpec | None = None, zones: ZoneSpan | None = None,
+                  level_titles: Mapping[str, str] | None = None) -> Iterator[str]:
     """The feed in pieces. `zones` must cover every TZID the events use (see
     `event_zones`); without it the events are read twice, so pass a list."""
     if zones is None:
@@ -243,13 +247,18 @@ def iter_calendar(events: Iterable[Event], meta: CalendarMeta, *, language: Lang
         zones = event_zones(events)
     yield calendar_header(meta)
     yield render_timezones(zones)
+    titles = level_titles or {}
     for event in events:
-        yield render_event(event, language=language, alarms=alarms)
+        level = event.data.level
+        yield render_event(event, language=language, alarms=alarms,
+                           level_title=titles.get(level) if level else None)
     yield CALENDAR_END
 
 
 def render_calendar(events: Iterable[Event], meta: CalendarMeta, *, language: Language,
-                    alarms: AlarmSpec | None = None) -> bytes:
-    """A whole calendar as bytes (small feeds, the CLI); the HTTP feeds stream instead."""
-    return "".join(iter_calendar(list(events), meta, language=language,
-                                 alarms=alarms)).encode()
+                    alarms: AlarmSpec | None = None,
+                    level_titles: Mapping[str, str] | None = None) -> bytes:
+    """A whole calendar as bytes (small feeds, the CLI); the HTTP feeds stream instead.
+    `level_titles`: each level's name in `language` (`Config.level_titles`)."""
+    return "".join(iter_calendar(list(events), meta, language=language, alarms=alarms,
+                                 level_titles=level_titles)).encode()

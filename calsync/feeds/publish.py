@@ -90,6 +90,7 @@ class FeedSpec:
     spans: SpanMode = SpanMode.MILESTONES
     window: Window = field(default_factory=lambda: Window())
     colors: tuple[tuple[str, str], ...] = ()  # level -> RFC 7986 COLOR
+    level_titles: tuple[tuple[str, str], ...] = ()  # level -> its name in `language`
     organisations: tuple[tuple[str, OrgLinks], ...] = ()  # actor -> its pages
     hide: PrivateEvents | None = field(default=None, compare=False)
     """On open feeds: events only private feeds select are left out (calsync.privacy)."""
@@ -231,7 +232,7 @@ def _variant(spec: FeedSpec) -> str:
 def _content_settings(spec: FeedSpec) -> str:
     """The settings that shape each VEVENT beyond alarms (a digest: organisations may
     be many)."""
-    text = json.dumps([str(spec.spans), spec.colors,
+    text = json.dumps([str(spec.spans), spec.colors, spec.level_titles,
                        [(a, o.url, sorted(o.pages.items())) for a, o in spec.organisations]])
     return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
@@ -279,6 +280,7 @@ class _Renderer:
         self.variant = _variant(spec)
         self.alarms = spec.alarm_spec
         self.colors = dict(spec.colors)
+        self.level_titles = dict(spec.level_titles)
         self.organisations = dict(spec.organisations)
 
     def __call__(self, event: Event) -> str:
@@ -290,7 +292,8 @@ class _Renderer:
         event = replace(event, data=data)
         color = self.colors.get(event.level)
         return "".join(render_event(piece, language=language, alarms=self.alarms,
-                                    fallback_url=fallback, color=color)
+                                    fallback_url=fallback, color=color,
+                                    level_title=self.level_titles.get(event.level))
                        for piece in published(event, spec.spans, language))
 
 

@@ -205,6 +205,7 @@ def feed_spec(config: Config, name: str, spec: FeedConfig, extra: Selector | Non
                     colors=tuple(sorted((name, level.color_name)
                                         for name, level in config.levels.items()
                                         if level.color_name)),
+                    level_titles=tuple(sorted(config.level_titles(language).items())),
                     organisations=tuple(sorted(
                         (actor, OrgLinks(org.url, org.pages))
                         for actor, org in config.organisations.items())),

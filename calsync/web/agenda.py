@@ -92,7 +92,7 @@ def agenda_endpoint(
     agenda = build_agenda(conn, config, start=start, end=end, now=now, selector=selector,
                           organisation=org, public_only=True, language=language)
     if format_ == "ics":
-        return Response(agenda_calendar(agenda, language),
+        return Response(agenda_calendar(agenda, language, config.level_titles(language)),
                         media_type="text/calendar; charset=utf-8")
     if format_ == "md":
         return Response(agenda_markdown(agenda, language),

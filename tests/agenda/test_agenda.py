@@ -135,6 +135,9 @@ def test_markdown_and_icalendar(pilot: Runtime, tmp_path: Path) -> None:
     assert {i["title"] for i in items} <= {s.removeprefix("Väntas: ") for s in summaries}
     assert any("ses över under mandatperioden" in s for s in summaries), summaries
     assert all(e.description.value.index("Inte i takt") < 200 for e in noted)
+    # the organisation and its level by the level's Swedish name, as in the feeds
+    assert any(f"{REGION} (Regional)" in e.description.value for e in calendar.vevent_list)
+    assert not any("(regional)" in e.description.value for e in calendar.vevent_list)
     path = tmp_path / "agenda.ics"
     path.write_text(ics, encoding="utf-8")
     read = icaljs(path)

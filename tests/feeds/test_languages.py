@@ -140,3 +140,22 @@ def test_the_timeline_api_names_months_in_the_readers_language(pilot: TestClient
     assert {"mars 2027", "april 2027"} <= {m["title"] for m in sv["months"]}
     assert {"March 2027", "April 2027"} <= {m["title"] for m in en["months"]}
     assert [m["month"] for m in sv["months"]] == [m["month"] for m in en["months"]]
+
+
+def test_an_event_names_its_organisation_and_level_in_the_feed_language(
+        pilot: TestClient) -> None:
+    sv = _events(pilot.get("/feeds/all.ics").content)
+    en = _events(pilot.get("/feeds/all.ics?lang=en").content)
+    region = [uid for uid, e in sv.items()
+              if e["description"].startswith("Region Västerbotten (")]
+    assert region
+    assert {sv[uid]["description"].split("\n")[0] for uid in region} == {
+        "Region Västerbotten (Regional)"}
+    municipal = {e["description"].split("\n")[0] for e in sv.values()
+                 if e["description"].startswith("Umeå kommun (")}
+    assert municipal == {"Umeå kommun (Kommunal)"}
+    assert {en[uid]["description"].split("\n")[0] for uid in region} == {
+        "Region Västerbotten (Regional)"}
+    assert {e["description"].split("\n")[0] for e in en.values()
+            if e["description"].startswith("Umeå kommun (")} == {"Umeå kommun (Municipal)"}
+    assert not any("(municipal)" in e["description"] for e in sv.values())

@@ -58,35 +58,25 @@ def _resolve(runtime: Runtime, ref: str, yes: bool) -> str:
 
 
 def _search(conn: Connection, ref: str, limit: int = 11) -> list[Event]:
-    """The events a person means by `ref`: those whose stored text contains it (the SQL
-    search `/api/events?q=` does), else those whose words, in any order, are all in
-    its title or description in any language, its actor or its body. A coordinator types
-    what the calendar shows them ("Umeå kommun fastställer budget 2028") and the Swedish
-    titles live in the attributes' JSON, which SQL's LIKE cannot read (non-ASCII letters
-    are escaped there), so the second pass reads the events themselves."""
-    from calsync.i18n.events import description_in, title_in
-    from calsync.i18n.languages import LANGUAGES
+    """The events a person means by `ref`: the ones not cancelled that hold every word of
+    it (the search `/api/events?q=` does, over titles and descriptions in every language,
+    actor and body: a coordinator types what the calendar shows them, "Umeå kommun
+    fastställer budget 2028"); of several, those that hold it as one phrase, if any."""
     from calsync.model import Status  # the command's work, not start-up (as below)
-    from calsync.store.events import iter_events, list_events
+    from calsync.selectors import Selector
+    from calsync.store.events import list_events
+    from calsync.store.search import searchable
 
-    found = [e for e in list_events(conn, q=ref, limit=limit)
-             if e.status is not Status.CANCELLED]
-    if found:
-        return found
-    words = [w.strip(",.:;").casefold() for w in ref.split()]
-    words = [w for w in words if w]
-    for event in iter_events(conn):
-        if event.status is Status.CANCELLED:
-            continue
-        data = event.data
-        text = " ".join((event.actor, str(data.attrs.get("body", "")),
-                         *(title_in(data, lang) for lang in LANGUAGES),
-                         *(description_in(data, lang) for lang in LANGUAGES))).casefold()
-        if all(word in text for word in words):
-            found.append(event)
-            if len(found) >= limit:
-                break
-    return found
+    live = Selector.model_validate({"status": [Status.CONFIRMED, Status.TENTATIVE]})
+    found = list_events(conn, q=ref, selector=live, limit=_NARROWED)
+    phrase = ref.strip().casefold()
+    exact = [e for e in found
+             if phrase in searchable(e.actor, e.data.title, e.data.description, e.data.attrs)]
+    return (exact or found)[:limit]
+
+
+_NARROWED = 500
+"""How many matches `_search` narrows to a phrase at most (more: ambiguous anyway)."""
 
 
 def _split_move(text: str, option: str) -> tuple[str, str]:

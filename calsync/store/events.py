@@ -32,6 +32,7 @@ from sqlalchemy import (
 from calsync.model import Event, EventData, Status
 from calsync.selectors import Selector
 from calsync.steps import ACTUAL, EXPECTED, step_key, step_role
+from calsync.store.search import matching, searchable
 from calsync.store.tables import event_revisions, events
 
 __all__ = [
@@ -100,6 +101,8 @@ def event_values(data: EventData) -> dict[str, Any]:
         "timezone": data.timezone,
         "status": str(data.status),
         **step_columns(data),
+        "search_text": searchable(data.actor or "", data.title, data.description,
+                                  data.attrs),
     }
 
 
@@ -181,10 +184,7 @@ def filtered(stmt: Select[Any], *, start: datetime | None, end: datetime | None,
                 stmt = stmt.where(or_(*(events.c.tags.contains(f",{t},", autoescape=True)
                                         for t in selector.tags.any)))
     if q:
-        pattern = f"%{q.lower()}%"
-        stmt = stmt.where(or_(func.lower(events.c.title).like(pattern),
-                              func.lower(events.c.description).like(pattern),
-                              func.lower(events.c.actor).like(pattern)))
+        stmt = stmt.where(matching(q))
     return stmt
 
 

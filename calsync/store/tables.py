@@ -94,6 +94,8 @@ events = Table(
     # so feeds and listings leave out expectations an actual event supersedes, in SQL.
     Column("step_key", String(700)),
     Column("step_role", String(20)),
+    # What a text search matches (calsync.store.search): every language, casefolded.
+    Column("search_text", Text),
     UniqueConstraint("source", "external_uid"),
     Index(None, "step_key"),
     Index(None, "start_at"),

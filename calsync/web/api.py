@@ -200,7 +200,9 @@ From = Annotated[str | None, Query(alias="from", description="A date (2026-12-01
                                    "naive values are in the config's zone.")]
 To = Annotated[str | None, Query(description="Inclusive last day (the same forms), or an ISO "
                                              "date-time.")]
-Q = Annotated[str | None, Query(description="Text in title, description or actor.",
+Q = Annotated[str | None, Query(description="Words, all of them in any order and case, of "
+                                            "the title or description in any language, "
+                                            "the actor or the deciding body.",
                                 max_length=200)]
 
 

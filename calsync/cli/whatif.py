@@ -69,7 +69,7 @@ def _search(conn: Connection, ref: str, limit: int = 11) -> list[Event]:
 
     live = Selector.model_validate({"status": [Status.CONFIRMED, Status.TENTATIVE]})
     found = list_events(conn, q=ref, selector=live, limit=_NARROWED)
-    phrase = ref.strip().casefold()
+    phrase = ref.strip().lower()
     exact = [e for e in found
              if phrase in searchable(e.actor, e.data.title, e.data.description, e.data.attrs)]
     return (exact or found)[:limit]

@@ -1,4 +1,4 @@
-"""events: search_text, what a text search matches (every language, casefolded)
+"""events: search_text, what a text search matches (every language, in lower case)
 
 Revision ID: 0018_event_search_text
 Revises: 0017_alert_texts_digest

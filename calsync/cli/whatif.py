@@ -1,7 +1,7 @@
 """`calsync whatif`: what breaks if an event moves, is cancelled or a new one is added.
 
 An event is named by its UID or by a search (words of its title or description in either
-language, its actor or body; `_search`); a search
+language, its actor or body; `calsync.whatif.find`); a search
 must find exactly one event and is confirmed before the what-if runs (`--yes` skips the
 question). Bad input (unknown UID, malformed date, ambiguous search) exits 2 naming what
 to fix, in `--lang` (default: the config's `language:`), as the answer's texts are.
@@ -20,63 +20,31 @@ from calsync.cli.common import console, pass_runtime, require_schema
 from calsync.cli.listing import Column, format_option, print_json, print_listing
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection
-
     from calsync.i18n.languages import Language
-    from calsync.model import Event
     from calsync.runtime import Runtime
 
 __all__ = ["register"]
 
 
-def _resolve(runtime: Runtime, ref: str, yes: bool) -> str:
-    """A UID for `ref`: itself if it is one, else the one event a search finds."""
+def _resolve(runtime: Runtime, ref: str, yes: bool, language: Language) -> str:
+    """A UID for `ref`: itself if it is one, else the one event a search finds
+    (`calsync.whatif.find`), confirmed unless `yes`."""
+    from calsync.i18n.messages import shown_in
     from calsync.store.events import get_event
+    from calsync.whatif.changes import WhatIfInputError
+    from calsync.whatif.find import CONFIRM, found_line, the_event
 
     with runtime.engine.connect() as conn:
         if get_event(conn, ref) is not None:
             return ref
-        found = _search(conn, ref)
-    if not found:
-        raise click.BadParameter(f"no event has the UID {ref!r} and no event matches it as a "
-                                 "search; try `calsync timeline` to find it")
-    from calsync.i18n.events import title_in
-
-    language = runtime.config.language
-    if len(found) > 1:
-        shown = "; ".join(f"{e.uid} ({title_in(e.data, language)}, {e.start})"
-                          for e in found[:10])
-        count = "more than 10" if len(found) > 10 else str(len(found))
-        raise click.BadParameter(f"{ref!r} matches {count} events: {shown}. Give a UID or a "
-                                 "narrower search")
-    event = found[0]
-    console.print(f"{ref!r} is {event.uid}: {title_in(event.data, language)} "
-                  f"({event.start}, {event.actor})")
-    if not yes and not click.confirm("Use this event?", default=True):
+        try:
+            event = the_event(conn, ref, language)
+        except WhatIfInputError as exc:
+            raise click.BadParameter(shown_in(exc.message, language)) from None
+    console.print(found_line(ref, event, language))
+    if not yes and not click.confirm(CONFIRM.in_(language), default=True):
         raise click.Abort()
     return event.uid
-
-
-def _search(conn: Connection, ref: str, limit: int = 11) -> list[Event]:
-    """The events a person means by `ref`: the ones not cancelled that hold every word of
-    it (the search `/api/events?q=` does, over titles and descriptions in every language,
-    actor and body: a coordinator types what the calendar shows them, "Umeå kommun
-    fastställer budget 2028"); of several, those that hold it as one phrase, if any."""
-    from calsync.model import Status  # the command's work, not start-up (as below)
-    from calsync.selectors import Selector
-    from calsync.store.events import list_events
-    from calsync.store.search import searchable
-
-    live = Selector.model_validate({"status": [Status.CONFIRMED, Status.TENTATIVE]})
-    found = list_events(conn, q=ref, selector=live, limit=_NARROWED)
-    phrase = ref.strip().lower()
-    exact = [e for e in found
-             if phrase in searchable(e.actor, e.data.title, e.data.description, e.data.attrs)]
-    return (exact or found)[:limit]
-
-
-_NARROWED = 500
-"""How many matches `_search` narrows to a phrase at most (more: ambiguous anyway)."""
 
 
 def _split_move(text: str, option: str) -> tuple[str, str]:
@@ -107,13 +75,13 @@ def _added_names(raw: list[dict[str, Any]]) -> set[str]:
 
 
 def _changes(runtime: Runtime, moves: tuple[str, ...], cancels: tuple[str, ...],
-             adds: list[dict[str, Any]], names: set[str], yes: bool,
+             adds: list[dict[str, Any]], names: set[str], yes: bool, language: Language,
              prefix: str = "--") -> list[dict[str, Any]]:
     """The changes in the API's shape; adds first (a move may name an added event by its
     `as` or its `whatif-N` UID), then moves, then cancels."""
     def ref_of(ref: str) -> str:
         added = ref in names or (ref.startswith("whatif-") and ref[7:].isdigit())
-        return ref if added else _resolve(runtime, ref, yes)
+        return ref if added else _resolve(runtime, ref, yes, language)
 
     raw = list(adds)
     for text in moves:
@@ -197,8 +165,8 @@ def whatif_command(runtime: Runtime, moves: tuple[str, ...], cancels: tuple[str,
     added, assumed_added = _adds(adds, "--add"), _adds(given_adds, "--given-add")
     names = _added_names([*added, *assumed_added])
     given = _changes(runtime, given_moves, given_cancels, assumed_added, names, yes,
-                     "--given-")
-    raw = _changes(runtime, moves, cancels, added, names, yes)
+                     language, "--given-")
+    raw = _changes(runtime, moves, cancels, added, names, yes, language)
     if not raw:
         raise click.UsageError("give at least one --move, --cancel or --add")
     try:

@@ -61,16 +61,24 @@ def test_cancel_by_search_is_confirmed(pilot: Runtime) -> None:
     code, out = whatif(pilot, "--cancel", "Regional development strategy (RUS)",
                        "--format", "json", input="y\n")
     assert code == 0, out
-    assert "Use this event?" in out
+    assert "Använda den här händelsen?" in out  # the pilot's language
+    assert "'Regional development strategy (RUS)' är " in out
     answer = json.loads(out[out.index("{"):])
     assert answer["changes"][0]["op"] == "cancel" and "R2-B" in answer["rules"]
 
 
 def test_bad_input_is_exit_2_and_4xx(pilot: Runtime) -> None:
-    code, out = whatif(pilot, "--move", "no-such-uid@x=2027-01-01")
+    code, out = whatif(pilot, "--move", "no-such-uid@x=2027-01-01", "--lang", "en")
     assert code == 2 and "no event has the UID 'no-such-uid@x'" in out
+    code, out = whatif(pilot, "--move", "no-such-uid@x=2027-01-01")
+    assert code == 2 and "ingen händelse har UID 'no-such-uid@x'" in out
+    code, out = whatif(pilot, "--cancel", "budget", "--lang", "en")
+    assert code == 2 and "matches more than 10 events" in out and "narrower search" in out
     code, out = whatif(pilot, "--cancel", "budget")
-    assert code == 2 and "matches" in out and "narrower search" in out
+    assert code == 2 and "matchar fler än 10 händelser" in out
+    code, out = whatif(pilot, "--cancel", "Umeå årsredovisningen 2027", "--lang", "en")
+    assert code == 2 and "matches 2 events: " in out and "ansvarsfrihet" not in out
+    assert "annual report 2027 to Kommunfullmäktige" in out and "discharge from liability" in out
     uid = subject_of(pilot, "R13")
     code, out = whatif(pilot, "--move", f"{uid}=2027-02-30", "--lang", "en")
     assert code == 2 and "expected a date as YYYY-MM-DD, 'today'" in out

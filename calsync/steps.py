@@ -10,10 +10,11 @@ rules' timeline, in the feeds and in listings. Constraints are never superseded.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 
-__all__ = ["ACTUAL", "DEADLINE", "EXPECTED", "STEP_ATTRS", "actual_of", "step_key",
-           "step_role", "superseded"]
+__all__ = ["ACTUAL", "DEADLINE", "EXPECTED", "STEP_ATTRS", "actual_of", "actual_title",
+           "step_key", "step_role", "superseded"]
 
 EXPECTED = "expected"
 DEADLINE = "deadline"
@@ -23,6 +24,8 @@ _ABOUT_THE_SOURCE = ("role", "cycle", "precision", "certainty", "legal_status")
 """Attributes that say where an expectation comes from (its cycle, the law, practice)."""
 _SOURCE_TAGS = frozenset({"statutory", "observed", "convention"})
 """Tags that say the same (schedules/README.md, "Statutory, observed, convention")."""
+_LIMIT = re.compile(r"\s*\((?:senast|by|no later than) [^()]*\)$", re.IGNORECASE)
+"""A title's closing "(senast 30 november)" / "(by 30 November)": the deadline's limit."""
 
 
 def step_key(actor: str | None, attrs: Mapping[str, str]) -> str | None:
@@ -62,8 +65,16 @@ def actual_of(attrs: Mapping[str, str], tags: Iterable[str]
               ) -> tuple[dict[str, str], list[str]]:
     """The attributes and tags of the actual step a deadline (or expectation) is about:
     the same organisation and step (`org`, `process`, `step`, `period`, the body and
-    year), without what says where the expectation comes from. It is what a connector
+    year), without what says where the expectation comes from (its titles in other
+    languages without the limit: `actual_title`). It is what a connector
     would bring for that step, so a what-if asking "the council adopts on 15 December"
     puts that decision on the timeline, where the deadline rules check it."""
-    return ({k: v for k, v in attrs.items() if k not in _ABOUT_THE_SOURCE},
-            [tag for tag in tags if tag not in _SOURCE_TAGS])
+    kept = {k: actual_title(v) if k.startswith("title.") else v
+            for k, v in attrs.items() if k not in _ABOUT_THE_SOURCE}
+    return kept, [tag for tag in tags if tag not in _SOURCE_TAGS]
+
+
+def actual_title(title: str) -> str:
+    """The step's title without the deadline's limit: the decision taken on some day is
+    "fastställer budget … för 2028", not "… (senast 30 november)"."""
+    return _LIMIT.sub("", title)

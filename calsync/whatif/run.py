@@ -36,7 +36,7 @@ from calsync.rules.engine import evaluate, rules_touched, selectors_of
 from calsync.rules.findings import Finding
 from calsync.rules.probe import Probe
 from calsync.rules.timeline import Item, Timeline, item_from_event
-from calsync.steps import DEADLINE, actual_of, step_role
+from calsync.steps import DEADLINE, actual_of, actual_title, step_role
 from calsync.store.events import get_event
 from calsync.whatif.changes import (
     Add,
@@ -180,7 +180,8 @@ class _State:
         if uid is None:
             self.added += 1
             attrs, tags = actual_of(deadline.data.attrs, deadline.data.tags)
-            data = deadline.data.with_(attrs=attrs, tags=tuple(tags))
+            data = deadline.data.with_(title=actual_title(deadline.data.title), attrs=attrs,
+                                       tags=tuple(tags))
             start, end = data.start, data.end
             if not isinstance(start, datetime) and isinstance(end, date) \
                     and (end - start).days > 1:  # a window "by 30 November": its last day

@@ -246,7 +246,9 @@ def test_if_umea_adopts_its_budget_on_15_december(pilot: Runtime) -> None:
     answer = json.loads(out[out.index("{"):])
     [change] = answer["changes"]
     assert change["uid"].startswith("whatif-") and change["actual_of"].endswith("@calsync")
-    assert change["title"].startswith("Umeå kommun: Kommunfullmäktige fastställer budget")
+    # the decision on that day, not the deadline: without "(senast 30 november)"
+    assert change["title"] == ("Umeå kommun: Kommunfullmäktige fastställer budget, "
+                               "skattesats och treårsplan för 2028")
     [fired] = answer["per_rule"]["R4"]["appear"]
     assert "15 dagar efter tidsfristen 30 november 2027" in fired["summary"], fired
     assert fired["fix"] == "Umeå kommun: besluta senast 30 november 2027"

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import date
 from typing import NamedTuple
 
-from calsync.configtypes import Text
 from calsync.i18n.catalogs import N_
 from calsync.rules.wording import (
     Days,
@@ -21,9 +20,9 @@ from calsync.rules.wording import (
     Range,
     Value,
     Weekday,
+    Worded,
     msg,
     two_days,
-    written,
 )
 
 __all__ = [
@@ -191,10 +190,11 @@ def deadline_required(deadline: date, earliest: date | None) -> Msg:
     return msg(N_("between {days}"), days=two_days(earliest, deadline))
 
 
-def info_gap(owner: str, what: Text, deadline: date) -> Msg:
-    """`what`: the step the events name, else the rule's title (in either language)."""
-    return msg(N_("No date is known for {owner}'s {what}; the deadline is {deadline}."),
-               owner=owner, what=written(what), deadline=deadline)
+def info_gap(what: Worded, deadline: date) -> Msg:
+    """`what`: the step, its organisation first ("Umeå kommun: Kommunfullmäktige
+    fastställer budget … för 2028"), in the sentence's language where it has it."""
+    return msg(N_("No date is known yet for {what}; the deadline is {deadline}."),
+               what=what, deadline=deadline)
 
 
 NO_DATE_KNOWN = Msg(N_("no date known"))

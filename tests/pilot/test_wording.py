@@ -394,12 +394,15 @@ def test_the_information_gap_reads_as_a_request_for_the_date(sqlite_engine: Engi
         notes = _only(list_alerts(conn, state="firing", now=now), "R4")
     [umea] = [a for a in notes if a.labels.get("owner") == "Umeå kommun"]
     assert umea.annotations["summary_en"] == (
-        "No date is known for Umeå kommun's 2028 budget council adoption; the deadline is "
-        "30 November 2027.")
+        "No date is known yet for Umeå kommun: Kommunfullmäktige adopts the 2028 budget, "
+        "tax rate and three-year plan; the deadline is 30 November 2027.")
     assert umea.annotations["fix_en"] == ("Umeå kommun: decide by 30 November 2027 and "
                                           "publish the date in a calendar calsync reads")
-    assert umea.summary == ("Inget datum är känt för Umeå kommun: 2028 budget council "
-                            "adoption; tidsfristen är 30 november 2027.")
+    # the step named in Swedish, without its "(senast 30 november)" (it was the English
+    # "2028 budget council adoption" of the attribute keys)
+    assert umea.summary == ("Inget datum är känt än för Umeå kommun: Kommunfullmäktige "
+                            "fastställer budget, skattesats och treårsplan för 2028; "
+                            "tidsfristen är 30 november 2027.")
     assert umea.annotations["fix"] == ("Umeå kommun: besluta senast 30 november 2027 och "
                                        "publicera datumet i en kalender som calsync läser")
     assert readable("\n".join(a.summary + a.annotations["fix"] for a in notes)) == []

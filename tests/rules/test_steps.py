@@ -117,8 +117,8 @@ def test_expectations_alone_never_satisfy_nor_break_the_rule_but_the_gap_is_repo
     # 2028's is a year away: nothing yet. Expectations are not violations.
     assert [(f.rule_id, f.severity, f.identity["year"]) for f in found] == [
         ("R4", "info", "2026")]
-    assert found[0].summary == ("No date is known for Umeå kommun's 2027 budget council "
-                                "adoption; the deadline is 30 November 2026.")
+    assert found[0].summary == ("No date is known yet for Umeå kommun: the council adopts "
+                                "the 2027 budget; the deadline is 30 November 2026.")
     assert found[0].subject.title.startswith("Umeå kommun: the council adopts the 2027")
     assert summary.alerts.as_dict()["opened"] == 1
 

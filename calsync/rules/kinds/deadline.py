@@ -25,7 +25,7 @@ from calsync.rules.findings import Context, EventRef, Finding, days_text, length
 from calsync.rules.keys import key_fn, tuple_key
 from calsync.rules.timeline import Item, Shift, in_selection
 from calsync.rules.wallclock import wall_date, wall_of_date
-from calsync.steps import ACTUAL, DEADLINE, step_role
+from calsync.steps import ACTUAL, DEADLINE, actual_title, step_role
 from calsync.workdays import next_working_day
 
 __all__ = ["evaluate"]
@@ -149,14 +149,15 @@ def _gap(rule_id: str, rule: DeadlineRule, ctx: Context, members: list[tuple[Ite
     due = wall_of_date(deadline)
     if not notice(due) <= ctx.today <= due:
         return None
-    attrs = subject.attrs
-    what = " ".join(p for p in (attrs.get("period"), attrs.get("process"),
-                                (attrs.get("step") or "").replace("-", " ")) if p) \
-        or rule.title or "step"
-    owner = ctx.owner_of(subject.actor) or subject.actor
+    ref = EventRef.of(subject)
+    # The step as the decision will be called, in the sentence's language: the title
+    # without the deadline's own "(senast 30 november)", which the sentence says.
+    what = wording.Worded(actual_title(texts.with_owner(ref.title, ref.actor)),
+                          tuple((lang, actual_title(texts.with_owner(title, ref.actor)))
+                                for lang, title in ref.titles))
     finding = ctx.finish(rule_id, rule, Finding(
         rule_id, rule.kind, {"partition": "|".join(pk), "year": str(year)},
-        kindtexts.info_gap(owner, what, deadline), EventRef.of(subject), None, due=due,
+        kindtexts.info_gap(what, deadline), ref, None, due=due,
         need=kindtexts.deadline_required(deadline, None), got=kindtexts.NO_DATE_KNOWN,
         fix=ctx.fix_by(subject.actor, due, verb="set"),
         details={"deadline": deadline.isoformat(), "year": str(year),

@@ -26,9 +26,12 @@ there (most dates), so `Probe` answers per rule with less work and the same answ
   that group's A and B events only (`Among`); every other A event's findings are the
   reference's (read lazily, past the cap if need be). The moved event is named iff one
   of the group's findings that names it falls within the cap and the kept due dates.
-- **Other rules** (`no_overlap`, `coverage`, `deadline`; an event in several selections
-  of a rule, one that may supersede an expected step, or none on the timeline) are
-  evaluated in full, stopping at the first finding that names the event.
+- **Clashing rules.** A `no_overlap` rule whose A selection only holds the moved event
+  changes only that event's partition, by the pairs with the moved event alone
+  (`calsync.rules.probeclashes.Clashes`): counted from the reference's sweep.
+- **Other rules** (`coverage`, `deadline`, `no_overlap` with the event in B; an event
+  in several selections of a rule, one that may supersede an expected step, or none on
+  the timeline) are evaluated in full, stopping at the first finding that names it.
 
 `tests/whatif/test_probe_focus.py` checks every kind against the full evaluation.
 """
@@ -46,7 +49,8 @@ from calsync.config.schema import Config
 from calsync.rules.engine import KINDS, bounds, evaluate
 from calsync.rules.findings import Context, Finding
 from calsync.rules.kinds import blackout
-from calsync.rules.probesides import PAIRED, BSide, Clashes
+from calsync.rules.probeclashes import Clashes
+from calsync.rules.probesides import PAIRED, BSide
 from calsync.rules.timeline import Item, Timeline
 
 __all__ = ["Probe", "naming"]

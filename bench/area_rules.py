@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -77,10 +78,11 @@ def measure(report: Report, sizes: tuple[int, ...], rounds: int, end_to_end: int
 
 
 def whatif_figures(report: Report, rounds: int, size: int) -> None:
-    """What-if on the pilot (target < 1 s) and on `size` events (< 3 s at 100k), each
-    interleaved with a full evaluation of every rule (`evaluate_stored`) in the same
-    process. Both read the timeline the process keeps (`calsync.alerts.kept`), as the API
-    does; the first what-if through a new engine also loads it (its own figure)."""
+    """What-if on the pilot (target < 1 s) and on `size` events, three kinds of move
+    (`bench_whatif.MOVES`, each < 3 s at 100k), interleaved with a full evaluation of
+    every rule (`evaluate_stored`) in the same process. Both read the timeline the process
+    keeps (`calsync.alerts.kept`), as the API does; the first what-if through a new engine
+    also loads it (its own figure)."""
     import logging
 
     import bench_whatif
@@ -89,39 +91,49 @@ def whatif_figures(report: Report, rounds: int, size: int) -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="calsync-whatif-") as tmp:
             print("  rules: what-if, pilot", flush=True)
-            _whatif(report, rounds, "pilot", bench_whatif.pilot_case(tmp), "< 1 s", 1.0)
+            _whatif(report, rounds, "pilot", [("", bench_whatif.pilot_case(tmp))],
+                    "< 1 s", 1.0)
             print(f"  rules: what-if, {size // 1000}k", flush=True)
             _whatif(report, rounds, f"{size // 1000}k events",
-                    bench_whatif.big_case(tmp, size),
-                    "< 3 s at 100k" if size >= 100_000 else "", 3.0)
+                    bench_whatif.big_cases(tmp, size),
+                    "< 3 s at 100k (issue 15)" if size >= 100_000 else "", 3.0)
     finally:
         logging.getLogger("calsync.rules").setLevel(logging.NOTSET)
 
 
-def _whatif(report: Report, rounds: int, name: str, case: tuple[Any, Any, str, str],
-            target: str, limit: float) -> None:
+def _whatif(report: Report, rounds: int, name: str,
+            cases: list[tuple[str, tuple[Any, Any, str, str]]], target: str,
+            limit: float) -> None:
+    """One full-evaluation baseline and a figure per case (its moved event's kind, or ""
+    for the one move of the pilot), all interleaved; the first case also through a new
+    engine."""
     import bench_whatif
     from bench_rules import NOW
 
     from calsync.alerts.evaluate import evaluate_stored
     from calsync.store.engine import make_engine
 
-    engine, config = case[0], case[1]
+    engine, config = cases[0][1][0], cases[0][1][1]
     touched: list[str] = []
     first = report.add(Figure(AREA, f"what-if, {name}, first through a new engine (loads "
                                     "the timeline)", "s"))
     fresh = make_engine(engine.url.render_as_string(hide_password=False))
     first.runs.append(timed(lambda: touched.extend(
-        bench_whatif.whatif_once((fresh, *case[1:])))))
+        bench_whatif.whatif_once((fresh, *cases[0][1][1:])))))
     fresh.dispose()
     full = report.add(Figure(AREA, f"full evaluation of {len(config.rules)} rules, {name} "
                                    "(kept timeline)", "s"))
-    fig = report.add(Figure(
-        AREA, f"what-if, {name} (kept timeline)", "s", baseline=full, target=target,
-        check=(lambda f: f.median < limit) if target else None,
-        note=f"{len(touched)} rules touched; up to 481 dates probed"))
-    interleave(rounds, (full, lambda: timed(lambda: evaluate_stored(engine, config, NOW))),
-               (fig, lambda: timed(lambda: bench_whatif.whatif_once(case))))
+    pairs: list[tuple[Figure, Callable[[], float]]] = [
+        (full, lambda: timed(lambda: evaluate_stored(engine, config, NOW)))]
+    for kind, case in cases:
+        touched = bench_whatif.whatif_once(case)
+        moved = f", moved {kind}" if kind else ""
+        fig = report.add(Figure(
+            AREA, f"what-if, {name}{moved} (kept timeline)", "s", baseline=full,
+            target=target, check=(lambda f: f.median < limit) if target else None,
+            note=f"{len(touched)} rules touched; up to 481 dates probed"))
+        pairs.append((fig, lambda case=case: timed(lambda: bench_whatif.whatif_once(case))))
+    interleave(rounds, *pairs)
     engine.dispose()
 
 

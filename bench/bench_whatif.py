@@ -1,11 +1,14 @@
-"""What-if speed: one move on the pilot (target < 1 s) and on 100,000 events (< 3 s).
+"""What-if speed: one move on the pilot (target < 1 s) and three on 100,000 events (< 3 s).
 
 Reproduce: `.venv/bin/python bench/bench_whatif.py --runs 5`. The pilot is synced from the
 bundled config into a temporary SQLite database; the 100k timeline is bench_rules'
-generator (50 rules) stored in SQLite. Each what-if includes loading the timeline from the
-store, the touched rules before and after, and the search for the satisfying date range
-(up to 2 x 120 probes). Baseline in the same run: one full evaluation of every rule
-(`evaluate_stored`), which is what a "copy the database and re-run" answer costs at least.
+generator (50 rules) stored in SQLite, and three of its events moved in turn (`MOVES`): a
+deadline (precedes, blackout), a decision (the 14k-event `no_overlap` partition of
+municipal decisions and elections) and a period (coverage). Each what-if includes loading
+the timeline from the store, the touched rules before and after, and the search for the
+satisfying date range (up to 2 x 120 probes). Baseline in the same run: one full
+evaluation of every rule (`evaluate_stored`), which is what a "copy the database and
+re-run" answer costs at least.
 """
 
 from __future__ import annotations
@@ -82,8 +85,14 @@ def pilot_case(tmp: str) -> Case:
     return engine, runtime.config, finding.subject.uid, "2027-06-01"
 
 
-def big_case(tmp: str, n: int) -> Case:
-    """bench_rules' `n` events and 50 rules in SQLite; a deadline moved to 2031-03-08."""
+MOVES = (("deadline", "2031-03-08"), ("decision", "2031-03-08"), ("period", "2031-03-08"))
+"""The 100k moves: the first event of the kind in the second half of the events (their
+order is the generator's, so the pick is deterministic), and where it moves to. The
+decision is a municipal one, in the single partition of `no-overlap-7`."""
+
+
+def big_cases(tmp: str, n: int) -> list[tuple[str, Case]]:
+    """bench_rules' `n` events and 50 rules in SQLite; one case per move of `MOVES`."""
     from tests.rules.timelines import store
 
     config = load_config_text(rules_yaml())
@@ -91,8 +100,12 @@ def big_case(tmp: str, n: int) -> Case:
     engine = make_engine(f"sqlite:///{tmp}/big.db")
     upgrade(engine)
     store(engine, [e.data for e in events], source="bench")
-    moved = next(e for e in events[n // 2:] if e.kind == "deadline")
-    return engine, config, moved.uid, "2031-03-08"
+    out = []
+    for kind, to in MOVES:
+        moved = next(e for e in events[n // 2:] if e.kind == kind and (
+            kind != "decision" or e.data.level == "municipal"))
+        out.append((kind, (engine, config, moved.uid, to)))
+    return out
 
 
 def main() -> None:
@@ -102,7 +115,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         report("pilot", pilot_case(tmp), args.runs)
-        report(f"{args.big} events", big_case(tmp, args.big), args.runs)
+        for kind, case in big_cases(tmp, args.big):
+            report(f"{args.big} events, moved {kind}", case, args.runs)
 
 
 if __name__ == "__main__":

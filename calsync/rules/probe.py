@@ -26,9 +26,15 @@ there (most dates), so `Probe` answers per rule with less work and the same answ
   that group's A and B events only (`Among`); every other A event's findings are the
   reference's (read lazily, past the cap if need be). The moved event is named iff one
   of the group's findings that names it falls within the cap and the kept due dates.
-- **Other rules** (`no_overlap`, `coverage`, `deadline`; an event in several selections
-  of a rule, one that may supersede an expected step, or none on the timeline) are
-  evaluated in full, stopping at the first finding that names the event.
+- **Clashing rules.** A `no_overlap` rule whose A selection only holds the moved event
+  changes only that event's partition, by the pairs with the moved event alone
+  (`calsync.rules.probeclashes.Clashes`): counted from the reference's sweep.
+- **Covering rules.** A `coverage` rule whose A selection only holds the moved event
+  changes only its group's gaps in the spans it overlaps
+  (`calsync.rules.probecover.Covers`); the other slots' counts are the reference's.
+- **Other rules** (`deadline`, `no_overlap` or `coverage` with the event elsewhere; an
+  event in several selections of a rule, one that may supersede an expected step, or
+  none on the timeline) are evaluated in full, stopping at the first finding naming it.
 
 `tests/whatif/test_probe_focus.py` checks every kind against the full evaluation.
 """
@@ -46,7 +52,9 @@ from calsync.config.schema import Config
 from calsync.rules.engine import KINDS, bounds, evaluate
 from calsync.rules.findings import Context, Finding
 from calsync.rules.kinds import blackout
-from calsync.rules.probesides import PAIRED, BSide, Clashes
+from calsync.rules.probeclashes import Clashes
+from calsync.rules.probecover import Covers
+from calsync.rules.probesides import PAIRED, BSide
 from calsync.rules.timeline import Item, Timeline
 
 __all__ = ["Probe", "naming"]
@@ -123,7 +131,7 @@ class Probe:
         self.config, self.now, self._names = config, now, naming(uid)
         self.full: list[str] = []
         self.focused: list[_Focused] = []
-        self.b_side: list[BSide | Clashes] = []
+        self.b_side: list[BSide | Clashes | Covers] = []
         self.uid = uid
         ctx = Context(reference, config, now)
         # An event that may supersede an expected step changes more than its own place.
@@ -146,6 +154,8 @@ class Probe:
                 self.b_side.append(BSide(config, rule_id, rule, ctx, reference, now))
             elif rule.kind == "no_overlap" and holding == {("a",)}:
                 self.b_side.append(Clashes(config, rule_id, rule, ctx, reference, now))
+            elif rule.kind == "coverage" and holding == {("a",)}:
+                self.b_side.append(Covers(config, rule_id, rule, ctx, reference, now))
             else:
                 self.full.append(rule_id)
 

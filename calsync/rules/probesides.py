@@ -1,8 +1,8 @@
 """The B side of a what-if probe (`calsync.rules.probe`): a moved event that only a
-pairing rule's B selection holds (`BSide`, `precedes` and `within`), or only a
-`no_overlap` rule's A selection (`Clashes`). Each answers "is the moved event named?"
-from its join group or partition alone plus the reference's findings, exactly as the
-full evaluation would (`tests/whatif/test_probe_focus.py`)."""
+pairing rule's B selection holds (`BSide`, `precedes` and `within`). It answers "is the
+moved event named?" from its join group alone plus the reference's findings, exactly as
+the full evaluation would (`tests/whatif/test_probe_focus.py`). `Among` and `Unbounded`
+serve `calsync.rules.probeclashes` too (a `no_overlap` rule's A side)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from calsync.rules.findings import Context, Finding
 from calsync.rules.keys import key_fn, tuple_key
 from calsync.rules.timeline import Item, Timeline
 
-__all__ = ["PAIRED", "BSide", "Clashes"]
+__all__ = ["PAIRED", "Among", "BSide", "Unbounded"]
 
 PAIRED: dict[str, tuple[str | int, ...]] = {
     "precedes": ("b",),
@@ -176,92 +176,6 @@ class BSide:
             if others + mine >= self.cap:
                 return False
             named = finding.object is not None and finding.object.uid == uid
-            if named and (self.cutoff is None or finding.due >= self.cutoff) and (
-                    self.ahead is None or finding.due <= self.ahead):
-                return True
-        return False
-
-
-_LAST = (1 << 62, 0)
-"""The place of a partition of B events only: after every other."""
-
-
-class Clashes:
-    """One `no_overlap` rule whose A selection (only) holds the moved event.
-
-    `no_overlap` sweeps one partition after another, in the order of their first A event
-    (then the partitions of B events only), and pairs events of one partition only. So
-    adding an A event changes its own partition's findings alone, and moves that
-    partition at most earlier (its first A event may now be the moved one). The findings
-    before it are a prefix of the reference's (the partitions whose first A event comes
-    before), read lazily; its own come from the kind run on that partition's events only
-    (`Among`), in the order the full sweep would yield them.
-    """
-
-    def __init__(self, config: Config, rule_id: str, rule: Any, ctx: Context,
-                 reference: Timeline, now: datetime) -> None:
-        self.rule_id, self.rule = rule_id, rule
-        self.cap = ctx.cap(rule) - 1
-        self.cutoff, self.ahead = bounds(config, rule, ctx)
-        self.part = tuple_key([key_fn(k) for k in rule.partition])
-        self.a_sel = ctx.resolve(rule.a)
-        self.b_sel = ctx.resolve(rule.b) if rule.b is not None else None
-        self.a_items: dict[tuple[str, ...], list[Item]] = {}
-        self.b_items: dict[tuple[str, ...], list[Item]] = {}
-        self.key_of: dict[str, tuple[str, ...]] = {}
-        sides = [(self.a_items, ctx.select(rule.a))]
-        if rule.b is not None:
-            sides.append((self.b_items, ctx.select(rule.b)))
-        for out, items in sides:
-            for item in items:
-                key = self.part(item)
-                if key is not None:
-                    out.setdefault(key, []).append(item)
-                    self.key_of[item.uid] = key
-        # Where each partition comes in the sweep: by its first A event, B-only ones last.
-        self.first = {key: (found[0].s, found[0].id) for key, found in self.a_items.items()}
-        self._found: Iterator[Finding] = KINDS[rule.kind](
-            rule_id, rule, Unbounded(reference, config, now))
-        self.before: list[tuple[int, int]] = []  # each finding's partition's place
-        self._done = False
-
-    def _entry(self, n: int) -> tuple[int, int] | None:
-        """The `n`-th reference finding's partition's place, read on demand (None: no
-        such finding)."""
-        while len(self.before) <= n and not self._done:
-            finding = next(self._found, None)
-            if finding is None:
-                self._done = True
-                break
-            self.before.append(self.first.get(self.key_of[finding.subject.uid], _LAST))
-        return self.before[n] if n < len(self.before) else None
-
-    def names(self, config: Config, timeline: Callable[[], Timeline], now: datetime,
-              item: Item, uid: str) -> bool:
-        key = self.part(item)
-        if key is None:
-            return False  # in no partition: it clashes with nothing
-        mine = (item.s, item.id)
-        first = min(self.first.get(key, mine), mine)
-        ahead = 0  # the reference's findings of partitions swept before this one
-        while ahead < self.cap:
-            place = self._entry(ahead)
-            if place is None or place >= first:
-                break
-            ahead += 1
-        if ahead >= self.cap:
-            return False
-        a_items = list(self.a_items.get(key, []))
-        a_items.insert(bisect.bisect_left(a_items, mine, key=lambda a: (a.s, a.id)), item)
-        sides: list[tuple[Any, list[Item]]] = [(self.a_sel, a_items)]
-        if self.b_sel is not None:
-            sides.append((self.b_sel, self.b_items.get(key, [])))
-        ctx = Among(timeline(), config, now, set(), tuple(sides))
-        found = KINDS[self.rule.kind](self.rule_id, self.rule, ctx)
-        for n, finding in enumerate(found, start=ahead):
-            if n >= self.cap:
-                return False
-            named = uid in (finding.subject.uid, finding.object.uid if finding.object else None)
             if named and (self.cutoff is None or finding.due >= self.cutoff) and (
                     self.ahead is None or finding.due <= self.ahead):
                 return True

@@ -8,7 +8,7 @@ its own. One sorted pass per span: O(n) after the shared sort.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from calsync.config.rules import CoverageRule
 from calsync.rules import kindtexts, texts, wording
@@ -17,13 +17,17 @@ from calsync.rules.keys import key_fn, tuple_key
 from calsync.rules.timeline import Item, Shift
 from calsync.rules.wallclock import DAY, wall_date, wall_of_date
 
-__all__ = ["evaluate"]
+__all__ = ["Span", "Union", "evaluate", "gaps", "group_of", "spans_of"]
 
 
-def evaluate(rule_id: str, rule: CoverageRule, ctx: Context) -> Iterator[Finding]:
-    a_items = ctx.select(rule.a)
-    allowed = Shift.of(rule.max_gap)
-    spans: list[tuple[int, int, Item | None, tuple[str, ...] | None]] = []
+Span = tuple[int, int, "Item | None", "tuple[str, ...] | None"]
+"""A span to cover: start, end (wall seconds), the span event (None: fixed dates) and its
+join key (None: no join)."""
+
+
+def spans_of(rule: CoverageRule, ctx: Context) -> list[Span]:
+    """The spans in the order the rule sweeps them."""
+    spans: list[Span] = []
     if rule.span.selector is not None:
         join = rule.span.join
         b_key = tuple_key([key_fn(k) for k in join.sides()[1]]) if join else None
@@ -36,19 +40,37 @@ def evaluate(rule_id: str, rule: CoverageRule, ctx: Context) -> Iterator[Finding
         assert rule.span.from_ is not None and rule.span.to is not None
         spans.append((wall_of_date(rule.span.from_), wall_of_date(rule.span.to) + DAY,
                       None, None))
+    return spans
+
+
+def group_of(rule: CoverageRule) -> Callable[[Item], tuple[tuple[str, ...] | None,
+                                                            tuple[str, ...]] | None]:
+    """An A event's (join key, partition) group (None: it covers nothing)."""
     join = rule.span.join
     a_join = tuple_key([key_fn(k) for k in join.sides()[0]]) if join else None
     part = tuple_key([key_fn(k) for k in rule.partition])
-    groups: dict[tuple[tuple[str, ...] | None, tuple[str, ...]], list[Item]] = {}
-    for a in a_items:
+
+    def group(a: Item) -> tuple[tuple[str, ...] | None, tuple[str, ...]] | None:
         jk = a_join(a) if a_join is not None else None
         pk = part(a)
         if (a_join is not None and jk is None) or pk is None:
-            continue
-        groups.setdefault((jk, pk), []).append(a)
+            return None
+        return jk, pk
+    return group
+
+
+def evaluate(rule_id: str, rule: CoverageRule, ctx: Context) -> Iterator[Finding]:
+    allowed = Shift.of(rule.max_gap)
+    spans = spans_of(rule, ctx)
+    group = group_of(rule)
+    groups: dict[tuple[tuple[str, ...] | None, tuple[str, ...]], list[Item]] = {}
+    for a in ctx.select(rule.a):
+        key = group(a)
+        if key is not None:
+            groups.setdefault(key, []).append(a)
     partitions = sorted({pk for _, pk in groups}) or [()]
-    unions = {key: _Union(members) for key, members in groups.items()}
-    empty = _Union([])
+    unions = {key: Union(members) for key, members in groups.items()}
+    empty = Union([])
     count = 0
     for start, end, span_item, jk in spans:
         for pk in partitions:
@@ -61,7 +83,7 @@ def evaluate(rule_id: str, rule: CoverageRule, ctx: Context) -> Iterator[Finding
                     return
 
 
-class _Union:
+class Union:
     """The union of a partition's events as disjoint sorted intervals, each with the
     event that opens it and the one whose end closes it (for explanations)."""
 
@@ -86,27 +108,33 @@ class _Union:
         return out
 
 
-def _gaps(rule_id: str, rule: CoverageRule, ctx: Context, union: _Union, start: int,
-          end: int, span: Item | None, pk: tuple[str, ...], allowed: Shift
-          ) -> Iterator[Finding]:
+def gaps(union: Union, start: int, end: int, allowed: Shift
+         ) -> list[tuple[int, int, Item | None, Item | None]]:
+    """The gaps longer than allowed that `union` leaves in a span, in order: start, end,
+    the event whose end opens it and the one whose start closes it (None: the span's
+    edge). A finding's subject is the opening event, else the closing one."""
     cursor = start
     before: Item | None = None
-    gaps: list[tuple[int, int, Item | None, Item | None]] = []
+    found: list[tuple[int, int, Item | None, Item | None]] = []
     for s0, e0, first, last in union.within(start, end):
         if s0 > cursor:
-            gaps.append((cursor, s0, before, first))
+            found.append((cursor, s0, before, first))
         if e0 > cursor:
             cursor, before = e0, last
     if cursor < end:
-        gaps.append((cursor, end, before, None))
+        found.append((cursor, end, before, None))
+    return [gap for gap in found if gap[1] > allowed(gap[0])]
+
+
+def _gaps(rule_id: str, rule: CoverageRule, ctx: Context, union: Union, start: int,
+          end: int, span: Item | None, pk: tuple[str, ...], allowed: Shift
+          ) -> Iterator[Finding]:
     span_ref = EventRef.of(span) if span is not None else None
     span_text: wording.Value = span_ref.label() if span_ref is not None \
         else wording.Range(wall_date(start), wall_date(end - DAY))
     allowed_text = wording.Dur(rule.max_gap) if rule.max_gap else None
     ref = texts.rule_ref(rule_id, rule.title)
-    for g0, g1, prev, nxt in gaps:
-        if g1 <= allowed(g0):
-            continue
+    for g0, g1, prev, nxt in gaps(union, start, end, allowed):
         position = ("start" if g0 == start else f"after {prev.uid}" if prev is not None
                     else "start")
         subject = prev or nxt or span

@@ -17,7 +17,7 @@ from calsync.rules.keys import key_fn, tuple_key
 from calsync.rules.timeline import Item, Shift
 from calsync.rules.wallclock import DAY, wall_date
 
-__all__ = ["evaluate"]
+__all__ = ["evaluate", "reach"]
 
 
 def evaluate(rule_id: str, rule: NoOverlapRule, ctx: Context) -> Iterator[Finding]:
@@ -53,16 +53,17 @@ def evaluate(rule_id: str, rule: NoOverlapRule, ctx: Context) -> Iterator[Findin
                 if pair in seen:
                     continue
                 seen.add(pair)
-                yield _finding(rule_id, rule, ctx, other, item, _reach(other, sep))
+                yield _finding(rule_id, rule, ctx, other, item, reach(other, sep))
                 count += 1
                 if count >= ctx.cap(rule):
                     return
             # (start, id) is the item's place on the timeline: the tie-break
-            heapq.heappush(active, (_reach(item, sep), item.s, item.id, item, side))
+            heapq.heappush(active, (reach(item, sep), item.s, item.id, item, side))
 
 
-def _reach(item: Item, sep: Shift) -> int:
-    """Where the next event may start at the earliest."""
+def reach(item: Item, sep: Shift) -> int:
+    """Where the next event may start at the earliest: a later event starting before
+    it clashes (what-if probes pair a moved event by it too: `calsync.rules.probeclashes`)."""
     return sep(item.e if item.e > item.s else item.s + 1)
 
 

@@ -93,9 +93,11 @@ def test_preview_in_swedish_writes_nothing(pilot: Runtime) -> None:
     assert "Open misalignments" in out and "Coming in the next 6 weeks" in out
     assert "December track" in out and "decemberspåret" not in out
     # the misalignments in the digest's language, not the install's (Swedish)
-    assert "R4: Inget datum är känt än för Skellefteå kommun: Kommunfullmäktige fastställer" in opened
+    assert ("R4: Inget datum är känt än för Skellefteå kommun: Kommunfullmäktige "
+            "fastställer") in opened
     english_open = out.split("Open misalignments", 1)[1].split("Changed since", 1)[0]
-    assert "R4: No date is known yet for Skellefteå kommun: Kommunfullmäktige adopts" in english_open
+    assert ("R4: No date is known yet for Skellefteå kommun: Kommunfullmäktige "
+            "adopts") in english_open
     assert "decide by 30 November 2026" in english_open
     assert "Inget datum" not in out and "senast" not in english_open
     bad = CliRunner().invoke(cli, ["digest", "preview", "--subscription", "nope"],

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
 
 __all__ = ["POOL_SIZE", "current_revision", "database_problem", "head_revision", "inserted_id",
-           "make_engine", "upgrade"]
+           "make_engine", "revision_of", "upgrade"]
 
 # Connections kept open per process, plus as many again on demand; a caller that still
 # finds none waits POOL_TIMEOUT seconds and then gets an error (the API answers 503 with
@@ -159,10 +159,15 @@ def current_revision(engine: Engine) -> str | None:
     version table, read as `MigrationContext.get_current_revision` reads it, without
     importing Alembic."""
     with engine.connect() as conn:
-        if not inspect(conn).has_table(_VERSION_TABLE):
-            return None
-        stored: list[Any] = list(conn.execute(
-            select(column("version_num")).select_from(table(_VERSION_TABLE))).scalars())
+        return revision_of(conn)
+
+
+def revision_of(conn: Connection) -> str | None:
+    """`current_revision` on an open connection (`/readyz` checks it with the database)."""
+    if not inspect(conn).has_table(_VERSION_TABLE):
+        return None
+    stored: list[Any] = list(conn.execute(
+        select(column("version_num")).select_from(table(_VERSION_TABLE))).scalars())
     found = [str(v) for v in stored]
     if len(found) > 1:
         raise StoreError(f"the database is at several schema revisions: {', '.join(found)}")

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from alembic.runtime.migration import MigrationContext
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import Connection, text
@@ -23,7 +22,7 @@ from sqlalchemy import Connection, text
 from calsync import __version__
 from calsync.durations import format_duration
 from calsync.health import SourceStatus, source_statuses
-from calsync.store.engine import head_revision
+from calsync.store.engine import head_revision, revision_of
 from calsync.web.answers import computed_json
 from calsync.web.deps import RuntimeDep
 
@@ -86,7 +85,7 @@ def readyz(runtime: RuntimeDep) -> JSONResponse:
         with runtime.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
             checks["database"] = {"ok": True}
-            current = MigrationContext.configure(conn).get_current_revision()
+            current = revision_of(conn)
             head = head_revision()
             checks["schema"] = {"ok": current == head, "revision": current, "needs": head}
     except Exception as exc:

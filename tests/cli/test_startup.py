@@ -105,6 +105,17 @@ def test_read_only_commands_do_not_import_the_web_face(
     assert not [m for m in loaded if m.startswith("calsync.web")], argv
 
 
+def test_the_web_face_imports_no_alembic() -> None:
+    """Migrations are `calsync db upgrade`'s work: the served app (`/readyz` included, which
+    reads the schema revision itself) and the scheduler never load Alembic."""
+    done = subprocess.run([sys.executable, "-c",
+                           "import sys, calsync.web.app, calsync.scheduler.worker; "
+                           "print('alembic' in sys.modules)"],
+                          capture_output=True, text=True, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
+
+
 @pytest.mark.parametrize("module", ["calsync.sdk.contract", "connectors.ical",
                                     "calsync.scheduler.worker", "calsync.store.sources"])
 def test_modules_import_first_in_a_fresh_process(module: str) -> None:

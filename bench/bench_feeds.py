@@ -137,10 +137,12 @@ def serve_calsync(config: str, port: int) -> None:
     from calsync.clock import FixedClock
     from calsync.runtime import Runtime
     from calsync.web.app import create_app
+    from calsync.web.server import HttpProtocol
 
     runtime = Runtime.load(config, clock=FixedClock(NOW))
+    # The HTTP protocol `calsync serve` runs (calsync.web.server).
     uvicorn.run(create_app(runtime), host="127.0.0.1", port=port, log_level="warning",
-                access_log=False)
+                access_log=False, http=HttpProtocol)
 
 
 def serve_baseline(body_file: str, port: int) -> None:

@@ -41,6 +41,7 @@ def serve_command(runtime: Runtime, host: str | None, port: int | None,
     from calsync.feeds.service import feed_names, feed_urls
     from calsync.web import accesslog
     from calsync.web.app import create_app
+    from calsync.web.server import HttpProtocol
 
     require_schema(runtime)
     runtime.config.require_secrets("`calsync serve` (the HTTP API's tokens)")
@@ -78,7 +79,7 @@ def serve_command(runtime: Runtime, host: str | None, port: int | None,
         # Shutdown waits at most this long for open responses (a slow feed download),
         # so SIGTERM always ends the process.
         log_format = click.get_current_context().obj.get("log_format", "text")
-        uvicorn.Server(uvicorn.Config(app, log_level="info",
+        uvicorn.Server(uvicorn.Config(app, log_level="info", http=HttpProtocol,
                                       log_config=uvicorn_log_config(log_format),
                                       timeout_graceful_shutdown=SHUTDOWN_GRACE)
                        ).run(sockets=[sock])

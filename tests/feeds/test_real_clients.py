@@ -32,6 +32,7 @@ import uvicorn
 import vobject
 
 from calsync.web.app import create_app
+from calsync.web.server import HttpProtocol
 from tests.web.conftest import REGION, TOWN, Project
 
 CLIENTS = Path(__file__).resolve().parents[1] / "clients"
@@ -164,8 +165,10 @@ def _free_port() -> int:
 def live_url(project: Project) -> Iterator[str]:
     """The app served by uvicorn on a free port of 127.0.0.1, as a client sees it."""
     port = _free_port()
+    # the HTTP protocol `calsync serve` runs (calsync.web.server)
     server = uvicorn.Server(uvicorn.Config(create_app(project.runtime), host="127.0.0.1",
-                                           port=port, log_level="warning", lifespan="off"))
+                                           port=port, log_level="warning", lifespan="off",
+                                           http=HttpProtocol))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

@@ -19,7 +19,7 @@ from calsync.feeds.window import bounds_for
 from calsync.selectors import Selector
 from calsync.store.events import events_page, iter_events
 from calsync.store.tables import events
-from calsync.web.fastfeeds import ROUTE, FastFeeds
+from calsync.web.fastfeeds import ROUTE, FastFeeds, _RoundVersion
 from calsync.web.metrics import RequestStats
 from tests.web.conftest import ADMIN, TOWN, Project, bearer
 from tests.web.test_feed_watch import _live
@@ -267,3 +267,43 @@ def test_crossing_utc_midnight_moves_the_bounds_and_the_etag_as_before(
     again = _fast(project, "/feeds/municipal.ics")
     assert again is not None and again[2] == after.content
     assert ("etag", after.headers["etag"]) in again[1]
+
+
+def test_one_store_version_read_per_event_loop_round(project: Project) -> None:
+    """The requests one round of the loop starts share a store version (one watch
+    read); a commit shows in the next round, which every later request is in."""
+    engine = project.runtime.engine
+    _live(engine)
+    service = project.client.app.state.feeds  # type: ignore[attr-defined]
+    known = service.store_version(engine)
+    reads: list[int] = []
+    remembered = service._version
+    peek = remembered.peek
+
+    def counted_peek() -> Any:
+        reads.append(1)
+        return peek()
+
+    async def rounds() -> tuple[Any, Any, Any]:
+        versions = _RoundVersion()
+        first = versions.get(service, engine)
+        with engine.begin() as conn:  # a sync's commit, after the round's first read
+            conn.execute(update(events).where(events.c.title == "Kommunfullmäktige")
+                         .values(sequence=events.c.sequence + 1,
+                                 updated_at=project.clock.now() + timedelta(minutes=5)))
+        same_round = versions.get(service, engine)
+        await asyncio.sleep(0)
+        return first, same_round, versions.get(service, engine)
+
+    remembered.peek = counted_peek
+    try:
+        first, same_round, next_round = asyncio.run(rounds())
+    finally:
+        del remembered.peek
+    assert first == same_round == known and len(reads) == 2
+    if next_round is not None:  # PostgreSQL: the notification may still be on its way
+        deadline = time.monotonic() + 10
+        while service.known_store_version(engine) is not None:
+            assert time.monotonic() < deadline, "the commit never moved the watch"
+            time.sleep(0.05)
+    assert service.store_version(engine) != known

@@ -140,7 +140,8 @@ def row_to_data(row: Mapping[Any, Any]) -> EventData:
 
 
 def event_columns() -> list[ColumnElement[Any]]:
-    """The select for `row_to_event`: `last_seen` is the last sighting (`seen_again`)."""
+    """What to select for `row_to_event`: the row, with `last_seen` the event's last
+    sighting (`calsync.store.sources.seen_again`), not the column as written."""
     return [*(c for c in events.c if c.name != "last_seen"),
             seen_again(events.c.source, events.c.last_seen).label("last_seen")]
 
@@ -250,13 +251,10 @@ def events_page(conn: Connection, *, start: datetime | None = None,
     return [row_to_event(row) for row in rows], int(rows[0]["matches"])
 
 
-def count_events(conn: Connection, *, source: str | None = None,
-                 seen_since: datetime | None = None) -> int:  # seen_since: the row's own
+def count_events(conn: Connection, *, source: str | None = None) -> int:
     stmt = select(func.count()).select_from(events)
     if source is not None:
         stmt = stmt.where(events.c.source == source)
-    if seen_since is not None:
-        stmt = stmt.where(events.c.last_seen >= seen_since)
     return int(conn.execute(stmt).scalar_one())
 
 

@@ -23,6 +23,7 @@ __all__ = [
     "retry_times",
     "save_source_state",
     "seen_again",
+    "seen_by_last_success",
     "start_sync_run",
     "sync_error_counts",
     "sync_run_counts",
@@ -195,3 +196,15 @@ def seen_again(source: ColumnElement[Any], last_seen: ColumnElement[Any]
         sources.c.name == source, sources.c.applied_at <= last_seen,
         sources.c.last_success_at > last_seen).scalar_subquery()
     return func.coalesce(again, last_seen)
+
+
+def seen_by_last_success(conn: Connection, source: str) -> int:
+    """How many events the source's last successful sync saw, which a "not modified" sync
+    confirms again (`seen_again`): read from the run log instead of counting the rows.
+    The last writing sync added, changed or found unchanged exactly the events it saw,
+    and every "not modified" run after it records that number as its unchanged."""
+    c = sync_runs.c
+    seen = conn.execute(select(c.added + c.changed + c.unchanged).where(
+        c.source == source, c.outcome.in_(("ok", "not_modified")))
+        .order_by(c.started_at.desc(), c.id.desc()).limit(1)).scalar()
+    return int(seen or 0)

@@ -42,12 +42,12 @@ from calsync.errors import ConnectorError, RetriableFetchError, one_line
 from calsync.sdk.contract import Bookmark, Connector, FetchContext, Horizon, NotModified, Snapshot
 from calsync.sdk.http import make_client
 from calsync.store.engine import database_problem
-from calsync.store.events import count_events
 from calsync.store.sources import (
     SourceState,
     finish_sync_run,
     get_source_state,
     save_source_state,
+    seen_by_last_success,
     start_sync_run,
 )
 from calsync.sync.apply import apply_batches, load_known
@@ -169,9 +169,8 @@ class Syncer:
                     and result.payload_hash == state.bookmark.payload_hash \
                     and fingerprint == state.bookmark.fingerprint and state.anomaly is None:
                 result = NotModified()
-            if isinstance(result, NotModified):
-                report = await asyncio.to_thread(
-                    self._touch_all, name, state, run_id, now, fence)
+            if isinstance(result, NotModified):  # a few short statements, like the start's
+                report = self._touch_all(name, state, run_id, now, fence)  # (no thread)
             else:
                 say(name, "mapping")
                 report = await asyncio.to_thread(
@@ -239,7 +238,7 @@ class Syncer:
                    fence: Fence | None) -> SyncReport:
         """Nothing changed upstream: confirm what the last sync saw."""
         with self.engine.begin() as conn:
-            touched = count_events(conn, source=name, seen_since=state.applied_at)
+            touched = seen_by_last_success(conn, name)
             save_source_state(conn, replace(
                 state, last_attempt_at=now, last_success_at=now, last_error=None,
                 error_kind=None, consecutive_failures=0, retry_at=None, retry_after=None))

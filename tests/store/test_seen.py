@@ -92,8 +92,9 @@ def test_an_unchanged_resync_confirms_what_the_last_sync_saw(
     assert seen(runtime) == {**dict.fromkeys("abcd", NOW + 2 * HOUR), **kept}
     clock.advance(HOUR)  # ... and the same feed afterwards confirms the same events
     write_events(file, FUTURE)
-    assert (sync(runtime).outcome, seen(runtime)) == (
-        "not_modified", {**dict.fromkeys("abcd", NOW + 4 * HOUR), **kept})
+    report = sync(runtime)
+    assert (report.outcome, report.unchanged) == ("not_modified", 4)
+    assert seen(runtime) == {**dict.fromkeys("abcd", NOW + 4 * HOUR), **kept}
 
     clock.advance(HOUR)  # a sync that writes again: rows carry their own sighting
     write_events(file, [dict(FUTURE[0], title="KS (moved)"), *FUTURE[1:]])

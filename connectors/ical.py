@@ -23,7 +23,7 @@ from pydantic import Field, model_validator
 from calsync.errors import FatalFetchError
 from calsync.model import EventData
 from calsync.sdk.contract import FetchContext, Horizon, NotModified, Record, Snapshot, record_key
-from calsync.sdk.http import decode_text
+from calsync.sdk.http import Fetched, decode_text
 from calsync.sdk.httpbase import HttpConnector, HttpOptions
 from calsync.sdk.ingest.icalmap import group_to_events
 from calsync.sdk.ingest.icalsplit import IcalGroup, split_records
@@ -78,18 +78,19 @@ class IcalConnector(HttpConnector):
                 raise FatalFetchError(f"the file exceeds the limit of {limit:,} bytes (raise "
                                       "`max_bytes` if this is expected)",
                                       connector=self.name, url=str(path))
-            text = decode_text(content)
+            fetched: Fetched | None = None
             etag = last_modified = base_url = None
         else:
             assert self.opts.url is not None
-            fetched = await self.request(ctx, self.opts.url, conditional=True)
-            if isinstance(fetched, NotModified):
-                return fetched
-            content, text = fetched.content, fetched.text()
+            got = await self.request(ctx, self.opts.url, conditional=True)
+            if isinstance(got, NotModified):
+                return got
+            fetched, content = got, got.content
             etag, last_modified, base_url = fetched.etag, fetched.last_modified, fetched.url
         payload_hash = record_key(content)
         if payload_hash == ctx.bookmark.payload_hash:
-            return NotModified()  # same bytes as the last good sync: nothing to parse
+            return NotModified()  # same bytes as the last good sync: nothing to decode
+        text = fetched.text() if fetched is not None else decode_text(content)
         try:
             records = split_records(text, base_url)
         except FatalFetchError as exc:

@@ -33,6 +33,7 @@ from calsync.model import Event, EventData, Status
 from calsync.selectors import Selector
 from calsync.steps import ACTUAL, EXPECTED, step_key, step_role
 from calsync.store.search import matching, searchable
+from calsync.store.sources import seen_again
 from calsync.store.tables import event_revisions, events
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "count_by_level_status",
     "count_events",
     "count_matching",
+    "event_columns",
     "event_counts_by_source",
     "event_values",
     "events_by_ids",
@@ -59,7 +61,6 @@ __all__ = [
     "rows_by_ids",
     "step_columns",
     "touch_seen",
-    "touch_source",
     "update_events",
 ]
 
@@ -141,6 +142,13 @@ def row_to_data(row: Mapping[Any, Any]) -> EventData:
     )
 
 
+def event_columns() -> list[ColumnElement[Any]]:
+    """What to select for `row_to_event`: the row, with `last_seen` the event's last
+    sighting (`calsync.store.sources.seen_again`), not the column as written."""
+    return [*(c for c in events.c if c.name != "last_seen"),
+            seen_again(events.c.source, events.c.last_seen).label("last_seen")]
+
+
 def row_to_event(row: Mapping[Any, Any]) -> Event:
     return Event(
         id=row["id"], uid=row["uid"], source=row["source"], data=row_to_data(row),
@@ -192,7 +200,7 @@ def iter_events(conn: Connection, *, start: datetime | None = None,
                 end: datetime | None = None, selector: Selector | None = None,
                 q: str | None = None) -> Iterator[Event]:
     """Events overlapping [start, end) that match `selector`, in time order."""
-    stmt = filtered(select(events), start=start, end=end, selector=selector, q=q)
+    stmt = filtered(select(*event_columns()), start=start, end=end, selector=selector, q=q)
     stmt = stmt.order_by(events.c.start_at, events.c.id)
     for row in conn.execute(stmt).mappings():
         event = row_to_event(row)
@@ -232,7 +240,7 @@ def events_page(conn: Connection, *, start: datetime | None = None,
     """`iter_events`' rows `offset` to `offset + limit` and how many match in all, paged
     and counted by the database in one statement (a window count: one scan of the
     range, as `iter_events`' own); the same condition on `selector` as `count_matching`."""
-    stmt = filtered(select(events, func.count().over().label("matches")), start=start,
+    stmt = filtered(select(*event_columns(), func.count().over().label("matches")), start=start,
                     end=end, selector=selector, q=q)
     stmt = stmt.order_by(events.c.start_at, events.c.id).limit(limit).offset(offset)
     rows = conn.execute(stmt).mappings().all()
@@ -251,7 +259,7 @@ def count_events(conn: Connection, *, source: str | None = None) -> int:
 
 
 def get_event(conn: Connection, uid: str) -> Event | None:
-    row = conn.execute(select(events).where(events.c.uid == uid)).mappings().first()
+    row = conn.execute(select(*event_columns()).where(events.c.uid == uid)).mappings().first()
     return row_to_event(row) if row is not None else None
 
 
@@ -267,7 +275,7 @@ def changes_since(conn: Connection, since: datetime, *, selector: Selector | Non
                   ) -> tuple[list[Event], list[Revision]]:
     """What moved since `since`: events first seen after it, and every revision after it."""
     since = since.astimezone(UTC)
-    stmt = filtered(select(events), start=None, end=None, selector=selector, q=None)
+    stmt = filtered(select(*event_columns()), start=None, end=None, selector=selector, q=None)
     stmt = stmt.where(events.c.first_seen >= since).order_by(events.c.first_seen, events.c.id)
     added = [e for e in map(row_to_event, conn.execute(stmt).mappings())
              if selector is None or selector.matches(e.data, e.source)]
@@ -279,7 +287,7 @@ def changes_since(conn: Connection, since: datetime, *, selector: Selector | Non
     if selector is not None and rows:
         ids = {row["event_id"] for row in rows}
         keep = {e.id for e in map(row_to_event, conn.execute(
-            select(events).where(events.c.id.in_(ids))).mappings())
+            select(*event_columns()).where(events.c.id.in_(ids))).mappings())
             if selector.matches(e.data, e.source)}
         rows = [row for row in rows if row["event_id"] in keep]
     return added, [_revision(row) for row in rows]
@@ -296,20 +304,10 @@ def events_by_ids(conn: Connection, ids: Iterable[int]) -> list[Event]:
     wanted = sorted(set(ids))
     found: list[Event] = []
     for i in range(0, len(wanted), 500):
-        rows = conn.execute(select(events).where(events.c.id.in_(wanted[i:i + 500]))
+        rows = conn.execute(select(*event_columns()).where(events.c.id.in_(wanted[i:i + 500]))
                             .order_by(events.c.id))
         found += [row_to_event(r) for r in rows.mappings()]
     return found
-
-
-def touch_source(conn: Connection, source: str, *, seen_since: datetime | None,
-                 now: datetime) -> int:
-    """Mark `source`'s events seen (again) at `now` (those seen since `seen_since`, the
-    last good sync: an upstream that answered "not modified" still has them)."""
-    stmt = update(events).where(events.c.source == source)
-    if seen_since is not None:
-        stmt = stmt.where(events.c.last_seen >= seen_since)
-    return int(conn.execute(stmt.values(last_seen=now)).rowcount)
 
 
 def count_by_level_status(conn: Connection) -> list[tuple[str, str, int]]:

@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, Connection, Select, and_, case, func, or_,
 
 from calsync.model import Event, Status
 from calsync.selectors import Selector
-from calsync.store.events import filtered, row_to_event
+from calsync.store.events import event_columns, filtered, row_to_event
 from calsync.store.sources import last_sync_run_id
 from calsync.store.tables import events
 
@@ -63,7 +63,7 @@ class FeedRows:
 
     def timed_events(self, conn: Connection) -> Iterator[Event]:
         """The rows with a time zone other than UTC, as events."""
-        rows = conn.execute(self.where(select(events).where(_timed()))).mappings()
+        rows = conn.execute(self.where(select(*event_columns()).where(_timed()))).mappings()
         return map(row_to_event, rows)
 
     def zone_spans(self, conn: Connection) -> list[tuple[str, Any, Any]]:
@@ -76,7 +76,7 @@ class FeedRows:
 
     def ordered_events(self, conn: Connection) -> Iterator[Event]:
         """The rows in time order, as events (for pages that show a feed's events)."""
-        stmt = self.where(select(events)).order_by(events.c.start_at, events.c.id)
+        stmt = self.where(select(*event_columns())).order_by(events.c.start_at, events.c.id)
         return map(row_to_event, conn.execute(stmt).mappings())
 
     def keys(self, conn: Connection, batch: int) -> Iterator[tuple[int, str, int, str]]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, ScalarSelect, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, ScalarSelect, func, insert, select, update
 
 from calsync.sdk.contract import Bookmark
 from calsync.store.tables import sources, sync_runs
@@ -22,6 +22,8 @@ __all__ = [
     "recent_sync_runs",
     "retry_times",
     "save_source_state",
+    "seen_again",
+    "seen_by_last_success",
     "start_sync_run",
     "sync_error_counts",
     "sync_run_counts",
@@ -41,6 +43,9 @@ class SourceState:
     retry_at: datetime | None = None  # our backoff after failures (the scheduler waits)
     retry_after: datetime | None = None  # the upstream's Retry-After (everyone waits)
     anomaly: dict[str, Any] | None = None
+    applied_at: datetime | None = None
+    """When the last sync that wrote the source's events ran (the `last_seen` of the
+    events it saw); `last_success_at` is the last time upstream confirmed them."""
 
     @property
     def failing(self) -> bool:
@@ -92,7 +97,7 @@ def _state(row: Mapping[Any, Any]) -> SourceState:
         last_attempt_at=row["last_attempt_at"], last_success_at=row["last_success_at"],
         last_error=row["last_error"], error_kind=row["error_kind"],
         consecutive_failures=row["consecutive_failures"], retry_at=row["retry_at"],
-        retry_after=row["retry_after"], anomaly=row["anomaly"],
+        retry_after=row["retry_after"], anomaly=row["anomaly"], applied_at=row["applied_at"],
     )
 
 
@@ -113,6 +118,7 @@ def save_source_state(conn: Connection, state: SourceState) -> None:
         "last_error": state.last_error, "error_kind": state.error_kind,
         "consecutive_failures": state.consecutive_failures, "retry_at": state.retry_at,
         "retry_after": state.retry_after, "anomaly": state.anomaly,
+        "applied_at": state.applied_at,
     }
     done = conn.execute(update(sources).where(sources.c.name == state.name).values(**values))
     if done.rowcount == 0:
@@ -178,3 +184,27 @@ def retry_times(conn: Connection, source: str | None = None) -> dict[str, dateti
 def last_sync_run_id() -> ScalarSelect[Any]:
     """The highest sync run id, as a scalar subquery (every sync adds a run)."""
     return select(func.max(sync_runs.c.id)).scalar_subquery()
+
+
+def seen_again(source: ColumnElement[Any], last_seen: ColumnElement[Any]
+               ) -> ColumnElement[Any]:
+    """An event's last sighting, given its row's `source` and `last_seen`: a "not
+    modified" sync records the confirmation once on the source instead of rewriting
+    every row, so the events the last writing sync saw (`last_seen >= applied_at`) were
+    seen at the source's `last_success_at`; any other row at its own `last_seen`."""
+    again = select(sources.c.last_success_at).where(
+        sources.c.name == source, sources.c.applied_at <= last_seen,
+        sources.c.last_success_at > last_seen).scalar_subquery()
+    return func.coalesce(again, last_seen)
+
+
+def seen_by_last_success(conn: Connection, source: str) -> int:
+    """How many events the source's last successful sync saw, which a "not modified" sync
+    confirms again (`seen_again`): read from the run log instead of counting the rows.
+    The last writing sync added, changed or found unchanged exactly the events it saw,
+    and every "not modified" run after it records that number as its unchanged."""
+    c = sync_runs.c
+    seen = conn.execute(select(c.added + c.changed + c.unchanged).where(
+        c.source == source, c.outcome.in_(("ok", "not_modified")))
+        .order_by(c.started_at.desc(), c.id.desc()).limit(1)).scalar()
+    return int(seen or 0)

@@ -151,6 +151,10 @@ sources = Table(
     Column("retry_after", UTCDateTime),
     # A held-back mass removal waiting for `calsync sync --accept-removals`.
     Column("anomaly", JSON),
+    # When the last sync that wrote this source's events ran: the events it saw carry it
+    # as `last_seen`; a later "not modified" sync (`last_success_at`) saw them again
+    # without rewriting every row (`calsync.store.sources.seen_again`).
+    Column("applied_at", UTCDateTime),
 )
 
 # Secret tokens of private feeds (`/feeds/{name}/{token}.ics`): one per subscriber of a

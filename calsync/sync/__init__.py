@@ -12,7 +12,9 @@ The same semantics hold for every connector:
   and a retry time that backs off;
 - a payload that would cancel more than `max_removal_share` of the upcoming events is
   held back as a source anomaly until an admin accepts it (`--accept-removals`);
-- a 304, or a payload byte-identical to the last one, short-circuits to a touch.
+- a 304, or a payload byte-identical to the last one, short-circuits to a touch: the
+  source's `last_success_at` moves, and the events the last writing sync saw count as
+  seen then (`calsync.store.sources.seen_again`), without a write per event.
 
 `Syncer.sync` is also the boundary where an unexpected connector bug is caught and
 recorded on the source, so one broken connector cannot stop the others.
@@ -40,12 +42,12 @@ from calsync.errors import ConnectorError, RetriableFetchError, one_line
 from calsync.sdk.contract import Bookmark, Connector, FetchContext, Horizon, NotModified, Snapshot
 from calsync.sdk.http import make_client
 from calsync.store.engine import database_problem
-from calsync.store.events import touch_source
 from calsync.store.sources import (
     SourceState,
     finish_sync_run,
     get_source_state,
     save_source_state,
+    seen_by_last_success,
     start_sync_run,
 )
 from calsync.sync.apply import apply_batches, load_known
@@ -167,9 +169,8 @@ class Syncer:
                     and result.payload_hash == state.bookmark.payload_hash \
                     and fingerprint == state.bookmark.fingerprint and state.anomaly is None:
                 result = NotModified()
-            if isinstance(result, NotModified):
-                report = await asyncio.to_thread(
-                    self._touch_all, name, state, run_id, now, fence)
+            if isinstance(result, NotModified):  # a few short statements, like the start's
+                report = self._touch_all(name, state, run_id, now, fence)  # (no thread)
             else:
                 say(name, "mapping")
                 report = await asyncio.to_thread(
@@ -217,7 +218,7 @@ class Syncer:
                 save_source_state(conn, replace(
                     state, bookmark=bookmark, last_attempt_at=now, last_success_at=now,
                     last_error=None, error_kind=None, consecutive_failures=0, retry_at=None,
-                    retry_after=None, anomaly=None))
+                    retry_after=None, anomaly=None, applied_at=now))
                 warnings = sync_warnings(tally)
                 finish_sync_run(conn, run_id, at=self.clock.now(), outcome="ok",
                                 counts=tally.counts(), error="\n".join(warnings) or None,
@@ -237,7 +238,7 @@ class Syncer:
                    fence: Fence | None) -> SyncReport:
         """Nothing changed upstream: confirm what the last sync saw."""
         with self.engine.begin() as conn:
-            touched = touch_source(conn, name, seen_since=state.last_success_at, now=now)
+            touched = seen_by_last_success(conn, name)
             save_source_state(conn, replace(
                 state, last_attempt_at=now, last_success_at=now, last_error=None,
                 error_kind=None, consecutive_failures=0, retry_at=None, retry_after=None))

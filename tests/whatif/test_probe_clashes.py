@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, date, datetime, timedelta
-from functools import partial
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -21,12 +20,13 @@ from calsync.model import Event
 from calsync.rules.engine import KINDS as KINDS_OF
 from calsync.rules.engine import evaluate
 from calsync.rules.findings import Context
-from calsync.rules.probe import Probe, naming
+from calsync.rules.probe import naming
 from calsync.rules.probeclashes import Clashes
 from calsync.rules.probesides import Unbounded
 from calsync.rules.timeline import Timeline, item_from_event
 from calsync.whatif.changes import shifted
 from tests.rules.timelines import ev
+from tests.whatif.probing import assert_focused_probes_agree, first_day
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
@@ -91,15 +91,6 @@ def events_of(drawn: list[Shape]) -> list[Event]:
     return out
 
 
-def full_names(found: list[Event], rule: str, uid: str) -> bool:
-    timeline = Timeline.from_events(found, CONFIG.timezone)
-    return any(naming(uid)(f) for f in evaluate(CONFIG, timeline, NOW, [rule]).findings)
-
-
-def _first_day(event: Event) -> date:
-    return event.start.date() if isinstance(event.start, datetime) else event.start
-
-
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(shapes, min_size=20, max_size=120), st.data())
 def test_a_moved_event_in_a_is_named_as_the_full_evaluation_names_it(
@@ -109,19 +100,8 @@ def test_a_moved_event_in_a_is_named_as_the_full_evaluation_names_it(
     if not meetings:
         return
     moving = data.draw(st.sampled_from(meetings))
-    others = [e for e in found if e is not moving]
-    reference = Timeline.from_events(others, CONFIG.timezone)
-    sample = item_from_event(moving, reference.tz)
     offsets = data.draw(st.lists(st.integers(-120, 120), min_size=1, max_size=6))
-    for rule in CONFIG.rules:
-        probe = Probe(CONFIG, reference, NOW, [rule], moving.uid, sample)
-        assert [type(b) for b in probe.b_side] == [Clashes]  # the focus, not the full path
-        for offset in offsets:
-            moved = shifted(moving, _first_day(moving) + timedelta(days=offset))
-            item = item_from_event(moved, reference.tz)
-            assert item is not None
-            got = probe.names(item, partial(reference.with_items, [item]))
-            assert got == full_names([*others, moved], rule, moving.uid), (rule, offset)
+    assert_focused_probes_agree(CONFIG, NOW, found, moving, offsets, Clashes)
 
 
 def test_the_count_decides_almost_every_date_in_a_large_partition() -> None:
@@ -149,7 +129,7 @@ def test_the_count_decides_almost_every_date_in_a_large_partition() -> None:
         decided = 0
         answers = set()
         for offset in range(-60, 61, 3):
-            moved = shifted(moving, _first_day(moving) + timedelta(days=offset))
+            moved = shifted(moving, first_day(moving) + timedelta(days=offset))
             item = item_from_event(moved, reference.tz)
             assert item is not None
             key = clashes.part(item)

@@ -19,12 +19,12 @@ from hypothesis import strategies as st
 
 from calsync.config import load_config_text
 from calsync.model import Event
-from calsync.rules.engine import evaluate
-from calsync.rules.probe import Probe, naming
+from calsync.rules.probe import Probe
 from calsync.rules.probecover import Covers
 from calsync.rules.timeline import Timeline, item_from_event
 from calsync.whatif.changes import shifted
 from tests.rules.timelines import ev
+from tests.whatif.probing import assert_focused_probes_agree, first_day, fully_named
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
@@ -89,15 +89,6 @@ def events_of(drawn: list[Shape]) -> list[Event]:
     return out
 
 
-def full_names(found: list[Event], rule: str, uid: str) -> bool:
-    timeline = Timeline.from_events(found, CONFIG.timezone)
-    return any(naming(uid)(f) for f in evaluate(CONFIG, timeline, NOW, [rule]).findings)
-
-
-def _first_day(event: Event) -> date:
-    return event.start.date() if isinstance(event.start, datetime) else event.start
-
-
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(shapes, min_size=5, max_size=80), st.data())
 def test_a_moved_event_in_a_is_named_as_the_full_evaluation_names_it(
@@ -107,19 +98,8 @@ def test_a_moved_event_in_a_is_named_as_the_full_evaluation_names_it(
     if not periods:
         return
     moving = data.draw(st.sampled_from(periods))
-    others = [e for e in found if e is not moving]
-    reference = Timeline.from_events(others, CONFIG.timezone)
-    sample = item_from_event(moving, reference.tz)
     offsets = data.draw(st.lists(st.integers(-150, 150), min_size=1, max_size=6))
-    for rule in CONFIG.rules:
-        probe = Probe(CONFIG, reference, NOW, [rule], moving.uid, sample)
-        assert [type(b) for b in probe.b_side] == [Covers]  # the focus, not the full path
-        for offset in offsets:
-            moved = shifted(moving, _first_day(moving) + timedelta(days=offset))
-            item = item_from_event(moved, reference.tz)
-            assert item is not None
-            got = probe.names(item, partial(reference.with_items, [item]))
-            assert got == full_names([*others, moved], rule, moving.uid), (rule, offset)
+    assert_focused_probes_agree(CONFIG, NOW, found, moving, offsets, Covers)
 
 
 def test_many_spans_and_a_binding_cap() -> None:
@@ -139,10 +119,11 @@ def test_many_spans_and_a_binding_cap() -> None:
         probe = Probe(CONFIG, reference, NOW, [rule], moving.uid, sample)
         assert [type(b) for b in probe.b_side] == [Covers]
         for offset in range(-150, 151, 10):
-            moved = shifted(moving, _first_day(moving) + timedelta(days=offset))
+            moved = shifted(moving, first_day(moving) + timedelta(days=offset))
             item = item_from_event(moved, reference.tz)
             assert item is not None
             got = probe.names(item, partial(reference.with_items, [item]))
-            assert got == full_names([*others, moved], rule, moving.uid), (rule, offset)
+            full = fully_named(CONFIG, NOW, [*others, moved], rule, moving.uid)
+            assert got == full, (rule, offset)
             answers.add((rule, got))
     assert ("C-wide", True) in answers and ("C-wide", False) in answers

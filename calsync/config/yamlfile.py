@@ -25,16 +25,16 @@ from typing import Any
 
 import yaml
 
+from calsync.config.yamlcompose import MAX_DEPTH, TooDeep, compose
 from calsync.config.yamlerrors import control_character_message, syntax_problem
 from calsync.errors import ConfigError, Problem
 
-__all__ = ["Located", "PathKey", "load_yaml", "parse_yaml"]
+__all__ = ["MAX_DEPTH", "Located", "PathKey", "load_yaml", "parse_yaml"]
 
 PathKey = tuple[str | int, ...]
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _MERGE_TAG = "tag:yaml.org,2002:merge"
-MAX_DEPTH = 40  # the deepest real config is about 8 levels
 MAX_VALUES = 50_000  # the biggest bundled file (eu.yaml) holds about 900
 
 
@@ -91,18 +91,13 @@ def parse_yaml(text: str, name: str, *, env: dict[str, str] | None = None,
     under a `deferred` path prefix (secrets only some commands use, e.g. api.tokens): there
     it becomes a random placeholder that matches nothing and is listed in
     `Located.missing`."""
-    loader: _DepthLimitedLoader | None = None
     try:
-        loader = _DepthLimitedLoader(text)  # checks the characters at once
-        node = loader.get_single_node()
+        node = compose(text)
     except yaml.YAMLError as exc:
         raise ConfigError([syntax_problem(exc, text, name)]) from None
-    except _TooDeep as exc:
+    except TooDeep as exc:
         raise ConfigError([Problem(name, exc.line, "", f"nested deeper than {MAX_DEPTH} "
                                    "levels; calsync's files need far fewer")]) from None
-    finally:
-        if loader is not None:
-            loader.dispose()
     located = Located(name, None)
     problems: list[Problem] = []
     if node is not None:
@@ -113,28 +108,6 @@ def parse_yaml(text: str, name: str, *, env: dict[str, str] | None = None,
     if problems:
         raise ConfigError(problems)
     return located
-
-
-class _TooDeep(Exception):
-    def __init__(self, line: int) -> None:
-        self.line = line
-
-
-class _DepthLimitedLoader(yaml.SafeLoader):
-    """Stops at MAX_DEPTH while composing: PyYAML composes recursively, and its scanner
-    slows down with every open bracket, so a deeply nested file would otherwise take
-    seconds to end in a RecursionError."""
-
-    _depth = 0
-
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
-        self._depth += 1
-        try:
-            if self._depth > MAX_DEPTH:
-                raise _TooDeep(self.peek_event().start_mark.line + 1)  # type: ignore[no-untyped-call]
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
 
 
 class _TooLarge(Exception):

@@ -92,8 +92,9 @@ class Settler:
         level, actor, kind, status = draft.level, draft.actor, draft.kind, draft.status
         tags = list(dict.fromkeys((*draft.tags, *config.tags)))
         attrs = {**config.attrs, **draft.attrs}
+        values: dict[str, str | None] = {}  # field -> its text: rules often share a field
         for compiled in self._rules:
-            groups = self._condition(draft, raw, compiled)
+            groups = self._condition(draft, raw, compiled, values)
             if groups is None:
                 continue
             rule = compiled.rule
@@ -125,13 +126,18 @@ class Settler:
                                     tags=tuple(tags), attrs=attrs, source_fields=None))
 
     @staticmethod
-    def _condition(draft: EventData, raw: Any, compiled: _Compiled
-                   ) -> dict[str, str | None] | None:
-        """None when the rule does not apply; else the named groups of `matches`."""
+    def _condition(draft: EventData, raw: Any, compiled: _Compiled,
+                   values: dict[str, str | None]) -> dict[str, str | None] | None:
+        """None when the rule does not apply; else the named groups of `matches`.
+        `values` keeps the fields already read for this event (a connector's mapping
+        is typically several rules on one field, e.g. a level per category)."""
         rule = compiled.rule
         if rule.equals is None and compiled.condition is None:
             return {}
-        value = field_value(draft, rule.field, raw)
+        if rule.field in values:
+            value = values[rule.field]
+        else:
+            value = values[rule.field] = field_value(draft, rule.field, raw)
         if value is None:
             return None
         if compiled.condition is not None:

@@ -13,7 +13,7 @@ import pytest
 import recurring_ical_events
 from icalendar import Calendar
 
-from calsync.sdk.ingest.occurrences import OccurrenceView, occurrences_between
+from calsync.sdk.ingest.occurrences import OccurrenceView, occurrences_between, reader
 
 ICS = Path(__file__).resolve().parent.parent / "golden" / "ics"
 START, END = datetime(2000, 1, 1, tzinfo=UTC), datetime(2040, 1, 1, tzinfo=UTC)
@@ -98,3 +98,42 @@ def test_a_query_keeping_recurrence_attributes_gets_the_library_components() -> 
     found = occurrences_between(query, START, END)
     assert found and not any(isinstance(f, OccurrenceView) for f in found)
     assert "RRULE" in found[0]
+
+
+_NAMES = ("DTSTART", "DTEND", "DURATION", "SUMMARY", "DESCRIPTION", "LOCATION", "URL", "UID",
+          "STATUS", "SEQUENCE", "RECURRENCE-ID", "CATEGORIES", "ORGANIZER", "RRULE",
+          "X-MICROSOFT-CDO-ALLDAYEVENT", "NOT-THERE")
+
+
+@pytest.mark.parametrize(("name", "text"), _texts(), ids=[n for n, _ in _texts()])
+def test_reader_finds_what_get_finds(name: str, text: str) -> None:
+    """`reader` skips icalendar's case folding: on every component of every golden feed
+    (whatever case its producer wrote) and every property's parameters it must answer
+    exactly what `.get` answers, for the names mapping reads and every name present."""
+    read = 0
+    for calendar in Calendar.from_ical(text, multiple=True):
+        for component in calendar.walk():
+            get = reader(component)
+            for key in {*_NAMES, *component.keys()}:
+                assert get(key) is component.get(key), (name, key)
+                assert get(key, "d") is component.get(key, "d"), (name, key)
+                for value in component.get(key) if isinstance(component.get(key), list) \
+                        else [component.get(key)]:
+                    params = getattr(value, "params", None)
+                    if params is not None:
+                        for param in {"TZID", "CN", "VALUE", *params.keys()}:
+                            assert reader(params)(param) is params.get(param), (name, param)
+                read += 1
+    assert read, name
+
+
+def test_reader_folds_nothing_it_is_not_given_upper_case() -> None:
+    """The contract it relies on: icalendar stores a lower-case producer's names
+    upper-cased, and anything that is not one of its dicts keeps its own `get`."""
+    component = Calendar.from_ical("BEGIN:VCALENDAR\r\nbegin:vevent\r\nsummary:Hej\r\n"
+                                   "dtstart;tzid=Europe/Stockholm:20270104T090000\r\n"
+                                   "end:vevent\r\nEND:VCALENDAR\r\n").walk("VEVENT")[0]
+    assert reader(component)("SUMMARY") == "Hej"
+    assert reader(component["DTSTART"].params)("TZID") == "Europe/Stockholm"
+    plain = {"a": 1}
+    assert reader(plain)("a") == 1

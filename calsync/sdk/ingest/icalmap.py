@@ -30,7 +30,7 @@ from calsync.model import EventData, Status
 from calsync.sdk.contract import Horizon
 from calsync.sdk.ingest.compat import apply_fixes
 from calsync.sdk.ingest.icalsplit import CalendarContext, IcalGroup, unfold
-from calsync.sdk.ingest.occurrences import occurrences_between
+from calsync.sdk.ingest.occurrences import occurrences_between, reader
 from calsync.sdk.ingest.recurrence import (
     BrokenRule,
     Rate,
@@ -189,15 +189,16 @@ def _repair(event: Any, ctx: CalendarContext) -> None:
     twice keeps the first; a DTEND before DTSTART or a negative DURATION is dropped (the
     event becomes an instant or a day) instead of shifting the occurrences."""
     apply_fixes(event, ctx)
+    get = reader(event)
     for prop in _SINGLE:
-        value = event.get(prop)
+        value = get(prop)
         if isinstance(value, list) and value:
             event[prop] = value[0]
-    duration = getattr(event.get("DURATION"), "dt", None)
+    duration = getattr(get("DURATION"), "dt", None)
     if isinstance(duration, timedelta) and duration < timedelta(0):
         del event["DURATION"]
-    start = getattr(event.get("DTSTART"), "dt", None)
-    end = getattr(event.get("DTEND"), "dt", None)
+    start = getattr(get("DTSTART"), "dt", None)
+    end = getattr(get("DTEND"), "dt", None)
     if start is not None and end is not None and type(start) is type(end):
         try:
             backwards = end < start
@@ -233,31 +234,32 @@ def derived_uid(source: str, block: str) -> str:
 
 def _map(event: Any, uid: str, rid: Any, ctx: CalendarContext, floating: tzinfo,
          display_tz: str) -> EventData | None:
-    start_prop = event.get("DTSTART")
+    get = reader(event)
+    start_prop = get("DTSTART")
     if start_prop is None:
         raise SkippableRecordError(f"VEVENT {uid} has no DTSTART")
     start, tzid = _instant(start_prop, ctx, floating)
     end = _end(event, start, ctx, floating)
-    title = str(event.get("SUMMARY", "")).strip() or "(untitled)"
+    title = str(get("SUMMARY", "")).strip() or "(untitled)"
     external_uid = uid if rid is None else f"{uid}/{_rid_key(rid.dt)}"
     timezone = display_tz
     if isinstance(start, datetime):
         timezone = zone_name(start, tzid, display_tz)
         if timezone == "UTC" and ctx.x_wr_timezone:  # Google: UTC times, shown in X-WR
             timezone = ctx.x_wr_timezone
-    categories = [str(c) for prop in _as_list(event.get("CATEGORIES"))
+    categories = [str(c) for prop in _as_list(get("CATEGORIES"))
                   for c in getattr(prop, "cats", [prop])]
     attrs = {"category": categories[0], "categories": ", ".join(categories)} \
         if categories else {}
-    status = _STATUS.get(str(event.get("STATUS", "")).strip().upper(), Status.CONFIRMED)
-    url = _link(event.get("URL"), ctx.base_url)
-    location = str(event.get("LOCATION", "")).strip()
+    status = _STATUS.get(str(get("STATUS", "")).strip().upper(), Status.CONFIRMED)
+    url = _link(get("URL"), ctx.base_url)
+    location = str(get("LOCATION", "")).strip()
     return EventData(
         external_uid=external_uid, title=title, start=start, end=end,
         timezone=timezone,
-        description=str(event.get("DESCRIPTION", "")).strip(),
+        description=str(get("DESCRIPTION", "")).strip(),
         url=url, location=location or None, status=status,
-        attrs=attrs, source_fields=_organizer(event.get("ORGANIZER")))
+        attrs=attrs, source_fields=_organizer(get("ORGANIZER")))
 
 
 def _organizer(prop: Any) -> dict[str, str] | None:
@@ -283,7 +285,7 @@ def _link(value: Any, base: str | None) -> str | None:
 def _instant(prop: Any, ctx: CalendarContext, floating: tzinfo
              ) -> tuple[datetime | date, str | None]:
     value = prop.dt
-    tzid = prop.params.get("TZID")
+    tzid = reader(prop.params)("TZID")
     if isinstance(value, datetime):
         if value.tzinfo is None:
             zone = ctx.zone_for(str(tzid)) if tzid else None
@@ -296,11 +298,12 @@ def _instant(prop: Any, ctx: CalendarContext, floating: tzinfo
 
 def _end(event: Any, start: datetime | date, ctx: CalendarContext, floating: tzinfo
          ) -> datetime | date | None:
-    prop = event.get("DTEND")
+    get = reader(event)
+    prop = get("DTEND")
     end: datetime | date | None = None
     if prop is not None:
         end, _ = _instant(prop, ctx, floating)
-    elif event.get("DURATION") is not None:
+    elif get("DURATION") is not None:
         duration = event["DURATION"].dt
         if isinstance(duration, timedelta):
             try:

@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import email.utils
 import functools
-import importlib.util
 import ssl
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -49,21 +47,8 @@ def _tls_context() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=certifi.where())
 
 
-@functools.cache
-def _remember_no_sniffio() -> None:
-    """httpcore asks `import sniffio` every time it sets up a lock (eight times per
-    request), and anyio 4.16 no longer installs sniffio: each of those imports fails
-    only after searching the whole of `sys.path`, about 1 ms of an unchanged re-sync's
-    5-8 ms. When sniffio is not installed, its `sys.modules` entry is set to None, so
-    the same ImportError comes at once (httpcore then assumes asyncio, as before).
-    Nothing changes when sniffio is installed."""
-    if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
-        sys.modules["sniffio"] = None  # type: ignore[assignment]
-
-
 def make_client(*, timeout: float = 30.0, transport: httpx.AsyncBaseTransport | None = None
                 ) -> httpx.AsyncClient:
-    _remember_no_sniffio()
     return httpx.AsyncClient(
         headers={"User-Agent": USER_AGENT},
         verify=_tls_context(),

@@ -18,7 +18,8 @@ rules never see them; nor are expectations an actual step supersedes (`calsync.s
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterable, Iterator
+from collections import ChainMap
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from fnmatch import fnmatchcase
@@ -174,7 +175,7 @@ class Timeline:
         self._where: dict[str, dict[str, set[int]]] = {}
         self._selected: dict[str, list[Item]] = {}
         self._memo: dict[str, tuple[tuple[object, ...], object]] = {}
-        self.by_id: dict[int, Item] = {item.id: item for item in found}
+        self.by_id: MutableMapping[int, Item] = {item.id: item for item in found}
         self._parts: tuple[Timeline, Timeline] | None = None  # see `with_items`
 
     def __len__(self) -> int:
@@ -196,8 +197,8 @@ class Timeline:
 
     def with_items(self, extra: list[Item]) -> Timeline:
         """This timeline plus `extra` (items not on it), as `Timeline([*items, *extra])`
-        would be, sharing this one's materialised selections: a what-if probes a hundred
-        dates for one moved event, and each probe then costs the few items it adds.
+        would be, sharing this one's materialised selections and (as a view) its `by_id`: a
+        what-if probes a hundred dates for one moved event; each costs the items it adds.
 
         A selection `extra` does not touch is the very same list as here, so whatever a
         rule derives from it and keeps with `memo` is reused too."""
@@ -206,10 +207,9 @@ class Timeline:
         out = Timeline.__new__(Timeline)
         out.tz = self.tz
         out.items = _merged(self.items, extra)
-        out._index = {}
-        out._where = {}
+        out._index, out._where = {}, {}
         out._memo = self._memo
-        out.by_id = {**self.by_id, **{i.id: i for i in extra}}
+        out.by_id = ChainMap({i.id: i for i in extra}, self.by_id)
         out._selected = {}
         out._parts = (self, Timeline(extra, self.tz))
         return out

@@ -76,6 +76,13 @@ def test_with_items_is_the_timeline_of_all_the_items(found: list[Event], added: 
         assert [i.id for i in probe.select(selector)] == [i.id for i in whole.select(selector)]
     assert [i.id for i in probe.items] == [i.id for i in whole.items]
     assert set(probe.by_id) == set(whole.by_id)
+    # `by_id` is a view over the base's (not a copy): each id finds the same item, also
+    # through a probe of a probe (the range search adds the moved event to the others).
+    assert all(probe.by_id.get(i) is item for i, item in whole.by_id.items())
+    again = Timeline(base.items, whole.tz)
+    chained = again.with_items(extra[:1]).with_items(extra[1:])
+    assert {i: chained.by_id.get(i) for i in whole.by_id} == dict(whole.by_id)
+    assert [i.id for i in chained.items] == [i.id for i in whole.items]
 
 
 @settings(max_examples=200, deadline=None)

@@ -43,7 +43,9 @@ def _version(command: list[str]) -> str:
 
 def _header(args: argparse.Namespace, started: datetime) -> list[str]:
     commit = _version(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"])
-    dirty = _version(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"])
+    # The suite writes RESULTS.md after each area: that file's own change is not the code's.
+    dirty = _version(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no",
+                      "--", ".", ":!bench/RESULTS.md"])
     try:
         loop = "uvloop " + importlib.metadata.version("uvloop")
     except importlib.metadata.PackageNotFoundError:

@@ -53,7 +53,8 @@ def compose(text: str, *, fast: bool = True) -> yaml.Node | None:
 
 
 def _compose_fast(loader_class: type[Any], text: str) -> yaml.Node | None:
-    """libyaml's tree, or None when it found a problem (PyYAML then says which)."""
+    """libyaml's tree, or None when it found a problem (PyYAML then says which) or the
+    document is empty (PyYAML then says so, cheaply)."""
     loader = loader_class(text)
     try:
         node: yaml.Node | None = loader.get_single_node()
@@ -61,7 +62,7 @@ def _compose_fast(loader_class: type[Any], text: str) -> yaml.Node | None:
         return None
     finally:
         loader.dispose()
-    return node if node is not None else _compose_exact(text)  # empty: rare, keep exact
+    return node
 
 
 def _within_depth(root: yaml.Node) -> bool:

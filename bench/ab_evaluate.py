@@ -5,10 +5,10 @@ one run instead of by comparing figures of different days (issue 18).
     .venv/bin/python bench/ab_evaluate.py --build /tmp/ab/a.db      # the 100k store
     .venv/bin/python bench/ab_evaluate.py --rounds 9 TREE:DB [TREE:DB ...]
 
-`--build` writes the bench's 100k store (`bench_feeds.store_events`, as `area_rules`
-does) and its 50-rule config beside it. Each TREE:DB runs `calsync -c config.yaml
-evaluate --rule precedes-0` with PYTHONPATH=TREE (an older checkout, say, from `git
-archive`) on DB, the config being the one in DB's folder; one untimed run each first
+`--build` writes the bench's 100k store and its 50-rule config beside it
+(`area_rules.write_store`, the store `area_rules` measures). Each TREE:DB runs `calsync
+-c config.yaml evaluate --rule precedes-0` with PYTHONPATH=TREE (an older checkout, say,
+from `git archive`) on DB, the config being the one in DB's folder; one untimed run each first
 (alerts open, page cache warm), then `--rounds` rounds, the order reversed every other
 round. Prints the load average and, per pair, median, min and max.
 """
@@ -26,17 +26,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 CALSYNC = str(Path(sys.executable).with_name("calsync"))
-
-
-def build(db: Path) -> None:
-    """The bench's 100k-event store at `db` and its rules' config beside it."""
-    import bench_feeds
-    import bench_rules
-
-    bench_feeds.store_events(f"sqlite:///{db}",
-                             [e.data for e in bench_rules.make_events(100_000)])
-    (db.parent / "config.yaml").write_text(
-        "timezone: Europe/Stockholm\n" + bench_rules.rules_yaml(), encoding="utf-8")
 
 
 def run(spec: str) -> float:
@@ -58,7 +47,9 @@ def main() -> None:
     parser.add_argument("pairs", nargs="*", metavar="TREE:DB")
     args = parser.parse_args()
     if args.build:
-        build(args.build)
+        import area_rules
+
+        area_rules.write_store(args.build, 100_000)
         return
     for spec in args.pairs:
         run(spec)

@@ -27,6 +27,17 @@ ROOT = Path(__file__).resolve().parents[1]
 CALSYNC = str(Path(sys.executable).with_name("calsync"))
 
 
+def write_store(db: Path, size: int) -> Path:
+    """A `size`-event SQLite store at `db` (bench_rules' generator) and the 50 rules'
+    config beside it, as `calsync evaluate` reads them; returns the config's path."""
+    bench_feeds.store_events(f"sqlite:///{db}",
+                             [e.data for e in bench_rules.make_events(size)])
+    config_file = db.parent / "config.yaml"
+    config_file.write_text("timezone: Europe/Stockholm\n" + bench_rules.rules_yaml(),
+                           encoding="utf-8")
+    return config_file
+
+
 def measure(report: Report, sizes: tuple[int, ...], rounds: int, end_to_end: int) -> None:
     from calsync.config import load_config_text
 
@@ -47,11 +58,7 @@ def measure(report: Report, sizes: tuple[int, ...], rounds: int, end_to_end: int
     with tempfile.TemporaryDirectory(prefix="calsync-rules-") as tmp:
         folder = Path(tmp)
         db = folder / "rules.db"
-        bench_feeds.store_events(f"sqlite:///{db}",
-                                 [e.data for e in bench_rules.make_events(end_to_end)])
-        config_file = folder / "config.yaml"
-        config_file.write_text("timezone: Europe/Stockholm\n" + bench_rules.rules_yaml(),
-                               encoding="utf-8")
+        config_file = write_store(db, end_to_end)
         env = {**os.environ, "CALSYNC_DATABASE_URL": f"sqlite:///{db}"}
         argv = [CALSYNC, "-c", str(config_file), "evaluate", "--rule", "precedes-0"]
         subprocess.run(argv, env=env, cwd=folder, check=True, capture_output=True)  # alerts
@@ -178,11 +185,7 @@ def profile_evaluate(size: int) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="calsync-rules-") as tmp:
         folder = Path(tmp)
         db = folder / "rules.db"
-        bench_feeds.store_events(f"sqlite:///{db}",
-                                 [e.data for e in bench_rules.make_events(size)])
-        config_file = folder / "config.yaml"
-        config_file.write_text("timezone: Europe/Stockholm\n" + bench_rules.rules_yaml(),
-                               encoding="utf-8")
+        config_file = write_store(db, size)
         os.environ["CALSYNC_DATABASE_URL"] = f"sqlite:///{db}"
         try:
             argv = [CALSYNC, "-c", str(config_file), "evaluate", "--rule", "precedes-0"]

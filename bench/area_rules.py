@@ -67,7 +67,8 @@ def measure(report: Report, sizes: tuple[int, ...], rounds: int, end_to_end: int
         e2e = report.add(Figure(AREA, f"`calsync evaluate` end to end, {end_to_end // 1000}k "
                                       "events", "s", baseline=floor, target="< 2.5 s",
                                 check=lambda f: f.median < 2.5,
-                                note="new process; alerts already open"))
+                                note="new process; alerts already open; starts from the "
+                                     "store's timeline snapshot"))
 
         def read_rows() -> float:
             def run() -> None:
@@ -75,11 +76,25 @@ def measure(report: Report, sizes: tuple[int, ...], rounds: int, end_to_end: int
                     conn.execute("SELECT * FROM events").fetchall()
             return timed(run)
 
+        cold = report.add(Figure(AREA, f"`calsync evaluate` end to end, {end_to_end // 1000}k "
+                                       "events, no timeline snapshot", "s", baseline=floor,
+                                 note="new process; reads every event and writes the "
+                                      "snapshot (`calsync.store.snapshots`)"))
+
         def evaluate() -> float:
             return timed(lambda: subprocess.run(argv, env=env, cwd=folder, check=True,
                                                 capture_output=True))
 
-        interleave(rounds, (floor, read_rows), (e2e, evaluate))
+        def evaluate_cold() -> float:
+            conn = sqlite3.connect(db)
+            try:
+                with conn:
+                    conn.execute("DELETE FROM timeline_snapshots")
+            finally:
+                conn.close()
+            return evaluate()
+
+        interleave(rounds, (floor, read_rows), (e2e, evaluate), (cold, evaluate_cold))
         report.add(kept_figure(db, config_file, rounds, e2e))
     whatif_figures(report, rounds, end_to_end)
 

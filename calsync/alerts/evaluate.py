@@ -67,7 +67,7 @@ def evaluate_stored(engine: Engine, config: Config, now: datetime) -> Evaluation
     """Every enabled rule over the stored timeline, touching nothing (`--dry-run`)."""
     with lock(engine):
         with engine.connect() as conn:
-            timeline = kept_timeline(engine, conn, config.timezone)
+            timeline = kept_timeline(engine, conn, config.timezone, writes=False)
         return evaluate(config, timeline, now)
 
 

@@ -10,10 +10,14 @@ count, sum of sequences, highest id — one aggregate query) and
   and no ids were given;
 - otherwise re-reads only the events that changed — the ids the caller names (a sync's:
   `apply_plan` returns them; they are read even when the version did not move), every
-  id above the highest one kept and every row updated since the newest `updated_at`
+  id above the highest one kept and every row updated after the newest `updated_at`
   seen — and rebuilds the timeline from the kept items;
 - and, should the result still disagree with the store's version (a writer whose clock
   was behind, say), reloads everything. A stale timeline is never evaluated.
+
+A new process starts from the store's snapshot of the facts (`calsync.store.snapshots`)
+where there is one of its format, and catches up with the events changed since exactly as
+above; it writes a new snapshot when it found none or one more than `STALE_SHARE` behind.
 
 Evaluations through one engine take turns (`lock(engine)`): they share the kept items.
 """
@@ -29,17 +33,24 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from calsync.model import EventFacts, Status
 from calsync.perf import no_gc_pauses
 from calsync.rules.timeline import Item, Timeline, items_from_facts
 from calsync.store.facts import changed_ids, events_version, iter_facts
+from calsync.store.snapshots import read_snapshot, write_snapshot
 
-__all__ = ["KeptTimeline", "kept_for", "kept_timeline", "lock"]
+__all__ = ["STALE_SHARE", "KeptTimeline", "kept_for", "kept_timeline", "lock"]
 
 log = logging.getLogger("calsync.alerts")
 
 _CANCELLED = str(Status.CANCELLED)
+
+# A snapshot this far behind the store (events changed since, as a share of its rows) is
+# written anew by the process that caught up from it: each later start then re-reads a
+# small share, and a store that changes slowly is not rewritten on every start.
+STALE_SHARE = 0.05
 
 
 @dataclass
@@ -52,18 +63,19 @@ class KeptTimeline:
     top_id: int = 0
     newest: datetime | None = None
     timeline: Timeline | None = None
-    loads: int = 0  # full loads from the store (for tests and the bench)
+    loads: int = 0  # starts from the store: a full read or a snapshot (tests, the bench)
     refreshes: int = 0  # partial refreshes
+    from_snapshot: bool = False  # the last start caught up from the store's snapshot
 
     @property
     def version(self) -> tuple[int, int, int]:
         return len(self.sequences), sum(self.sequences.values()), self.top_id
 
-    def take(self, found: Iterable[EventFacts]) -> None:
-        """Bring these rows (as stored now) into the kept items."""
+    def take(self, found: Iterable[EventFacts]) -> list[EventFacts]:
+        """Bring these rows (as stored now) into the kept items; returns them."""
         facts = list(found)
         if not facts:
-            return
+            return facts
         ids = [f.id for f in facts]
         self.sequences.update(zip(ids, [f.sequence for f in facts], strict=True))
         if self.items:
@@ -72,6 +84,7 @@ class KeptTimeline:
         self.top_id = max(self.top_id, *ids)
         live = [f for f in facts if f.status != _CANCELLED]
         self.items.update((item.id, item) for item in items_from_facts(live, ZoneInfo(self.tz)))
+        return facts
 
     def build(self) -> Timeline:
         with no_gc_pauses():
@@ -94,29 +107,89 @@ def lock(engine: Engine) -> threading.RLock:
 
 
 def kept_timeline(engine: Engine, conn: Connection, tz: str,
-                  changed: Iterable[int] | None = None) -> Timeline:
+                  changed: Iterable[int] | None = None, *, writes: bool = True) -> Timeline:
     """The timeline of every non-cancelled stored event, from memory where the store has
     not changed since (hold `lock(engine)` while using it). `changed`: ids a sync just
-    wrote (looked at even if their rows look older than the kept timeline)."""
+    wrote (looked at even if their rows look older than the kept timeline). Without
+    `writes` (a what-if, `--dry-run`: they promise to write nothing) the store's snapshot
+    is read but never written."""
     rows, sequences, top, newest = events_version(conn)
+    version = (rows, sequences, top)
+    wanted = set(changed or ())
     kept = _kept.get(engine)
     if kept is not None and kept.tz == tz and kept.timeline is not None:
-        wanted = set(changed or ())
-        if not wanted and kept.version == (rows, sequences, top) and kept.newest == newest:
+        if not wanted and kept.version == version and kept.newest == newest:
             return kept.timeline
-        ids = wanted | set(changed_ids(conn, after_id=kept.top_id, updated_since=kept.newest))
-        kept.take(iter_facts(conn, ids=ids, cancelled=True))
-        if kept.version == (rows, sequences, top):
-            kept.newest = newest
+        if _catch_up(kept, conn, wanted, version, newest) is not None:
             kept.refreshes += 1
             return kept.build()
         log.info("kept timeline out of step with the store (%s, expected %s): reloading",
-                 kept.version, (rows, sequences, top))
+                 kept.version, version)
     loads = kept.loads if kept is not None and kept.tz == tz else 0
-    kept = _kept[engine] = KeptTimeline(tz=tz, newest=newest, loads=loads + 1)
     with no_gc_pauses():  # also for the callers that do not pause it (what-if, --dry-run)
-        kept.take(iter_facts(conn, cancelled=True))
+        kept = _start(engine if writes else None, conn, tz, wanted, version, newest)
+        kept.loads = loads + 1
+        _kept[engine] = kept
         return kept.build()
+
+
+def _catch_up(kept: KeptTimeline, conn: Connection, wanted: set[int],
+              version: tuple[int, int, int], newest: datetime | None
+              ) -> list[EventFacts] | None:
+    """Re-read the events changed since `kept` was read (and `wanted`); the rows read, or
+    None when `kept` still disagrees with the store's `version` after it."""
+    ids = wanted | set(changed_ids(conn, after_id=kept.top_id, updated_since=kept.newest))
+    found = kept.take(iter_facts(conn, ids=ids, cancelled=True))
+    if kept.version != version:
+        return None
+    kept.newest = newest
+    return found
+
+
+def _start(engine: Engine | None, conn: Connection, tz: str, wanted: set[int],
+           version: tuple[int, int, int], newest: datetime | None) -> KeptTimeline:
+    """A process's first timeline: the store's snapshot brought up to date, or every event
+    read afresh (and snapshotted through `engine`, if given) when there is no usable one."""
+    snapshot = read_snapshot(conn)
+    if snapshot is not None:
+        kept = KeptTimeline(tz=tz, top_id=snapshot.top_id, newest=snapshot.newest,
+                            from_snapshot=True)
+        kept.take(snapshot.facts)
+        if kept.version == (snapshot.rows, snapshot.sequences, snapshot.top_id):
+            caught_up = _catch_up(kept, conn, wanted, version, newest)
+            if caught_up is not None:
+                if engine is not None and len(caught_up) > STALE_SHARE * len(snapshot.facts):
+                    _save(engine, kept, _merged(snapshot.facts, caught_up), newest)
+                return kept
+        log.info("timeline snapshot out of step with the store: reading every event")
+    kept = KeptTimeline(tz=tz, newest=newest)
+    facts = kept.take(iter_facts(conn, cancelled=True))
+    if engine is not None:
+        _save(engine, kept, facts, newest)
+    return kept
+
+
+def _merged(facts: list[EventFacts], newer: list[EventFacts]) -> list[EventFacts]:
+    """`facts` with the rows in `newer` in place of (or beside) theirs."""
+    by_id = {f.id: f for f in facts}
+    by_id.update((f.id, f) for f in newer)
+    return list(by_id.values())
+
+
+def _save(engine: Engine, kept: KeptTimeline, facts: list[EventFacts],
+          newest: datetime | None) -> None:
+    """Write the snapshot of what `kept` holds; a store that refuses (read-only, locked
+    for longer than the busy timeout) only costs the next process a full read."""
+    rows, sequences, top = kept.version
+    try:
+        with engine.begin() as conn:
+            size = write_snapshot(conn, facts, rows=rows, sequences=sequences, top_id=top,
+                                  newest=newest)
+    except SQLAlchemyError as exc:
+        log.warning("could not write the timeline snapshot (%s); the next start reads "
+                    "every event", exc.__class__.__name__)
+        return
+    log.debug("timeline snapshot written: %d events, %d bytes", rows, size)
 
 
 def kept_for(engine: Engine) -> KeptTimeline | None:

@@ -7,6 +7,7 @@ module), because that one would pass 400 lines with it.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
@@ -30,12 +31,15 @@ from calsync.store.tables import events
 __all__ = ["changed_ids", "events_version", "iter_facts"]
 
 _DECODER = json.JSONDecoder()
+_SQLITE_HAS_UNIXEPOCH = sqlite3.sqlite_version_info >= (3, 38)  # unixepoch() is 3.38's
 
 
 def _epoch(column: Any, dialect: str) -> ColumnElement[int]:
     """POSIX seconds of a stored UTC timestamp, computed by the database (in C, not a
     datetime per row in Python)."""
     if dialect == "sqlite":  # naive UTC text
+        if _SQLITE_HAS_UNIXEPOCH:  # an integer already: an eighth of the read cheaper
+            return func.unixepoch(column)
         return cast(func.strftime("%s", column), Integer)
     return cast(func.floor(extract("epoch", column)), BigInteger)
 
@@ -89,6 +93,9 @@ def _facts(conn: Connection, ids: list[int] | None, cancelled: bool) -> Iterator
     attrs_seen: dict[str, dict[str, Any]] = {}
     tags_seen: dict[str, tuple[str, ...]] = {}
     empty: dict[str, Any] = {}
+    shared: dict[str, str] = {}
+    share = shared.setdefault  # one object per distinct level, actor, kind…: the rules'
+    # indexes and comparisons then meet the very same string (8 % of their time at 100k)
     for (id_, uid, source, external_uid, level, actor, kind, title, description, url,
          location, tags, attrs, all_day, start, end, timezone, status, sequence) in rows:
         if isinstance(attrs, str):
@@ -103,10 +110,11 @@ def _facts(conn: Connection, ids: list[int] | None, cancelled: bool) -> Iterator
         tag_tuple = tags_seen.get(tags) if tags else ()
         if tag_tuple is None:
             tag_tuple = tags_seen[tags] = decode_tags(tags)
-        yield new(EventFacts, (id_, uid, source, external_uid, level, actor, kind, title,
+        yield new(EventFacts, (id_, uid, share(source, source), external_uid,
+                               share(level, level), share(actor, actor), share(kind, kind), title,
                                description, url, location, tag_tuple, attrs or empty,
                                bool(all_day), int(start), None if end is None else int(end),
-                               timezone, status, sequence))
+                               share(timezone, timezone), share(status, status), sequence))
 
 
 def events_version(conn: Connection) -> tuple[int, int, int, datetime | None]:
@@ -126,9 +134,15 @@ def events_version(conn: Connection) -> tuple[int, int, int, datetime | None]:
 
 def changed_ids(conn: Connection, *, after_id: int, updated_since: datetime | None
                 ) -> list[int]:
-    """Ids of events added after `after_id` or updated at or after `updated_since`."""
+    """Ids of events added after `after_id` or updated after `updated_since`.
+
+    After, not at: a sync writes all its rows in one transaction with one `updated_at`,
+    so the rows of the newest sync a reader saw are not re-read (after a first import,
+    that was every row). A writer that did commit at that very instant after the read
+    still changed the table's version, which the caller compares (`calsync.alerts.kept`).
+    """
     c = events.c
     cond = c.id > after_id
     if updated_since is not None:
-        cond = or_(cond, c.updated_at >= updated_since)
+        cond = or_(cond, c.updated_at > updated_since)
     return list(conn.execute(select(c.id).where(cond)).scalars())

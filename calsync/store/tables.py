@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -319,4 +321,19 @@ config_instances = Table(
     Column("attempted_at", UTCDateTime, nullable=False),
     Column("error", Text),  # why the last reload was refused; NULL: it was applied
     Column("seen_at", UTCDateTime, nullable=False),
+)
+
+# The rules' timeline as a new process finds it (`calsync.store.snapshots`): every stored
+# event's facts, marshalled, and the events table's version they were read at. A process
+# reads it and then only the events changed since, instead of all of them.
+timeline_snapshots = Table(
+    "timeline_snapshots", metadata,
+    Column("name", String(40), primary_key=True),
+    Column("format", String(400), nullable=False),  # Python, marshal and facts' fields
+    Column("rows", Integer, nullable=False),
+    Column("sequences", BigInteger, nullable=False),
+    Column("top_id", Integer, nullable=False),
+    Column("newest", UTCDateTime),  # the newest `updated_at` of the rows it holds
+    Column("payload", LargeBinary, nullable=False),
+    Column("written_at", UTCDateTime, nullable=False),
 )

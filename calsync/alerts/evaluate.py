@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine
 
-from calsync.alerts.kept import kept_timeline, lock
+from calsync.alerts.kept import kept_timeline, lock, save_snapshot
 from calsync.alerts.notify.dispatch import enqueue_due
 from calsync.alerts.store import ApplyResult, apply_findings, firing_rule_ids, wake_snoozed
 from calsync.clock import Clock
@@ -67,7 +67,7 @@ def evaluate_stored(engine: Engine, config: Config, now: datetime) -> Evaluation
     """Every enabled rule over the stored timeline, touching nothing (`--dry-run`)."""
     with lock(engine):
         with engine.connect() as conn:
-            timeline = kept_timeline(engine, conn, config.timezone, writes=False)
+            timeline = kept_timeline(engine, conn, config.timezone)
         return evaluate(config, timeline, now)
 
 
@@ -98,6 +98,7 @@ def evaluate_and_update(*, engine: Engine, config: Config, clock: Clock,
                 touched = set(rules_touched(config, timeline, changed))
                 touched |= firing_rule_ids(conn, about=[e.uid for e in changed])
                 rule_ids = [r for r in config.rules if r in touched]
+        save_snapshot(engine)  # for the next process, if this one had to read much
         evaluation = evaluate(config, timeline, now, rule_ids)
         with engine.begin() as conn:
             # Rules disabled or removed since: their alerts resolve now, whatever

@@ -17,7 +17,8 @@ count, sum of sequences, highest id — one aggregate query) and
 
 A new process starts from the store's snapshot of the facts (`calsync.store.snapshots`)
 where there is one of its format, and catches up with the events changed since exactly as
-above; it writes a new snapshot when it found none or one more than `STALE_SHARE` behind.
+above; `save_snapshot` writes a new one when it found none or one more than `STALE_SHARE`
+behind.
 
 Evaluations through one engine take turns (`lock(engine)`): they share the kept items.
 """
@@ -41,7 +42,8 @@ from calsync.rules.timeline import Item, Timeline, items_from_facts
 from calsync.store.facts import changed_ids, events_version, iter_facts
 from calsync.store.snapshots import read_snapshot, write_snapshot
 
-__all__ = ["STALE_SHARE", "KeptTimeline", "kept_for", "kept_timeline", "lock"]
+__all__ = ["STALE_SHARE", "KeptTimeline", "kept_for", "kept_timeline", "lock",
+           "save_snapshot"]
 
 log = logging.getLogger("calsync.alerts")
 
@@ -66,6 +68,8 @@ class KeptTimeline:
     loads: int = 0  # starts from the store: a full read or a snapshot (tests, the bench)
     refreshes: int = 0  # partial refreshes
     from_snapshot: bool = False  # the last start caught up from the store's snapshot
+    # What `save_snapshot` is to write: facts, the version they make and their newest.
+    unsaved: tuple[list[EventFacts], tuple[int, int, int], datetime | None] | None = None
 
     @property
     def version(self) -> tuple[int, int, int]:
@@ -107,12 +111,12 @@ def lock(engine: Engine) -> threading.RLock:
 
 
 def kept_timeline(engine: Engine, conn: Connection, tz: str,
-                  changed: Iterable[int] | None = None, *, writes: bool = True) -> Timeline:
+                  changed: Iterable[int] | None = None) -> Timeline:
     """The timeline of every non-cancelled stored event, from memory where the store has
     not changed since (hold `lock(engine)` while using it). `changed`: ids a sync just
-    wrote (looked at even if their rows look older than the kept timeline). Without
-    `writes` (a what-if, `--dry-run`: they promise to write nothing) the store's snapshot
-    is read but never written."""
+    wrote (looked at even if their rows look older than the kept timeline). A new
+    snapshot it calls for is written by `save_snapshot`, once `conn` is closed (a what-if
+    or `--dry-run`, which promise to write nothing, do not call it)."""
     rows, sequences, top, newest = events_version(conn)
     version = (rows, sequences, top)
     wanted = set(changed or ())
@@ -127,7 +131,7 @@ def kept_timeline(engine: Engine, conn: Connection, tz: str,
                  kept.version, version)
     loads = kept.loads if kept is not None and kept.tz == tz else 0
     with no_gc_pauses():  # also for the callers that do not pause it (what-if, --dry-run)
-        kept = _start(engine if writes else None, conn, tz, wanted, version, newest)
+        kept = _start(conn, tz, wanted, version, newest)
         kept.loads = loads + 1
         _kept[engine] = kept
         return kept.build()
@@ -146,10 +150,10 @@ def _catch_up(kept: KeptTimeline, conn: Connection, wanted: set[int],
     return found
 
 
-def _start(engine: Engine | None, conn: Connection, tz: str, wanted: set[int],
+def _start(conn: Connection, tz: str, wanted: set[int],
            version: tuple[int, int, int], newest: datetime | None) -> KeptTimeline:
     """A process's first timeline: the store's snapshot brought up to date, or every event
-    read afresh (and snapshotted through `engine`, if given) when there is no usable one."""
+    read afresh when there is no usable one (either way `unsaved` says what to write)."""
     snapshot = read_snapshot(conn)
     if snapshot is not None:
         kept = KeptTimeline(tz=tz, top_id=snapshot.top_id, newest=snapshot.newest,
@@ -158,14 +162,13 @@ def _start(engine: Engine | None, conn: Connection, tz: str, wanted: set[int],
         if kept.version == (snapshot.rows, snapshot.sequences, snapshot.top_id):
             caught_up = _catch_up(kept, conn, wanted, version, newest)
             if caught_up is not None:
-                if engine is not None and len(caught_up) > STALE_SHARE * len(snapshot.facts):
-                    _save(engine, kept, _merged(snapshot.facts, caught_up), newest)
+                if len(caught_up) > STALE_SHARE * len(snapshot.facts):
+                    kept.unsaved = (_merged(snapshot.facts, caught_up), kept.version, newest)
                 return kept
         log.info("timeline snapshot out of step with the store: reading every event")
     kept = KeptTimeline(tz=tz, newest=newest)
     facts = kept.take(iter_facts(conn, cancelled=True))
-    if engine is not None:
-        _save(engine, kept, facts, newest)
+    kept.unsaved = (facts, kept.version, newest)
     return kept
 
 
@@ -176,11 +179,15 @@ def _merged(facts: list[EventFacts], newer: list[EventFacts]) -> list[EventFacts
     return list(by_id.values())
 
 
-def _save(engine: Engine, kept: KeptTimeline, facts: list[EventFacts],
-          newest: datetime | None) -> None:
-    """Write the snapshot of what `kept` holds; a store that refuses (read-only, locked
-    for longer than the busy timeout) only costs the next process a full read."""
-    rows, sequences, top = kept.version
+def save_snapshot(engine: Engine) -> None:
+    """Write the snapshot the last start of `engine`'s timeline called for, if any, in a
+    transaction of its own: call it with no connection of the caller's open (on the
+    scheduler's SQLite engines even a read holds the write lock). A store that refuses
+    (read-only, locked past the busy timeout) only costs the next process a full read."""
+    kept = _kept.get(engine)
+    if kept is None or kept.unsaved is None:
+        return
+    (facts, (rows, sequences, top), newest), kept.unsaved = kept.unsaved, None
     try:
         with engine.begin() as conn:
             size = write_snapshot(conn, facts, rows=rows, sequences=sequences, top_id=top,

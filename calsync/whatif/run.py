@@ -76,7 +76,7 @@ def run_whatif(conn: Connection, config: Config, now: datetime, changes: list[Ch
     assumed = dict(state.current)
     applied = state.apply(changes)
     with lock(conn.engine):  # the timeline kept from the last evaluation (read-only here)
-        base = kept_timeline(conn.engine, conn, config.timezone, writes=False)
+        base = kept_timeline(conn.engine, conn, config.timezone)
     rules = rules_touched(config, base, [*applied.before.values(), *applied.after.values()])
     pool = _pool(config, base, rules)
     before_state = {**assumed, **applied.before}

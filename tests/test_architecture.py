@@ -62,6 +62,7 @@ OWNERS = {
     "events": {"calsync/store/events.py", "calsync/store/feedrows.py", "calsync/store/facts.py",
                "calsync/store/search.py"},
     "event_revisions": {"calsync/store/events.py"},
+    "timeline_snapshots": {"calsync/store/snapshots.py"},
     "sources": {"calsync/store/sources.py"},
     "sync_runs": {"calsync/store/sources.py"},
     "feed_tokens": {"calsync/feeds/tokens.py"},
